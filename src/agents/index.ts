@@ -1,0 +1,3 @@
+export * from './agent-adapter.js';
+export * from './agent-registry.js';
+export * from './command-agent.js';

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { IdSchema, RunIdSchema } from './ids.js';
+import { AgentNameSchema, WorkspacePolicySchema } from './launch-table.js';
+import { AttemptTriggerSchema } from './attempt-state.js';
+
+/** What an attempt ran, where and why; written before the agent is spawned (SPEC §4.1). */
+export const AttemptMetaSchema = z.strictObject({
+  run_id: RunIdSchema,
+  batch_id: IdSchema,
+  job_id: IdSchema,
+  step_id: IdSchema,
+  attempt: z.int().min(1),
+  trigger: AttemptTriggerSchema,
+  agent: z.strictObject({ name: AgentNameSchema, version: z.string().nullable() }),
+  argv: z.array(z.string()).describe('As run, with secret-looking values redacted'),
+  env: z.record(z.string(), z.string()).describe('Variables the harness set for the agent, secrets redacted'),
+  cwd: z.string(),
+  workspace: z.strictObject({ policy: WorkspacePolicySchema, root: z.string() }),
+  timeout_seconds: z.number().positive(),
+  resume: z
+    .strictObject({ run_id: RunIdSchema, step_id: IdSchema, thread_id: z.string().nullable(), selector: z.string() })
+    .nullable(),
+  harness_version: z.string(),
+  harness_config_version: z.string(),
+  runner_id: z.string(),
+  written_at: z.iso.datetime(),
+  thread_id: z.string().nullable().describe('The agent’s session id, once known'),
+});
+export type AttemptMeta = z.infer<typeof AttemptMetaSchema>;

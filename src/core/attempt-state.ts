@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { IdSchema, RunIdSchema } from './ids.js';
+import { AgentOutcomeSchema, UsageSchema } from './run-report.js';
+
+export const AttemptStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'canceled', 'needs_attention']);
+export type AttemptStatus = z.infer<typeof AttemptStatusSchema>;
+
+export const TERMINAL_STATUSES: readonly AttemptStatus[] = ['succeeded', 'failed', 'canceled', 'needs_attention'];
+
+export function isTerminal(status: AttemptStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+export const FailureReasonSchema = z.enum([
+  'exit_nonzero',
+  'timeout',
+  'canceled',
+  'schema_invalid',
+  'no_final',
+  'spawn_error',
+  'runner_lost',
+  // The agent exited 0 but its report says it did not do the work.
+  'agent_failure',
+  'agent_blocked',
+]);
+export type FailureReason = z.infer<typeof FailureReasonSchema>;
+
+/** Why an attempt exists: the first of its step, a retry by policy, a person's retry, or a cascade. */
+export const AttemptTriggerSchema = z.enum(['initial', 'auto_retry', 'manual_retry', 'cascade']);
+export type AttemptTrigger = z.infer<typeof AttemptTriggerSchema>;
+
+// Error text kept in JSON stays small; the whole text is in the logs.
+export const MAX_MESSAGE_CHARS = 8 * 1024;
+
+export const AttemptStateSchema = z
+  .strictObject({
+    status: AttemptStatusSchema,
+    run_id: RunIdSchema,
+    batch_id: IdSchema,
+    job_id: IdSchema,
+    step_id: IdSchema,
+    attempt: z.int().min(1).describe('1 for the first attempt of the step, counting every later one'),
+    trigger: AttemptTriggerSchema,
+    cascade: z.boolean().describe('Re-runs the steps that depend on this one once it succeeds'),
+    created_at: z.iso.datetime(),
+    runner_id: z.string().nullable(),
+    pid: z.int().nullable(),
+    started_at: z.iso.datetime().optional(),
+    ended_at: z.iso.datetime().optional(),
+    last_heartbeat_at: z.iso.datetime().nullable(),
+    current_item: z.string().nullable(),
+    exit_code: z.int().nullable(),
+    signal: z.string().nullable(),
+    failure_reason: FailureReasonSchema.nullable(),
+    message: z.string().max(MAX_MESSAGE_CHARS).nullable(),
+    agent_outcome: AgentOutcomeSchema.nullable(),
+    usage: UsageSchema.nullable(),
+    thread_id: z.string().nullable(),
+    resumed_from: z
+      .strictObject({ step_id: IdSchema, run_id: RunIdSchema, thread_id: z.string().nullable() })
+      .nullable()
+      .describe('The attempt whose session this one continued'),
+  })
+  .superRefine((state, ctx) => {
+    const terminal = isTerminal(state.status);
+    if ((terminal || state.status === 'running') && !state.started_at) {
+      ctx.addIssue({ code: 'custom', path: ['started_at'], message: `a ${state.status} attempt has started_at` });
+    }
+    if (state.status === 'queued' && state.started_at) {
+      ctx.addIssue({ code: 'custom', path: ['started_at'], message: 'a queued attempt has no started_at' });
+    }
+    if (terminal !== Boolean(state.ended_at)) {
+      ctx.addIssue({ code: 'custom', path: ['ended_at'], message: 'ended_at is present exactly when the attempt is terminal' });
+    }
+    const failed = state.status === 'failed' || state.status === 'canceled' || state.status === 'needs_attention';
+    if (failed !== (state.failure_reason !== null)) {
+      ctx.addIssue({ code: 'custom', path: ['failure_reason'], message: `failure_reason is set exactly when the attempt ended ${state.status === 'succeeded' ? 'badly' : 'failed, canceled or needs_attention'}` });
+    }
+  });
+export type AttemptState = z.infer<typeof AttemptStateSchema>;

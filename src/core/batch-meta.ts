@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { IdSchema } from './ids.js';
+import { DefaultsSchema, PlannedJobSchema } from './launch-table.js';
+
+/** batch_meta.json: written once at submit; no runtime results (SPEC §4.1). */
+export const BatchMetaSchema = z.strictObject({
+  batch_id: IdSchema,
+  spec_version: z.string().nullable(),
+  submitted_at: z.iso.datetime(),
+  harness_config_version: z.string(),
+  batch_goal_summary: z.string(),
+  launch_table_sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  launch_table: z.record(z.string(), z.unknown()).describe('The table as submitted'),
+  effective_defaults: DefaultsSchema.required(),
+  jobs: z.array(PlannedJobSchema).describe('Jobs and steps with every setting resolved'),
+});
+export type BatchMeta = z.infer<typeof BatchMetaSchema>;

@@ -1,0 +1,120 @@
+/**
+ * Every error the harness throws on purpose: a stable `code` callers branch on, a message
+ * that names the offending value, and the context as fields.
+ */
+export abstract class HarnessError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** One problem of a submission, at a JSON path such as `jobs[0].steps[1].depends_on[0]`. */
+export interface ValidationProblem {
+  path: string;
+  message: string;
+}
+
+export class LaunchTableInvalidError extends HarnessError {
+  readonly code = 'launch_table_invalid';
+  constructor(readonly problems: ValidationProblem[]) {
+    super(
+      `The launch table has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was written:\n` +
+        problems.map((p) => `- ${p.path}: ${p.message}`).join('\n'),
+    );
+  }
+}
+
+export class InvalidArgumentError extends HarnessError {
+  readonly code = 'invalid_argument';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+export class NotFoundError extends HarnessError {
+  readonly code = 'not_found';
+  constructor(
+    readonly kind: 'batch' | 'job' | 'step' | 'run' | 'artifact',
+    readonly id: string,
+    hint = '',
+  ) {
+    super(`No ${kind} \`${id}\`${hint ? `; ${hint}` : ''}`);
+  }
+}
+
+export class TerminalStateError extends HarnessError {
+  readonly code = 'attempt_terminal';
+  constructor(
+    readonly runId: string,
+    readonly status: string,
+  ) {
+    super(`Attempt ${runId} is already ${status}; a terminal state never changes`);
+  }
+}
+
+export class WriteOnceError extends HarnessError {
+  readonly code = 'write_once';
+  constructor(readonly path: string) {
+    super(`${path} already exists and is write-once`);
+  }
+}
+
+export class FileCorruptError extends HarnessError {
+  readonly code = 'file_corrupt';
+  constructor(
+    readonly path: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${path} does not hold what harness-mcp expects: ${detail}`, options);
+  }
+}
+
+export class PathEscapeError extends HarnessError {
+  readonly code = 'path_escape';
+  constructor(
+    readonly requested: string,
+    readonly root: string,
+  ) {
+    super(`\`${requested}\` resolves outside ${root}; refused`);
+  }
+}
+
+export class ConfigInvalidError extends HarnessError {
+  readonly code = 'config_invalid';
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`Harness config ${source} is invalid:\n${problems.map((p) => `- ${p}`).join('\n')}`);
+  }
+}
+
+export class StoreLockedError extends HarnessError {
+  readonly code = 'runs_locked';
+  constructor(
+    readonly runsRoot: string,
+    readonly ownerPid: number | undefined,
+  ) {
+    super(
+      `${runsRoot} is run by another harness-mcp${ownerPid ? ` (pid ${ownerPid})` : ''}; this server is read-only. ` +
+        'Stop the other server, or start this one with a different --runs-dir.',
+    );
+  }
+}
+
+export class IllegalStateError extends HarnessError {
+  readonly code = 'illegal_state';
+}
+
+export class BatchExistsError extends HarnessError {
+  readonly code = 'batch_exists';
+  constructor(readonly batchId: string) {
+    super(`batch_id \`${batchId}\` is already in the store; choose another id or omit it to have one generated`);
+  }
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { AgentNameSchema, DEFAULTS_KEYS } from './launch-table.js';
+
+const HEARTBEAT_STALE_FLOOR_SECONDS = 1800;
+
+/**
+ * The harness config as an operator writes it (every key optional) and, once parsed, the
+ * effective config with every default filled in.
+ */
+export const HarnessConfigSchema = z.strictObject({
+  interfaces: z
+    .strictObject({
+      mcp_stdio: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+      mcp_http: z
+        .strictObject({ enabled: z.boolean().default(false), auth_mode: z.enum(['none', 'token']).default('none') })
+        .prefault({}),
+      filesystem_queue: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+    })
+    .prefault({}),
+  timeouts: z
+    .strictObject({
+      step_seconds: z.number().positive().default(1800).describe('Default timeout of a step'),
+      kill_grace_seconds: z.number().min(0).max(600).default(10).describe('SIGTERM to SIGKILL'),
+    })
+    .prefault({}),
+  retries: z
+    .strictObject({
+      max_attempts: z.int().min(1).max(100).default(2),
+      backoff_seconds: z.number().min(0).default(10),
+      retry_on_needs_attention: z.boolean().default(false),
+    })
+    .prefault({}),
+  default_agent: AgentNameSchema.default('codex'),
+  retention_policy: z.strictObject({ keep_closed_batches_days: z.number().min(0).default(30) }).prefault({}),
+  scoreboard: z
+    .strictObject({
+      heartbeat_stale_after_seconds: z.number().min(HEARTBEAT_STALE_FLOOR_SECONDS).default(2700),
+      stuck_auto_remediation: z.boolean().default(false),
+      steps_page_size: z.int().min(1).max(1000).default(200),
+      list_limit: z.int().min(1).max(1000).default(100).describe('Entries kept in each scoreboard list'),
+    })
+    .prefault({}),
+  runners: z
+    .strictObject({
+      runner_id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional().describe('Default: hostname-pid'),
+      max_concurrency: z.int().min(1).max(256).default(4),
+      per_batch_max_concurrency: z.int().min(1).max(256).nullable().default(null),
+      heartbeat_write_interval_seconds: z.number().min(0).max(60).default(5),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      max_jobs_per_batch: z.int().min(1).default(200),
+      max_steps_per_job: z.int().min(1).default(200),
+      max_prompt_bytes: z.int().min(1).default(256 * 1024),
+      min_goal_summary_words: z.int().min(0).default(150),
+      max_artifact_bytes: z.int().min(1024).default(1024 * 1024).describe('Largest fetch_artifact page'),
+      max_tail_events: z.int().min(1).default(1000),
+    })
+    .prefault({}),
+  launch_table_overrides: z
+    .strictObject({ allowed_defaults: z.array(z.enum(DEFAULTS_KEYS)).default([...DEFAULTS_KEYS]) })
+    .prefault({}),
+});
+export type HarnessConfig = z.infer<typeof HarnessConfigSchema>;
+
+/** harness_config.json: the effective config as served, with its version (SPEC §4.1). */
+export const HarnessConfigFileSchema = HarnessConfigSchema.extend({
+  harness_config_version: z.string(),
+  written_at: z.iso.datetime(),
+});
+export type HarnessConfigFile = z.infer<typeof HarnessConfigFileSchema>;

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { IdSchema, RunIdSchema } from './ids.js';
+
+/** The agents a step may name. Which of them this build can run is the agent registry's word. */
+export const AgentNameSchema = z.enum(['codex', 'claude', 'command']);
+export type AgentName = z.infer<typeof AgentNameSchema>;
+
+export const ResumeSelectorSchema = z.enum(['latest_successful', 'latest', 'run_id']);
+export type ResumeSelector = z.infer<typeof ResumeSelectorSchema>;
+
+export const WorkspacePolicySchema = z.enum(['shared', 'isolated']);
+export type WorkspacePolicy = z.infer<typeof WorkspacePolicySchema>;
+
+// A week: a step that needs longer is better split.
+const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
+export const RetriesSchema = z.strictObject({
+  max_attempts: z.int().min(1).max(100).describe('Attempts in all, the first included'),
+  backoff_seconds: z
+    .number()
+    .min(0)
+    .max(24 * 3600)
+    .optional()
+    .describe('Wait before the first retry; doubles with each further retry'),
+});
+export type Retries = z.infer<typeof RetriesSchema>;
+
+export const TimeoutSecondsSchema = z.number().positive().max(MAX_TIMEOUT_SECONDS);
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const ResumeFromSchema = z.strictObject({
+  step_id: IdSchema.describe('A step of the same job whose session this step continues'),
+  selector: ResumeSelectorSchema.optional().describe('Which attempt of the source step (default latest_successful)'),
+  run_id: RunIdSchema.optional().describe('The source attempt, with selector run_id'),
+});
+
+export const StepSchema = z.strictObject({
+  step_id: IdSchema,
+  agent: AgentNameSchema.optional(),
+  prompt: z.string().optional().describe('What the agent is asked to do (agents other than command)'),
+  command: z.array(z.string()).min(1).optional().describe('argv run without a shell (agent command)'),
+  depends_on: z.array(IdSchema).optional().describe('Steps of the same job that must succeed first'),
+  resume_from: ResumeFromSchema.optional(),
+  timeout_seconds: TimeoutSecondsSchema.optional(),
+  retries: RetriesSchema.optional(),
+  output_schema: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('JSON Schema the run report must satisfy'),
+  env: z
+    .record(z.string().regex(ENV_NAME, 'environment variable names match [A-Za-z_][A-Za-z0-9_]*'), z.string())
+    .optional()
+    .describe('Extra environment variables for this step'),
+});
+export type Step = z.infer<typeof StepSchema>;
+
+export const JobSchema = z.strictObject({
+  job_id: IdSchema,
+  working_directory: z.string().min(1).describe('Absolute path of an existing directory'),
+  workspace_policy: WorkspacePolicySchema.optional(),
+  agent: AgentNameSchema.optional(),
+  timeout_seconds: TimeoutSecondsSchema.optional(),
+  retries: RetriesSchema.optional(),
+  steps: z.array(StepSchema).min(1),
+});
+export type Job = z.infer<typeof JobSchema>;
+
+/** Keys `defaults` may carry; the harness config says which of them a batch may override. */
+export const DefaultsSchema = z.strictObject({
+  timeout_seconds: TimeoutSecondsSchema.optional(),
+  retries: RetriesSchema.optional(),
+  agent: AgentNameSchema.optional(),
+});
+export type Defaults = z.infer<typeof DefaultsSchema>;
+export const DEFAULTS_KEYS = ['timeout_seconds', 'retries', 'agent'] as const;
+
+export const LaunchTableSchema = z.strictObject({
+  batch_id: IdSchema.optional().describe('Generated when absent'),
+  batch_goal_summary: z.string().describe('What this batch is for, in at least limits.min_goal_summary_words words'),
+  spec_version: z.string().max(64).optional(),
+  defaults: DefaultsSchema.optional(),
+  jobs: z.array(JobSchema).min(1),
+});
+export type LaunchTable = z.infer<typeof LaunchTableSchema>;
+
+/** A step with every setting resolved (nearest of step, job, defaults, harness config wins). */
+export const PlannedStepSchema = z.strictObject({
+  step_id: IdSchema,
+  agent: AgentNameSchema,
+  prompt: z.string().nullable(),
+  command: z.array(z.string()).nullable(),
+  depends_on: z.array(IdSchema).describe('Includes the resume_from source'),
+  resume_from: z
+    .strictObject({ step_id: IdSchema, selector: ResumeSelectorSchema, run_id: RunIdSchema.nullable() })
+    .nullable(),
+  timeout_seconds: TimeoutSecondsSchema,
+  retries: z.strictObject({ max_attempts: z.int().min(1), backoff_seconds: z.number().min(0) }),
+  output_schema: z.record(z.string(), z.unknown()).nullable(),
+  env: z.record(z.string(), z.string()),
+});
+export type PlannedStep = z.infer<typeof PlannedStepSchema>;
+
+export const PlannedJobSchema = z.strictObject({
+  job_id: IdSchema,
+  working_directory: z.string().describe('Real path of the directory as resolved at submit'),
+  workspace_policy: WorkspacePolicySchema,
+  steps: z.array(PlannedStepSchema).describe('In an order where every step follows its dependencies'),
+});
+export type PlannedJob = z.infer<typeof PlannedJobSchema>;

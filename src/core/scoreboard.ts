@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { IdSchema, RunIdSchema } from './ids.js';
+import { AttemptStatusSchema, FailureReasonSchema } from './attempt-state.js';
+import { AgentOutcomeSchema, UsageSchema } from './run-report.js';
+
+export const StepStatusSchema = z.enum(['blocked', 'ready', 'running', 'succeeded', 'failed', 'needs_attention', 'canceled']);
+export type StepStatus = z.infer<typeof StepStatusSchema>;
+
+export const StepCountsSchema = z.strictObject(
+  Object.fromEntries(StepStatusSchema.options.map((s) => [s, z.int().min(0)])) as Record<StepStatus, z.ZodInt>,
+);
+export type StepCounts = z.infer<typeof StepCountsSchema>;
+
+const StepRef = { job_id: IdSchema, step_id: IdSchema };
+
+export const AttentionEntrySchema = z.strictObject({
+  ...StepRef,
+  kind: z.enum(['stuck', 'needs_attention', 'failed']),
+  run_id: RunIdSchema,
+  failure_reason: FailureReasonSchema.nullable(),
+  message: z.string().nullable(),
+});
+
+export const RunningEntrySchema = z.strictObject({
+  ...StepRef,
+  run_id: RunIdSchema,
+  runner_id: z.string().nullable(),
+  attempt_dir: z.string(),
+  current_item: z.string().nullable(),
+  last_heartbeat_at: z.string().nullable(),
+  seconds_since_last_heartbeat: z.number().nullable(),
+  started_at: z.string(),
+  run_duration_seconds: z.number(),
+});
+
+export const BlockedEntrySchema = z.strictObject({
+  ...StepRef,
+  reasons: z.array(z.string()),
+  final: z.boolean().describe('true: the step will not run unless a person retries something'),
+});
+
+export const FailureEntrySchema = z.strictObject({
+  ...StepRef,
+  run_id: RunIdSchema,
+  attempt: z.int(),
+  host_outcome: z.strictObject({
+    status: AttemptStatusSchema,
+    exit_code: z.int().nullable(),
+    failure_reason: FailureReasonSchema.nullable(),
+    message: z.string().nullable(),
+  }),
+  agent_outcome: AgentOutcomeSchema.nullable(),
+});
+
+export const ResumeEntrySchema = z.strictObject({
+  ...StepRef,
+  run_id: RunIdSchema,
+  resumed_from: z.strictObject({ step_id: IdSchema, run_id: RunIdSchema, thread_id: z.string().nullable() }),
+});
+
+export const StepEntrySchema = z.strictObject({
+  ...StepRef,
+  status: StepStatusSchema,
+  run_id: RunIdSchema.nullable().describe('The latest attempt'),
+  attempts: z.int().min(0),
+  blocked_reasons: z.array(z.string()),
+  retry_at: z.string().nullable().describe('When a retry by policy is due'),
+});
+export type StepEntry = z.infer<typeof StepEntrySchema>;
+
+/** A list cut to the configured length, with how many entries there were in all. */
+function capped<T extends z.ZodType>(entry: T) {
+  return z.strictObject({ total: z.int().min(0), items: z.array(entry) });
+}
+
+export const BatchScoreboardSchema = z.strictObject({
+  batch_id: IdSchema,
+  submitted_at: z.string(),
+  computed_at: z.string(),
+  batch_goal_summary: z.string(),
+  runs_root: z.string(),
+  jobs_total: z.int(),
+  steps_total: z.int(),
+  heartbeat_stale_after_seconds: z.number(),
+  settled: z.boolean().describe('No step is running or ready'),
+  counts: StepCountsSchema,
+  attention: capped(AttentionEntrySchema).describe('stuck, then needs_attention, then failed'),
+  running: capped(RunningEntrySchema),
+  blocked: capped(BlockedEntrySchema),
+  failures: capped(FailureEntrySchema),
+  resumes: capped(ResumeEntrySchema),
+  usage: UsageSchema.nullable().describe('Token totals where agents report them'),
+  steps: z.array(StepEntrySchema).describe('Every step, or one page of them'),
+  next_cursor: z.string().nullable(),
+});
+export type BatchScoreboard = z.infer<typeof BatchScoreboardSchema>;
+
+export const RunnerEntrySchema = z.strictObject({
+  runner_id: z.string(),
+  pid: z.int(),
+  mode: z.enum(['active', 'read_only']).describe('read_only: another server owns the runs root'),
+  capacity: z.int(),
+  running: z.int(),
+  updated_at: z.string(),
+});
+
+export const SystemScoreboardSchema = z.strictObject({
+  computed_at: z.string(),
+  runs_root: z.string(),
+  batches_total: z.int(),
+  counts: StepCountsSchema.describe('Over every batch'),
+  batches: z.array(
+    z.strictObject({
+      batch_id: IdSchema,
+      submitted_at: z.string(),
+      settled: z.boolean(),
+      steps_total: z.int(),
+      counts: StepCountsSchema,
+      scoreboard_uri: z.string(),
+      scoreboard_path: z.string(),
+    }),
+  ),
+  runners: z.array(RunnerEntrySchema),
+});
+export type SystemScoreboard = z.infer<typeof SystemScoreboardSchema>;

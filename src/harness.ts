@@ -1,0 +1,302 @@
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import {
+  HARNESS_VERSION,
+  nowIso,
+  NotFoundError,
+  StoreLockedError,
+  type BatchMeta,
+  type BatchScoreboard,
+  type HarnessConfig,
+  type HarnessConfigFile,
+  type StepCounts,
+  type SystemScoreboard,
+} from './core/index.js';
+import { createAgentRegistry } from './agents/index.js';
+import { configFileOf, loadHarnessConfig, parseHarnessConfig, writeConfigSnapshot } from './config/index.js';
+import { BatchRecord, Scheduler, type CancelTarget } from './scheduler/index.js';
+import { buildBatchScoreboard, buildSystemScoreboard, countSteps, isSettled, type RunnerEntry } from './scoreboard/index.js';
+import {
+  AttemptFiles,
+  CurrentIndexFiles,
+  KeyedSerial,
+  listBatchIds,
+  readStoredBatch,
+  runIdOfDirName,
+  RunsLock,
+  RunsPaths,
+  writeJsonAtomic,
+  type AttemptLocation,
+} from './store/index.js';
+
+export interface HarnessOptions {
+  /** --runs-dir, else HARNESS_RUNS_DIR, else ./runs (the caller resolves that order). */
+  runsDir: string;
+  configFile?: string | undefined;
+  /** --max-concurrency: overrides runners.max_concurrency of the config. */
+  maxConcurrency?: number | undefined;
+  /** How often a read-only server tries to take the lock over, in ms (default 2000). */
+  lockRetryMs?: number;
+  log?: (message: string) => void;
+}
+
+const SCOREBOARD_WRITE_DELAY_MS = 200;
+
+/**
+ * The engine behind every interface: one runs root, its config, the lock, the scheduler (when
+ * this server holds the lock) and the derived views. A server that finds the lock taken
+ * serves the files read-only and takes over as soon as the other server is gone.
+ */
+export class Harness {
+  private scheduler: Scheduler | undefined;
+  private lock: RunsLock | undefined;
+  private lockTimer: NodeJS.Timeout | undefined;
+  private readonly listeners = new Set<(batchId: string) => void>();
+  private readonly pendingWrites = new Map<string, NodeJS.Timeout>();
+  private readonly serial = new KeyedSerial();
+  private readonly files: AttemptFiles;
+  private readonly currentIndex: CurrentIndexFiles;
+  readonly runnerId: string;
+  private closed = false;
+
+  private constructor(
+    readonly paths: RunsPaths,
+    readonly configFile: HarnessConfigFile,
+    private readonly config: HarnessConfig,
+    private readonly log: (message: string) => void,
+  ) {
+    this.files = new AttemptFiles(paths, this.serial);
+    this.currentIndex = new CurrentIndexFiles(paths, this.serial);
+    this.runnerId = config.runners.runner_id ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${process.pid}`;
+  }
+
+  static async open(options: HarnessOptions): Promise<Harness> {
+    const log = options.log ?? ((m: string) => process.stderr.write(`harness-mcp: ${m}\n`));
+    let loaded = await loadHarnessConfig(options.configFile);
+    if (options.maxConcurrency !== undefined) {
+      const runners = { ...loaded.config.runners, max_concurrency: options.maxConcurrency };
+      loaded = parseHarnessConfig({ ...loaded.config, runners }, '--max-concurrency');
+    }
+    const root = resolve(options.runsDir);
+    const paths = new RunsPaths(root);
+    await mkdir(paths.systemDir, { recursive: true });
+    const harness = new Harness(paths, configFileOf(loaded), loaded.config, log);
+    await harness.tryTakeLock();
+    if (!harness.scheduler) {
+      const owner = await RunsLock.readOwner(paths);
+      log(`${root} is run by another server${owner ? ` (pid ${owner.pid})` : ''}; serving it read-only until that server stops`);
+      harness.lockTimer = setInterval(() => void harness.tryTakeLock(), options.lockRetryMs ?? 2000);
+      harness.lockTimer.unref();
+    }
+    return harness;
+  }
+
+  get mode(): 'active' | 'read_only' {
+    return this.scheduler ? 'active' : 'read_only';
+  }
+
+  /** Called with a batch id whenever that batch's files change. */
+  onBatchChanged(listener: (batchId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async submit(input: unknown): Promise<BatchMeta> {
+    return (await this.requireScheduler()).submit(input);
+  }
+
+  async cancel(target: CancelTarget) {
+    return (await this.requireScheduler()).cancel(target);
+  }
+
+  async retry(batchId: string, jobId: string, stepId: string, cascade: boolean) {
+    return (await this.requireScheduler()).retry(batchId, jobId, stepId, cascade);
+  }
+
+  async batchMeta(batchId: string): Promise<BatchMeta> {
+    return (await this.batchRecord(batchId)).meta;
+  }
+
+  async batchScoreboard(batchId: string, page: { offset: number; size: number } | 'all'): Promise<BatchScoreboard> {
+    const record = await this.batchRecord(batchId);
+    return buildBatchScoreboard(record.meta, record.views(), record.allAttempts(), {
+      paths: this.paths,
+      now: nowIso(),
+      staleAfterSeconds: this.config.scoreboard.heartbeat_stale_after_seconds,
+      listLimit: this.config.scoreboard.list_limit,
+      page,
+    });
+  }
+
+  async listBatches(): Promise<{ batch_id: string; submitted_at: string; counts: StepCounts; settled: boolean; steps_total: number }[]> {
+    const records = await this.allBatchRecords();
+    return records.map((r) => {
+      const counts = countSteps(r.views().values());
+      return { batch_id: r.batchId, submitted_at: r.meta.submitted_at, counts, settled: isSettled(counts), steps_total: r.views().size };
+    });
+  }
+
+  async systemScoreboard(): Promise<SystemScoreboard> {
+    return buildSystemScoreboard(this.paths, await this.listBatches(), [this.runnerEntry()], nowIso());
+  }
+
+  /** How far a batch is: steps that will not change any more without a person, of all steps. */
+  async progress(batchId: string): Promise<{ done: number; total: number; counts: StepCounts; settled: boolean }> {
+    const views = [...(await this.batchRecord(batchId)).views().values()];
+    const counts = countSteps(views);
+    const waiting = views.filter((v) => v.status === 'running' || v.status === 'ready' || (v.status === 'blocked' && !v.blockedFinal)).length;
+    return { done: views.length - waiting, total: views.length, counts, settled: isSettled(counts) };
+  }
+
+  /**
+   * Resolves true once the batch is settled, false when `timeoutMs` passes or `signal` aborts
+   * first; `onChange` hears the batch's progress at each change meanwhile.
+   */
+  async waitUntilSettled(
+    batchId: string,
+    timeoutMs: number,
+    options: { signal?: AbortSignal; onChange?: (progress: Awaited<ReturnType<Harness['progress']>>) => void } = {},
+  ): Promise<boolean> {
+    if ((await this.progress(batchId)).settled) return true;
+    return new Promise<boolean>((resolve) => {
+      const finish = (settled: boolean) => {
+        clearTimeout(timer);
+        clearInterval(poll);
+        off();
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve(settled);
+      };
+      const onAbort = () => finish(false);
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      const check = () =>
+        void this.progress(batchId).then((progress) => {
+          options.onChange?.(progress);
+          if (progress.settled) finish(true);
+        });
+      const off = this.onBatchChanged((changed) => changed === batchId && check());
+      // A batch another server runs changes only on disk, so a read-only server looks every second.
+      const poll = this.scheduler ? undefined : setInterval(check, 1000);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Where an attempt is, from its run id alone (its directory name ends with it). */
+  async locateRun(runId: string): Promise<AttemptLocation> {
+    if (this.scheduler) {
+      try {
+        return this.scheduler.findAttempt(runId).attempt.location;
+      } catch {
+        // fall through to the disk: the run may be in no batch this server loaded
+      }
+    }
+    for (const record of await this.allBatchRecords()) {
+      for (const attempt of record.allAttempts()) {
+        if (runIdOfDirName(attempt.location.dirName) === runId) return attempt.location;
+      }
+    }
+    throw new NotFoundError('run', runId, 'run ids are in get_scoreboard answers');
+  }
+
+  /** The latest attempt of a step. */
+  async latestRun(batchId: string, jobId: string, stepId: string): Promise<AttemptLocation> {
+    const record = await this.batchRecord(batchId);
+    if (!record.meta.jobs.some((j) => j.job_id === jobId)) throw new NotFoundError('job', jobId, `batch ${batchId} has no such job`);
+    const view = record.view(jobId, stepId);
+    if (!view) throw new NotFoundError('step', stepId, `job ${jobId} has no such step`);
+    if (!view.latest) throw new NotFoundError('run', `${jobId}/${stepId}`, `the step has no attempt yet (${view.status})`);
+    return view.latest.location;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.lockTimer);
+    await this.scheduler?.stop();
+    for (const [batchId, timer] of this.pendingWrites) {
+      clearTimeout(timer);
+      await this.writeScoreboards(batchId).catch(() => undefined);
+    }
+    await this.lock?.release();
+  }
+
+  private async tryTakeLock(): Promise<void> {
+    if (this.scheduler || this.closed) return;
+    const lock = await RunsLock.acquire(this.paths, this.runnerId);
+    if (!lock) return;
+    this.lock = lock;
+    clearInterval(this.lockTimer);
+    await writeConfigSnapshot(this.paths, this.configFile);
+    this.scheduler = await Scheduler.open({
+      paths: this.paths,
+      files: this.files,
+      currentIndex: this.currentIndex,
+      serial: this.serial,
+      runnerId: this.runnerId,
+      harnessVersion: HARNESS_VERSION,
+      configVersion: this.configFile.harness_config_version,
+      killGraceMs: this.config.timeouts.kill_grace_seconds * 1000,
+      heartbeatIntervalMs: this.config.runners.heartbeat_write_interval_seconds * 1000,
+      config: this.config,
+      agents: createAgentRegistry(),
+      onBatchChanged: (batchId) => this.batchChanged(batchId),
+      log: this.log,
+    });
+    for (const batchId of this.scheduler.batchIds()) this.batchChanged(batchId);
+  }
+
+  private async requireScheduler(): Promise<Scheduler> {
+    if (this.scheduler) return this.scheduler;
+    const owner = await RunsLock.readOwner(this.paths);
+    throw new StoreLockedError(this.paths.root, owner?.pid);
+  }
+
+  /** The batch as the scheduler holds it, or read from disk when another server owns it. */
+  private async batchRecord(batchId: string): Promise<BatchRecord> {
+    if (this.scheduler) return this.scheduler.requireBatch(batchId);
+    const stored = await readStoredBatch(this.paths, this.files, batchId).catch(() => undefined);
+    if (!stored) throw new NotFoundError('batch', batchId, 'list_batches shows the batches in this store');
+    return BatchRecord.fromStored(stored, this.config.retries);
+  }
+
+  private async allBatchRecords(): Promise<BatchRecord[]> {
+    if (this.scheduler) return this.scheduler.batchIds().map((id) => this.scheduler!.requireBatch(id));
+    const records: BatchRecord[] = [];
+    for (const batchId of await listBatchIds(this.paths)) {
+      const stored = await readStoredBatch(this.paths, this.files, batchId).catch(() => undefined);
+      if (stored) records.push(BatchRecord.fromStored(stored, this.config.retries));
+    }
+    return records;
+  }
+
+  private runnerEntry(): RunnerEntry {
+    return {
+      runner_id: this.runnerId,
+      pid: process.pid,
+      mode: this.mode,
+      capacity: this.config.runners.max_concurrency,
+      running: this.scheduler?.runningCount ?? 0,
+      updated_at: nowIso(),
+    };
+  }
+
+  private batchChanged(batchId: string): void {
+    for (const listener of this.listeners) listener(batchId);
+    if (!this.scheduler) return; // only the server that owns the runs root writes to it
+    // Scoreboard files are rewritten at most every 200 ms per batch, not once per state write.
+    if (this.pendingWrites.has(batchId) || this.closed) return;
+    this.pendingWrites.set(
+      batchId,
+      setTimeout(() => {
+        this.pendingWrites.delete(batchId);
+        this.writeScoreboards(batchId).catch((error: Error) => this.log(`could not write the scoreboards of ${batchId}: ${error.message}`));
+      }, SCOREBOARD_WRITE_DELAY_MS),
+    );
+  }
+
+  private async writeScoreboards(batchId: string): Promise<void> {
+    const board = await this.batchScoreboard(batchId, 'all');
+    await writeJsonAtomic(this.paths.batchScoreboardFile(batchId), board, { durable: false });
+    await writeJsonAtomic(this.paths.systemScoreboardFile, await this.systemScoreboard(), { durable: false });
+  }
+}

@@ -1,0 +1,243 @@
+import { stat, realpath } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  createBatchId,
+  DefaultsSchema,
+  JobSchema,
+  LaunchTableInvalidError,
+  LaunchTableSchema,
+  reportSchemaProblem,
+  type AgentName,
+  type Defaults,
+  type HarnessConfig,
+  type Job,
+  type PlannedJob,
+  type PlannedStep,
+  type Retries,
+  type ValidationProblem,
+} from '../core/index.js';
+import { formatJsonPath } from './json-path.js';
+import { orderSteps } from './step-graph.js';
+
+export interface PlanContext {
+  config: HarnessConfig;
+  /** Agents this build can run, and which of them can resume a session. */
+  agents: ReadonlyMap<AgentName, { resumable: boolean }>;
+  batchIdTaken: (batchId: string) => boolean;
+  now: Date;
+}
+
+/** A validated submission with every setting resolved, ready to be written as batch_meta.json. */
+export interface PlannedBatch {
+  batchId: string;
+  specVersion: string | null;
+  goalSummary: string;
+  launchTable: Record<string, unknown>;
+  launchTableSha256: string;
+  effectiveDefaults: Required<Defaults>;
+  jobs: PlannedJob[];
+}
+
+/**
+ * Validates a launch table (SPEC §3) and plans it. Every problem is collected before anything
+ * is decided, and all of them are thrown at once in a LaunchTableInvalidError, each with its
+ * JSON path. Nothing is written here.
+ */
+export async function planBatch(input: unknown, ctx: PlanContext): Promise<PlannedBatch> {
+  const problems: ValidationProblem[] = [];
+  const add = (path: readonly PropertyKey[], message: string) => problems.push({ path: formatJsonPath(path), message });
+
+  if (!input || typeof input !== 'object' || Array.isArray(input)) {
+    throw new LaunchTableInvalidError([{ path: '(root)', message: 'the launch table must be a JSON object' }]);
+  }
+  const whole = LaunchTableSchema.safeParse(input);
+  if (!whole.success) for (const issue of whole.error.issues) add(issue.path, issue.message);
+
+  const raw = input as Record<string, unknown>;
+  const { config } = ctx;
+
+  // Top-level semantic checks, on whatever parts are well-formed.
+  if (typeof raw.batch_goal_summary === 'string') {
+    const words = raw.batch_goal_summary.split(/\s+/).filter(Boolean).length;
+    if (words < config.limits.min_goal_summary_words) {
+      add(['batch_goal_summary'], `has ${words} words; at least ${config.limits.min_goal_summary_words} are required (limits.min_goal_summary_words)`);
+    }
+  }
+  if (typeof raw.batch_id === 'string' && ctx.batchIdTaken(raw.batch_id)) {
+    add(['batch_id'], `\`${raw.batch_id}\` is already in the store; choose another id or omit it to have one generated`);
+  }
+  const defaults = DefaultsSchema.safeParse(raw.defaults ?? {});
+  const allowed = new Set<string>(config.launch_table_overrides.allowed_defaults);
+  if (raw.defaults && typeof raw.defaults === 'object') {
+    for (const key of Object.keys(raw.defaults)) {
+      if (!allowed.has(key) && DefaultsSchema.shape[key as keyof Defaults]) {
+        add(['defaults', key], `the harness config does not let a batch override \`${key}\` (allowed: ${[...allowed].join(', ') || 'none'})`);
+      }
+    }
+  }
+  const batchDefaults: Defaults = defaults.success ? defaults.data : {};
+  const effectiveDefaults: Required<Defaults> = {
+    timeout_seconds: batchDefaults.timeout_seconds ?? config.timeouts.step_seconds,
+    retries: {
+      max_attempts: batchDefaults.retries?.max_attempts ?? config.retries.max_attempts,
+      backoff_seconds: batchDefaults.retries?.backoff_seconds ?? config.retries.backoff_seconds,
+    },
+    agent: batchDefaults.agent ?? config.default_agent,
+  };
+
+  const rawJobs = Array.isArray(raw.jobs) ? raw.jobs : [];
+  if (rawJobs.length > config.limits.max_jobs_per_batch) {
+    add(['jobs'], `has ${rawJobs.length} jobs; at most ${config.limits.max_jobs_per_batch} are allowed (limits.max_jobs_per_batch)`);
+  }
+  const firstJobIndex = new Map<string, number>();
+  const jobs: PlannedJob[] = [];
+  for (const [jobIndex, rawJob] of rawJobs.entries()) {
+    const parsed = JobSchema.safeParse(rawJob);
+    if (!parsed.success) continue; // its structural problems are already reported
+    const job = parsed.data;
+    const at = (...rest: PropertyKey[]) => ['jobs', jobIndex, ...rest];
+    const earlier = firstJobIndex.get(job.job_id);
+    if (earlier !== undefined) add(at('job_id'), `\`${job.job_id}\` is also the id of jobs[${earlier}]; job ids are unique in a batch`);
+    else firstJobIndex.set(job.job_id, jobIndex);
+    const workingDirectory = await checkWorkingDirectory(job.working_directory, (m) => add(at('working_directory'), m));
+    const planned = planJob(job, workingDirectory ?? job.working_directory, effectiveDefaults, ctx, at, add);
+    if (planned) jobs.push(planned);
+  }
+
+  if (problems.length > 0) throw new LaunchTableInvalidError(problems);
+  const table = whole.data!;
+  return {
+    batchId: table.batch_id ?? uniqueBatchId(ctx),
+    specVersion: table.spec_version ?? null,
+    goalSummary: table.batch_goal_summary,
+    launchTable: raw,
+    launchTableSha256: createHash('sha256').update(JSON.stringify(raw)).digest('hex'),
+    effectiveDefaults,
+    jobs,
+  };
+}
+
+function uniqueBatchId(ctx: PlanContext): string {
+  for (;;) {
+    const id = createBatchId(ctx.now);
+    if (!ctx.batchIdTaken(id)) return id;
+  }
+}
+
+async function checkWorkingDirectory(path: string, problem: (m: string) => void): Promise<string | undefined> {
+  if (!isAbsolute(path)) {
+    problem(`\`${path}\` must be an absolute path`);
+    return undefined;
+  }
+  try {
+    const info = await stat(path);
+    if (!info.isDirectory()) {
+      problem(`\`${path}\` is not a directory`);
+      return undefined;
+    }
+    return await realpath(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    problem(code === 'ENOENT' ? `\`${path}\` does not exist` : `\`${path}\` cannot be read (${code})`);
+    return undefined;
+  }
+}
+
+function planJob(
+  job: Job,
+  workingDirectory: string,
+  defaults: Required<Defaults>,
+  ctx: PlanContext,
+  at: (...rest: PropertyKey[]) => PropertyKey[],
+  add: (path: readonly PropertyKey[], message: string) => void,
+): PlannedJob | undefined {
+  const { limits } = ctx.config;
+  if (job.steps.length > limits.max_steps_per_job) {
+    add(at('steps'), `has ${job.steps.length} steps; at most ${limits.max_steps_per_job} are allowed (limits.max_steps_per_job)`);
+  }
+  const stepIndex = new Map<string, number>();
+  for (const [i, step] of job.steps.entries()) {
+    const earlier = stepIndex.get(step.step_id);
+    if (earlier !== undefined) add(at('steps', i, 'step_id'), `\`${step.step_id}\` is also the id of steps[${earlier}]; step ids are unique in a job`);
+    else stepIndex.set(step.step_id, i);
+  }
+
+  const planned = new Map<string, PlannedStep>();
+  for (const [i, step] of job.steps.entries()) {
+    const here = (...rest: PropertyKey[]) => at('steps', i, ...rest);
+    const agent = step.agent ?? job.agent ?? defaults.agent;
+    const agentSource = step.agent ? 'step' : job.agent ? 'job' : 'defaults';
+    const capability = ctx.agents.get(agent);
+    if (!capability) {
+      add(here('agent'), `agent \`${agent}\` (from the ${agentSource}) cannot run in this build; available: ${[...ctx.agents.keys()].join(', ')}`);
+    }
+    if (agent === 'command') {
+      if (!step.command) add(here('command'), 'a command step needs `command`, the argv to run');
+      if (step.prompt !== undefined) add(here('prompt'), 'a command step takes `command`, not `prompt`');
+    } else {
+      if (step.command) add(here('command'), `a ${agent} step takes \`prompt\`, not \`command\``);
+      if (!step.prompt?.trim()) add(here('prompt'), `a ${agent} step needs a non-empty \`prompt\``);
+    }
+    const promptBytes = Buffer.byteLength(step.prompt ?? '');
+    if (promptBytes > limits.max_prompt_bytes) {
+      add(here('prompt'), `is ${promptBytes} bytes; at most ${limits.max_prompt_bytes} are allowed (limits.max_prompt_bytes)`);
+    }
+    const depends = new Set<string>();
+    for (const [d, dep] of (step.depends_on ?? []).entries()) {
+      if (dep === step.step_id) add(here('depends_on', d), 'a step cannot depend on itself');
+      else if (!stepIndex.has(dep)) add(here('depends_on', d), `\`${dep}\` is not a step of job \`${job.job_id}\``);
+      else if (depends.has(dep)) add(here('depends_on', d), `\`${dep}\` is listed twice`);
+      depends.add(dep);
+    }
+    let resumeFrom: PlannedStep['resume_from'] = null;
+    if (step.resume_from) {
+      const source = step.resume_from;
+      const selector = source.selector ?? 'latest_successful';
+      if (source.step_id === step.step_id) add(here('resume_from', 'step_id'), 'a step cannot resume its own session');
+      else if (!stepIndex.has(source.step_id)) add(here('resume_from', 'step_id'), `\`${source.step_id}\` is not a step of job \`${job.job_id}\``);
+      else {
+        const sourceStep = job.steps[stepIndex.get(source.step_id) as number]!;
+        const sourceAgent = sourceStep.agent ?? job.agent ?? defaults.agent;
+        if (sourceAgent !== agent) add(here('resume_from', 'step_id'), `\`${source.step_id}\` runs ${sourceAgent}; a ${agent} step cannot resume its session`);
+      }
+      if (selector === 'run_id' && !source.run_id) add(here('resume_from', 'run_id'), 'selector `run_id` needs `run_id`');
+      if (selector !== 'run_id' && source.run_id) add(here('resume_from', 'selector'), '`run_id` is given, so the selector must be `run_id`');
+      if (capability && !capability.resumable) add(here('resume_from'), `agent \`${agent}\` has no session to resume`);
+      depends.add(source.step_id); // resume_from implies a dependency on its source (SPEC §3)
+      resumeFrom = { step_id: source.step_id, selector, run_id: source.run_id ?? null };
+    }
+    if (step.output_schema) {
+      const problem = reportSchemaProblem(step.output_schema);
+      if (problem) add(here('output_schema'), `is not a usable JSON Schema: ${problem}`);
+    }
+    for (const name of Object.keys(step.env ?? {})) {
+      if (name.startsWith('HARNESS_')) add(here('env', name), 'HARNESS_* variables are set by the harness and cannot be overridden');
+    }
+    const retries: Retries = step.retries ?? job.retries ?? defaults.retries;
+    planned.set(step.step_id, {
+      step_id: step.step_id,
+      agent,
+      prompt: step.prompt ?? null,
+      command: step.command ?? null,
+      depends_on: [...depends].filter((d) => d !== step.step_id && stepIndex.has(d)),
+      resume_from: resumeFrom,
+      timeout_seconds: step.timeout_seconds ?? job.timeout_seconds ?? defaults.timeout_seconds,
+      retries: { max_attempts: retries.max_attempts, backoff_seconds: retries.backoff_seconds ?? defaults.retries.backoff_seconds! },
+      output_schema: step.output_schema ?? null,
+      env: step.env ?? {},
+    });
+  }
+
+  const ordered = orderSteps([...planned.keys()], (id) => planned.get(id)?.depends_on ?? []);
+  if ('cycle' in ordered) {
+    add(at('steps'), `depends_on and resume_from form a cycle: ${ordered.cycle.join(' → ')}`);
+    return undefined;
+  }
+  return {
+    job_id: job.job_id,
+    working_directory: workingDirectory,
+    workspace_policy: job.workspace_policy ?? 'shared',
+    steps: ordered.order.map((id) => planned.get(id)!),
+  };
+}

@@ -1,0 +1,101 @@
+import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import { idProblem, InvalidArgumentError, RUN_ID_PATTERN } from '../core/index.js';
+import { batchScoreboardUri, SYSTEM_SCOREBOARD_URI } from '../scoreboard/index.js';
+import { ARTIFACT_NAMES, readArtifactPage, type ArtifactName } from '../store/index.js';
+import type { Harness } from '../harness.js';
+
+const COMPLETIONS = 50;
+
+function json(uri: string, value: unknown): ReadResourceResult {
+  return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] };
+}
+
+/** Template variables arrive decoded from the URI; they are still checked like any id. */
+function checkedId(value: string | string[] | undefined, field: string): string {
+  const id = Array.isArray(value) ? value[0] : value;
+  if (!id || idProblem(id)) throw new InvalidArgumentError(field, `\`${id ?? ''}\` is not a valid id`);
+  return id;
+}
+
+/**
+ * The resources of SPEC §8.2: the system scoreboard, each batch's scoreboard and meta, and
+ * every attempt artifact, listed and completable through resource templates.
+ */
+export function registerResources(server: McpServer, harness: Harness): void {
+  const batchIds = async () => (await harness.listBatches()).map((b) => b.batch_id);
+  const completeBatch = async (prefix: string) => (await batchIds()).filter((id) => id.startsWith(prefix)).slice(0, COMPLETIONS);
+
+  server.registerResource(
+    'system-scoreboard',
+    SYSTEM_SCOREBOARD_URI,
+    { title: 'System scoreboard', description: 'Every batch with its counts, and the runner', mimeType: 'application/json' },
+    async (uri) => json(uri.href, await harness.systemScoreboard()),
+  );
+
+  server.registerResource(
+    'batch-scoreboard',
+    new ResourceTemplate('harness://batches/{batch_id}/scoreboard', {
+      list: async () => ({
+        resources: (await harness.listBatches()).map((b) => ({
+          uri: batchScoreboardUri(b.batch_id),
+          name: `${b.batch_id} scoreboard`,
+          mimeType: 'application/json',
+        })),
+      }),
+      complete: { batch_id: completeBatch },
+    }),
+    { title: 'Batch scoreboard', description: 'Counts, attention, running, blocked and failure lists, and every step', mimeType: 'application/json' },
+    async (uri, variables) => json(uri.href, await harness.batchScoreboard(checkedId(variables.batch_id, 'batch_id'), 'all')),
+  );
+
+  server.registerResource(
+    'batch-meta',
+    new ResourceTemplate('harness://batches/{batch_id}/meta', {
+      list: async () => ({
+        resources: (await batchIds()).map((id) => ({ uri: `harness://batches/${id}/meta`, name: `${id} batch_meta.json`, mimeType: 'application/json' })),
+      }),
+      complete: { batch_id: completeBatch },
+    }),
+    { title: 'Batch meta', description: 'batch_meta.json: the launch table as submitted and as planned', mimeType: 'application/json' },
+    async (uri, variables) => json(uri.href, await harness.batchMeta(checkedId(variables.batch_id, 'batch_id'))),
+  );
+
+  server.registerResource(
+    'run-artifact',
+    new ResourceTemplate('harness://runs/{run_id}/{name}', {
+      // Attempts can number in the hundreds of thousands: they are found by completion, not listed.
+      list: undefined,
+      complete: {
+        run_id: async (prefix) => {
+          const runs = await harness.systemScoreboard();
+          const ids: string[] = [];
+          for (const batch of runs.batches) {
+            const board = await harness.batchScoreboard(batch.batch_id, 'all');
+            for (const step of board.steps) if (step.run_id?.startsWith(prefix)) ids.push(step.run_id);
+            if (ids.length >= COMPLETIONS) break;
+          }
+          return ids.slice(0, COMPLETIONS);
+        },
+        name: (prefix) => ARTIFACT_NAMES.filter((n) => n.startsWith(prefix)),
+      },
+    }),
+    {
+      title: 'Attempt artifact',
+      description: 'state, meta, final (whole), or the last page of stdout, stderr, events; fetch_artifact pages through the rest',
+    },
+    async (uri, variables) => {
+      const runId = String(variables.run_id);
+      const name = String(variables.name) as ArtifactName;
+      if (!RUN_ID_PATTERN.test(runId)) throw new InvalidArgumentError('run_id', `\`${runId}\` is not a run id`);
+      if (!ARTIFACT_NAMES.includes(name)) throw new InvalidArgumentError('name', `\`${name}\` is not one of ${ARTIFACT_NAMES.join(', ')}`);
+      const location = await harness.locateRun(runId);
+      const maxBytes = harness.configFile.limits.max_artifact_bytes;
+      const first = await readArtifactPage(harness.paths, location, name, 0, maxBytes);
+      // For logs the end is what matters; JSON files are small and come whole.
+      const page = first.eof ? first : await readArtifactPage(harness.paths, location, name, Math.max(0, first.size - maxBytes), maxBytes);
+      const mimeType = name === 'events' ? 'application/x-ndjson' : name === 'stdout' || name === 'stderr' ? 'text/plain' : 'application/json';
+      return { contents: [{ uri: uri.href, mimeType, text: page.content }] };
+    },
+  );
+}

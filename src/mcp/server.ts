@@ -1,0 +1,36 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { HARNESS_NAME, HARNESS_VERSION } from '../core/index.js';
+import type { Harness } from '../harness.js';
+import { registerResources } from './resources.js';
+import { registerCancelRun } from './tools/cancel-run.js';
+import { registerFetchArtifact } from './tools/fetch-artifact.js';
+import { registerGetHarnessConfig } from './tools/get-harness-config.js';
+import { registerGetScoreboard } from './tools/get-scoreboard.js';
+import { registerListBatches } from './tools/list-batches.js';
+import { registerRetryStep } from './tools/retry-step.js';
+import { registerSubmitBatch } from './tools/submit-batch.js';
+import { registerTailEvents } from './tools/tail-events.js';
+import { registerWaitForBatch } from './tools/wait-for-batch.js';
+
+const INSTRUCTIONS = `harness-mcp runs batches of coding-agent sessions (and plain commands) in parallel and records everything on disk.
+Submit a launch table with submit_batch, then follow it with wait_for_batch (progress notifications, returns when settled) or get_scoreboard.
+Read outputs with fetch_artifact (paged) and tail_events. cancel_run stops work; retry_step runs a step again (cascade re-runs its dependents).`;
+
+/** An MCP server for one harness: the tools of SPEC §8.1 and the resources of §8.2. */
+export function createServer(harness: Harness): McpServer {
+  const server = new McpServer(
+    { name: HARNESS_NAME, version: HARNESS_VERSION },
+    { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS },
+  );
+  registerSubmitBatch(server, harness);
+  registerGetScoreboard(server, harness);
+  registerListBatches(server, harness);
+  registerWaitForBatch(server, harness);
+  registerFetchArtifact(server, harness);
+  registerTailEvents(server, harness);
+  registerCancelRun(server, harness);
+  registerRetryStep(server, harness);
+  registerGetHarnessConfig(server, harness);
+  registerResources(server, harness);
+  return server;
+}

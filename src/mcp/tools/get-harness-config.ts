@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { HarnessConfigFileSchema } from '../../core/index.js';
+import type { Harness } from '../../harness.js';
+import { answer, toolResult } from '../tool-result.js';
+
+export function registerGetHarnessConfig(server: McpServer, harness: Harness): void {
+  server.registerTool(
+    'get_harness_config',
+    {
+      title: 'Harness config',
+      description: 'The effective harness config: default timeouts and retries, limits, runner slots, and what a batch may override.',
+      inputSchema: z.object({}),
+      outputSchema: HarnessConfigFileSchema,
+      annotations: { readOnlyHint: true },
+    },
+    () =>
+      answer(async () => {
+        const config = harness.configFile;
+        return toolResult(config, `harness_config_version ${config.harness_config_version}; ${config.runners.max_concurrency} slots; runs root ${harness.paths.root}`);
+      }),
+  );
+}

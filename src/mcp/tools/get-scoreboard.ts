@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { IdSchema } from '../../core/index.js';
+import type { Harness } from '../../harness.js';
+import { batchScoreboardPage, describeBatch, describeCounts, DetailSchema, ScoreboardOutput } from '../scoreboard-answer.js';
+import { answer, toolResult } from '../tool-result.js';
+
+export const GetScoreboardInput = z.object({
+  batch_id: IdSchema.optional().describe('Omit for the system scoreboard (every batch)'),
+  detail: DetailSchema,
+  cursor: z.string().optional().describe('next_cursor of the previous page of steps'),
+});
+
+export function registerGetScoreboard(server: McpServer, harness: Harness): void {
+  server.registerTool(
+    'get_scoreboard',
+    {
+      title: 'Scoreboard',
+      description:
+        'The scoreboard of a batch (counts by step status; attention, running, blocked and failure lists; steps paged ' +
+        'with next_cursor), or of every batch when batch_id is omitted. Computed from the files under runs/.',
+      inputSchema: GetScoreboardInput,
+      outputSchema: ScoreboardOutput,
+      annotations: { readOnlyHint: true },
+    },
+    (args) =>
+      answer(async () => {
+        if (!args.batch_id) {
+          const system = await harness.systemScoreboard();
+          const text = [`${system.batches_total} batches: ${describeCounts(system.counts)}`, ...system.batches.map((b) => `- ${b.batch_id}: ${describeCounts(b.counts)}${b.settled ? ' (settled)' : ''}`)];
+          return toolResult(system, text.join('\n'));
+        }
+        const board = await batchScoreboardPage(harness, args.batch_id, args.detail, args.cursor);
+        return toolResult(board, describeBatch(board));
+      }),
+  );
+}

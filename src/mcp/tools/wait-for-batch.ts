@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { IdSchema, StepCountsSchema } from '../../core/index.js';
+import type { Harness } from '../../harness.js';
+import { batchScoreboardPage, describeBatch, describeCounts, DetailSchema, ScoreboardOutput } from '../scoreboard-answer.js';
+import { answer, toolResult } from '../tool-result.js';
+
+// Under the 60 s most MCP clients wait for a tool call before giving up.
+const DEFAULT_WAIT_SECONDS = 50;
+const PROGRESS_INTERVAL_MS = 500;
+
+export const WaitForBatchInput = z.object({
+  batch_id: IdSchema,
+  timeout_seconds: z
+    .number()
+    .min(0)
+    .max(3600)
+    .optional()
+    .describe(`How long to wait for the batch to settle (default ${DEFAULT_WAIT_SECONDS}); call again to keep waiting`),
+  detail: DetailSchema,
+});
+
+export function registerWaitForBatch(server: McpServer, harness: Harness): void {
+  server.registerTool(
+    'wait_for_batch',
+    {
+      title: 'Wait for a batch',
+      description:
+        'Waits until the batch is settled (no step running or ready) or the timeout passes, sending progress ' +
+        'notifications meanwhile, then answers its scoreboard with timed_out saying which happened.',
+      inputSchema: WaitForBatchInput,
+      outputSchema: ScoreboardOutput,
+      annotations: { readOnlyHint: true },
+    },
+    (args, extra) =>
+      answer(async () => {
+        const progressToken = extra._meta?.progressToken;
+        let lastSent = 0;
+        let lastDone = -1;
+        const settled = await harness.waitUntilSettled(args.batch_id, (args.timeout_seconds ?? DEFAULT_WAIT_SECONDS) * 1000, {
+          signal: extra.signal,
+          onChange: (progress) => {
+            if (progressToken === undefined || progress.done === lastDone || Date.now() - lastSent < PROGRESS_INTERVAL_MS) return;
+            lastSent = Date.now();
+            lastDone = progress.done;
+            void extra
+              .sendNotification({
+                method: 'notifications/progress',
+                params: { progressToken, progress: progress.done, total: progress.total, message: describeCounts(StepCountsSchema.parse(progress.counts)) },
+              })
+              .catch(() => undefined);
+          },
+        });
+        const board = await batchScoreboardPage(harness, args.batch_id, args.detail, undefined);
+        return toolResult({ ...board, timed_out: !settled }, `${settled ? '' : 'Still going (timed out waiting). '}${describeBatch(board)}`);
+      }),
+  );
+}

@@ -1,0 +1,46 @@
+import { cp, mkdir, stat } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import type { PlannedJob } from '../core/index.js';
+import { runCommand } from '../process/index.js';
+import type { KeyedSerial, RunsPaths } from '../store/index.js';
+
+export interface Workspace {
+  /** The directory the job's workspace policy gives it (SPEC §6). */
+  root: string;
+  /** Where its steps run: the working directory, or its place inside the isolated copy. */
+  cwd: string;
+}
+
+export class WorkspaceError extends Error {}
+
+/**
+ * The job's workspace. `shared` runs in the working directory itself. `isolated` gives the job
+ * its own copy under the job directory, made once and reused by every later step of the job:
+ * a detached git worktree of HEAD when the directory is in a git repository (uncommitted
+ * changes are not carried over), else a plain recursive copy.
+ */
+export async function prepareWorkspace(paths: RunsPaths, serial: KeyedSerial, batchId: string, job: PlannedJob): Promise<Workspace> {
+  if (job.workspace_policy === 'shared') return { root: job.working_directory, cwd: job.working_directory };
+  const root = paths.workspaceDir(batchId, job.job_id);
+  return serial.run(root, async () => {
+    const repo = await runCommand(['git', 'rev-parse', '--show-toplevel'], job.working_directory);
+    const toplevel = repo.exitCode === 0 ? repo.stdout.trim() : undefined;
+    const cwd = toplevel ? join(root, relative(toplevel, job.working_directory)) : root;
+    if (await exists(root)) return { root, cwd };
+    await mkdir(dirname(root), { recursive: true });
+    if (toplevel) {
+      const added = await runCommand(['git', '-C', toplevel, 'worktree', 'add', '--detach', root, 'HEAD'], toplevel);
+      if (added.exitCode !== 0) throw new WorkspaceError(`git worktree add failed for ${toplevel}: ${added.stderr.trim()}`);
+    } else {
+      await cp(job.working_directory, root, { recursive: true, verbatimSymlinks: true });
+    }
+    return { root, cwd };
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,70 @@
+import type { AttemptState, BatchMeta, HarnessConfig } from '../core/index.js';
+import { deriveStepViews, type StepView } from '../scoreboard/index.js';
+import { stepKey, type StoredAttempt, type StoredBatch } from '../store/index.js';
+
+/**
+ * A batch as the scheduler holds it: exactly what its files say (batch_meta.json and every
+ * attempt's state.json), with the step views derived from that on demand.
+ */
+export class BatchRecord {
+  private cachedViews: Map<string, StepView> | undefined;
+
+  constructor(
+    readonly meta: BatchMeta,
+    readonly attempts: Map<string, StoredAttempt[]>,
+    private readonly policy: HarnessConfig['retries'],
+  ) {}
+
+  static fromStored(stored: StoredBatch, policy: HarnessConfig['retries']): BatchRecord {
+    return new BatchRecord(stored.meta, stored.attempts, policy);
+  }
+
+  get batchId(): string {
+    return this.meta.batch_id;
+  }
+
+  views(): Map<string, StepView> {
+    this.cachedViews ??= deriveStepViews(this.meta, this.attempts, this.policy);
+    return this.cachedViews;
+  }
+
+  view(jobId: string, stepId: string): StepView | undefined {
+    return this.views().get(stepKey(jobId, stepId));
+  }
+
+  *allAttempts(): Iterable<StoredAttempt> {
+    for (const list of this.attempts.values()) yield* list;
+  }
+
+  addAttempt(attempt: StoredAttempt): void {
+    const key = stepKey(attempt.location.jobId, attempt.location.stepId);
+    const list = this.attempts.get(key) ?? [];
+    list.push(attempt);
+    this.attempts.set(key, list);
+    this.cachedViews = undefined;
+  }
+
+  /** Replaces the state of an attempt already held (after its state.json was written). */
+  updateState(state: AttemptState): void {
+    const list = this.attempts.get(stepKey(state.job_id, state.step_id)) ?? [];
+    const held = list.find((a) => a.state.run_id === state.run_id);
+    if (held) held.state = state;
+    this.cachedViews = undefined;
+  }
+
+  hasStep(jobId: string, stepId: string): boolean {
+    return this.meta.jobs.some((j) => j.job_id === jobId && j.steps.some((s) => s.step_id === stepId));
+  }
+
+  /** Steps that depend on this one, directly or through others, in dependency order. */
+  dependentsOf(jobId: string, stepId: string): string[] {
+    const job = this.meta.jobs.find((j) => j.job_id === jobId);
+    if (!job) return [];
+    const found = new Set<string>([stepId]);
+    for (const step of job.steps) {
+      if (step.depends_on.some((d) => found.has(d))) found.add(step.step_id);
+    }
+    found.delete(stepId);
+    return [...found];
+  }
+}

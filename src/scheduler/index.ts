@@ -1,0 +1,3 @@
+export * from './scheduler.js';
+export * from './batch-record.js';
+export * from './recovery.js';

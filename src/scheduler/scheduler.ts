@@ -1,0 +1,379 @@
+import { mkdir } from 'node:fs/promises';
+import PQueue from 'p-queue';
+import {
+  BatchExistsError,
+  createRunId,
+  IllegalStateError,
+  InvalidArgumentError,
+  isTerminal,
+  NotFoundError,
+  nowIso,
+  WriteOnceError,
+  type AgentName,
+  type AttemptState,
+  type AttemptTrigger,
+  type BatchMeta,
+  type HarnessConfig,
+} from '../core/index.js';
+import type { AgentAdapter } from '../agents/index.js';
+import { planBatch } from '../launch-table/index.js';
+import { endedState, recordInCurrentIndex, runAttempt, ShutdownReason, type RunnerContext } from '../runner/index.js';
+import type { StepView } from '../scoreboard/index.js';
+import { attemptDirName, listBatchIds, readStoredBatch, stepKey, writeJsonOnce, type StoredAttempt } from '../store/index.js';
+import { BatchRecord } from './batch-record.js';
+import { recoverBatch } from './recovery.js';
+
+export interface SchedulerOptions extends RunnerContext {
+  config: HarnessConfig;
+  agents: ReadonlyMap<AgentName, AgentAdapter>;
+  /** Told about every change of a batch's files (new attempts, state changes). */
+  onBatchChanged: (batchId: string) => void;
+  /** Where problems that are nobody's request go (stderr, MCP logging). */
+  log: (message: string) => void;
+}
+
+/** An attempt this server is starting or running. */
+interface ActiveAttempt {
+  runId: string;
+  batchId: string;
+  key: string;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export interface CancelTarget {
+  run_id?: string | undefined;
+  batch_id?: string | undefined;
+  job_id?: string | undefined;
+  step_id?: string | undefined;
+}
+
+/**
+ * Owns every state transition of the runs root it was opened on (SPEC §5): it creates
+ * attempts for ready steps, runs them in a bounded number of slots shared fairly between
+ * batches, retries by policy, cancels and retries on request, and recovers after a crash.
+ */
+export class Scheduler {
+  private readonly batches = new Map<string, BatchRecord>();
+  private readonly active = new Map<string, ActiveAttempt>(); // by batchId + step key
+  private readonly slots: PQueue;
+  private pumpScheduled = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private roundRobin = 0;
+  private stopped = false;
+
+  private constructor(private readonly options: SchedulerOptions) {
+    this.slots = new PQueue({ concurrency: options.config.runners.max_concurrency });
+  }
+
+  /** Loads every batch, ends attempts a dead server left behind (runner_lost) and starts work. */
+  static async open(options: SchedulerOptions): Promise<Scheduler> {
+    const scheduler = new Scheduler(options);
+    for (const batchId of await listBatchIds(options.paths)) {
+      const stored = await readStoredBatch(options.paths, options.files, batchId);
+      if (!stored) continue;
+      const record = BatchRecord.fromStored(stored, options.config.retries);
+      await recoverBatch(options, record);
+      scheduler.batches.set(batchId, record);
+    }
+    scheduler.schedulePump();
+    return scheduler;
+  }
+
+  get capacity(): number {
+    return this.options.config.runners.max_concurrency;
+  }
+  get runningCount(): number {
+    return this.active.size;
+  }
+
+  batch(batchId: string): BatchRecord | undefined {
+    return this.batches.get(batchId);
+  }
+  batchIds(): string[] {
+    return [...this.batches.keys()].sort();
+  }
+
+  /** Validates and writes a submission (nothing is written when it is invalid), then starts it. */
+  async submit(input: unknown): Promise<BatchMeta> {
+    const { paths, config } = this.options;
+    const planned = await planBatch(input, {
+      config,
+      agents: new Map([...this.options.agents].map(([name, a]) => [name, { resumable: a.resumable }])),
+      batchIdTaken: (id) => this.batches.has(id),
+      now: new Date(),
+    });
+    const meta: BatchMeta = {
+      batch_id: planned.batchId,
+      spec_version: planned.specVersion,
+      submitted_at: nowIso(),
+      harness_config_version: this.options.configVersion,
+      batch_goal_summary: planned.goalSummary,
+      launch_table_sha256: planned.launchTableSha256,
+      launch_table: planned.launchTable,
+      effective_defaults: planned.effectiveDefaults,
+      jobs: planned.jobs,
+    };
+    try {
+      await mkdir(paths.batchDir(meta.batch_id), { recursive: true });
+      await writeJsonOnce(paths.batchMetaFile(meta.batch_id), meta);
+    } catch (error) {
+      if (error instanceof WriteOnceError) throw new BatchExistsError(meta.batch_id);
+      throw error;
+    }
+    for (const job of meta.jobs) await this.options.currentIndex.update(meta.batch_id, job.job_id, () => undefined);
+    this.batches.set(meta.batch_id, new BatchRecord(meta, new Map(), config.retries));
+    this.changed(meta.batch_id);
+    return meta;
+  }
+
+  /**
+   * Cancels one attempt by run_id, or every unfinished step of a batch, job or step (SPEC §5):
+   * a running attempt is killed and ends canceled (this waits for that), a queued one ends
+   * without starting, and a step with no attempt yet gets a canceled one so it never starts.
+   */
+  async cancel(target: CancelTarget): Promise<{ canceled: string[]; already_terminal: string[] }> {
+    const canceled: string[] = [];
+    const alreadyTerminal: string[] = [];
+    const waits: Promise<void>[] = [];
+    const cancelAttempt = async (record: BatchRecord, view: StepView): Promise<boolean> => {
+      const active = this.active.get(activeKey(record.batchId, view.jobId, view.stepId));
+      if (active) {
+        active.controller.abort();
+        canceled.push(active.runId);
+        waits.push(active.done);
+        return true;
+      }
+      if (view.latest?.state.status === 'queued') {
+        await this.endQueued(record, view.latest, 'canceled before it started');
+        canceled.push(view.latest.state.run_id);
+        return true;
+      }
+      return false;
+    };
+
+    if (target.run_id) {
+      const { record, attempt } = this.findAttempt(target.run_id);
+      const view = record.view(attempt.location.jobId, attempt.location.stepId)!;
+      const isLatest = view.latest?.state.run_id === target.run_id;
+      if (!isLatest || !(await cancelAttempt(record, view))) alreadyTerminal.push(target.run_id);
+    } else {
+      for (const { record, view } of this.stepsInScope(target)) {
+        if (await cancelAttempt(record, view)) continue;
+        if (view.status === 'ready' || view.status === 'blocked') {
+          const placeholder = await this.createAttempt(record, view, { trigger: view.next?.trigger ?? 'initial', cascade: false });
+          await this.endQueued(record, placeholder, 'canceled before it started');
+          canceled.push(placeholder.state.run_id);
+        } else if (view.latest) {
+          alreadyTerminal.push(view.latest.state.run_id);
+        }
+      }
+    }
+    await Promise.all(waits);
+    return { canceled, already_terminal: alreadyTerminal };
+  }
+
+  /** The batch and attempt of a run id. */
+  findAttempt(runId: string): { record: BatchRecord; attempt: StoredAttempt } {
+    for (const record of this.batches.values()) {
+      for (const attempt of record.allAttempts()) {
+        if (attempt.state.run_id === runId) return { record, attempt };
+      }
+    }
+    throw new NotFoundError('run', runId, 'run ids are in get_scoreboard and list_batches answers');
+  }
+
+  /**
+   * Queues a new attempt of a step, finished or not (SPEC §5 "retry/resume on demand"). With
+   * `cascade` the steps that depend on it run again after it succeeds.
+   */
+  async retry(batchId: string, jobId: string, stepId: string, cascade: boolean): Promise<{ run_ids: string[]; cascade_steps: string[] }> {
+    const record = this.requireBatch(batchId);
+    const view = this.requireStep(record, jobId, stepId);
+    const status = view.latest?.state.status;
+    if (this.active.has(activeKey(batchId, jobId, stepId)) || status === 'queued' || status === 'running') {
+      throw new IllegalStateError(`Step ${jobId}/${stepId} already has attempt ${view.latest?.state.run_id} ${status ?? 'starting'}; cancel it first or wait for it to end`);
+    }
+    const attempt = await this.createAttempt(record, view, { trigger: 'manual_retry', cascade });
+    this.changed(batchId);
+    return { run_ids: [attempt.state.run_id], cascade_steps: cascade ? record.dependentsOf(jobId, stepId) : [] };
+  }
+
+  /** Ends every running attempt as runner_lost (they are retried by policy at the next start). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    const running = [...this.active.values()];
+    for (const a of running) a.controller.abort(new ShutdownReason());
+    await Promise.all(running.map((a) => a.done));
+    await this.slots.onIdle();
+  }
+
+  requireBatch(batchId: string): BatchRecord {
+    const record = this.batches.get(batchId);
+    if (!record) throw new NotFoundError('batch', batchId, 'list_batches shows the batches in this store');
+    return record;
+  }
+
+  private requireStep(record: BatchRecord, jobId: string, stepId: string): StepView {
+    if (!record.meta.jobs.some((j) => j.job_id === jobId)) throw new NotFoundError('job', jobId, `batch ${record.batchId} has jobs ${record.meta.jobs.map((j) => j.job_id).join(', ')}`);
+    const view = record.view(jobId, stepId);
+    if (!view) throw new NotFoundError('step', stepId, `job ${jobId} of batch ${record.batchId} has no such step`);
+    return view;
+  }
+
+  private stepsInScope(target: CancelTarget): { record: BatchRecord; view: StepView }[] {
+    if (!target.batch_id) throw new InvalidArgumentError('batch_id', 'cancel needs run_id, or batch_id with optional job_id and step_id');
+    const record = this.requireBatch(target.batch_id);
+    if (target.step_id && !target.job_id) throw new InvalidArgumentError('job_id', 'step_id needs job_id');
+    if (target.job_id && target.step_id) return [{ record, view: this.requireStep(record, target.job_id, target.step_id) }];
+    if (target.job_id && !record.meta.jobs.some((j) => j.job_id === target.job_id)) throw new NotFoundError('job', target.job_id);
+    return [...record.views().values()].filter((v) => !target.job_id || v.jobId === target.job_id).map((view) => ({ record, view }));
+  }
+
+  private async createAttempt(record: BatchRecord, view: StepView, why: { trigger: AttemptTrigger; cascade: boolean }): Promise<StoredAttempt> {
+    const runId = createRunId();
+    const createdAt = nowIso();
+    const state: AttemptState = {
+      status: 'queued',
+      run_id: runId,
+      batch_id: record.batchId,
+      job_id: view.jobId,
+      step_id: view.stepId,
+      attempt: view.attempts + 1,
+      trigger: why.trigger,
+      cascade: why.cascade,
+      created_at: createdAt,
+      runner_id: null,
+      pid: null,
+      last_heartbeat_at: null,
+      current_item: null,
+      exit_code: null,
+      signal: null,
+      failure_reason: null,
+      message: null,
+      agent_outcome: null,
+      usage: null,
+      thread_id: null,
+      resumed_from: null,
+    };
+    const location = { batchId: record.batchId, jobId: view.jobId, stepId: view.stepId, dirName: attemptDirName(createdAt, runId) };
+    await this.options.files.create(location, state);
+    const attempt = { location, state };
+    record.addAttempt(attempt);
+    return attempt;
+  }
+
+  private async endQueued(record: BatchRecord, attempt: StoredAttempt, message: string): Promise<void> {
+    const ended = endedState(attempt.state, { status: 'canceled', failureReason: 'canceled', message });
+    await this.options.files.writeState(attempt.location, ended);
+    record.updateState(ended);
+    await recordInCurrentIndex(this.options, attempt.location, ended);
+    this.changed(record.batchId);
+  }
+
+  private changed(batchId: string): void {
+    this.options.onBatchChanged(batchId);
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.stopped) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Starts ready steps while slots are free, taking one batch after another in turn. */
+  private pump(): void {
+    if (this.stopped) return;
+    const now = nowIso();
+    let earliestRetry: string | undefined;
+    const perBatchCap = this.options.config.runners.per_batch_max_concurrency ?? Infinity;
+    const queues = this.batchIds().map((batchId) => {
+      const record = this.batches.get(batchId)!;
+      const ready: StepView[] = [];
+      for (const view of record.views().values()) {
+        if (view.status !== 'ready' || this.active.has(activeKey(batchId, view.jobId, view.stepId))) continue;
+        const notBefore = view.next?.notBefore;
+        if (notBefore && notBefore > now) {
+          if (!earliestRetry || notBefore < earliestRetry) earliestRetry = notBefore;
+          continue;
+        }
+        ready.push(view);
+      }
+      const running = [...this.active.values()].filter((a) => a.batchId === batchId).length;
+      return { record, ready, room: perBatchCap - running };
+    });
+
+    let free = this.capacity - this.active.size;
+    for (let progressed = true; free > 0 && progressed; ) {
+      progressed = false;
+      for (let i = 0; i < queues.length && free > 0; i++) {
+        const q = queues[(this.roundRobin + i) % queues.length]!;
+        if (q.room <= 0 || q.ready.length === 0) continue;
+        this.launch(q.record, q.ready.shift()!);
+        q.room--;
+        free--;
+        progressed = true;
+      }
+      this.roundRobin = (this.roundRobin + 1) % Math.max(1, queues.length);
+    }
+
+    clearTimeout(this.retryTimer);
+    if (earliestRetry) this.retryTimer = setTimeout(() => this.schedulePump(), Math.max(0, Date.parse(earliestRetry) - Date.now()));
+  }
+
+  private launch(record: BatchRecord, view: StepView): void {
+    const key = activeKey(record.batchId, view.jobId, view.stepId);
+    const controller = new AbortController();
+    const entry: ActiveAttempt = { runId: '', batchId: record.batchId, key, controller, done: Promise.resolve() };
+    this.active.set(key, entry);
+    entry.done = (async () => {
+      let attempt: StoredAttempt | undefined;
+      try {
+        attempt = view.latest?.state.status === 'queued' ? view.latest : await this.createAttempt(record, view, view.next ?? { trigger: 'initial', cascade: false });
+        entry.runId = attempt.state.run_id;
+        this.changed(record.batchId);
+        const job = record.meta.jobs.find((j) => j.job_id === view.jobId)!;
+        await this.slots.add(() =>
+          runAttempt(this.options, {
+            location: attempt!.location,
+            state: attempt!.state,
+            job,
+            step: view.step,
+            adapter: this.options.agents.get(view.step.agent)!,
+            signal: controller.signal,
+            onState: (state) => {
+              record.updateState(state);
+              this.changed(record.batchId);
+            },
+          }),
+        );
+      } catch (error) {
+        await this.recordHarnessFailure(record, attempt, error);
+      } finally {
+        this.active.delete(key);
+        this.changed(record.batchId);
+      }
+    })();
+  }
+
+  /** The harness itself failed (disk full, permissions): say so on the attempt when the disk lets us. */
+  private async recordHarnessFailure(record: BatchRecord, attempt: StoredAttempt | undefined, error: unknown): Promise<void> {
+    const message = `harness-mcp could not run the attempt: ${(error as Error).message}`;
+    this.options.log(`${record.batchId}: ${message}`);
+    if (!attempt) return;
+    const current = record.attempts.get(stepKey(attempt.location.jobId, attempt.location.stepId))?.find((a) => a.state.run_id === attempt.state.run_id);
+    if (!current || isTerminal(current.state.status)) return;
+    const ended = endedState(current.state, { status: 'failed', failureReason: 'spawn_error', message });
+    record.updateState(ended); // the scheduler must not retry forever even if the disk refuses the write
+    await this.options.files.writeState(attempt.location, ended).catch((e: Error) => this.options.log(`could not record the failure of ${attempt.state.run_id}: ${e.message}`));
+  }
+}
+
+function activeKey(batchId: string, jobId: string, stepId: string): string {
+  return `${batchId}/${stepKey(jobId, stepId)}`;
+}

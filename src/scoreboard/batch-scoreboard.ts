@@ -1,0 +1,149 @@
+import {
+  secondsBetween,
+  StepStatusSchema,
+  type BatchMeta,
+  type BatchScoreboard,
+  type StepCounts,
+  type StepEntry,
+  type Usage,
+} from '../core/index.js';
+import type { RunsPaths, StoredAttempt } from '../store/index.js';
+import type { StepView } from './step-status.js';
+
+export interface ScoreboardOptions {
+  paths: RunsPaths;
+  now: string;
+  staleAfterSeconds: number;
+  listLimit: number;
+  /** One page of `steps`, or every step (the file on disk holds them all). */
+  page: { offset: number; size: number } | 'all';
+}
+
+export function emptyCounts(): StepCounts {
+  return Object.fromEntries(StepStatusSchema.options.map((s) => [s, 0])) as StepCounts;
+}
+
+export function countSteps(views: Iterable<StepView>): StepCounts {
+  const counts = emptyCounts();
+  for (const view of views) counts[view.status]++;
+  return counts;
+}
+
+/** Settled: nothing is running and nothing will start without a person. */
+export function isSettled(counts: StepCounts): boolean {
+  return counts.running === 0 && counts.ready === 0;
+}
+
+function capped<T>(items: T[], limit: number): { total: number; items: T[] } {
+  return { total: items.length, items: items.slice(0, limit) };
+}
+
+/**
+ * The batch scoreboard of SPEC §7, from batch_meta.json and the attempts' state.json only.
+ * Every list is cut to `listLimit` entries and says how many there were in all.
+ */
+export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepView>, allAttempts: Iterable<StoredAttempt>, options: ScoreboardOptions): BatchScoreboard {
+  const { paths, now } = options;
+  const all = [...views.values()];
+  const counts = countSteps(all);
+  const ref = (v: StepView) => ({ job_id: v.jobId, step_id: v.stepId });
+
+  const running = all.filter((v) => v.status === 'running' && v.latest);
+  const isStuck = (v: StepView) => {
+    const beat = v.latest!.state.last_heartbeat_at ?? v.latest!.state.started_at;
+    return beat !== undefined && secondsBetween(beat, now) > options.staleAfterSeconds;
+  };
+  const attentionOf = (kind: 'stuck' | 'needs_attention' | 'failed', list: StepView[]) =>
+    list.map((v) => ({
+      ...ref(v),
+      kind,
+      run_id: v.latest!.state.run_id,
+      failure_reason: v.latest!.state.failure_reason,
+      message: kind === 'stuck' ? `no activity for over ${options.staleAfterSeconds} s` : v.latest!.state.message,
+    }));
+  const attention = [
+    ...attentionOf('stuck', running.filter(isStuck)),
+    ...attentionOf('needs_attention', all.filter((v) => v.status === 'needs_attention' && v.latest)),
+    ...attentionOf('failed', all.filter((v) => v.status === 'failed' && v.latest)),
+  ];
+
+  const failures = all
+    .filter((v) => (v.status === 'failed' || v.status === 'needs_attention') && v.latest)
+    .map((v) => {
+      const s = v.latest!.state;
+      return {
+        ...ref(v),
+        run_id: s.run_id,
+        attempt: s.attempt,
+        host_outcome: { status: s.status, exit_code: s.exit_code, failure_reason: s.failure_reason, message: s.message },
+        agent_outcome: s.agent_outcome,
+      };
+    });
+
+  const resumes = all
+    .filter((v) => v.latest?.state.resumed_from)
+    .map((v) => ({ ...ref(v), run_id: v.latest!.state.run_id, resumed_from: v.latest!.state.resumed_from! }));
+
+  const steps: StepEntry[] = all.map((v) => ({
+    ...ref(v),
+    status: v.status,
+    run_id: v.latest?.state.run_id ?? null,
+    attempts: v.attempts,
+    blocked_reasons: v.blockedReasons,
+    retry_at: v.retryAt,
+  }));
+  const page = options.page === 'all' ? { offset: 0, size: steps.length } : options.page;
+  const end = page.offset + page.size;
+
+  return {
+    batch_id: meta.batch_id,
+    submitted_at: meta.submitted_at,
+    computed_at: now,
+    batch_goal_summary: meta.batch_goal_summary,
+    runs_root: paths.root,
+    jobs_total: meta.jobs.length,
+    steps_total: all.length,
+    heartbeat_stale_after_seconds: options.staleAfterSeconds,
+    settled: isSettled(counts),
+    counts,
+    attention: capped(attention, options.listLimit),
+    running: capped(
+      running.map((v) => {
+        const s = v.latest!.state;
+        return {
+          ...ref(v),
+          run_id: s.run_id,
+          runner_id: s.runner_id,
+          attempt_dir: paths.relative(paths.attemptDir(v.latest!.location)),
+          current_item: s.current_item,
+          last_heartbeat_at: s.last_heartbeat_at,
+          seconds_since_last_heartbeat: s.last_heartbeat_at ? secondsBetween(s.last_heartbeat_at, now) : null,
+          started_at: s.started_at!,
+          run_duration_seconds: secondsBetween(s.started_at!, now),
+        };
+      }),
+      options.listLimit,
+    ),
+    blocked: capped(
+      all.filter((v) => v.status === 'blocked').map((v) => ({ ...ref(v), reasons: v.blockedReasons, final: v.blockedFinal })),
+      options.listLimit,
+    ),
+    failures: capped(failures, options.listLimit),
+    resumes: capped(resumes, options.listLimit),
+    usage: sumUsage(allAttempts),
+    steps: steps.slice(page.offset, end),
+    next_cursor: end < steps.length ? String(end) : null,
+  };
+}
+
+function sumUsage(attempts: Iterable<StoredAttempt>): Usage | null {
+  let total: Usage | null = null;
+  for (const { state } of attempts) {
+    if (!state.usage) continue;
+    total ??= { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
+    total.input_tokens += state.usage.input_tokens;
+    total.cached_input_tokens += state.usage.cached_input_tokens;
+    total.output_tokens += state.usage.output_tokens;
+  }
+  return total;
+}

@@ -1,0 +1,125 @@
+import { open, realpath } from 'node:fs/promises';
+import { sep } from 'node:path';
+import { InvalidArgumentError, NotFoundError, PathEscapeError } from '../core/index.js';
+import type { ArtifactName, AttemptLocation, RunsPaths } from './paths.js';
+
+export interface ArtifactPage {
+  content: string;
+  offset: number;
+  next_offset: number;
+  size: number;
+  eof: boolean;
+}
+
+/**
+ * Opens an artifact of an attempt for reading, refusing anything that resolves outside the
+ * attempt directory (a symlink planted in place of a log, say).
+ */
+async function openArtifact(paths: RunsPaths, at: AttemptLocation, name: ArtifactName) {
+  const dir = paths.attemptDir(at);
+  const file = paths.artifactFile(at, name);
+  let real: string;
+  try {
+    real = await realpath(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const runId = at.dirName.slice(-16);
+    throw new NotFoundError('artifact', `${name} of run ${runId}`, 'it is written as the attempt goes on (final once it ends)');
+  }
+  const realDir = await realpath(dir);
+  if (!real.startsWith(realDir + sep)) throw new PathEscapeError(`${name} → ${real}`, realDir);
+  return open(real, 'r');
+}
+
+/** Reads up to `maxBytes` of an artifact from `offset`, ending on a whole UTF-8 character. */
+export async function readArtifactPage(paths: RunsPaths, at: AttemptLocation, name: ArtifactName, offset: number, maxBytes: number): Promise<ArtifactPage> {
+  const handle = await openArtifact(paths, at, name);
+  try {
+    const { size } = await handle.stat();
+    if (offset > size) throw new InvalidArgumentError('offset', `${offset} is past the end of ${name} (${size} bytes)`);
+    const buffer = Buffer.alloc(Math.min(maxBytes, size - offset));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+    const reachedEnd = offset + bytesRead >= size;
+    const usable = reachedEnd ? bytesRead : wholeCharacterLength(buffer.subarray(0, bytesRead));
+    const next = offset + usable;
+    return { content: buffer.subarray(0, usable).toString('utf8'), offset, next_offset: next, size, eof: next >= size };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The length of `bytes` without a UTF-8 sequence cut off at its end. */
+function wholeCharacterLength(bytes: Buffer): number {
+  for (let back = 1; back <= Math.min(4, bytes.length); back++) {
+    const byte = bytes[bytes.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: keep looking for the lead
+    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    const cut = needed > back ? bytes.length - back : bytes.length;
+    return cut > 0 ? cut : bytes.length; // never return nothing for a window smaller than one character
+  }
+  return bytes.length;
+}
+
+export interface EventsTail {
+  lines: string[];
+  /** Byte offset just after the last line returned: pass it back to get what follows. */
+  cursor: number;
+}
+
+const TAIL_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * The last `count` complete lines of events.jsonl, or the next `count` lines after `cursor`.
+ * It reads backwards from the end (or forwards from the cursor) in chunks and never more than
+ * `maxBytes`, so a 1 GiB file costs what its last lines cost.
+ */
+export async function tailEventLines(paths: RunsPaths, at: AttemptLocation, count: number, cursor: number | undefined, maxBytes: number): Promise<EventsTail> {
+  const handle = await openArtifact(paths, at, 'events');
+  try {
+    const { size } = await handle.stat();
+    if (cursor !== undefined) {
+      if (cursor > size) throw new InvalidArgumentError('cursor', `${cursor} is past the end of events (${size} bytes)`);
+      const buffer = Buffer.alloc(Math.min(maxBytes, size - cursor));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, cursor);
+      const window = buffer.subarray(0, bytesRead);
+      const lines: string[] = [];
+      let start = 0;
+      for (let nl = window.indexOf(10); nl !== -1 && lines.length < count; nl = window.indexOf(10, start)) {
+        lines.push(window.subarray(start, nl).toString('utf8'));
+        start = nl + 1;
+      }
+      // A single line longer than the window would stall the cursor: hand it on cut short.
+      if (lines.length === 0 && bytesRead === maxBytes) return { lines: [window.toString('utf8')], cursor: cursor + bytesRead };
+      return { lines, cursor: cursor + start };
+    }
+    // From the end: the last byte may be mid-line (the writer is busy); stop at the last newline.
+    let end = size;
+    const chunks: Buffer[] = [];
+    let newlines = 0;
+    let position = size;
+    let scanned = 0;
+    let lastNewline = -1;
+    while (position > 0 && newlines <= count && scanned < maxBytes) {
+      const length = Math.min(TAIL_CHUNK_BYTES, position, maxBytes - scanned);
+      position -= length;
+      const chunk = Buffer.alloc(length);
+      await handle.read(chunk, 0, length, position);
+      chunks.unshift(chunk);
+      scanned += length;
+      for (let i = chunk.length - 1; i >= 0; i--) {
+        if (chunk[i] !== 10) continue;
+        if (lastNewline === -1) lastNewline = position + i;
+        newlines++;
+      }
+    }
+    if (lastNewline === -1) return { lines: [], cursor: position === 0 ? 0 : size };
+    end = lastNewline + 1;
+    const text = Buffer.concat(chunks).subarray(0, end - position).toString('utf8');
+    const all = text.split('\n').slice(0, -1);
+    // The first piece may be the tail of a line that began before what was read.
+    const complete = position === 0 ? all : all.slice(1);
+    return { lines: complete.slice(-count), cursor: end };
+  } finally {
+    await handle.close();
+  }
+}

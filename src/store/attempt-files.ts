@@ -1,0 +1,56 @@
+import { mkdir } from 'node:fs/promises';
+import {
+  AttemptMetaSchema,
+  AttemptStateSchema,
+  FinalReportSchema,
+  isTerminal,
+  TerminalStateError,
+  type AttemptMeta,
+  type AttemptState,
+  type FinalReport,
+} from '../core/index.js';
+import { readJsonIfExists, writeJsonAtomic, writeJsonOnce } from './json-file.js';
+import type { KeyedSerial } from './keyed-serial.js';
+import type { AttemptLocation, RunsPaths } from './paths.js';
+
+/** The JSON files of one attempt directory; the only writer of state.json, meta.json and final.json. */
+export class AttemptFiles {
+  constructor(
+    private readonly paths: RunsPaths,
+    private readonly serial: KeyedSerial,
+  ) {}
+
+  /** Makes the attempt directory and writes its first state (normally `queued`). */
+  async create(at: AttemptLocation, state: AttemptState): Promise<void> {
+    await mkdir(this.paths.stepDir(at.batchId, at.jobId, at.stepId), { recursive: true });
+    await mkdir(this.paths.attemptDir(at));
+    await this.writeState(at, state);
+  }
+
+  /**
+   * Replaces state.json. Refuses when the state on disk is already terminal, and parses the new
+   * state first, so started_at / ended_at / failure_reason always agree with the status.
+   */
+  async writeState(at: AttemptLocation, next: AttemptState, options: { durable?: boolean } = {}): Promise<void> {
+    const valid = AttemptStateSchema.parse(next);
+    const path = this.paths.artifactFile(at, 'state');
+    await this.serial.run(path, async () => {
+      const current = await readJsonIfExists(path, AttemptStateSchema);
+      if (current && isTerminal(current.status)) throw new TerminalStateError(current.run_id, current.status);
+      await writeJsonAtomic(path, valid, options);
+    });
+  }
+
+  async readState(at: AttemptLocation): Promise<AttemptState | undefined> {
+    return readJsonIfExists(this.paths.artifactFile(at, 'state'), AttemptStateSchema);
+  }
+
+  async writeMeta(at: AttemptLocation, meta: AttemptMeta): Promise<void> {
+    await writeJsonAtomic(this.paths.artifactFile(at, 'meta'), AttemptMetaSchema.parse(meta));
+  }
+
+  /** final.json is written once, when the attempt ends. */
+  async writeFinal(at: AttemptLocation, report: FinalReport): Promise<void> {
+    await writeJsonOnce(this.paths.artifactFile(at, 'final'), FinalReportSchema.parse(report));
+  }
+}

@@ -1,0 +1,68 @@
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import writeFileAtomic from 'write-file-atomic';
+import type { z } from 'zod';
+import { FileCorruptError, WriteOnceError } from '../core/index.js';
+
+function serialize(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/**
+ * Replaces a JSON snapshot atomically: write-file-atomic writes a temp file and renames it, and
+ * rename is atomic on one filesystem, so readers never see half a file. `durable: false` skips
+ * the fsync for snapshots that are rewritten often and derivable (scoreboards, heartbeats).
+ */
+export async function writeJsonAtomic(path: string, value: unknown, options: { durable?: boolean } = {}): Promise<void> {
+  await writeFileAtomic(path, serialize(value), { fsync: options.durable ?? true });
+}
+
+/**
+ * Writes a file that must never be replaced. The content goes to a temp file first, then a
+ * hard link gives it its name: link fails with EEXIST instead of replacing, so the check and
+ * the write are one atomic step and readers never see half a file.
+ */
+export async function writeJsonOnce(path: string, value: unknown): Promise<void> {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temp, serialize(value), { flag: 'wx' });
+  try {
+    await link(temp, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new WriteOnceError(path);
+    throw error;
+  } finally {
+    await unlink(temp);
+  }
+}
+
+/** Reads and parses a JSON file; undefined when it does not exist. */
+export async function readJsonIfExists<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return parseJsonText(path, text, schema);
+}
+
+export async function readJson<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S>> {
+  const text = await readFile(path, 'utf8');
+  return parseJsonText(path, text, schema);
+}
+
+function parseJsonText<S extends z.ZodType>(path: string, text: string, schema: S): z.output<S> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new FileCorruptError(path, 'not JSON', { cause: error });
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new FileCorruptError(path, first.join('; '));
+  }
+  return parsed.data;
+}

@@ -1,0 +1,109 @@
+import { join, relative, sep } from 'node:path';
+import { compactUtc, idProblem, PathEscapeError, RUN_ID_PATTERN } from '../core/index.js';
+
+/** Artifact names a client may fetch, and the file each stands for in an attempt directory. */
+export const ARTIFACT_FILES = {
+  state: 'state.json',
+  meta: 'meta.json',
+  final: 'final.json',
+  stdout: 'stdout.log',
+  stderr: 'stderr.log',
+  events: 'events.jsonl',
+} as const;
+export type ArtifactName = keyof typeof ARTIFACT_FILES;
+export const ARTIFACT_NAMES = Object.keys(ARTIFACT_FILES) as ArtifactName[];
+
+/** Where an attempt lives: its ids and its directory name `<compact UTC created_at>_<run_id>`. */
+export interface AttemptLocation {
+  batchId: string;
+  jobId: string;
+  stepId: string;
+  dirName: string;
+}
+
+const ATTEMPT_DIR_NAME = /^(\d{8}T\d{9}Z)_([0-9a-f]{16})$/;
+
+export function attemptDirName(createdAt: string, runId: string): string {
+  return `${compactUtc(createdAt)}_${runId}`;
+}
+
+/** The run id an attempt directory name ends with, or undefined for any other name. */
+export function runIdOfDirName(name: string): string | undefined {
+  return ATTEMPT_DIR_NAME.exec(name)?.[2];
+}
+
+/** `20261121T121314123Z` back to ISO-8601. */
+export function createdAtOfDirName(name: string): string | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z_/.exec(name);
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z` : undefined;
+}
+
+/**
+ * Every path the harness uses, computed from the runs root and nothing else. Ids are checked
+ * again here so that no caller can build a path that leaves the root.
+ */
+export class RunsPaths {
+  constructor(readonly root: string) {}
+
+  get systemDir(): string {
+    return join(this.root, '_system');
+  }
+  get configFile(): string {
+    return join(this.systemDir, 'harness_config.json');
+  }
+  get configVersionsDir(): string {
+    return join(this.systemDir, 'harness_config_versions');
+  }
+  configVersionFile(version: string): string {
+    return join(this.configVersionsDir, `${segment(version)}.json`);
+  }
+  get systemScoreboardFile(): string {
+    return join(this.systemDir, 'scoreboard.system.json');
+  }
+  get ownerFile(): string {
+    return join(this.systemDir, 'owner.json');
+  }
+
+  batchDir(batchId: string): string {
+    return join(this.root, segment(batchId));
+  }
+  batchMetaFile(batchId: string): string {
+    return join(this.batchDir(batchId), 'batch_meta.json');
+  }
+  batchScoreboardFile(batchId: string): string {
+    return join(this.batchDir(batchId), 'scoreboard.batch.json');
+  }
+  jobDir(batchId: string, jobId: string): string {
+    return join(this.batchDir(batchId), segment(jobId));
+  }
+  currentFile(batchId: string, jobId: string): string {
+    return join(this.jobDir(batchId, jobId), 'current.json');
+  }
+  workspaceDir(batchId: string, jobId: string): string {
+    return join(this.jobDir(batchId, jobId), 'workspace');
+  }
+  stepDir(batchId: string, jobId: string, stepId: string): string {
+    return join(this.jobDir(batchId, jobId), segment(stepId));
+  }
+  attemptDir(at: AttemptLocation): string {
+    if (!runIdOfDirName(at.dirName)) throw new PathEscapeError(at.dirName, this.root);
+    return join(this.stepDir(at.batchId, at.jobId, at.stepId), at.dirName);
+  }
+  artifactFile(at: AttemptLocation, name: ArtifactName): string {
+    return join(this.attemptDir(at), ARTIFACT_FILES[name]);
+  }
+  /** Where the command agent may leave its run report ($HARNESS_FINAL_PATH). */
+  agentReportFile(at: AttemptLocation): string {
+    return join(this.attemptDir(at), 'agent_report.json');
+  }
+
+  /** A path below the root as stored in JSON: relative, with forward slashes. */
+  relative(path: string): string {
+    return relative(this.root, path).split(sep).join('/');
+  }
+}
+
+function segment(value: string): string {
+  if (idProblem(value) && !RUN_ID_PATTERN.test(value)) throw new PathEscapeError(value, 'the runs root');
+  return value;
+}

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { connect, createServer, type Server } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { realpath, unlink } from 'node:fs/promises';
+import { z } from 'zod';
+import { nowIso } from '../core/index.js';
+import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
+import type { RunsPaths } from './paths.js';
+
+export const OwnerSchema = z.strictObject({
+  pid: z.int(),
+  runner_id: z.string(),
+  hostname: z.string(),
+  since: z.string(),
+});
+export type Owner = z.infer<typeof OwnerSchema>;
+
+/**
+ * The lock that lets one server at a time run attempts from a runs root.
+ *
+ * It is a listening Unix socket whose name derives from the root's real path. On Linux the name
+ * is in the abstract namespace: the kernel frees it the moment the process dies, even by
+ * SIGKILL, so a crashed server never leaves a stale lock behind and taking the lock is one
+ * atomic bind. Elsewhere the socket is a file in the temp dir; a file left by a dead server
+ * refuses connections, which marks it stale. The lock covers servers on one machine (and one
+ * network namespace on Linux); a runs root on a network filesystem shared by two machines is
+ * not protected. owner.json beside the store says who holds it, for people and error messages.
+ */
+export class RunsLock {
+  private constructor(private readonly server: Server) {}
+
+  /** Takes the lock, or returns undefined when another live server holds it. */
+  static async acquire(paths: RunsPaths, runnerId: string): Promise<RunsLock | undefined> {
+    const address = await lockAddress(paths.root);
+    const server = (await listen(address)) ?? (await takeOverStaleSocketFile(address));
+    if (!server) return undefined;
+    const owner: Owner = { pid: process.pid, runner_id: runnerId, hostname: hostname(), since: nowIso() };
+    await writeJsonAtomic(paths.ownerFile, owner);
+    return new RunsLock(server);
+  }
+
+  static readOwner(paths: RunsPaths): Promise<Owner | undefined> {
+    return readJsonIfExists(paths.ownerFile, OwnerSchema).catch(() => undefined);
+  }
+
+  async release(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function lockAddress(root: string): Promise<string> {
+  const digest = createHash('sha256').update(await realpath(root)).digest('hex').slice(0, 32);
+  return process.platform === 'linux'
+    ? `\0harness-mcp-${digest}`
+    : join(tmpdir(), `harness-mcp-${digest}.sock`);
+}
+
+function listen(address: string): Promise<Server | undefined> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => socket.destroy());
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') resolve(undefined);
+      else reject(error);
+    });
+    server.listen(address, () => resolve(server));
+  });
+}
+
+/** Outside Linux: a socket file nobody listens on is a dead server's; remove it and try again. */
+async function takeOverStaleSocketFile(address: string): Promise<Server | undefined> {
+  if (address.startsWith('\0')) return undefined;
+  const alive = await new Promise<boolean>((resolve) => {
+    const socket = connect(address, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+  if (alive) return undefined;
+  await unlink(address).catch(() => undefined);
+  return listen(address);
+}

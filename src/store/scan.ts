@@ -1,0 +1,101 @@
+import { readdir } from 'node:fs/promises';
+import {
+  BatchMetaSchema,
+  idProblem,
+  type AttemptState,
+  type BatchMeta,
+} from '../core/index.js';
+import type { AttemptFiles } from './attempt-files.js';
+import { readJsonIfExists } from './json-file.js';
+import { createdAtOfDirName, runIdOfDirName, type AttemptLocation, type RunsPaths } from './paths.js';
+
+/** An attempt as the store holds it: where it is and what its state.json says. */
+export interface StoredAttempt {
+  location: AttemptLocation;
+  state: AttemptState;
+}
+
+/** A batch as read back from disk: its meta and every attempt, oldest first per step. */
+export interface StoredBatch {
+  meta: BatchMeta;
+  attempts: Map<string, StoredAttempt[]>;
+}
+
+export function stepKey(jobId: string, stepId: string): string {
+  return `${jobId}/${stepId}`;
+}
+
+async function listNames(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** Ids of the batches under the root (directories with a batch id's name), sorted. */
+export async function listBatchIds(paths: RunsPaths): Promise<string[]> {
+  const entries = await readdir(paths.root, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  return entries
+    .filter((e) => e.isDirectory() && !idProblem(e.name))
+    .map((e) => e.name)
+    .sort();
+}
+
+/**
+ * Reads a batch back: batch_meta.json and the state.json of every attempt. A directory whose
+ * state.json is missing (the server died between mkdir and the first write) reads as queued,
+ * as SPEC §4.1 says. Undefined when the batch has no batch_meta.json (a half-made submission).
+ */
+export async function readStoredBatch(paths: RunsPaths, files: AttemptFiles, batchId: string): Promise<StoredBatch | undefined> {
+  const meta = await readJsonIfExists(paths.batchMetaFile(batchId), BatchMetaSchema);
+  if (!meta) return undefined;
+  const attempts = new Map<string, StoredAttempt[]>();
+  await Promise.all(
+    meta.jobs.flatMap((job) =>
+      job.steps.map(async (step) => {
+        const names = (await listNames(paths.stepDir(batchId, job.job_id, step.step_id)))
+          .filter((n) => runIdOfDirName(n))
+          .sort();
+        const list: StoredAttempt[] = [];
+        for (const [index, dirName] of names.entries()) {
+          const location = { batchId, jobId: job.job_id, stepId: step.step_id, dirName };
+          const state = (await files.readState(location)) ?? unwrittenState(location, index);
+          list.push({ location, state });
+        }
+        attempts.set(stepKey(job.job_id, step.step_id), list);
+      }),
+    ),
+  );
+  return { meta, attempts };
+}
+
+function unwrittenState(location: AttemptLocation, index: number): AttemptState {
+  return {
+    status: 'queued',
+    run_id: runIdOfDirName(location.dirName) as string,
+    batch_id: location.batchId,
+    job_id: location.jobId,
+    step_id: location.stepId,
+    attempt: index + 1,
+    trigger: index === 0 ? 'initial' : 'auto_retry',
+    cascade: false,
+    created_at: createdAtOfDirName(location.dirName) as string,
+    runner_id: null,
+    pid: null,
+    last_heartbeat_at: null,
+    current_item: null,
+    exit_code: null,
+    signal: null,
+    failure_reason: null,
+    message: null,
+    agent_outcome: null,
+    usage: null,
+    thread_id: null,
+    resumed_from: null,
+  };
+}

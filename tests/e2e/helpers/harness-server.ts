@@ -1,0 +1,160 @@
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { onTestFinished } from 'vitest';
+
+export const CLI = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
+const AGENTS = fileURLToPath(new URL('../../fixtures/agents/', import.meta.url));
+
+/** The path of a fake agent executable in tests/fixtures/agents. */
+export function agent(name: string): string {
+  return join(AGENTS, name);
+}
+
+/** Short grace and heartbeat so tests do not wait on production-sized timers. */
+export const TEST_CONFIG = {
+  timeouts: { kill_grace_seconds: 1 },
+  runners: { heartbeat_write_interval_seconds: 0.2 },
+  retries: { max_attempts: 1, backoff_seconds: 0.1 },
+};
+
+/** A fresh temp directory, removed when the test ends. */
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'harness-test-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A batch_goal_summary long enough for the default limit of 150 words. */
+export function goal(topic = 'testing the harness'): string {
+  return Array.from({ length: 160 }, (_, i) => (i % 10 === 0 ? topic.split(' ')[0] : `word${i}`)).join(' ');
+}
+
+export interface StartOptions {
+  /** Reuse a runs root (restart tests); default: a new one under a temp dir. */
+  runsDir?: string;
+  config?: Record<string, unknown>;
+  maxConcurrency?: number;
+}
+
+/** harness-mcp built and started as a child process, driven by the SDK Client over real stdio. */
+export class HarnessServer {
+  private constructor(
+    readonly client: Client,
+    private readonly transport: StdioClientTransport,
+    readonly runsDir: string,
+    private readonly stderrChunks: string[],
+  ) {}
+
+  static async start(options: StartOptions = {}): Promise<HarnessServer> {
+    const dir = await tempDir();
+    const runsDir = options.runsDir ?? join(dir, 'runs');
+    const configPath = join(dir, 'config.json');
+    await writeFile(configPath, JSON.stringify({ ...TEST_CONFIG, ...options.config }));
+    const args = [CLI, '--runs-dir', runsDir, '--config', configPath];
+    if (options.maxConcurrency) args.push('--max-concurrency', String(options.maxConcurrency));
+    const transport = new StdioClientTransport({ command: process.execPath, args, stderr: 'pipe', env: { ...process.env } as Record<string, string> });
+    const stderrChunks: string[] = [];
+    transport.stderr?.on('data', (chunk: Buffer) => stderrChunks.push(chunk.toString()));
+    const client = new Client({ name: 'harness-tests', version: '0.0.0' });
+    await client.connect(transport);
+    const server = new HarnessServer(client, transport, runsDir, stderrChunks);
+    onTestFinished(() => server.stop());
+    return server;
+  }
+
+  get pid(): number {
+    return this.transport.pid!;
+  }
+  get stderr(): string {
+    return this.stderrChunks.join('');
+  }
+
+  call(name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
+    return this.client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 }) as Promise<CallToolResult>;
+  }
+
+  /** Calls a tool that must succeed and returns its structured content. */
+  async ok<T = any>(name: string, args: Record<string, unknown> = {}): Promise<T> {
+    const result = await this.call(name, args);
+    if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
+    return result.structuredContent as T;
+  }
+
+  /** Calls a tool that must fail and returns the error's code and text. */
+  async error(name: string, args: Record<string, unknown> = {}): Promise<{ code: string | undefined; text: string; structured: any }> {
+    const result = await this.call(name, args);
+    if (!result.isError) throw new Error(`${name} was expected to fail but answered ${JSON.stringify(result.structuredContent)}`);
+    const text = (result.content as { text: string }[]).map((c) => c.text).join('\n');
+    return { code: (result.structuredContent as any)?.error?.code, text, structured: result.structuredContent };
+  }
+
+  async submit(table: Record<string, unknown>): Promise<string> {
+    return (await this.ok<{ batch_id: string }>('submit_batch', table)).batch_id;
+  }
+
+  /** Waits for the batch to settle and returns its full scoreboard. */
+  async settled(batchId: string, timeoutSeconds = 60): Promise<any> {
+    const board = await this.ok('wait_for_batch', { batch_id: batchId, timeout_seconds: timeoutSeconds });
+    if (board.timed_out) throw new Error(`batch ${batchId} did not settle in ${timeoutSeconds} s: ${JSON.stringify(board.counts)}`);
+    return board;
+  }
+
+  /** Closes stdin, which shuts the server down (running attempts end runner_lost). */
+  async stop(): Promise<void> {
+    await this.client.close().catch(() => undefined);
+  }
+}
+
+/** The step entry of a scoreboard. */
+export function stepOf(board: any, jobId: string, stepId: string): any {
+  const step = board.steps.find((s: any) => s.job_id === jobId && s.step_id === stepId);
+  if (!step) throw new Error(`no step ${jobId}/${stepId} in ${JSON.stringify(board.steps)}`);
+  return step;
+}
+
+/** Every file below a directory with its size and content hash: to prove nothing changed. */
+export async function treeSnapshot(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (dir: string) => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        out[`${path.slice(root.length)}/`] = 'dir';
+        await walk(path);
+      } else {
+        const info = await stat(path);
+        out[path.slice(root.length)] = `${info.size}:${(await readFile(path)).toString('base64').slice(0, 64)}`;
+      }
+    }
+  };
+  await walk(root);
+  return out;
+}
+
+/** Polls a condition that a real process will make true; gives up with what it last saw. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}; last saw ${String(last)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
