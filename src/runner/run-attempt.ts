@@ -54,8 +54,11 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
   const { location, step } = job;
   const attemptDir = ctx.paths.attemptDir(location);
   let state = job.state;
+  // state.json, then current.json when the attempt starts or ends, and only then the caller
+  // hears of it: whoever sees the new state can rely on the index being written too.
   const write = async (next: AttemptState, durable = true) => {
     await ctx.files.writeState(location, next, { durable });
+    if (next.status !== state.status) await recordInCurrentIndex(ctx, location, next);
     state = next;
     job.onState(next);
   };
@@ -63,7 +66,6 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
   if (job.signal.aborted) {
     const ended = endedState(state, isShutdown(job.signal) ? SHUTDOWN_ENDING : { status: 'canceled', failureReason: 'canceled', message: 'canceled before it started' });
     await write(ended);
-    await recordInCurrentIndex(ctx, location, ended);
     return ended;
   }
 
@@ -140,8 +142,7 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
       onSpawn: (pid) => {
         const now = nowIso();
         events.append('harness.attempt.running', { pid });
-        const next: AttemptState = { ...state, status: 'running', pid, runner_id: ctx.runnerId, started_at: now, last_heartbeat_at: now };
-        running = write(next).then(() => recordInCurrentIndex(ctx, location, next));
+        running = write({ ...state, status: 'running', pid, runner_id: ctx.runnerId, started_at: now, last_heartbeat_at: now });
       },
       onActivity: () => {
         activitySinceBeat = true;
@@ -243,7 +244,6 @@ async function finish(
   };
   await ctx.files.writeFinal(job.location, final);
   await write(ended);
-  await recordInCurrentIndex(ctx, job.location, ended);
   events.append('harness.attempt.ended', { status: ended.status, failure_reason: ended.failure_reason, message: ended.message });
   return ended;
 }

@@ -267,8 +267,8 @@ export class Scheduler {
   private async endQueued(record: BatchRecord, attempt: StoredAttempt, message: string): Promise<void> {
     const ended = endedState(attempt.state, { status: 'canceled', failureReason: 'canceled', message });
     await this.options.files.writeState(attempt.location, ended);
-    record.updateState(ended);
     await recordInCurrentIndex(this.options, attempt.location, ended);
+    record.updateState(ended);
     this.changed(record.batchId);
   }
 

@@ -22,10 +22,19 @@ export const TEST_CONFIG = {
   retries: { max_attempts: 1, backoff_seconds: 0.1 },
 };
 
-/** A fresh temp directory, removed when the test ends. */
-export async function tempDir(): Promise<string> {
+/**
+ * Runs `cleanup` when the current test ends; outside a test (a beforeAll), adds it to `shared`
+ * for the caller's afterAll to run.
+ */
+export function whenDone(cleanup: () => Promise<unknown>, shared?: (() => Promise<unknown>)[]): void {
+  if (shared) shared.push(cleanup);
+  else onTestFinished(async () => void (await cleanup()));
+}
+
+/** A fresh temp directory, removed when the test ends (or with `shared`, see whenDone). */
+export async function tempDir(shared?: (() => Promise<unknown>)[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'harness-test-'));
-  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  whenDone(() => rm(dir, { recursive: true, force: true }), shared);
   return dir;
 }
 
@@ -39,6 +48,8 @@ export interface StartOptions {
   runsDir?: string;
   config?: Record<string, unknown>;
   maxConcurrency?: number;
+  /** For a server shared by a describe block: cleanups go here instead of the current test. */
+  shared?: (() => Promise<unknown>)[];
 }
 
 /** harness-mcp built and started as a child process, driven by the SDK Client over real stdio. */
@@ -51,7 +62,7 @@ export class HarnessServer {
   ) {}
 
   static async start(options: StartOptions = {}): Promise<HarnessServer> {
-    const dir = await tempDir();
+    const dir = await tempDir(options.shared);
     const runsDir = options.runsDir ?? join(dir, 'runs');
     const configPath = join(dir, 'config.json');
     await writeFile(configPath, JSON.stringify({ ...TEST_CONFIG, ...options.config }));
@@ -63,7 +74,7 @@ export class HarnessServer {
     const client = new Client({ name: 'harness-tests', version: '0.0.0' });
     await client.connect(transport);
     const server = new HarnessServer(client, transport, runsDir, stderrChunks);
-    onTestFinished(() => server.stop());
+    whenDone(() => server.stop(), options.shared);
     return server;
   }
 
@@ -117,7 +128,13 @@ export function stepOf(board: any, jobId: string, stepId: string): any {
   return step;
 }
 
-/** Every file below a directory with its size and content hash: to prove nothing changed. */
+// Derived views the server rewrites whenever it likes; no request writes them.
+const DERIVED = /\/scoreboard\.(batch|system)\.json/; // with write-file-atomic's temp names
+
+/**
+ * Every file below a directory with its size and the start of its content, to prove that a
+ * refused request changed nothing. The derived scoreboards are left out.
+ */
 export async function treeSnapshot(root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const walk = async (dir: string) => {
@@ -133,6 +150,7 @@ export async function treeSnapshot(root: string): Promise<Record<string, string>
         out[`${path.slice(root.length)}/`] = 'dir';
         await walk(path);
       } else {
+        if (DERIVED.test(path)) continue;
         const info = await stat(path);
         out[path.slice(root.length)] = `${info.size}:${(await readFile(path)).toString('base64').slice(0, 64)}`;
       }

@@ -1,0 +1,130 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { goal, HarnessServer, tempDir, treeSnapshot } from './helpers/harness-server.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+let server: HarnessServer;
+let workdir: string;
+
+const LIMITS = { max_jobs_per_batch: 2, max_steps_per_job: 3, max_prompt_bytes: 100, min_goal_summary_words: 150 };
+
+beforeAll(async () => {
+  server = await HarnessServer.start({
+    shared: cleanups,
+    config: { limits: LIMITS, launch_table_overrides: { allowed_defaults: ['timeout_seconds', 'agent'] } },
+  });
+  workdir = await tempDir(cleanups);
+  await writeFile(join(workdir, 'a-file'), 'not a directory');
+  // A batch that exists, for the "unique in the store" rule.
+  await server.submit(table({ batch_id: 'taken' }));
+  await server.settled('taken');
+});
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** A valid table; `change` breaks it in one place. */
+function table(overrides: Record<string, unknown> = {}, change?: (t: any) => void): any {
+  const t: any = {
+    batch_goal_summary: goal(),
+    defaults: { agent: 'command' },
+    jobs: [
+      {
+        job_id: 'j',
+        working_directory: workdir,
+        steps: [
+          { step_id: 'a', command: ['true'] },
+          { step_id: 'b', command: ['true'], depends_on: ['a'] },
+        ],
+      },
+    ],
+    ...overrides,
+  };
+  change?.(t);
+  return t;
+}
+
+/** Submits a bad table and proves it was refused with `path` named and nothing written. */
+async function expectRefused(bad: unknown, path: string, message: RegExp) {
+  const before = await treeSnapshot(server.runsDir);
+  const { code, structured, text } = await server.error('submit_batch', bad as Record<string, unknown>);
+  expect(code).toBe('launch_table_invalid');
+  const problems = structured.error.problems as { path: string; message: string }[];
+  expect(problems, text).toContainEqual({ path, message: expect.stringMatching(message) });
+  const after = await treeSnapshot(server.runsDir);
+  expect(Object.keys(after).filter((k) => !(k in before)), "new files").toEqual([]);
+  expect(after).toEqual(before);
+  return problems;
+}
+
+describe('submit_batch refuses a bad launch table, names every problem and writes nothing', () => {
+  const cases: [string, (t: any) => void, string, RegExp][] = [
+    ['a job id that climbs out of runs/', (t) => (t.jobs[0].job_id = '../x'), 'jobs[0].job_id', /must match/],
+    ['a step id with a path separator', (t) => (t.jobs[0].steps[0].step_id = 'a/b'), 'jobs[0].steps[0].step_id', /must match/],
+    ['an id with `..` inside', (t) => (t.jobs[0].job_id = 'a..b'), 'jobs[0].job_id', /must not contain `\.\.`/],
+    ['a control character in an id', (t) => (t.jobs[0].job_id = 'a\u0001b'), 'jobs[0].job_id', /must match/],
+    ['a Windows-reserved batch id', (t) => (t.batch_id = 'CON'), 'batch_id', /Windows-reserved/],
+    ['an id of 65 characters', (t) => (t.jobs[0].job_id = 'x'.repeat(65)), 'jobs[0].job_id', /must match/],
+    ['a batch id already in the store', (t) => (t.batch_id = 'taken'), 'batch_id', /already in the store/],
+    ['two jobs with one id', (t) => t.jobs.push({ ...t.jobs[0] }), 'jobs[1].job_id', /also the id of jobs\[0\]/],
+    ['two steps with one id', (t) => t.jobs[0].steps.push({ step_id: 'a', command: ['true'] }), 'jobs[0].steps[2].step_id', /also the id of steps\[0\]/],
+    ['a dependency on an unknown step', (t) => (t.jobs[0].steps[1].depends_on = ['nope']), 'jobs[0].steps[1].depends_on[0]', /`nope` is not a step of job `j`/],
+    ['a step that depends on itself', (t) => (t.jobs[0].steps[1].depends_on = ['b']), 'jobs[0].steps[1].depends_on[0]', /cannot depend on itself/],
+    ['a cycle', (t) => (t.jobs[0].steps[0].depends_on = ['b']), 'jobs[0].steps', /cycle: (a → b → a|b → a → b)/],
+    ['resume_from an unknown step', (t) => (t.jobs[0].steps[1].resume_from = { step_id: 'zz' }), 'jobs[0].steps[1].resume_from.step_id', /not a step/],
+    ['selector run_id without run_id', (t) => (t.jobs[0].steps[1].resume_from = { step_id: 'a', selector: 'run_id' }), 'jobs[0].steps[1].resume_from.run_id', /needs `run_id`/],
+    ['run_id with another selector', (t) => (t.jobs[0].steps[1].resume_from = { step_id: 'a', selector: 'latest', run_id: '0123456789abcdef' }), 'jobs[0].steps[1].resume_from.selector', /must be `run_id`/],
+    ['an unknown selector', (t) => (t.jobs[0].steps[1].resume_from = { step_id: 'a', selector: 'best' }), 'jobs[0].steps[1].resume_from.selector', /latest_successful/],
+    ['resume_from on a command step', (t) => (t.jobs[0].steps[1].resume_from = { step_id: 'a' }), 'jobs[0].steps[1].resume_from', /no session to resume/],
+    ['a working directory that does not exist', (t) => (t.jobs[0].working_directory = '/no/such/dir'), 'jobs[0].working_directory', /does not exist/],
+    ['a relative working directory', (t) => (t.jobs[0].working_directory = 'repo'), 'jobs[0].working_directory', /absolute/],
+    ['a working directory that is a file', (t) => (t.jobs[0].working_directory = join(workdir, 'a-file')), 'jobs[0].working_directory', /not a directory/],
+    ['more jobs than limits.max_jobs_per_batch', (t) => t.jobs.push({ ...t.jobs[0], job_id: 'k' }, { ...t.jobs[0], job_id: 'l' }), 'jobs', /at most 2 .*max_jobs_per_batch/],
+    ['more steps than limits.max_steps_per_job', (t) => t.jobs[0].steps.push({ step_id: 'c', command: ['true'] }, { step_id: 'd', command: ['true'] }), 'jobs[0].steps', /at most 3 .*max_steps_per_job/],
+    ['a prompt over limits.max_prompt_bytes', (t) => (t.jobs[0].steps[0] = { step_id: 'a', agent: 'codex', prompt: 'é'.repeat(60) }), 'jobs[0].steps[0].prompt', /120 bytes; at most 100/],
+    ['a goal summary that is too short', (t) => (t.batch_goal_summary = 'fix it'), 'batch_goal_summary', /has 2 words; at least 150/],
+    ['a default the harness config does not allow', (t) => (t.defaults.retries = { max_attempts: 5 }), 'defaults.retries', /does not let a batch override `retries`/],
+    ['an unknown key in defaults', (t) => (t.defaults.sandbox = 'none'), 'defaults', /Unrecognized key.*sandbox/],
+    ['a misspelt step key', (t) => (t.jobs[0].steps[1].dependson = ['a']), 'jobs[0].steps[1]', /Unrecognized key.*dependson/],
+    ['no jobs', (t) => (t.jobs = []), 'jobs', /at least 1|>=1/],
+    ['no goal summary', (t) => delete t.batch_goal_summary, 'batch_goal_summary', /expected string/],
+    ['a command step without a command', (t) => delete t.jobs[0].steps[0].command, 'jobs[0].steps[0].command', /needs `command`/],
+    ['a command step with a prompt', (t) => (t.jobs[0].steps[0].prompt = 'hi'), 'jobs[0].steps[0].prompt', /takes `command`, not `prompt`/],
+    ['an agent this build cannot run', (t) => (t.jobs[0].steps[0] = { step_id: 'a', agent: 'claude', prompt: 'plan' }), 'jobs[0].steps[0].agent', /`claude` \(from the step\) cannot run in this build/],
+    ['a HARNESS_ variable in env', (t) => (t.jobs[0].steps[0].env = { HARNESS_RUN_ID: 'x' }), 'jobs[0].steps[0].env.HARNESS_RUN_ID', /set by the harness/],
+    ['an output_schema that is not JSON Schema', (t) => (t.jobs[0].steps[0].output_schema = { type: 'nonsense' }), 'jobs[0].steps[0].output_schema', /not a usable JSON Schema/],
+    ['a negative timeout', (t) => (t.jobs[0].steps[0].timeout_seconds = -1), 'jobs[0].steps[0].timeout_seconds', /expected number to be >0|Too small/i],
+  ];
+
+  it.each(cases)('%s', async (_name, change, path, message) => {
+    await expectRefused(table({}, change), path, message);
+  });
+
+  it('reports every problem of a table at once', async () => {
+    const problems = await expectRefused(
+      table({ batch_goal_summary: 'short' }, (t) => {
+        t.jobs[0].job_id = '../up';
+        t.jobs[0].steps[1].depends_on = ['ghost'];
+        t.jobs.push({ job_id: 'k', working_directory: '/nope', steps: [{ step_id: 'x', command: ['true'], depends_on: ['x'] }] });
+      }),
+      'batch_goal_summary',
+      /at least 150/,
+    );
+    expect(problems.map((p) => p.path).sort()).toEqual(
+      ['batch_goal_summary', 'jobs[0].job_id', 'jobs[1].steps[0].depends_on[0]', 'jobs[1].working_directory'].sort(),
+    );
+  });
+
+  it('refuses arguments that are not an object of the right shape', async () => {
+    await expectRefused({ jobs: 'all of them' }, 'jobs', /expected array/);
+  });
+
+  it('accepts the same table once its problem is fixed, and writes batch_meta.json once', async () => {
+    const before = Object.keys(await treeSnapshot(server.runsDir));
+    const batchId = await server.submit(table({ batch_id: 'fixed' }));
+    await server.settled(batchId);
+    const after = Object.keys(await treeSnapshot(server.runsDir));
+    expect(after.filter((p) => !before.includes(p))).toContain('/fixed/batch_meta.json');
+  });
+});
