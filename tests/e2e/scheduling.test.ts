@@ -1,16 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agent, eventually, goal, HarnessServer, stepOf, tempDir } from './helpers/harness-server.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive } from './helpers/harness-server.js';
 
 /** Ledger lines "start a 123" / "end a 456" → {a: {start, end}}. */
 async function readLedger(path: string): Promise<Record<string, { start: bigint; end: bigint }>> {
@@ -102,8 +93,8 @@ describe('scheduling through MCP over stdio', () => {
     expect(broken).toMatchObject({ status: 'failed', failure_reason: 'exit_nonzero', exit_code: 7 });
     expect(board.counts.failed).toBe(3);
     const grandchild = Number(await readFile(pidFile, 'utf8'));
-    await eventually(async () => !isAlive(grandchild), `grandchild ${grandchild} to be gone`);
-    expect(isAlive(Number(await readFile(join(dir, 'stubborn.pid'), 'utf8')))).toBe(false);
+    await eventually(async () => !(await isProcessAlive(grandchild)), `grandchild ${grandchild} to be gone`);
+    expect(await isProcessAlive(Number(await readFile(join(dir, 'stubborn.pid'), 'utf8')))).toBe(false);
   });
 
   it('retries a failing step with backoff until it succeeds', async () => {

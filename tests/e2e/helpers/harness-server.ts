@@ -176,3 +176,5 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+export { isProcessAlive } from '../../../src/process/index.js';
