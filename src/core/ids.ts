@@ -16,10 +16,13 @@ export function idProblem(value: string): string | undefined {
   return undefined;
 }
 
-export const IdSchema = z.string().superRefine((value, ctx) => {
-  const problem = idProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: `\`${value}\` ${problem}` });
-});
+export const IdSchema = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = idProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `\`${value}\` ${problem}` });
+  })
+  .meta({ pattern: ID_PATTERN.source, description: 'Letters, digits, `.`, `_`, `-`; no `..`; at most 64' });
 
 // 16 lowercase hex digits: 64 random bits, unique across stores in practice and safe in paths.
 export const RUN_ID_PATTERN = /^[0-9a-f]{16}$/;

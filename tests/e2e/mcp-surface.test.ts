@@ -1,0 +1,145 @@
+import { execFile } from 'node:child_process';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CLI, goal, HarnessServer, tempDir } from './helpers/harness-server.js';
+
+const TOOLS = ['cancel_run', 'fetch_artifact', 'get_harness_config', 'get_scoreboard', 'list_batches', 'retry_step', 'submit_batch', 'tail_events', 'wait_for_batch'];
+
+function commandTable(dir: string, steps: number, batchId?: string) {
+  return {
+    ...(batchId ? { batch_id: batchId } : {}),
+    batch_goal_summary: goal(),
+    defaults: { agent: 'command' },
+    jobs: [{ job_id: 'j', working_directory: dir, steps: Array.from({ length: steps }, (_, i) => ({ step_id: `s${i}`, command: ['true'] })) }],
+  };
+}
+
+describe('the MCP surface over stdio', () => {
+  it('lists the nine tools, each with an input and an output schema', async () => {
+    const server = await HarnessServer.start();
+    const { tools } = await server.client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
+    for (const tool of tools) {
+      expect(tool.description, tool.name).toBeTruthy();
+      expect(tool.inputSchema.type, tool.name).toBe('object');
+      expect(tool.outputSchema?.type, tool.name).toBe('object');
+    }
+    // submit_batch advertises the launch table itself, so a model can write one from the schema.
+    const submit = tools.find((t) => t.name === 'submit_batch')!;
+    expect(submit.inputSchema.required).toEqual(['batch_goal_summary', 'jobs']);
+    expect(JSON.stringify(submit.inputSchema.properties?.jobs)).toContain('working_directory');
+    expect(server.client.getInstructions()).toMatch(/submit_batch/);
+  });
+
+  it('submits, waits with progress notifications, pages the steps and lists the batch', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start({ config: { scoreboard: { steps_page_size: 4 } }, maxConcurrency: 3 });
+    const submitted = await server.ok('submit_batch', commandTable(dir, 10, 'paged'));
+    expect(submitted).toEqual({ batch_id: 'paged', jobs_total: 1, steps_total: 10, scoreboard_uri: 'harness://batches/paged/scoreboard' });
+
+    const progress: { progress: number; total?: number }[] = [];
+    const waited = await server.client.callTool({ name: 'wait_for_batch', arguments: { batch_id: 'paged', timeout_seconds: 60 } }, undefined, {
+      onprogress: (p) => progress.push(p),
+      timeout: 120_000,
+    });
+    const board = waited.structuredContent as any;
+    expect(board).toMatchObject({ timed_out: false, settled: true, counts: { succeeded: 10 }, steps_total: 10 });
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((p) => p.total === 10)).toBe(true);
+    expect(progress.map((p) => p.progress)).toEqual([...progress.map((p) => p.progress)].sort((a, b) => a - b));
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await server.ok('get_scoreboard', { batch_id: 'paged', ...(cursor ? { cursor } : {}) });
+      expect(page.steps.length).toBeLessThanOrEqual(4);
+      seen.push(...page.steps.map((s: any) => s.step_id));
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}`));
+    const summary = await server.ok('get_scoreboard', { batch_id: 'paged', detail: 'summary' });
+    expect(summary.steps).toEqual([]);
+    expect(summary.counts.succeeded).toBe(10);
+    expect(await server.error('get_scoreboard', { batch_id: 'paged', cursor: 'abc' })).toMatchObject({ code: 'invalid_argument' });
+    expect(await server.error('get_scoreboard', { batch_id: 'unknown' })).toMatchObject({ code: 'not_found' });
+
+    expect((await server.ok('list_batches')).batches).toEqual([
+      { batch_id: 'paged', submitted_at: expect.any(String), counts: expect.objectContaining({ succeeded: 10 }), settled: true, steps_total: 10 },
+    ]);
+    const system = await server.ok('get_scoreboard');
+    expect(system.batches[0]).toMatchObject({ batch_id: 'paged', scoreboard_uri: 'harness://batches/paged/scoreboard', settled: true });
+    expect(system.runners[0]).toMatchObject({ mode: 'active', capacity: 3 });
+  });
+
+  it('answers wait_for_batch with timed_out when the batch is still going', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start();
+    const batchId = await server.submit({ ...commandTable(dir, 1), jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'slow', command: ['sleep', '30'] }] }] });
+    const board = await server.ok('wait_for_batch', { batch_id: batchId, timeout_seconds: 0.3 });
+    expect(board).toMatchObject({ timed_out: true, settled: false, counts: { running: 1 } });
+    await server.ok('cancel_run', { batch_id: batchId });
+  });
+
+  it('serves scoreboards, batch meta and artifacts as resources, listed and completed through templates', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start();
+    await server.submit(commandTable(dir, 2, 'res'));
+    const board = await server.settled('res');
+    const runId = board.steps[0].run_id;
+
+    const templates = (await server.client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate).sort();
+    expect(templates).toEqual(['harness://batches/{batch_id}/meta', 'harness://batches/{batch_id}/scoreboard', 'harness://runs/{run_id}/{name}']);
+    const listed = (await server.client.listResources()).resources.map((r) => r.uri);
+    expect(listed).toEqual(expect.arrayContaining(['harness://scoreboard', 'harness://batches/res/scoreboard', 'harness://batches/res/meta']));
+
+    const read = async (uri: string) => JSON.parse(((await server.client.readResource({ uri })).contents[0] as { text: string }).text);
+    expect((await read('harness://scoreboard')).batches[0].batch_id).toBe('res');
+    expect(await read('harness://batches/res/scoreboard')).toMatchObject({ batch_id: 'res', counts: { succeeded: 2 } });
+    expect((await read('harness://batches/res/meta')).jobs[0].steps).toHaveLength(2);
+    expect(await read(`harness://runs/${runId}/state`)).toMatchObject({ run_id: runId, status: 'succeeded' });
+    expect((await server.client.readResource({ uri: `harness://runs/${runId}/events` })).contents[0]).toMatchObject({ mimeType: 'application/x-ndjson' });
+    await expect(server.client.readResource({ uri: `harness://runs/${runId}/passwd` })).rejects.toThrow(/name: `passwd` is not one of/);
+    await expect(server.client.readResource({ uri: 'harness://batches/nope/meta' })).rejects.toThrow(/No batch `nope`/);
+
+    const complete = async (uri: string, name: string, value: string) =>
+      (await server.client.complete({ ref: { type: 'ref/resource', uri }, argument: { name, value } })).completion.values;
+    expect(await complete('harness://batches/{batch_id}/scoreboard', 'batch_id', 'r')).toEqual(['res']);
+    expect(await complete('harness://runs/{run_id}/{name}', 'name', 'st')).toEqual(['state', 'stdout', 'stderr']);
+    expect(await complete('harness://runs/{run_id}/{name}', 'run_id', runId.slice(0, 4))).toContain(runId);
+  });
+
+  it('serves the effective harness config, with its version, as written to disk', async () => {
+    const server = await HarnessServer.start({ maxConcurrency: 7 });
+    const config = await server.ok('get_harness_config');
+    expect(config).toMatchObject({ runners: { max_concurrency: 7 }, timeouts: { kill_grace_seconds: 1 }, harness_config_version: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    const onDisk = JSON.parse(await readFile(join(server.runsDir, '_system', 'harness_config.json'), 'utf8'));
+    expect(onDisk.harness_config_version).toBe(config.harness_config_version);
+    await access(join(server.runsDir, '_system', 'harness_config_versions', `${config.harness_config_version}.json`));
+  });
+});
+
+describe('the harness config', () => {
+  it('is refused at start when it carries a secret, and nothing is written', async () => {
+    const dir = await tempDir();
+    const config = join(dir, 'config.json');
+    await writeFile(config, JSON.stringify({ runners: { max_concurrency: 2 }, openai_api_key: 'sk-abcdefghijklmnopqrstuvwx', tls: { cert: '-----BEGIN RSA PRIVATE KEY-----\nMII' } }));
+    const run = promisify(execFile);
+    const failure = await run(process.execPath, [CLI, '--runs-dir', join(dir, 'runs'), '--config', config]).catch((e) => e);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toMatch(/openai_api_key looks like a secret; pass credentials through the environment/);
+    expect(failure.stderr).toMatch(/tls\.cert holds a value that looks like a secret/);
+    await expect(access(join(dir, 'runs'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('is refused at start with every problem named when keys are unknown or values out of range', async () => {
+    const dir = await tempDir();
+    const config = join(dir, 'config.json');
+    await writeFile(config, JSON.stringify({ runners: { max_concurency: 2 }, scoreboard: { heartbeat_stale_after_seconds: 60 } }));
+    const failure = await promisify(execFile)(process.execPath, [CLI, '--runs-dir', join(dir, 'runs'), '--config', config]).catch((e) => e);
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toMatch(/runners: Unrecognized key: "max_concurency"/);
+    expect(failure.stderr).toMatch(/scoreboard\.heartbeat_stale_after_seconds: Too small/);
+  });
+});

@@ -1,0 +1,52 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+
+/** Which top-level parts of src/ each part may import (STYLE.md "the tree is the architecture"). */
+const ALLOWED: Record<string, string[]> = {
+  core: [],
+  store: ['core'],
+  'launch-table': ['core'],
+  config: ['core', 'store'],
+  agents: ['core'],
+  process: ['core'],
+  runner: ['core', 'store', 'agents', 'process'],
+  scoreboard: ['core', 'store'],
+  scheduler: ['core', 'store', 'runner', 'launch-table', 'scoreboard', 'agents', 'process'],
+  'harness.ts': ['core', 'store', 'agents', 'config', 'scheduler', 'scoreboard'],
+  mcp: ['core', 'store', 'scoreboard', 'harness.ts'],
+  'cli.ts': ['core', 'harness.ts', 'mcp'],
+};
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : [join(dir, e.name)])));
+  return nested.flat().filter((f) => f.endsWith('.ts'));
+}
+
+function partOf(file: string): string {
+  return relative(SRC, file).split('/')[0]!;
+}
+
+describe('the import graph of src/', () => {
+  it('has only the edges of the layering table', async () => {
+    const wrong: string[] = [];
+    for (const file of await sourceFiles(SRC)) {
+      const from = partOf(file);
+      const text = await readFile(file, 'utf8');
+      for (const [, spec] of text.matchAll(/^import[^'"]*['"](\.{1,2}\/[^'"]+)['"]/gm)) {
+        const to = partOf(join(file, '..', spec!.replace(/\.js$/, '.ts')));
+        if (to !== from && !ALLOWED[from]?.includes(to)) wrong.push(`${relative(SRC, file)} imports ${to}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('knows every part of src/', async () => {
+    const parts = new Set((await sourceFiles(SRC)).map(partOf));
+    expect([...parts].sort()).toEqual(Object.keys(ALLOWED).sort());
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import type { AttemptState, BatchMeta, PlannedStep } from '../../src/core/index.js';
+import { deriveStepViews } from '../../src/scoreboard/index.js';
+import type { StoredAttempt } from '../../src/store/index.js';
+
+function step(id: string, deps: string[] = [], maxAttempts = 1): PlannedStep {
+  return {
+    step_id: id, agent: 'command', prompt: null, command: ['true'], depends_on: deps, resume_from: null,
+    timeout_seconds: 10, retries: { max_attempts: maxAttempts, backoff_seconds: 5 }, output_schema: null, env: {},
+  };
+}
+
+function meta(steps: PlannedStep[]): BatchMeta {
+  return {
+    batch_id: 'b', spec_version: null, submitted_at: '2026-01-01T00:00:00.000Z', harness_config_version: 'v', batch_goal_summary: 'g',
+    launch_table_sha256: '0'.repeat(64), launch_table: {}, effective_defaults: { timeout_seconds: 10, retries: { max_attempts: 1 }, agent: 'command' },
+    jobs: [{ job_id: 'j', working_directory: '/tmp', workspace_policy: 'shared', steps }],
+  };
+}
+
+let clock = 0;
+function attempt(stepId: string, status: AttemptState['status'], extra: Partial<AttemptState> = {}): StoredAttempt {
+  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, clock++)).toISOString();
+  const terminal = status !== 'queued' && status !== 'running';
+  const state: AttemptState = {
+    status, run_id: `${clock}`.padStart(16, '0'), batch_id: 'b', job_id: 'j', step_id: stepId, attempt: 1, trigger: 'initial', cascade: false,
+    created_at: at, runner_id: null, pid: null, last_heartbeat_at: null, current_item: null, exit_code: null, signal: null,
+    failure_reason: status === 'failed' ? 'exit_nonzero' : status === 'canceled' ? 'canceled' : null, message: null, agent_outcome: null,
+    usage: null, thread_id: null, resumed_from: null,
+    ...(status !== 'queued' ? { started_at: at } : {}),
+    ...(terminal ? { ended_at: at } : {}),
+    ...extra,
+  };
+  return { location: { batchId: 'b', jobId: 'j', stepId, dirName: `x_${state.run_id}` }, state };
+}
+
+function views(steps: PlannedStep[], attempts: Record<string, StoredAttempt[]>) {
+  const map = new Map(Object.entries(attempts).map(([id, list]) => [`j/${id}`, list]));
+  return deriveStepViews(meta(steps), map, { retry_on_needs_attention: false });
+}
+
+describe('deriveStepViews', () => {
+  it('is ready when every dependency succeeded and blocked (waiting) otherwise', () => {
+    const v = views([step('a'), step('b', ['a'])], { a: [attempt('a', 'running')] });
+    expect(v.get('j/a')!.status).toBe('running');
+    expect(v.get('j/b')).toMatchObject({ status: 'blocked', blockedFinal: false, blockedReasons: ['waiting for dependency `a` (running)'] });
+    const done = views([step('a'), step('b', ['a'])], { a: [attempt('a', 'succeeded')] });
+    expect(done.get('j/b')).toMatchObject({ status: 'ready', next: { trigger: 'initial', cascade: false, notBefore: null } });
+  });
+
+  it('blocks for good behind a dependency that ended badly, transitively', () => {
+    const v = views([step('a'), step('b', ['a']), step('c', ['b'])], { a: [attempt('a', 'canceled')] });
+    expect(v.get('j/b')).toMatchObject({ status: 'blocked', blockedFinal: true });
+    expect(v.get('j/c')).toMatchObject({ status: 'blocked', blockedFinal: true });
+  });
+
+  it('schedules a retry with exponential backoff while attempts are left', () => {
+    const first = attempt('a', 'failed');
+    const v = views([step('a', [], 3)], { a: [first] });
+    expect(v.get('j/a')).toMatchObject({ status: 'ready', retryAt: new Date(Date.parse(first.state.ended_at!) + 5000).toISOString() });
+    const second = attempt('a', 'failed', { trigger: 'auto_retry', attempt: 2 });
+    const v2 = views([step('a', [], 3)], { a: [first, second] });
+    expect(v2.get('j/a')!.retryAt).toBe(new Date(Date.parse(second.state.ended_at!) + 10_000).toISOString());
+    const third = attempt('a', 'failed', { trigger: 'auto_retry', attempt: 3 });
+    expect(views([step('a', [], 3)], { a: [first, second, third] }).get('j/a')!.status).toBe('failed');
+  });
+
+  it('does not retry failures the policy does not retry', () => {
+    const v = views([step('a', [], 3)], { a: [attempt('a', 'failed', { failure_reason: 'agent_failure' })] });
+    expect(v.get('j/a')!.status).toBe('failed');
+    const attention = views([step('a', [], 3)], { a: [attempt('a', 'needs_attention', { failure_reason: 'schema_invalid' })] });
+    expect(attention.get('j/a')!.status).toBe('needs_attention');
+  });
+
+  it('runs a finished dependent again after its dependency is retried with cascade', () => {
+    const a1 = attempt('a', 'succeeded');
+    const b1 = attempt('b', 'succeeded');
+    const a2 = attempt('a', 'running', { trigger: 'manual_retry', cascade: true, attempt: 2 });
+    const v = views([step('a'), step('b', ['a'])], { a: [a1, a2], b: [b1] });
+    expect(v.get('j/b')!.status).toBe('blocked');
+    const a2done = { ...a2, state: { ...a2.state, status: 'succeeded' as const, ended_at: a2.state.started_at } };
+    const after = views([step('a'), step('b', ['a'])], { a: [a1, a2done], b: [b1] });
+    expect(after.get('j/b')).toMatchObject({ status: 'ready', next: { trigger: 'cascade', cascade: true } });
+    // A retry without cascade leaves the dependent as it was.
+    const plain = { ...a2done, state: { ...a2done.state, cascade: false } };
+    expect(views([step('a'), step('b', ['a'])], { a: [a1, plain], b: [b1] }).get('j/b')!.status).toBe('succeeded');
+  });
+});
