@@ -78,3 +78,25 @@ export const AttemptStateSchema = z
     }
   });
 export type AttemptState = z.infer<typeof AttemptStateSchema>;
+
+/** The first state of an attempt: queued, nothing run, nothing known yet. */
+export function queuedState(
+  ids: Pick<AttemptState, 'run_id' | 'batch_id' | 'job_id' | 'step_id' | 'attempt' | 'trigger' | 'cascade' | 'created_at'>,
+): AttemptState {
+  return {
+    status: 'queued',
+    ...ids,
+    runner_id: null,
+    pid: null,
+    last_heartbeat_at: null,
+    current_item: null,
+    exit_code: null,
+    signal: null,
+    failure_reason: null,
+    message: null,
+    agent_outcome: null,
+    usage: null,
+    thread_id: null,
+    resumed_from: null,
+  };
+}

@@ -8,9 +8,9 @@ import {
   isTerminal,
   NotFoundError,
   nowIso,
+  queuedState,
   WriteOnceError,
   type AgentName,
-  type AttemptState,
   type AttemptTrigger,
   type BatchMeta,
   type HarnessConfig,
@@ -234,8 +234,7 @@ export class Scheduler {
   private async createAttempt(record: BatchRecord, view: StepView, why: { trigger: AttemptTrigger; cascade: boolean }): Promise<StoredAttempt> {
     const runId = createRunId();
     const createdAt = nowIso();
-    const state: AttemptState = {
-      status: 'queued',
+    const state = queuedState({
       run_id: runId,
       batch_id: record.batchId,
       job_id: view.jobId,
@@ -244,19 +243,7 @@ export class Scheduler {
       trigger: why.trigger,
       cascade: why.cascade,
       created_at: createdAt,
-      runner_id: null,
-      pid: null,
-      last_heartbeat_at: null,
-      current_item: null,
-      exit_code: null,
-      signal: null,
-      failure_reason: null,
-      message: null,
-      agent_outcome: null,
-      usage: null,
-      thread_id: null,
-      resumed_from: null,
-    };
+    });
     const location = { batchId: record.batchId, jobId: view.jobId, stepId: view.stepId, dirName: attemptDirName(createdAt, runId) };
     await this.options.files.create(location, state);
     const attempt = { location, state };

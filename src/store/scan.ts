@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import {
   BatchMetaSchema,
   idProblem,
+  queuedState,
   type AttemptState,
   type BatchMeta,
 } from '../core/index.js';
@@ -75,8 +76,7 @@ export async function readStoredBatch(paths: RunsPaths, files: AttemptFiles, bat
 }
 
 function unwrittenState(location: AttemptLocation, index: number): AttemptState {
-  return {
-    status: 'queued',
+  return queuedState({
     run_id: runIdOfDirName(location.dirName) as string,
     batch_id: location.batchId,
     job_id: location.jobId,
@@ -85,17 +85,5 @@ function unwrittenState(location: AttemptLocation, index: number): AttemptState 
     trigger: index === 0 ? 'initial' : 'auto_retry',
     cascade: false,
     created_at: createdAtOfDirName(location.dirName) as string,
-    runner_id: null,
-    pid: null,
-    last_heartbeat_at: null,
-    current_item: null,
-    exit_code: null,
-    signal: null,
-    failure_reason: null,
-    message: null,
-    agent_outcome: null,
-    usage: null,
-    thread_id: null,
-    resumed_from: null,
-  };
+  });
 }

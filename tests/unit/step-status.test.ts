@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AttemptState, BatchMeta, PlannedStep } from '../../src/core/index.js';
+import { queuedState, type AttemptState, type BatchMeta, type PlannedStep } from '../../src/core/index.js';
 import { deriveStepViews } from '../../src/scoreboard/index.js';
 import type { StoredAttempt } from '../../src/store/index.js';
 
@@ -23,10 +23,9 @@ function attempt(stepId: string, status: AttemptState['status'], extra: Partial<
   const at = new Date(Date.UTC(2026, 0, 1, 0, 0, clock++)).toISOString();
   const terminal = status !== 'queued' && status !== 'running';
   const state: AttemptState = {
-    status, run_id: `${clock}`.padStart(16, '0'), batch_id: 'b', job_id: 'j', step_id: stepId, attempt: 1, trigger: 'initial', cascade: false,
-    created_at: at, runner_id: null, pid: null, last_heartbeat_at: null, current_item: null, exit_code: null, signal: null,
-    failure_reason: status === 'failed' ? 'exit_nonzero' : status === 'canceled' ? 'canceled' : null, message: null, agent_outcome: null,
-    usage: null, thread_id: null, resumed_from: null,
+    ...queuedState({ run_id: `${clock}`.padStart(16, '0'), batch_id: 'b', job_id: 'j', step_id: stepId, attempt: 1, trigger: 'initial', cascade: false, created_at: at }),
+    status,
+    failure_reason: status === 'failed' ? 'exit_nonzero' : status === 'canceled' ? 'canceled' : null,
     ...(status !== 'queued' ? { started_at: at } : {}),
     ...(terminal ? { ended_at: at } : {}),
     ...extra,

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { nowIso, PathEscapeError, type AttemptState } from '../../src/core/index.js';
+import { nowIso, PathEscapeError, queuedState, type AttemptState } from '../../src/core/index.js';
 import { AttemptFiles, CurrentIndexFiles, KeyedSerial, RunsPaths, tailEventLines, writeJsonOnce } from '../../src/store/index.js';
 
 let root: string;
@@ -18,11 +18,7 @@ afterEach(() => rm(root, { recursive: true, force: true }));
 const location = { batchId: 'b', jobId: 'j', stepId: 's', dirName: '20261121T101010000Z_0123456789abcdef' };
 
 function queued(): AttemptState {
-  return {
-    status: 'queued', run_id: '0123456789abcdef', batch_id: 'b', job_id: 'j', step_id: 's', attempt: 1, trigger: 'initial',
-    cascade: false, created_at: nowIso(), runner_id: null, pid: null, last_heartbeat_at: null, current_item: null,
-    exit_code: null, signal: null, failure_reason: null, message: null, agent_outcome: null, usage: null, thread_id: null, resumed_from: null,
-  };
+  return queuedState({ run_id: '0123456789abcdef', batch_id: 'b', job_id: 'j', step_id: 's', attempt: 1, trigger: 'initial', cascade: false, created_at: nowIso() });
 }
 
 describe('state.json', () => {
