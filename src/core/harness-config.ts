@@ -53,6 +53,7 @@ export const HarnessConfigSchema = z.strictObject({
       max_jobs_per_batch: z.int().min(1).default(200),
       max_steps_per_job: z.int().min(1).default(200),
       max_prompt_bytes: z.int().min(1).default(256 * 1024),
+      max_launch_table_bytes: z.int().min(1024).default(4 * 1024 * 1024).describe('A whole submission, as JSON'),
       min_goal_summary_words: z.int().min(0).default(150),
       max_artifact_bytes: z.int().min(1024).default(1024 * 1024).describe('Largest fetch_artifact page'),
       max_tail_events: z.int().min(1).default(1000),

@@ -51,6 +51,13 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
   if (!input || typeof input !== 'object' || Array.isArray(input)) {
     throw new LaunchTableInvalidError([{ path: '(root)', message: 'the launch table must be a JSON object' }]);
   }
+  const bytes = Buffer.byteLength(JSON.stringify(input));
+  if (bytes > ctx.config.limits.max_launch_table_bytes) {
+    // Too large to be worth reading further: say so and stop.
+    throw new LaunchTableInvalidError([
+      { path: '(root)', message: `the launch table is ${bytes} bytes as JSON; at most ${ctx.config.limits.max_launch_table_bytes} are allowed (limits.max_launch_table_bytes)` },
+    ]);
+  }
   const whole = LaunchTableSchema.safeParse(input);
   if (!whole.success) for (const issue of whole.error.issues) add(issue.path, issue.message);
 
