@@ -1,7 +1,7 @@
 import { readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive } from './helpers/harness-server.js';
+import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './helpers/harness-server.js';
 
 async function state(server: HarnessServer, runId: string): Promise<any> {
   return JSON.parse((await server.ok('fetch_artifact', { run_id: runId, name: 'state' })).content);
@@ -50,11 +50,7 @@ describe('cancel', () => {
   it('cancels a whole batch, and names unknown ids clearly', async () => {
     const dir = await tempDir();
     const server = await HarnessServer.start({ maxConcurrency: 2 });
-    const batchId = await server.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command' },
-      jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'a', command: [agent('hang.sh')] }, { step_id: 'b', command: ['true'], depends_on: ['a'] }] }],
-    });
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'a', command: [agent('hang.sh')] }, { step_id: 'b', command: ['true'], depends_on: ['a'] }]));
     await eventually(async () => (await server.ok('get_scoreboard', { batch_id: batchId })).counts.running === 1 || undefined, 'a to run');
     const result = await server.ok('cancel_run', { batch_id: batchId });
     expect(result.canceled).toHaveLength(2);
@@ -121,11 +117,7 @@ describe('retry_step', () => {
   it('refuses to retry a step that is running', async () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
-    const batchId = await server.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command' },
-      jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'a', command: [agent('hang.sh')] }] }],
-    });
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'a', command: [agent('hang.sh')] }]));
     await eventually(async () => (await server.ok('get_scoreboard', { batch_id: batchId })).counts.running === 1 || undefined, 'a to run');
     const refused = await server.error('retry_step', { batch_id: batchId, job_id: 'j', step_id: 'a' });
     expect(refused).toMatchObject({ code: 'illegal_state', text: expect.stringMatching(/running; cancel it first/) });
@@ -178,11 +170,7 @@ describe('artifacts', () => {
   it('pages through a large log by offset and tails events from a cursor', async () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
-    const batchId = await server.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command' },
-      jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'chat', command: [agent('chatty.sh'), '20000'] }] }],
-    });
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'chat', command: [agent('chatty.sh'), '20000'] }]));
     const board = await server.settled(batchId);
     const runId = stepOf(board, 'j', 'chat').run_id;
     let offset = 0;
@@ -217,11 +205,7 @@ describe('artifacts', () => {
   it('keeps multi-byte characters whole across pages', async () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
-    const batchId = await server.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command' },
-      jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'u', command: ['sh', '-c', 'printf "€€€€€€€€€€"'] }] }],
-    });
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'u', command: ['sh', '-c', 'printf "€€€€€€€€€€"'] }]));
     await server.settled(batchId);
     let offset = 0;
     const pieces: string[] = [];
@@ -238,11 +222,7 @@ describe('artifacts', () => {
   it('refuses names and offsets outside an attempt, and symlinks planted to escape it', async () => {
     const dir = await tempDir();
     const server = await HarnessServer.start({ config: { limits: { max_artifact_bytes: 4096 } } });
-    const batchId = await server.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command' },
-      jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'a', command: ['true'] }] }],
-    });
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'a', command: ['true'] }]));
     const board = await server.settled(batchId);
     const runId = stepOf(board, 'j', 'a').run_id;
     const bad = async (args: Record<string, unknown>, pattern: RegExp) => {

@@ -13,7 +13,7 @@ import {
   HarnessConfigFileSchema,
   SystemScoreboardSchema,
 } from '../../src/core/index.js';
-import { agent, eventually, goal, HarnessServer, stepOf, tempDir } from './helpers/harness-server.js';
+import { agent, eventually, goal, HarnessServer, stepOf, tempDir, oneJob } from './helpers/harness-server.js';
 
 const json = async (path: string) => JSON.parse(await readFile(path, 'utf8'));
 
@@ -75,11 +75,7 @@ describe('the files on disk', () => {
   it('advances last_heartbeat_at while a step shows activity', async () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
-    const batchId = await server.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command' },
-      jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'talk', command: ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do echo $i; sleep 0.15; done'] }] }],
-    });
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'talk', command: ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do echo $i; sleep 0.15; done'] }]));
     const board = await server.settled(batchId);
     const state = JSON.parse((await server.ok('fetch_artifact', { run_id: stepOf(board, 'j', 'talk').run_id, name: 'state' })).content);
     expect(Date.parse(state.last_heartbeat_at)).toBeGreaterThan(Date.parse(state.started_at));

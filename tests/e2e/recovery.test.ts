@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive } from './helpers/harness-server.js';
+import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './helpers/harness-server.js';
 
 async function attemptStates(runsDir: string, batchId: string, jobId: string, stepId: string): Promise<any[]> {
   const stepDir = join(runsDir, batchId, jobId, stepId);
@@ -57,11 +57,7 @@ describe('restart recovery', () => {
   it('ends running attempts as runner_lost when the server is shut down, and retries them at the next start', async () => {
     const dir = await tempDir();
     const first = await HarnessServer.start();
-    const batchId = await first.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command', retries: { max_attempts: 1 } },
-      jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'hang', command: [agent('hang.sh'), join(dir, 'pid')] }] }],
-    });
+    const batchId = await first.submit(oneJob(dir, [{ step_id: 'hang', command: [agent('hang.sh'), join(dir, 'pid')] }], { defaults: { agent: 'command', retries: { max_attempts: 1 } } }));
     const pid = Number(await eventually(() => readFile(join(dir, 'pid'), 'utf8').catch(() => undefined), 'hang to start'));
     await first.stop();
     expect(await isProcessAlive(pid)).toBe(false);
@@ -74,12 +70,8 @@ describe('two servers on one runs root', () => {
   it('serves the second read-only with a clear refusal, and lets it take over when the first stops', async () => {
     const dir = await tempDir();
     const first = await HarnessServer.start();
-    const second = await HarnessServer.start({ runsDir: first.runsDir, config: { ...{ timeouts: { kill_grace_seconds: 1 } } } });
-    const table = {
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command' },
-      jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'a', command: ['true'] }] }],
-    };
+    const second = await HarnessServer.start({ runsDir: first.runsDir });
+    const table = oneJob(dir, [{ step_id: 'a', command: ['true'] }]);
     const batchId = await first.submit(table);
     const refused = await second.error('submit_batch', table);
     expect(refused.code).toBe('runs_locked');

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive } from './helpers/harness-server.js';
+import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './helpers/harness-server.js';
 
 /** Ledger lines "start a 123" / "end a 456" → {a: {start, end}}. */
 async function readLedger(path: string): Promise<Record<string, { start: bigint; end: bigint }>> {
@@ -19,11 +19,7 @@ describe('scheduling through MCP over stdio', () => {
     const ledger = join(dir, 'ledger');
     const server = await HarnessServer.start({ maxConcurrency: 4 });
     const step = (id: string, deps: string[] = []) => ({ step_id: id, command: [agent('ledger.sh'), ledger, id, '0.5'], depends_on: deps });
-    const batchId = await server.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command' },
-      jobs: [{ job_id: 'j', working_directory: dir, steps: [step('a'), step('b'), step('c', ['a']), step('d', ['b', 'c'])] }],
-    });
+    const batchId = await server.submit(oneJob(dir, [step('a'), step('b'), step('c', ['a']), step('d', ['b', 'c'])]));
     const board = await server.settled(batchId);
     expect(board.counts).toMatchObject({ succeeded: 4, failed: 0, blocked: 0 });
     const runs = await readLedger(ledger);
@@ -100,11 +96,7 @@ describe('scheduling through MCP over stdio', () => {
   it('retries a failing step with backoff until it succeeds', async () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
-    const batchId = await server.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command', retries: { max_attempts: 3, backoff_seconds: 0.3 } },
-      jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'flaky', command: [agent('fail-until.sh'), join(dir, 'count'), '3'] }] }],
-    });
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'flaky', command: [agent('fail-until.sh'), join(dir, 'count'), '3'] }], { defaults: { agent: 'command', retries: { max_attempts: 3, backoff_seconds: 0.3 } } }));
     const board = await server.settled(batchId);
     expect(stepOf(board, 'j', 'flaky')).toMatchObject({ status: 'succeeded', attempts: 3 });
     const stepDir = join(server.runsDir, batchId, 'j', 'flaky');
@@ -124,11 +116,7 @@ describe('scheduling through MCP over stdio', () => {
   it('does not retry when the attempts are spent, and keeps each attempt’s files', async () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
-    const batchId = await server.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command', retries: { max_attempts: 2, backoff_seconds: 0 } },
-      jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'bad', command: [agent('exit-with.sh'), '1', 'always'] }] }],
-    });
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'bad', command: [agent('exit-with.sh'), '1', 'always'] }], { defaults: { agent: 'command', retries: { max_attempts: 2, backoff_seconds: 0 } } }));
     const board = await server.settled(batchId);
     expect(stepOf(board, 'j', 'bad')).toMatchObject({ status: 'failed', attempts: 2 });
   });
@@ -136,11 +124,7 @@ describe('scheduling through MCP over stdio', () => {
   it('ends an attempt whose program does not exist as spawn_error with a fix', async () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
-    const batchId = await server.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command' },
-      jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'ghost', command: ['no-such-program-here', '--x'] }] }],
-    });
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'ghost', command: ['no-such-program-here', '--x'] }]));
     await server.settled(batchId);
     const state = JSON.parse((await server.ok('fetch_artifact', { batch_id: batchId, job_id: 'j', step_id: 'ghost', name: 'state' })).content);
     expect(state).toMatchObject({ status: 'failed', failure_reason: 'spawn_error' });

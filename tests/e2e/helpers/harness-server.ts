@@ -178,3 +178,8 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
 }
 
 export { isProcessAlive } from '../../../src/process/index.js';
+
+/** A launch table of one job `j` of command steps in `dir`; `extra` adds or replaces top-level fields. */
+export function oneJob(dir: string, steps: Record<string, unknown>[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { batch_goal_summary: goal(), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: dir, steps }], ...extra };
+}
