@@ -87,9 +87,6 @@ export class Scheduler {
     return this.active.size;
   }
 
-  batch(batchId: string): BatchRecord | undefined {
-    return this.batches.get(batchId);
-  }
   batchIds(): string[] {
     return [...this.batches.keys()].sort();
   }
@@ -231,8 +228,7 @@ export class Scheduler {
     return [...record.views().values()].filter((v) => !target.job_id || v.jobId === target.job_id).map((view) => ({ record, view }));
   }
 
-  private async createAttempt(record: BatchRecord, view: StepView, why: { trigger: AttemptTrigger; cascade: boolean }): Promise<StoredAttempt> {
-    const runId = createRunId();
+  private async createAttempt(record: BatchRecord, view: StepView, why: { trigger: AttemptTrigger; cascade: boolean }, runId = createRunId()): Promise<StoredAttempt> {
     const createdAt = nowIso();
     const state = queuedState({
       run_id: runId,
@@ -310,19 +306,25 @@ export class Scheduler {
     }
 
     clearTimeout(this.retryTimer);
-    if (earliestRetry) this.retryTimer = setTimeout(() => this.schedulePump(), Math.max(0, Date.parse(earliestRetry) - Date.now()));
+    if (earliestRetry) {
+      // setTimeout fires at once for delays over 2^31 ms; waking up hourly for a far retry is harmless.
+      const delayMs = Math.min(Math.max(0, Date.parse(earliestRetry) - Date.now()), MAX_TIMER_MS);
+      this.retryTimer = setTimeout(() => this.schedulePump(), delayMs);
+    }
   }
 
   private launch(record: BatchRecord, view: StepView): void {
     const key = activeKey(record.batchId, view.jobId, view.stepId);
     const controller = new AbortController();
-    const entry: ActiveAttempt = { runId: '', batchId: record.batchId, key, controller, done: Promise.resolve() };
+    // The run id is fixed now, so a cancel arriving while the attempt is being made can name it.
+    const queued = view.latest?.state.status === 'queued' ? view.latest : undefined;
+    const runId = queued?.state.run_id ?? createRunId();
+    const entry: ActiveAttempt = { runId, batchId: record.batchId, key, controller, done: Promise.resolve() };
     this.active.set(key, entry);
     entry.done = (async () => {
       let attempt: StoredAttempt | undefined;
       try {
-        attempt = view.latest?.state.status === 'queued' ? view.latest : await this.createAttempt(record, view, view.next ?? { trigger: 'initial', cascade: false });
-        entry.runId = attempt.state.run_id;
+        attempt = queued ?? (await this.createAttempt(record, view, view.next ?? { trigger: 'initial', cascade: false }, runId));
         this.changed(record.batchId);
         const job = record.meta.jobs.find((j) => j.job_id === view.jobId)!;
         await this.slots.add(() =>
@@ -360,6 +362,8 @@ export class Scheduler {
     await this.options.files.writeState(attempt.location, ended).catch((e: Error) => this.options.log(`could not record the failure of ${attempt.state.run_id}: ${e.message}`));
   }
 }
+
+const MAX_TIMER_MS = 3600 * 1000;
 
 function activeKey(batchId: string, jobId: string, stepId: string): string {
   return `${batchId}/${stepKey(jobId, stepId)}`;

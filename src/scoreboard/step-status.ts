@@ -22,6 +22,8 @@ export interface StepView {
 export type RetryPolicy = Pick<HarnessConfig['retries'], 'retry_on_needs_attention'>;
 
 const RETRYABLE = new Set(['exit_nonzero', 'timeout', 'runner_lost']);
+// Doubling stops at a day: a retry later than that is no retry anyone waits for.
+const MAX_BACKOFF_MS = 24 * 3600 * 1000;
 
 /**
  * Every step's status (SPEC §5, §7). A step is ready when every dependency's latest attempt
@@ -102,7 +104,7 @@ function deriveOne(
         return view;
       }
       if (unmet.length > 0) return block();
-      const backoffMs = step.retries.backoff_seconds * 1000 * 2 ** (series - 1);
+      const backoffMs = Math.min(step.retries.backoff_seconds * 1000 * 2 ** (series - 1), MAX_BACKOFF_MS);
       view.status = 'ready';
       view.retryAt = new Date(Date.parse(state.ended_at!) + backoffMs).toISOString();
       view.next = { trigger: 'auto_retry', cascade: state.cascade, notBefore: view.retryAt };
