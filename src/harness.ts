@@ -238,7 +238,7 @@ export class Harness {
       killGraceMs: this.config.timeouts.kill_grace_seconds * 1000,
       heartbeatIntervalMs: this.config.runners.heartbeat_write_interval_seconds * 1000,
       config: this.config,
-      agents: createAgentRegistry(),
+      agents: createAgentRegistry(this.config),
       onBatchChanged: (batchId) => this.batchChanged(batchId),
       log: this.log,
     });

@@ -1,4 +1,16 @@
-import type { AgentName, PlannedStep } from '../core/index.js';
+import type { AgentName, PlannedStep, Usage } from '../core/index.js';
+
+/** The earlier attempt whose session a resuming attempt continues. */
+export interface ResumeSource {
+  runId: string;
+  stepId: string;
+  selector: string;
+  /** The source's frozen session store (its resume base). */
+  sessionDir: string;
+  threadId: string | null;
+  /** Token usage the agent had reported over the whole conversation when the source ended. */
+  threadUsage: Usage | null;
+}
 
 /** What an adapter needs to know about the attempt it is building a command line for. */
 export interface AttemptContext {
@@ -8,8 +20,13 @@ export interface AttemptContext {
   attemptDir: string;
   /** Where the step runs: the job's working directory or its isolated workspace. */
   cwd: string;
+  /** Whether `cwd` is inside a git repository. */
+  inGitRepo: boolean;
   /** Where an agent may leave its run report ($HARNESS_FINAL_PATH for the command agent). */
   reportPath: string;
+  /** The attempt's own session store, for agents that keep one (codex_home/ for codex). */
+  sessionDir: string | null;
+  resume: ResumeSource | null;
 }
 
 export interface AgentInvocation {
@@ -29,14 +46,43 @@ export interface ExitSummary {
   exitCode: number | null;
   stdoutTail: string;
   stderrTail: string;
+  /** The last message the agent streamed, when it streams events. */
+  lastMessage: string | null;
 }
 
-/** One agent CLI: step → argv/env, and the agent's output → a run report. Pure of spawning. */
+/** What one line of an agent's output stream says, in the harness's terms. */
+export type AgentEvent =
+  | { kind: 'session'; threadId: string }
+  | { kind: 'item'; currentItem: string }
+  | { kind: 'message'; text: string }
+  /** Usage as the agent reports it: over the whole conversation, which a resume continues. */
+  | { kind: 'usage'; threadUsage: Usage }
+  | { kind: 'error'; message: string }
+  | { kind: 'other' };
+
+/** One parsed output line: the harness's reading of it and the event as logged to events.jsonl. */
+export interface ParsedLine {
+  events: AgentEvent[];
+  logged: { type: string; [key: string]: unknown };
+}
+
+/**
+ * One agent CLI: step → argv/env, its output lines → events, its output → a run report.
+ * Adapters spawn nothing (the runner runs `versionArgv` and the agent); they may read and
+ * prepare files of the attempt.
+ */
 export interface AgentAdapter {
   readonly name: AgentName;
   /** Whether a later step may resume this agent's session (resume_from). */
   readonly resumable: boolean;
-  version(): Promise<string | null>;
+  /** The attempt subdirectory that holds the agent's session store, frozen when the attempt ends. */
+  readonly sessionDirName: string | null;
+  /** argv that prints the agent's version, or null when it has none. */
+  versionArgv(): [string, ...string[]] | null;
+  /** Makes the attempt's session store: fresh, or a copy of the resume source's. */
+  prepareSession(ctx: AttemptContext): Promise<void>;
   invocation(ctx: AttemptContext): AgentInvocation;
+  /** Reads one stdout line, for agents that stream JSONL; null for agents that do not. */
+  parseLine: ((line: string) => ParsedLine) | null;
   readReport(ctx: AttemptContext, exit: ExitSummary): Promise<ReportReading>;
 }

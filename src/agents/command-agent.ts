@@ -11,10 +11,14 @@ const SUMMARY_TAIL_CHARS = 2000;
 export const commandAgent: AgentAdapter = {
   name: 'command',
   resumable: false,
+  sessionDirName: null,
+  parseLine: null,
 
-  async version() {
+  versionArgv() {
     return null;
   },
+
+  async prepareSession() {},
 
   invocation(ctx: AttemptContext) {
     const [file, ...args] = ctx.step.command ?? [];

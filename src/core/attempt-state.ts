@@ -54,7 +54,8 @@ export const AttemptStateSchema = z
     failure_reason: FailureReasonSchema.nullable(),
     message: z.string().max(MAX_MESSAGE_CHARS).nullable(),
     agent_outcome: AgentOutcomeSchema.nullable(),
-    usage: UsageSchema.nullable(),
+    usage: UsageSchema.nullable().describe('Tokens this attempt used'),
+    thread_usage: UsageSchema.nullable().describe('Tokens over the whole conversation as the agent reported them (a resume continues it)'),
     thread_id: z.string().nullable(),
     resumed_from: z
       .strictObject({ step_id: IdSchema, run_id: RunIdSchema, thread_id: z.string().nullable() })
@@ -96,6 +97,7 @@ export function queuedState(
     message: null,
     agent_outcome: null,
     usage: null,
+    thread_usage: null,
     thread_id: null,
     resumed_from: null,
   };

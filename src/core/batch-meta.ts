@@ -11,7 +11,7 @@ export const BatchMetaSchema = z.strictObject({
   batch_goal_summary: z.string(),
   launch_table_sha256: z.string().regex(/^[0-9a-f]{64}$/),
   launch_table: z.record(z.string(), z.unknown()).describe('The table as submitted'),
-  effective_defaults: DefaultsSchema.required(),
+  effective_defaults: DefaultsSchema.required({ timeout_seconds: true, retries: true, agent: true }),
   jobs: z.array(PlannedJobSchema).describe('Jobs and steps with every setting resolved'),
 });
 export type BatchMeta = z.infer<typeof BatchMetaSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentNameSchema, DEFAULTS_KEYS } from './launch-table.js';
+import { AgentNameSchema, DEFAULTS_KEYS, SandboxSchema } from './launch-table.js';
 
 const HEARTBEAT_STALE_FLOOR_SECONDS = 1800;
 
@@ -57,6 +57,27 @@ export const HarnessConfigSchema = z.strictObject({
       min_goal_summary_words: z.int().min(0).default(150),
       max_artifact_bytes: z.int().min(1024).default(1024 * 1024).describe('Largest fetch_artifact page'),
       max_tail_events: z.int().min(1).default(1000),
+    })
+    .prefault({}),
+  agents: z
+    .strictObject({
+      codex: z
+        .strictObject({
+          command: z.string().min(1).default('codex').describe('Path or name (on PATH) of the codex binary'),
+          config_toml: z
+            .string()
+            .nullable()
+            .default(null)
+            .describe('A config.toml copied into every fresh CODEX_HOME; default: link the runner’s ~/.codex/config.toml'),
+          config_overrides: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Passed as -c key=value'),
+          env_passthrough: z
+            .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
+            .default(['OPENAI_API_KEY', 'CODEX_API_KEY'])
+            .describe('Variables passed to codex when set; when none is, ~/.codex/auth.json is linked'),
+          sandbox: SandboxSchema.default('workspace-write'),
+          model: z.string().nullable().default(null).describe('-m MODEL; default: what the config.toml says'),
+        })
+        .prefault({}),
     })
     .prefault({}),
   launch_table_overrides: z

@@ -9,6 +9,10 @@ export const ResumeSelectorSchema = z.enum(['latest_successful', 'latest', 'run_
 export type ResumeSelector = z.infer<typeof ResumeSelectorSchema>;
 
 export const WorkspacePolicySchema = z.enum(['shared', 'isolated']);
+
+/** How far an agent's own commands may reach (codex's sandbox modes). */
+export const SandboxSchema = z.enum(['read-only', 'workspace-write', 'danger-full-access']);
+export type Sandbox = z.infer<typeof SandboxSchema>;
 export type WorkspacePolicy = z.infer<typeof WorkspacePolicySchema>;
 
 // A week: a step that needs longer is better split.
@@ -44,6 +48,7 @@ export const StepSchema = z.strictObject({
   resume_from: ResumeFromSchema.optional(),
   timeout_seconds: TimeoutSecondsSchema.optional(),
   retries: RetriesSchema.optional(),
+  sandbox: SandboxSchema.optional().describe('Sandbox of the agent’s commands (default: agents.<agent>.sandbox of the harness config)'),
   output_schema: z
     .record(z.string(), z.unknown())
     .optional()
@@ -62,6 +67,7 @@ export const JobSchema = z.strictObject({
   agent: AgentNameSchema.optional(),
   timeout_seconds: TimeoutSecondsSchema.optional(),
   retries: RetriesSchema.optional(),
+  sandbox: SandboxSchema.optional(),
   steps: z.array(StepSchema).min(1),
 });
 export type Job = z.infer<typeof JobSchema>;
@@ -71,9 +77,10 @@ export const DefaultsSchema = z.strictObject({
   timeout_seconds: TimeoutSecondsSchema.optional(),
   retries: RetriesSchema.optional(),
   agent: AgentNameSchema.optional(),
+  sandbox: SandboxSchema.optional(),
 });
 export type Defaults = z.infer<typeof DefaultsSchema>;
-export const DEFAULTS_KEYS = ['timeout_seconds', 'retries', 'agent'] as const;
+export const DEFAULTS_KEYS = ['timeout_seconds', 'retries', 'agent', 'sandbox'] as const;
 
 export const LaunchTableSchema = z.strictObject({
   batch_id: IdSchema.optional().describe('Generated when absent'),
@@ -96,6 +103,7 @@ export const PlannedStepSchema = z.strictObject({
     .nullable(),
   timeout_seconds: TimeoutSecondsSchema,
   retries: z.strictObject({ max_attempts: z.int().min(1), backoff_seconds: z.number().min(0) }),
+  sandbox: SandboxSchema.nullable().describe('null: the agent’s configured default'),
   output_schema: z.record(z.string(), z.unknown()).nullable(),
   env: z.record(z.string(), z.string()),
 });

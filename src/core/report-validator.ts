@@ -4,8 +4,14 @@ import { DefaultRunReportSchema } from './run-report.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 
-/** The JSON Schema of the default run report, as handed to agents that take an output schema. */
+/** The JSON Schema reports are validated against when a step names no output_schema (extra keys allowed). */
 export const DEFAULT_REPORT_JSON_SCHEMA = z.toJSONSchema(DefaultRunReportSchema, { target: 'draft-7' });
+
+/**
+ * The same report as handed to a model as its output schema: strict structured output (as the
+ * OpenAI API wants it) needs every property required and no others.
+ */
+export const DEFAULT_REPORT_STRICT_JSON_SCHEMA = z.toJSONSchema(z.strictObject(DefaultRunReportSchema.shape), { target: 'draft-7' });
 
 export type ReportCheck = { ok: true } | { ok: false; error: string };
 export type ReportValidator = (report: unknown) => ReportCheck;

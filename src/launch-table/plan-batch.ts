@@ -35,9 +35,12 @@ export interface PlannedBatch {
   goalSummary: string;
   launchTable: Record<string, unknown>;
   launchTableSha256: string;
-  effectiveDefaults: Required<Defaults>;
+  effectiveDefaults: EffectiveDefaults;
   jobs: PlannedJob[];
 }
+
+/** The batch's defaults merged over the harness config's; sandbox only when the batch sets one. */
+export type EffectiveDefaults = Required<Pick<Defaults, 'timeout_seconds' | 'retries' | 'agent'>> & Pick<Defaults, 'sandbox'>;
 
 /**
  * Validates a launch table (SPEC §3) and plans it. Every problem is collected before anything
@@ -84,13 +87,14 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
     }
   }
   const batchDefaults: Defaults = defaults.success ? defaults.data : {};
-  const effectiveDefaults: Required<Defaults> = {
+  const effectiveDefaults: EffectiveDefaults = {
     timeout_seconds: batchDefaults.timeout_seconds ?? config.timeouts.step_seconds,
     retries: {
       max_attempts: batchDefaults.retries?.max_attempts ?? config.retries.max_attempts,
       backoff_seconds: batchDefaults.retries?.backoff_seconds ?? config.retries.backoff_seconds,
     },
     agent: batchDefaults.agent ?? config.default_agent,
+    ...(batchDefaults.sandbox ? { sandbox: batchDefaults.sandbox } : {}),
   };
 
   const rawJobs = Array.isArray(raw.jobs) ? raw.jobs : [];
@@ -154,7 +158,7 @@ async function checkWorkingDirectory(path: string, problem: (m: string) => void)
 function planJob(
   job: Job,
   workingDirectory: string,
-  defaults: Required<Defaults>,
+  defaults: EffectiveDefaults,
   ctx: PlanContext,
   at: (...rest: PropertyKey[]) => PropertyKey[],
   add: (path: readonly PropertyKey[], message: string) => void,
@@ -231,6 +235,7 @@ function planJob(
       resume_from: resumeFrom,
       timeout_seconds: step.timeout_seconds ?? job.timeout_seconds ?? defaults.timeout_seconds,
       retries: { max_attempts: retries.max_attempts, backoff_seconds: retries.backoff_seconds ?? defaults.retries.backoff_seconds! },
+      sandbox: step.sandbox ?? job.sandbox ?? defaults.sandbox ?? null,
       output_schema: step.output_schema ?? null,
       env: step.env ?? {},
     });

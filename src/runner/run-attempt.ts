@@ -1,19 +1,23 @@
+import { join } from 'node:path';
 import {
+  AgentOutcomeStatusSchema,
   createReportValidator,
   nowIso,
   redactArgv,
   redactEnv,
-  AgentOutcomeStatusSchema,
   type AgentOutcome,
   type AttemptState,
   type FinalReport,
   type PlannedJob,
   type PlannedStep,
+  type Usage,
 } from '../core/index.js';
-import type { AgentAdapter, AttemptContext, ReportReading } from '../agents/index.js';
+import type { AgentAdapter, AgentEvent, AttemptContext, ReportReading, ResumeSource } from '../agents/index.js';
 import { runProcess, type ProcessOutcome } from '../process/index.js';
 import { EventLog, type AttemptFiles, type AttemptLocation, type CurrentIndexFiles, type KeyedSerial, type RunsPaths } from '../store/index.js';
+import { agentVersion } from './agent-version.js';
 import { endedState, isShutdown, SHUTDOWN_ENDING, truncateMessage, type Ending } from './attempt-state-change.js';
+import { freezeTree } from './session-store.js';
 import { prepareWorkspace } from './workspace.js';
 
 const SUMMARY_CHARS = 2000;
@@ -39,26 +43,46 @@ export interface AttemptJob {
   job: PlannedJob;
   step: PlannedStep;
   adapter: AgentAdapter;
+  /** The attempt whose session this one continues (resume_from), already chosen by selector. */
+  resume: ResumeSource | null;
   signal: AbortSignal;
   /** Called after every state.json write, so the caller's view matches the disk. */
   onState: (state: AttemptState) => void;
 }
 
+/** What the agent's event stream told us while it ran. */
+interface Observed {
+  threadId: string | null;
+  currentItem: string | null;
+  lastMessage: string | null;
+  threadUsage: Usage | null;
+  errorMessage: string | null;
+}
+
 /**
- * Runs one attempt from queued to terminal (SPEC §5): workspace, meta.json, spawn, running,
- * output and events streamed to files with a heartbeat, then the run report validated,
- * final.json, the terminal state and current.json. Returns the terminal state; an agent that
- * fails is an outcome, not an exception.
+ * Runs one attempt from queued to terminal (SPEC §5): workspace, session store, meta.json,
+ * spawn, running, output and agent events streamed to files with a heartbeat, then the run
+ * report validated, the session store frozen as a resume base, final.json, the terminal state
+ * and current.json. Returns the terminal state; an agent that fails is an outcome, not an
+ * exception.
  */
 export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<AttemptState> {
-  const { location, step } = job;
+  const { location, step, adapter } = job;
   const attemptDir = ctx.paths.attemptDir(location);
-  let state = job.state;
+  const sessionDir = adapter.sessionDirName ? join(attemptDir, adapter.sessionDirName) : null;
+  const resumeBaseDir = sessionDir ? ctx.paths.relative(sessionDir) : null;
+  let state: AttemptState = {
+    ...job.state,
+    resumed_from: job.resume ? { step_id: job.resume.stepId, run_id: job.resume.runId, thread_id: job.resume.threadId } : null,
+  };
   // state.json, then current.json when the attempt starts or ends, and only then the caller
   // hears of it: whoever sees the new state can rely on the index being written too.
   const write = async (next: AttemptState, durable = true) => {
     await ctx.files.writeState(location, next, { durable });
-    if (next.status !== state.status) await recordInCurrentIndex(ctx, location, next);
+    const ended = next.status !== 'running' && next.status !== 'queued';
+    if (next.status !== state.status || next.thread_id !== state.thread_id) {
+      await recordInCurrentIndex(ctx, location, next, ended ? resumeBaseDir : null);
+    }
     state = next;
     job.onState(next);
   };
@@ -70,26 +94,32 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
   }
 
   const events = new EventLog(ctx.paths.artifactFile(location, 'events'));
+  const observed: Observed = { threadId: job.resume?.threadId ?? null, currentItem: null, lastMessage: null, threadUsage: null, errorMessage: null };
   try {
-    let cwd: string;
+    let attemptCtx: AttemptContext;
     let workspaceRoot: string;
     try {
-      ({ cwd, root: workspaceRoot } = await prepareWorkspace(ctx.paths, ctx.serial, location.batchId, job.job));
+      const workspace = await prepareWorkspace(ctx.paths, ctx.serial, location.batchId, job.job);
+      workspaceRoot = workspace.root;
+      attemptCtx = {
+        step,
+        runId: state.run_id,
+        attempt: state.attempt,
+        attemptDir,
+        cwd: workspace.cwd,
+        inGitRepo: workspace.inGitRepo,
+        reportPath: ctx.paths.agentReportFile(location),
+        sessionDir,
+        resume: job.resume,
+      };
+      await adapter.prepareSession(attemptCtx);
     } catch (error) {
-      const message = `could not prepare the ${job.job.workspace_policy} workspace: ${(error as Error).message}`;
-      events.append('harness.attempt.workspace_failed', { message });
-      return await finish(ctx, job, events, state, write, { status: 'failed', failureReason: 'spawn_error', message }, null);
+      const message = `could not prepare the attempt: ${(error as Error).message}`;
+      events.append('harness.attempt.prepare_failed', { message });
+      return await finish(ctx, job, events, state, write, { status: 'failed', failureReason: 'spawn_error', message }, null, observed, resumeBaseDir);
     }
 
-    const attemptCtx: AttemptContext = {
-      step,
-      runId: state.run_id,
-      attempt: state.attempt,
-      attemptDir,
-      cwd,
-      reportPath: ctx.paths.agentReportFile(location),
-    };
-    const invocation = job.adapter.invocation(attemptCtx);
+    const invocation = adapter.invocation(attemptCtx);
     const env: Record<string, string> = {
       ...invocation.env,
       ...step.env,
@@ -100,39 +130,75 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
       HARNESS_ATTEMPT: String(state.attempt),
       HARNESS_ATTEMPT_DIR: attemptDir,
     };
-    await ctx.files.writeMeta(location, {
+    const meta = {
       run_id: state.run_id,
       batch_id: location.batchId,
       job_id: location.jobId,
       step_id: location.stepId,
       attempt: state.attempt,
       trigger: state.trigger,
-      agent: { name: job.adapter.name, version: await job.adapter.version() },
+      agent: { name: adapter.name, version: await agentVersion(adapter.versionArgv(), attemptCtx.cwd) },
       argv: redactArgv(invocation.argv),
       env: redactEnv(env),
-      cwd,
+      cwd: attemptCtx.cwd,
       workspace: { policy: job.job.workspace_policy, root: workspaceRoot },
       timeout_seconds: step.timeout_seconds,
-      resume: null,
+      resume: job.resume ? { run_id: job.resume.runId, step_id: job.resume.stepId, thread_id: job.resume.threadId, selector: job.resume.selector } : null,
       harness_version: ctx.harnessVersion,
       harness_config_version: ctx.configVersion,
       runner_id: ctx.runnerId,
       written_at: nowIso(),
-      thread_id: null,
-    });
-    events.append('harness.attempt.spawning', { argv: redactArgv(invocation.argv), cwd });
+      thread_id: observed.threadId,
+    };
+    await ctx.files.writeMeta(location, meta);
+    events.append('harness.attempt.spawning', { argv: meta.argv, cwd: attemptCtx.cwd });
 
+    // Writes that follow the process (running, heartbeats, thread id) are chained in order.
+    let pending: Promise<void> = Promise.resolve();
+    const enqueue = (make: () => AttemptState | undefined, durable = true) => {
+      pending = pending
+        .then(() => {
+          const next = make();
+          return next ? write(next, durable) : undefined;
+        })
+        .catch((error: Error) => {
+          events.append('harness.state_write_failed', { message: error.message });
+        });
+    };
     let activitySinceBeat = false;
-    let running: Promise<void> = Promise.resolve();
     const beat = setInterval(() => {
-      if (!activitySinceBeat || state.status !== 'running') return;
+      if (!activitySinceBeat) return;
       activitySinceBeat = false;
-      running = running.then(() => write({ ...state, last_heartbeat_at: nowIso() }, false)).catch(() => undefined);
+      enqueue(() => (state.status === 'running' ? { ...state, last_heartbeat_at: nowIso(), current_item: observed.currentItem } : undefined), false);
     }, ctx.heartbeatIntervalMs);
+
+    const onAgentEvent = (event: AgentEvent) => {
+      switch (event.kind) {
+        case 'session':
+          observed.threadId = event.threadId;
+          enqueue(() => ({ ...state, thread_id: event.threadId }));
+          pending = pending.then(() => ctx.files.writeMeta(location, { ...meta, thread_id: event.threadId })).catch(() => undefined);
+          break;
+        case 'item':
+          observed.currentItem = event.currentItem;
+          break;
+        case 'message':
+          observed.lastMessage = event.text;
+          break;
+        case 'usage':
+          observed.threadUsage = event.threadUsage;
+          break;
+        case 'error':
+          observed.errorMessage = event.message;
+          break;
+        case 'other':
+          break;
+      }
+    };
 
     const outcome = await runProcess({
       argv: invocation.argv,
-      cwd,
+      cwd: attemptCtx.cwd,
       env,
       stdoutPath: ctx.paths.artifactFile(location, 'stdout'),
       stderrPath: ctx.paths.artifactFile(location, 'stderr'),
@@ -142,23 +208,26 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
       onSpawn: (pid) => {
         const now = nowIso();
         events.append('harness.attempt.running', { pid });
-        running = write({ ...state, status: 'running', pid, runner_id: ctx.runnerId, started_at: now, last_heartbeat_at: now });
+        enqueue(() => ({ ...state, status: 'running', pid, runner_id: ctx.runnerId, started_at: now, last_heartbeat_at: now }));
       },
       onActivity: () => {
         activitySinceBeat = true;
       },
+      onStdoutLine: adapter.parseLine
+        ? (line) => {
+            const parsed = adapter.parseLine!(line);
+            const { type, ...fields } = parsed.logged;
+            events.append(type, fields);
+            parsed.events.forEach(onAgentEvent);
+          }
+        : undefined,
     }).finally(() => clearInterval(beat));
-    await running;
-    events.append('harness.attempt.exited', {
-      exit_code: outcome.exitCode,
-      signal: outcome.signal,
-      timed_out: outcome.timedOut,
-      canceled: outcome.canceled,
-    });
+    await pending;
+    events.append('harness.attempt.exited', { exit_code: outcome.exitCode, signal: outcome.signal, timed_out: outcome.timedOut, canceled: outcome.canceled });
 
-    const { ending, reading } = await judge(job, attemptCtx, outcome);
-    if (reading?.kind !== 'report' && reading) events.append('harness.report.missing', { reason: reading.reason });
-    return await finish(ctx, job, events, state, write, ending, { outcome, reading });
+    const { ending, reading } = await judge(job, attemptCtx, outcome, observed);
+    if (reading && reading.kind !== 'report') events.append('harness.report.missing', { reason: reading.reason });
+    return await finish(ctx, job, events, state, write, ending, { outcome, reading }, observed, resumeBaseDir);
   } finally {
     await events.close();
   }
@@ -169,6 +238,7 @@ async function judge(
   job: AttemptJob,
   attemptCtx: AttemptContext,
   outcome: ProcessOutcome,
+  observed: Observed,
 ): Promise<{ ending: Ending; reading: ReportReading | null }> {
   const base = { exitCode: outcome.exitCode, signal: outcome.signal };
   if (outcome.canceled && isShutdown(job.signal)) return { ending: { ...base, ...SHUTDOWN_ENDING }, reading: null };
@@ -177,13 +247,14 @@ async function judge(
     return { ending: { ...base, status: 'failed', failureReason: 'timeout', message: `timed out after ${job.step.timeout_seconds} s` }, reading: null };
   }
   if (outcome.spawnError !== null) {
-    const message = `could not start \`${attemptCtx.step.agent}\` agent: ${outcome.spawnError}. Check that the program is installed and on PATH, and that the working directory exists.`;
+    const fix = job.adapter.name === 'command' ? 'Check that the program is installed and on PATH' : `Install the ${job.adapter.name} CLI or set agents.${job.adapter.name}.command in the harness config`;
+    const message = `could not start the ${job.adapter.name} agent: ${outcome.spawnError}. ${fix}, and check that the working directory exists.`;
     return { ending: { ...base, status: 'failed', failureReason: 'spawn_error', message }, reading: null };
   }
-  const reading = await job.adapter.readReport(attemptCtx, outcome);
+  const reading = await job.adapter.readReport(attemptCtx, { ...outcome, lastMessage: observed.lastMessage });
   if (outcome.exitCode !== 0) {
-    const tail = outcome.stderrTail.trim() || outcome.stdoutTail.trim();
-    const message = `exited ${outcome.exitCode ?? `by ${outcome.signal}`}${tail ? `; output ends: ${tail.slice(-SUMMARY_CHARS)}` : ''}`;
+    const tail = observed.errorMessage ?? (outcome.stderrTail.trim() || outcome.stdoutTail.trim());
+    const message = `exited ${outcome.exitCode ?? `by ${outcome.signal}`}${tail ? `; ${observed.errorMessage ? 'the agent said' : 'output ends'}: ${tail.slice(-SUMMARY_CHARS)}` : ''}`;
     return { ending: { ...base, status: 'failed', failureReason: 'exit_nonzero', message, agentOutcome: agentOutcomeOf(reading) }, reading };
   }
   if (reading.kind === 'missing') return { ending: { ...base, status: 'needs_attention', failureReason: 'no_final', message: reading.reason }, reading };
@@ -212,6 +283,13 @@ function agentOutcomeOf(reading: ReportReading | null): AgentOutcome | null {
   };
 }
 
+/** This attempt's own tokens: what the conversation used in all, less what it had used before the resume. */
+function usageOfAttempt(threadUsage: Usage | null, before: Usage | null): Usage | null {
+  if (!threadUsage) return null;
+  const less = (key: keyof Usage) => Math.max(0, threadUsage[key] - (before?.[key] ?? 0));
+  return { input_tokens: less('input_tokens'), cached_input_tokens: less('cached_input_tokens'), output_tokens: less('output_tokens') };
+}
+
 async function finish(
   ctx: RunnerContext,
   job: AttemptJob,
@@ -220,8 +298,20 @@ async function finish(
   write: (next: AttemptState) => Promise<void>,
   ending: Ending,
   result: { outcome: ProcessOutcome; reading: ReportReading | null } | null,
+  observed: Observed,
+  resumeBaseDir: string | null,
 ): Promise<AttemptState> {
-  const ended = endedState(state, ending);
+  const usage = usageOfAttempt(observed.threadUsage, job.resume?.threadUsage ?? null);
+  const ended = {
+    ...endedState(state, { ...ending, usage }),
+    thread_id: observed.threadId,
+    thread_usage: observed.threadUsage,
+    current_item: observed.currentItem ?? state.current_item,
+  };
+  if (resumeBaseDir) {
+    const sessionDir = join(ctx.paths.root, resumeBaseDir);
+    await freezeTree(sessionDir).catch((error: Error) => events.append('harness.session.freeze_failed', { message: error.message }));
+  }
   const reading = result?.reading;
   const final: FinalReport = {
     run_id: state.run_id,
@@ -248,12 +338,20 @@ async function finish(
   return ended;
 }
 
-/** Points current.json's latest (and, on success, latest_successful) at this attempt. */
-export async function recordInCurrentIndex(ctx: Pick<RunnerContext, 'paths' | 'currentIndex'>, location: AttemptLocation, state: AttemptState): Promise<void> {
+/**
+ * Points current.json's latest (and, on success, latest_successful) at this attempt, with its
+ * frozen session store as the resume base once it has ended.
+ */
+export async function recordInCurrentIndex(
+  ctx: Pick<RunnerContext, 'paths' | 'currentIndex'>,
+  location: AttemptLocation,
+  state: AttemptState,
+  resumeBaseDir: string | null = null,
+): Promise<void> {
   const pointer = {
     run_id: state.run_id,
     attempt_dir: ctx.paths.relative(ctx.paths.attemptDir(location)),
-    resume_base_dir: null,
+    resume_base_dir: resumeBaseDir,
     thread_id: state.thread_id,
     status: state.status,
   };

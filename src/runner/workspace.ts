@@ -9,6 +9,8 @@ export interface Workspace {
   root: string;
   /** Where its steps run: the working directory, or its place inside the isolated copy. */
   cwd: string;
+  /** Whether `cwd` is inside a git repository (codex wants to know). */
+  inGitRepo: boolean;
 }
 
 export class WorkspaceError extends Error {}
@@ -20,13 +22,12 @@ export class WorkspaceError extends Error {}
  * changes are not carried over), else a plain recursive copy.
  */
 export async function prepareWorkspace(paths: RunsPaths, serial: KeyedSerial, batchId: string, job: PlannedJob): Promise<Workspace> {
-  if (job.workspace_policy === 'shared') return { root: job.working_directory, cwd: job.working_directory };
+  const toplevel = await gitToplevel(job.working_directory);
+  if (job.workspace_policy === 'shared') return { root: job.working_directory, cwd: job.working_directory, inGitRepo: toplevel !== undefined };
   const root = paths.workspaceDir(batchId, job.job_id);
   return serial.run(root, async () => {
-    const repo = await runCommand(['git', 'rev-parse', '--show-toplevel'], job.working_directory);
-    const toplevel = repo.exitCode === 0 ? repo.stdout.trim() : undefined;
-    const cwd = toplevel ? join(root, relative(toplevel, job.working_directory)) : root;
-    if (await exists(root)) return { root, cwd };
+    const workspace = { root, cwd: toplevel ? join(root, relative(toplevel, job.working_directory)) : root, inGitRepo: toplevel !== undefined };
+    if (await exists(root)) return workspace;
     await mkdir(dirname(root), { recursive: true });
     if (toplevel) {
       const added = await runCommand(['git', '-C', toplevel, 'worktree', 'add', '--detach', root, 'HEAD'], toplevel);
@@ -34,8 +35,20 @@ export async function prepareWorkspace(paths: RunsPaths, serial: KeyedSerial, ba
     } else {
       await cp(job.working_directory, root, { recursive: true, verbatimSymlinks: true });
     }
-    return { root, cwd };
+    return workspace;
   });
+}
+
+const toplevels = new Map<string, Promise<string | undefined>>();
+
+/** The git repository a directory is in, asked once per directory for the life of the server. */
+function gitToplevel(dir: string): Promise<string | undefined> {
+  let toplevel = toplevels.get(dir);
+  if (!toplevel) {
+    toplevel = runCommand(['git', 'rev-parse', '--show-toplevel'], dir).then((r) => (r.exitCode === 0 ? r.stdout.trim() : undefined));
+    toplevels.set(dir, toplevel);
+  }
+  return toplevel;
 }
 
 async function exists(path: string): Promise<boolean> {

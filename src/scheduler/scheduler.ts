@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import PQueue from 'p-queue';
 import {
   BatchExistsError,
@@ -15,10 +16,10 @@ import {
   type BatchMeta,
   type HarnessConfig,
 } from '../core/index.js';
-import type { AgentAdapter } from '../agents/index.js';
+import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import { planBatch } from '../launch-table/index.js';
-import { endedState, recordInCurrentIndex, runAttempt, ShutdownReason, type RunnerContext } from '../runner/index.js';
-import type { StepView } from '../scoreboard/index.js';
+import { endedState, recordInCurrentIndex, runAttempt, ShutdownReason, type Ending, type RunnerContext } from '../runner/index.js';
+import { selectResumeSource, type StepView } from '../scoreboard/index.js';
 import { attemptDirName, listBatchIds, readStoredBatch, stepKey, writeJsonOnce, type StoredAttempt } from '../store/index.js';
 import { BatchRecord } from './batch-record.js';
 import { recoverBatch } from './recovery.js';
@@ -247,8 +248,24 @@ export class Scheduler {
     return attempt;
   }
 
-  private async endQueued(record: BatchRecord, attempt: StoredAttempt, message: string): Promise<void> {
-    const ended = endedState(attempt.state, { status: 'canceled', failureReason: 'canceled', message });
+  /** The session a resuming step continues, chosen by its selector when the attempt starts. */
+  private resumeSource(record: BatchRecord, view: StepView, adapter: AgentAdapter): ResumeSource | { missing: string } | null {
+    const from = view.step.resume_from;
+    if (!from || !adapter.sessionDirName) return null;
+    const source = selectResumeSource(from, record.attempts.get(stepKey(view.jobId, from.step_id)) ?? []);
+    if ('missing' in source) return source;
+    return {
+      runId: source.state.run_id,
+      stepId: from.step_id,
+      selector: from.selector,
+      sessionDir: join(this.options.paths.attemptDir(source.location), adapter.sessionDirName),
+      threadId: source.state.thread_id,
+      threadUsage: source.state.thread_usage,
+    };
+  }
+
+  private async endQueued(record: BatchRecord, attempt: StoredAttempt, ending: Ending | string): Promise<void> {
+    const ended = endedState(attempt.state, typeof ending === 'string' ? { status: 'canceled', failureReason: 'canceled', message: ending } : ending);
     await this.options.files.writeState(attempt.location, ended);
     await recordInCurrentIndex(this.options, attempt.location, ended);
     record.updateState(ended);
@@ -327,13 +344,20 @@ export class Scheduler {
         attempt = queued ?? (await this.createAttempt(record, view, view.next ?? { trigger: 'initial', cascade: false }, runId));
         this.changed(record.batchId);
         const job = record.meta.jobs.find((j) => j.job_id === view.jobId)!;
+        const adapter = this.options.agents.get(view.step.agent)!;
+        const resume = this.resumeSource(record, view, adapter);
+        if (resume && 'missing' in resume) {
+          await this.endQueued(record, attempt, { status: 'failed', failureReason: 'spawn_error', message: `missing resume base: ${resume.missing}` });
+          return;
+        }
         await this.slots.add(() =>
           runAttempt(this.options, {
             location: attempt!.location,
             state: attempt!.state,
             job,
             step: view.step,
-            adapter: this.options.agents.get(view.step.agent)!,
+            adapter,
+            resume,
             signal: controller.signal,
             onState: (state) => {
               record.updateState(state);

@@ -79,6 +79,12 @@ function deriveOne(
   const stale = latest !== null && isTerminalStatus(latest.state.status) && isStaleByCascade(latest, deps, attempts);
   if (latest === null || stale) {
     if (unmet.length > 0) return block();
+    const source = step.resume_from ? selectResumeSource(step.resume_from, attempts.get(stepKey(jobId, step.resume_from.step_id)) ?? []) : null;
+    if (source && 'missing' in source) {
+      view.blockedReasons = [`missing resume base: ${source.missing}`];
+      view.blockedFinal = true;
+      return view;
+    }
     view.status = 'ready';
     view.next = { trigger: stale ? 'cascade' : 'initial', cascade: stale, notBefore: null };
     return view;
@@ -144,4 +150,28 @@ function blockedReason(dep: StepView): string {
     return `dependency \`${dep.stepId}\` ended ${dep.status}${why}; this step will not run unless \`${dep.stepId}\` is retried`;
   }
   return `waiting for dependency \`${dep.stepId}\` (${dep.status})`;
+}
+
+/**
+ * The attempt a resume_from picks among its source step's attempts (SPEC §6): the newest that
+ * succeeded, the newest that ended, or the one named by run id; or why there is none.
+ */
+export function selectResumeSource(
+  resumeFrom: NonNullable<PlannedStep['resume_from']>,
+  sourceAttempts: readonly StoredAttempt[],
+): StoredAttempt | { missing: string } {
+  const ended = sourceAttempts.filter((a) => isTerminalStatus(a.state.status));
+  let chosen: StoredAttempt | undefined;
+  switch (resumeFrom.selector) {
+    case 'latest_successful':
+      chosen = ended.filter((a) => a.state.status === 'succeeded').at(-1);
+      return chosen ?? { missing: `step \`${resumeFrom.step_id}\` has no succeeded attempt to resume` };
+    case 'latest':
+      chosen = ended.at(-1);
+      return chosen ?? { missing: `step \`${resumeFrom.step_id}\` has no finished attempt to resume` };
+    case 'run_id':
+      chosen = sourceAttempts.find((a) => a.state.run_id === resumeFrom.run_id);
+      if (!chosen) return { missing: `run ${resumeFrom.run_id} is not an attempt of step \`${resumeFrom.step_id}\`` };
+      return isTerminalStatus(chosen.state.status) ? chosen : { missing: `run ${resumeFrom.run_id} has not ended` };
+  }
 }

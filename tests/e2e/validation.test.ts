@@ -85,7 +85,7 @@ describe('submit_batch refuses a bad launch table, names every problem and write
     ['a prompt over limits.max_prompt_bytes', (t) => (t.jobs[0].steps[0] = { step_id: 'a', agent: 'codex', prompt: 'é'.repeat(60) }), 'jobs[0].steps[0].prompt', /120 bytes; at most 100/],
     ['a goal summary that is too short', (t) => (t.batch_goal_summary = 'fix it'), 'batch_goal_summary', /has 2 words; at least 150/],
     ['a default the harness config does not allow', (t) => (t.defaults.retries = { max_attempts: 5 }), 'defaults.retries', /does not let a batch override `retries`/],
-    ['an unknown key in defaults', (t) => (t.defaults.sandbox = 'none'), 'defaults', /Unrecognized key.*sandbox/],
+    ['an unknown key in defaults', (t) => (t.defaults.model = 'gpt'), 'defaults', /Unrecognized key.*model/],
     ['a misspelt step key', (t) => (t.jobs[0].steps[1].dependson = ['a']), 'jobs[0].steps[1]', /Unrecognized key.*dependson/],
     ['no jobs', (t) => (t.jobs = []), 'jobs', /at least 1|>=1/],
     ['no goal summary', (t) => delete t.batch_goal_summary, 'batch_goal_summary', /expected string/],

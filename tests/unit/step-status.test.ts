@@ -6,7 +6,7 @@ import type { StoredAttempt } from '../../src/store/index.js';
 function step(id: string, deps: string[] = [], maxAttempts = 1): PlannedStep {
   return {
     step_id: id, agent: 'command', prompt: null, command: ['true'], depends_on: deps, resume_from: null,
-    timeout_seconds: 10, retries: { max_attempts: maxAttempts, backoff_seconds: 5 }, output_schema: null, env: {},
+    timeout_seconds: 10, retries: { max_attempts: maxAttempts, backoff_seconds: 5 }, sandbox: null, output_schema: null, env: {},
   };
 }
 

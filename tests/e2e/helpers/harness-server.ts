@@ -48,6 +48,8 @@ export interface StartOptions {
   runsDir?: string;
   config?: Record<string, unknown>;
   maxConcurrency?: number;
+  /** Environment of the server on top of this process's (HOME, to give it a ~/.codex). */
+  env?: Record<string, string>;
   /** For a server shared by a describe block: cleanups go here instead of the current test. */
   shared?: (() => Promise<unknown>)[];
 }
@@ -68,7 +70,7 @@ export class HarnessServer {
     await writeFile(configPath, JSON.stringify({ ...TEST_CONFIG, ...options.config }));
     const args = [CLI, '--runs-dir', runsDir, '--config', configPath];
     if (options.maxConcurrency) args.push('--max-concurrency', String(options.maxConcurrency));
-    const transport = new StdioClientTransport({ command: process.execPath, args, stderr: 'pipe', env: { ...process.env } as Record<string, string> });
+    const transport = new StdioClientTransport({ command: process.execPath, args, stderr: 'pipe', env: { ...process.env, ...options.env } as Record<string, string> });
     const stderrChunks: string[] = [];
     transport.stderr?.on('data', (chunk: Buffer) => stderrChunks.push(chunk.toString()));
     const client = new Client({ name: 'harness-tests', version: '0.0.0' });

@@ -1,0 +1,98 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_REPORT_STRICT_JSON_SCHEMA, type HarnessConfig } from '../../core/index.js';
+import type { AgentAdapter, AttemptContext, ExitSummary, ReportReading } from '../agent-adapter.js';
+import { parseCodexLine } from './codex-events.js';
+import { prepareCodexHome } from './codex-home.js';
+
+export type CodexConfig = HarnessConfig['agents']['codex'];
+
+const OUTPUT_SCHEMA_FILE = 'output_schema.json';
+const LAST_MESSAGE_FILE = 'last_message.txt';
+
+/** A TOML value for `-c key=value`: strings quoted, numbers and booleans as they are. */
+function tomlValue(value: string | number | boolean): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+async function countSessions(dir: string): Promise<number> {
+  const entries = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  return entries.filter((e) => /rollout-.*\.jsonl$/.test(e)).length;
+}
+
+/** The final message as a run report: the whole message as JSON, or a fenced ```json block in it. */
+export function reportFromMessage(text: string): ReportReading {
+  const candidates = [text.trim(), /```(?:json)?\s*\n([\s\S]*?)```/.exec(text)?.[1]?.trim()].filter((c): c is string => Boolean(c));
+  for (const candidate of candidates) {
+    try {
+      return { kind: 'report', source: 'agent', report: JSON.parse(candidate) };
+    } catch {
+      // try the next reading
+    }
+  }
+  return { kind: 'unreadable', reason: `the final message is not JSON: ${text.slice(0, 300)}` };
+}
+
+/**
+ * The codex adapter (SPEC §6): `codex exec --json` with CODEX_HOME=<attempt>/codex_home, the
+ * step's output schema, and `codex exec resume <thread_id>` for resume_from. `userCodexDir` is
+ * the runner's own ~/.codex; `env` is the server's environment (for env_passthrough).
+ */
+export function createCodexAgent(config: CodexConfig, userCodexDir: string, env: NodeJS.ProcessEnv): AgentAdapter {
+  const passthrough = () => config.env_passthrough.filter((name) => env[name] !== undefined && env[name] !== '');
+  return {
+    name: 'codex',
+    resumable: true,
+    sessionDirName: 'codex_home',
+    parseLine: parseCodexLine,
+
+    versionArgv() {
+      return [config.command, '--version'];
+    },
+
+    async prepareSession(ctx: AttemptContext) {
+      const home = ctx.sessionDir!;
+      if (ctx.resume && !ctx.resume.threadId && (await countSessions(join(ctx.resume.sessionDir, 'sessions'))) !== 1) {
+        throw new Error(`cannot resume run ${ctx.resume.runId}: no thread id was captured and its store does not hold exactly one session`);
+      }
+      await prepareCodexHome(home, ctx.resume?.sessionDir ?? null, {
+        userCodexDir,
+        configToml: config.config_toml,
+        credentialsFromEnv: passthrough().length > 0,
+      });
+      await writeFile(join(ctx.attemptDir, OUTPUT_SCHEMA_FILE), JSON.stringify(ctx.step.output_schema ?? DEFAULT_REPORT_STRICT_JSON_SCHEMA, null, 2));
+    },
+
+    invocation(ctx: AttemptContext) {
+      const options = [
+        '--json',
+        ...(ctx.inGitRepo ? [] : ['--skip-git-repo-check']),
+        '--output-schema',
+        join(ctx.attemptDir, OUTPUT_SCHEMA_FILE),
+        '-o',
+        join(ctx.attemptDir, LAST_MESSAGE_FILE),
+        // `exec resume` has no -s, so the sandbox is always given as config.
+        '-c',
+        `sandbox_mode=${tomlValue(ctx.step.sandbox ?? config.sandbox)}`,
+        '-c',
+        'approval_policy="never"',
+        ...(config.model ? ['-m', config.model] : []),
+        ...Object.entries(config.config_overrides).flatMap(([key, value]) => ['-c', `${key}=${tomlValue(value)}`]),
+      ];
+      const prompt = ctx.step.prompt ?? '';
+      // `--` ends the options, so a prompt that starts with a dash is still a prompt.
+      const argv: [string, ...string[]] = ctx.resume
+        ? [config.command, 'exec', 'resume', ...options, ...(ctx.resume.threadId ? ['--', ctx.resume.threadId, prompt] : ['--last', '--', prompt])]
+        : [config.command, 'exec', ...options, '-C', ctx.cwd, '--', prompt];
+      const envOut: Record<string, string> = { CODEX_HOME: ctx.sessionDir! };
+      for (const name of passthrough()) envOut[name] = env[name]!;
+      return { argv, env: envOut };
+    },
+
+    async readReport(ctx: AttemptContext, exit: ExitSummary): Promise<ReportReading> {
+      const text = await readFile(join(ctx.attemptDir, LAST_MESSAGE_FILE), 'utf8').catch(() => exit.lastMessage);
+      if (text === null || text.trim() === '') return { kind: 'missing', reason: 'codex gave no final message' };
+      return reportFromMessage(text);
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import { runCommand } from '../process/index.js';
+
+const versions = new Map<string, Promise<string | null>>();
+
+/** The version an agent CLI prints, asked once per binary for the life of the server; null when it cannot say. */
+export function agentVersion(argv: [string, ...string[]] | null, cwd: string): Promise<string | null> {
+  if (!argv) return Promise.resolve(null);
+  const key = argv.join('\0');
+  let version = versions.get(key);
+  if (!version) {
+    version = runCommand(argv, cwd).then(
+      (r) => (r.exitCode === 0 ? r.stdout.trim().split('\n')[0]! || null : null),
+      () => null,
+    );
+    versions.set(key, version);
+  }
+  return version;
+}
