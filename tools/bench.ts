@@ -1,7 +1,9 @@
-// `npm run bench`: throughput of no-op command steps through harness-mcp (MCP over stdio, every
-// file of SPEC §4 written) against a bare loop spawning the same commands with execa under
-// p-queue at the same concurrency, side by side in one run. Writes BENCHMARKS.md.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+// `npm run bench`: side by side in one run, and written to BENCHMARKS.md:
+// - throughput of no-op command steps through harness-mcp (MCP over stdio, every file of SPEC §4
+//   written) against a bare loop spawning the same commands with execa under p-queue;
+// - one codex attempt through harness-mcp against bare `codex exec`, both against the same
+//   scripted model server.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,12 +12,14 @@ import { execa } from 'execa';
 import PQueue from 'p-queue';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { byMarker, codexConfigToml, startResponsesServer } from './model-servers/responses-server.js';
 
 const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '2000' },
     slots: { type: 'string', default: '8' },
     reps: { type: 'string', default: '3' },
+    'codex-reps': { type: 'string', default: '7' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
   },
 });
@@ -23,7 +27,9 @@ const STEPS = Number(values.steps);
 const SLOTS = Number(values.slots);
 const REPS = Number(values.reps);
 const STEPS_PER_JOB = 200;
+const CODEX_REPS = Number(values['codex-reps']);
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const codex = fileURLToPath(new URL('../node_modules/.bin/codex', import.meta.url));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -77,6 +83,46 @@ async function harness(): Promise<number> {
   }
 }
 
+/** A harness server with codex pointed at the scripted model; `attempt()` times one codex step, submit to settled. */
+async function startCodexHarness(configToml: string, workdir: string) {
+  const dir = await mkdtemp(join(tmpdir(), 'harness-bench-codex-'));
+  const config = join(dir, 'config.json');
+  await writeFile(config, JSON.stringify({ agents: { codex: { command: codex, config_toml: configToml } }, limits: { min_goal_summary_words: 1 } }));
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', join(dir, 'runs'), '--config', config] }));
+  return {
+    async attempt(): Promise<number> {
+      const started = performance.now();
+      const submitted = await client.callTool({
+        name: 'submit_batch',
+        arguments: { batch_goal_summary: 'codex overhead', defaults: { agent: 'codex' }, jobs: [{ job_id: 'j', working_directory: workdir, steps: [{ step_id: 's', prompt: 'BENCH' }] }] },
+      });
+      const batchId = (submitted.structuredContent as { batch_id: string }).batch_id;
+      const board = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, detail: 'summary' } });
+      if ((board.structuredContent as { counts: { succeeded: number } }).counts.succeeded !== 1) throw new Error('the codex step did not succeed');
+      return (performance.now() - started) / 1000;
+    },
+    async close(): Promise<void> {
+      await client.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Seconds for one bare `codex exec` with the same config, in a fresh CODEX_HOME. */
+async function codexBare(configToml: string, workdir: string): Promise<number> {
+  const home = await mkdtemp(join(tmpdir(), 'bench-codex-home-'));
+  try {
+    await writeFile(join(home, 'config.toml'), await readFile(configToml));
+    const started = performance.now();
+    const result = await execa(codex, ['exec', '--json', '--skip-git-repo-check', '-C', workdir, '--', 'BENCH'], { env: { CODEX_HOME: home }, stdin: 'ignore', reject: false });
+    if (result.exitCode !== 0) throw new Error(`bare codex exec failed: ${result.stderr}`);
+    return (performance.now() - started) / 1000;
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
+}
+
 const bare: number[] = [];
 const harnessed: number[] = [];
 for (let rep = 0; rep < REPS; rep++) {
@@ -91,7 +137,27 @@ for (let rep = 0; rep < REPS; rep++) {
   process.stdout.write(`rep ${rep + 1}: bare ${bare.at(-1)!.toFixed(1)} steps/s, harness ${harnessed.at(-1)!.toFixed(1)} steps/s\n`);
 }
 
+const model = await startResponsesServer(byMarker([{ when: 'BENCH', turns: [{ kind: 'message', text: '{"status":"success","summary":"ok"}' }] }]));
+const codexDir = await mkdtemp(join(tmpdir(), 'harness-bench-model-'));
+const configToml = join(codexDir, 'config.toml');
+await writeFile(configToml, codexConfigToml(model.baseUrl));
+const codexBareSeconds: number[] = [];
+// The harness side runs its attempts one after another in one server, as it would in use; a
+// first attempt, not counted, pays for the server's one-time `codex --version`.
+const codexHarness = await startCodexHarness(configToml, codexDir);
+await codexHarness.attempt();
+const codexHarnessSeconds: number[] = [];
+for (let rep = 0; rep < CODEX_REPS; rep++) {
+  codexBareSeconds.push(await codexBare(configToml, codexDir));
+  codexHarnessSeconds.push(await codexHarness.attempt());
+  process.stdout.write(`codex rep ${rep + 1}: bare ${codexBareSeconds.at(-1)!.toFixed(2)} s, harness ${codexHarnessSeconds.at(-1)!.toFixed(2)} s\n`);
+}
+await codexHarness.close();
+await model.close();
+await rm(codexDir, { recursive: true, force: true });
+
 const ratio = median(harnessed) / median(bare);
+const codexRatio = median(codexHarnessSeconds) / median(codexBareSeconds);
 const report = `# Benchmarks
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.
@@ -105,6 +171,17 @@ Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS}\` (
 | harness-mcp over stdio, every file of SPEC §4 written | ${median(harnessed).toFixed(1)} | ${harnessed.map((x) => x.toFixed(1)).join(', ')} |
 
 Ratio harness / bare: **${ratio.toFixed(2)}×** (goal ≥ 0.8×).
+
+## Agent overhead: one codex attempt (codex-cli 0.169.0, scripted model on 127.0.0.1)
+
+| how | seconds (median) | each repetition |
+|---|---|---|
+| bare \`codex exec --json\` in a fresh CODEX_HOME | ${median(codexBareSeconds).toFixed(3)} | ${codexBareSeconds.map((x) => x.toFixed(3)).join(', ')} |
+| through harness-mcp: submit_batch of one codex step → wait_for_batch settled, one server | ${median(codexHarnessSeconds).toFixed(3)} | ${codexHarnessSeconds.map((x) => x.toFixed(3)).join(', ')} |
+
+Ratio harness / bare: **${codexRatio.toFixed(2)}×** (goal ≤ 1.1×). The harness side includes two MCP round trips, making the
+attempt directory and CODEX_HOME, writing every file, and freezing the session store; the server's one-time
+\`codex --version\` is paid by a first attempt that is not counted.
 `;
 await writeFile(values.out, report);
 process.stdout.write(`\n${report}`);

@@ -1,6 +1,8 @@
-// `npm run demo`: starts the built server over stdio, submits a small batch of command steps
-// (a DAG with a retry and a step that is blocked by a failure), follows it with progress
-// notifications and prints the scoreboard. The files stay under ./runs (or --runs-dir DIR).
+// `npm run demo`: real codex sessions and plain commands, end to end, offline. It starts the
+// scripted model server (tools/model-servers) on 127.0.0.1, starts the built harness-mcp over
+// stdio with codex pointed at that server, submits a batch through MCP as an orchestrator
+// would, follows it with progress notifications and prints the scoreboard. The files stay
+// under ./runs (or --runs-dir DIR).
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,62 +10,86 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { byMarker, codexConfigToml, startResponsesServer } from './model-servers/responses-server.js';
 
 const { values } = parseArgs({ options: { 'runs-dir': { type: 'string', default: 'runs' } } });
 const runsDir = resolve(values['runs-dir']);
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const codex = fileURLToPath(new URL('../node_modules/.bin/codex', import.meta.url));
+
+const report = (summary: string) => ({ kind: 'message' as const, text: JSON.stringify({ status: 'success', summary }) });
+const model = await startResponsesServer(
+  byMarker([
+    { when: 'PLAN', turns: [report('Plan: write greeting.txt, then check it.')] },
+    { when: 'BUILD', turns: [{ kind: 'shell', cmd: 'echo "hello from codex" > greeting.txt' }, report('Wrote greeting.txt as planned.')] },
+    { when: 'REVIEW', turns: [report('Reviewed: the greeting reads well.')] },
+  ]),
+);
 const work = await mkdtemp(join(tmpdir(), 'harness-demo-'));
+const configToml = join(work, 'codex-config.toml');
+await writeFile(configToml, codexConfigToml(model.baseUrl));
+const harnessConfig = join(work, 'harness-config.json');
+await writeFile(harnessConfig, JSON.stringify({ agents: { codex: { command: codex, config_toml: configToml } } }));
 await writeFile(join(work, 'flaky.sh'), '#!/bin/sh\n[ -e attempted ] && { echo "second time lucky"; exit 0; }\ntouch attempted; echo "first try fails" >&2; exit 1\n', { mode: 0o755 });
 
 const client = new Client({ name: 'harness-demo', version: '1.0.0' });
-await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', runsDir], stderr: 'inherit' }));
+await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', runsDir, '--config', harnessConfig], stderr: 'inherit' }));
 
-const goal = `Demonstrate harness-mcp end to end with plain command steps, offline, on this machine.
-The build job has a small dependency graph: fetch and lint are independent and run side by side; a flaky
-test step that depends on fetch fails on its first attempt and succeeds when the retry policy runs it a
-second time after a short backoff; and a package step that depends on both branches starts only after both
-have succeeded, then leaves a run report in HARNESS_FINAL_PATH that the harness validates against the
-default report schema. The docs job shows what a failure looks like: its render step exits with an error
-and has no retries left, so its publish step is never started, and the scoreboard says exactly which
-dependency stopped it and how to unblock it. Everything the server does is written under the runs
-directory: the batch meta, the current index of each job, one directory per attempt with its state, meta,
-final report, event log, standard output and standard error, and the derived scoreboards. Read them with
-fetch_artifact and tail_events, or open the files directly. Running the demo again adds another batch.`;
+const goal = `Demonstrate harness-mcp end to end, offline, on this machine: real codex sessions driven by a
+scripted model server, and plain command steps. In the app job a codex step plans the change; a second codex
+step resumes that same conversation (resume_from) and builds what was planned, really running a shell command
+in the job's own isolated workspace; a third codex step reviews it in a fresh conversation; then a command step
+checks the file the build wrote. The flaky command step fails once and succeeds when the retry policy runs it a
+second time after a short backoff. In the docs job a render step exits with an error and has no retries left, so
+its publish step is never started, and the scoreboard says exactly which dependency stopped it and how to
+unblock it. Everything is written under the runs directory: the batch meta, the current index of each job with
+its resume bases, one directory per attempt with its state, meta, final report, event log, output and, for
+codex, its own frozen CODEX_HOME, and the derived scoreboards. Read them with fetch_artifact and tail_events, or
+open the files directly. Running the demo again adds another batch.`;
 const table = {
   batch_goal_summary: goal,
-  defaults: { agent: 'command', retries: { max_attempts: 2, backoff_seconds: 1 } },
+  defaults: { agent: 'codex', retries: { max_attempts: 2, backoff_seconds: 1 } },
   jobs: [
     {
-      job_id: 'build',
+      job_id: 'app',
       working_directory: work,
+      workspace_policy: 'isolated',
       steps: [
-        { step_id: 'fetch', command: ['sh', '-c', 'echo fetching; sleep 1; echo fetched'] },
-        { step_id: 'lint', command: ['sh', '-c', 'echo linting; sleep 1; echo clean'] },
-        { step_id: 'flaky-test', command: ['./flaky.sh'], depends_on: ['fetch'] },
-        { step_id: 'package', command: ['sh', '-c', 'echo "{\\"status\\":\\"success\\",\\"summary\\":\\"packaged\\"}" > "$HARNESS_FINAL_PATH"'], depends_on: ['flaky-test', 'lint'] },
+        { step_id: 'plan', prompt: 'PLAN how to add a greeting file' },
+        { step_id: 'build', prompt: 'BUILD what you planned', resume_from: { step_id: 'plan' } },
+        { step_id: 'review', prompt: 'REVIEW greeting.txt', depends_on: ['build'] },
+        { step_id: 'check', agent: 'command', command: ['grep', '-q', 'hello', 'greeting.txt'], depends_on: ['build'] },
+        { step_id: 'flaky-test', agent: 'command', command: ['./flaky.sh'], depends_on: ['check'] },
       ],
     },
     {
       job_id: 'docs',
       working_directory: work,
       steps: [
-        { step_id: 'render', command: ['sh', '-c', 'echo "missing template" >&2; exit 3'], retries: { max_attempts: 1 } },
-        { step_id: 'publish', command: ['true'], depends_on: ['render'] },
+        { step_id: 'render', agent: 'command', command: ['sh', '-c', 'echo "missing template" >&2; exit 3'], retries: { max_attempts: 1 } },
+        { step_id: 'publish', agent: 'command', command: ['true'], depends_on: ['render'] },
       ],
     },
   ],
 };
-
 const submitted = (await client.callTool({ name: 'submit_batch', arguments: table })).structuredContent as { batch_id: string };
 console.log(`submitted ${submitted.batch_id} to ${runsDir}`);
-const result = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: submitted.batch_id, timeout_seconds: 120 } }, undefined, {
+const result = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: submitted.batch_id, timeout_seconds: 300 } }, undefined, {
   onprogress: (p) => console.log(`  progress ${p.progress}/${p.total}: ${p.message}`),
-  timeout: 180_000,
+  timeout: 400_000,
 });
 console.log(`\n${(result.content as { text: string }[])[0]!.text}\n`);
-const board = result.structuredContent as { steps: { job_id: string; step_id: string; status: string; attempts: number; blocked_reasons: string[] }[] };
+type Board = {
+  steps: { job_id: string; step_id: string; status: string; attempts: number; blocked_reasons: string[] }[];
+  resumes: { items: { step_id: string; resumed_from: { step_id: string; thread_id: string | null } }[] };
+  usage: { input_tokens: number; output_tokens: number } | null;
+};
+const board = result.structuredContent as Board;
 for (const step of board.steps) {
-  console.log(`${`${step.job_id}/${step.step_id}`.padEnd(20)} ${step.status.padEnd(10)} attempts ${step.attempts}${step.blocked_reasons.length ? `  (${step.blocked_reasons.join('; ')})` : ''}`);
+  console.log(`${`${step.job_id}/${step.step_id}`.padEnd(16)} ${step.status.padEnd(10)} attempts ${step.attempts}${step.blocked_reasons.length ? `  (${step.blocked_reasons.join('; ')})` : ''}`);
 }
-console.log(`\nfiles: ${join(runsDir, submitted.batch_id)}`);
+for (const r of board.resumes.items) console.log(`\n${r.step_id} resumed ${r.resumed_from.step_id}'s conversation (thread ${r.resumed_from.thread_id})`);
+if (board.usage) console.log(`tokens: ${board.usage.input_tokens} in, ${board.usage.output_tokens} out`);
+console.log(`model requests served: ${model.requests.length}\nfiles: ${join(runsDir, submitted.batch_id)}`);
 await client.close();
+await model.close();

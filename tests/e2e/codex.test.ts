@@ -239,6 +239,20 @@ describe('the codex agent, with the real codex CLI against a scripted model', ()
     expect(stepOf(pinned, 'j', 'pin')).toMatchObject({ status: 'blocked', blocked_reasons: ['missing resume base: run ffffffffffffffff is not an attempt of step `src`'] });
   });
 
+  it('passes an API key from the environment instead of linking auth.json, and writes its value nowhere', async () => {
+    const env = await codexEnv([{ when: 'KEYED', turns: [report('used the key')] }]);
+    const key = 'sk-test-0123456789abcdefghijklmnop';
+    const server = await HarnessServer.start({ config: env.config, env: { ...env.env, OPENAI_API_KEY: key } });
+    const board = await server.settled(await server.submit(codexTable(env.workdir, [{ step_id: 'k', prompt: 'KEYED' }])));
+    expect(board.counts.succeeded).toBe(1);
+    const dir = await attemptDir(server, board, 'k');
+    await expect(lstat(join(dir, 'codex_home', 'auth.json'))).rejects.toThrow(/ENOENT/);
+    expect((await json(join(dir, 'meta.json'))).env.OPENAI_API_KEY).toBe('[redacted]');
+    for (const name of ['meta.json', 'state.json', 'final.json', 'events.jsonl']) {
+      expect(await readFile(join(dir, name), 'utf8'), name).not.toContain(key);
+    }
+  });
+
   it('ends an attempt as spawn_error, saying how to fix it, when the codex binary is missing', async () => {
     const env = await codexEnv([]);
     const server = await HarnessServer.start({ config: { ...env.config, agents: { codex: { command: '/nowhere/codex' } } }, env: env.env });
