@@ -102,7 +102,7 @@ export class Harness {
     return () => this.listeners.delete(listener);
   }
 
-  async submit(input: unknown): Promise<BatchMeta> {
+  async submit(input: unknown): Promise<{ meta: BatchMeta; deduplicated: boolean }> {
     return (await this.requireScheduler()).submit(input);
   }
 
@@ -118,13 +118,14 @@ export class Harness {
     return (await this.batchRecord(batchId)).meta;
   }
 
-  async batchScoreboard(batchId: string, page: { offset: number; size: number } | 'all'): Promise<BatchScoreboard> {
+  /** A batch's scoreboard with one page of its steps (or all) and its lists cut to `listLimit` entries. */
+  async batchScoreboard(batchId: string, page: { offset: number; size: number } | 'all', listLimit = this.config.scoreboard.list_limit): Promise<BatchScoreboard> {
     const record = await this.batchRecord(batchId);
     return buildBatchScoreboard(record.meta, record.views(), record.allAttempts(), {
       paths: this.paths,
       now: nowIso(),
       staleAfterSeconds: this.config.scoreboard.heartbeat_stale_after_seconds,
-      listLimit: this.config.scoreboard.list_limit,
+      listLimit,
       page,
     });
   }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { ConfigInvalidError, HarnessConfigSchema, type HarnessConfig } from '../core/index.js';
+import { canonicalJson, ConfigInvalidError, HarnessConfigSchema, type HarnessConfig } from '../core/index.js';
 import { findSecrets } from './secrets.js';
 
 export interface LoadedConfig {
@@ -43,16 +43,4 @@ export function parseHarnessConfig(raw: unknown, source: string): LoadedConfig {
 
 function configVersion(config: HarnessConfig): string {
   return createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, 16);
-}
-
-/** JSON with object keys sorted at every level, so equal content always hashes equally. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

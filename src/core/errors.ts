@@ -118,3 +118,13 @@ export class BatchExistsError extends HarnessError {
     super(`batch_id \`${batchId}\` is already in the store; choose another id or omit it to have one generated`);
   }
 }
+
+export class IdempotencyConflictError extends HarnessError {
+  readonly code = 'idempotency_conflict';
+  constructor(
+    readonly key: string,
+    readonly batchId: string,
+  ) {
+    super(`idempotency_key \`${key}\` was used for batch ${batchId} with a different launch table; use a new key for a new batch`);
+  }
+}

@@ -14,3 +14,4 @@ export * from './scoreboard.js';
 export * from './events.js';
 export * from './report-validator.js';
 export * from './version.js';
+export * from './canonical-json.js';

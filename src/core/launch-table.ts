@@ -84,6 +84,12 @@ export const DEFAULTS_KEYS = ['timeout_seconds', 'retries', 'agent', 'sandbox'] 
 
 export const LaunchTableSchema = z.strictObject({
   batch_id: IdSchema.optional().describe('Generated when absent'),
+  idempotency_key: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('A repeat with the same key and table returns the first batch instead of starting another'),
   batch_goal_summary: z.string().describe('What this batch is for, in at least limits.min_goal_summary_words words'),
   spec_version: z.string().max(64).optional(),
   defaults: DefaultsSchema.optional(),

@@ -52,6 +52,13 @@ export const FailureEntrySchema = z.strictObject({
   agent_outcome: AgentOutcomeSchema.nullable(),
 });
 
+export const FailureGroupSchema = z.strictObject({
+  failure_reason: FailureReasonSchema.nullable(),
+  message: z.string().nullable().describe('The first line of the message the group shares'),
+  count: z.int().min(1),
+  examples: z.array(z.strictObject({ job_id: IdSchema, step_id: IdSchema, run_id: RunIdSchema })).describe('Up to 5'),
+});
+
 export const ResumeEntrySchema = z.strictObject({
   ...StepRef,
   run_id: RunIdSchema,
@@ -88,6 +95,7 @@ export const BatchScoreboardSchema = z.strictObject({
   running: capped(RunningEntrySchema),
   blocked: capped(BlockedEntrySchema),
   failures: capped(FailureEntrySchema),
+  failure_groups: z.array(FailureGroupSchema).describe('Failures that share a cause, largest group first'),
   resumes: capped(ResumeEntrySchema),
   usage: UsageSchema.nullable().describe('Token totals where agents report them'),
   steps: z.array(StepEntrySchema).describe('Every step, or one page of them'),

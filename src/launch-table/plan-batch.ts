@@ -2,6 +2,7 @@ import { stat, realpath } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { createHash } from 'node:crypto';
 import {
+  canonicalJson,
   createBatchId,
   DefaultsSchema,
   JobSchema,
@@ -35,6 +36,7 @@ export interface PlannedBatch {
   goalSummary: string;
   launchTable: Record<string, unknown>;
   launchTableSha256: string;
+  idempotencyKey: string | null;
   effectiveDefaults: EffectiveDefaults;
   jobs: PlannedJob[];
 }
@@ -123,10 +125,17 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
     specVersion: table.spec_version ?? null,
     goalSummary: table.batch_goal_summary,
     launchTable: raw,
-    launchTableSha256: createHash('sha256').update(JSON.stringify(raw)).digest('hex'),
+    launchTableSha256: launchTableDigest(raw),
+    idempotencyKey: table.idempotency_key ?? null,
     effectiveDefaults,
     jobs,
   };
+}
+
+/** The sha256 of a table in canonical JSON, without its idempotency_key: what "the same table" means. */
+export function launchTableDigest(raw: Record<string, unknown>): string {
+  const { idempotency_key: _key, ...table } = raw;
+  return createHash('sha256').update(canonicalJson(table)).digest('hex');
 }
 
 function uniqueBatchId(ctx: PlanContext): string {

@@ -8,10 +8,13 @@ import {
 } from '../core/index.js';
 import type { Harness } from '../harness.js';
 
+// Every list of a summary answer is cut to this: an answer stays far below a client's token limit.
+const SUMMARY_LIST_LIMIT = 20;
+
 export const DetailSchema = z
   .enum(['summary', 'full'])
   .optional()
-  .describe('full (default): counts, lists and one page of `steps`; summary: the same without `steps`');
+  .describe(`summary (default): counts, failures grouped by cause, and each list cut to ${SUMMARY_LIST_LIMIT} entries; full: the lists as configured and one page of \`steps\` (next_cursor for more)`);
 
 /**
  * What get_scoreboard and wait_for_batch answer: a batch scoreboard or the system scoreboard.
@@ -23,7 +26,7 @@ export const ScoreboardOutput = z.object({
   timed_out: z.boolean().optional().describe('wait_for_batch: the timeout passed before the batch settled'),
 });
 
-/** One page of a batch scoreboard, `cursor` being the next_cursor of the page before. */
+/** A batch scoreboard as a tool answers it: the summary, or one page of the full view (`cursor` from the page before). */
 export async function batchScoreboardPage(
   harness: Harness,
   batchId: string,
@@ -32,9 +35,11 @@ export async function batchScoreboardPage(
 ): Promise<BatchScoreboard> {
   const offset = cursor === undefined ? 0 : Number(cursor);
   if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidArgumentError('cursor', `\`${cursor}\` is not a cursor this server gave out`);
-  const size = detail === 'summary' ? 0 : harness.configFile.scoreboard.steps_page_size;
-  const board = await harness.batchScoreboard(batchId, { offset, size });
-  return detail === 'summary' ? { ...board, next_cursor: null } : board;
+  if (detail !== 'full') {
+    const board = await harness.batchScoreboard(batchId, { offset: 0, size: 0 }, SUMMARY_LIST_LIMIT);
+    return { ...board, next_cursor: null };
+  }
+  return harness.batchScoreboard(batchId, { offset, size: harness.configFile.scoreboard.steps_page_size });
 }
 
 export function describeCounts(counts: StepCounts): string {
@@ -46,10 +51,12 @@ export function describeCounts(counts: StepCounts): string {
 
 export function describeBatch(board: BatchScoreboard): string {
   const lines = [`${board.batch_id}: ${describeCounts(board.counts)}${board.settled ? ' (settled)' : ''}`];
-  for (const item of board.attention.items.slice(0, 5)) {
+  for (const group of board.failure_groups.slice(0, 5)) {
+    lines.push(`- ${group.count} × ${group.failure_reason ?? 'failed'}${group.message ? `: ${group.message.slice(0, 160)}` : ''} (e.g. ${group.examples[0]!.job_id}/${group.examples[0]!.step_id})`);
+  }
+  for (const item of board.attention.items.filter((a) => a.kind === 'stuck').slice(0, 5)) {
     lines.push(`- ${item.kind}: ${item.job_id}/${item.step_id} (run ${item.run_id})${item.message ? `: ${item.message.slice(0, 200)}` : ''}`);
   }
-  if (board.attention.total > 5) lines.push(`- … ${board.attention.total - 5} more in attention`);
   if (board.next_cursor) lines.push(`More steps: cursor ${board.next_cursor}`);
   return lines.join('\n');
 }

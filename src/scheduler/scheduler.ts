@@ -4,6 +4,7 @@ import PQueue from 'p-queue';
 import {
   BatchExistsError,
   createRunId,
+  IdempotencyConflictError,
   IllegalStateError,
   InvalidArgumentError,
   isTerminal,
@@ -17,7 +18,7 @@ import {
   type HarnessConfig,
 } from '../core/index.js';
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
-import { planBatch } from '../launch-table/index.js';
+import { launchTableDigest, planBatch } from '../launch-table/index.js';
 import { endedState, recordInCurrentIndex, runAttempt, ShutdownReason, type Ending, type RunnerContext } from '../runner/index.js';
 import { selectResumeSource, type StepView } from '../scoreboard/index.js';
 import { attemptDirName, listBatchIds, readStoredBatch, stepKey, writeJsonOnce, type StoredAttempt } from '../store/index.js';
@@ -58,6 +59,7 @@ export class Scheduler {
   private readonly batches = new Map<string, BatchRecord>();
   private readonly active = new Map<string, ActiveAttempt>(); // by batchId + step key
   private readonly slots: PQueue;
+  private readonly byIdempotencyKey = new Map<string, Promise<BatchMeta>>();
   private pumpScheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private roundRobin = 0;
@@ -76,6 +78,7 @@ export class Scheduler {
       const record = BatchRecord.fromStored(stored, options.config.retries);
       await recoverBatch(options, record);
       scheduler.batches.set(batchId, record);
+      if (stored.meta.idempotency_key) scheduler.byIdempotencyKey.set(stored.meta.idempotency_key, Promise.resolve(stored.meta));
     }
     scheduler.schedulePump();
     return scheduler;
@@ -92,8 +95,28 @@ export class Scheduler {
     return [...this.batches.keys()].sort();
   }
 
-  /** Validates and writes a submission (nothing is written when it is invalid), then starts it. */
-  async submit(input: unknown): Promise<BatchMeta> {
+  /**
+   * Validates and writes a submission (nothing is written when it is invalid), then starts it.
+   * A submission whose idempotency_key names an earlier one with the same table returns that
+   * batch instead (`deduplicated`); the same key with another table is refused.
+   */
+  async submit(input: unknown): Promise<{ meta: BatchMeta; deduplicated: boolean }> {
+    const key = idempotencyKeyOf(input);
+    if (key === undefined) return { meta: await this.submitNew(input), deduplicated: false };
+    const digest = launchTableDigest(input as Record<string, unknown>);
+    const earlier = this.byIdempotencyKey.get(key);
+    if (earlier) {
+      const meta = await earlier;
+      if (meta.launch_table_sha256 !== digest) throw new IdempotencyConflictError(key, meta.batch_id);
+      return { meta, deduplicated: true };
+    }
+    const submitting = this.submitNew(input);
+    this.byIdempotencyKey.set(key, submitting);
+    submitting.catch(() => this.byIdempotencyKey.delete(key)); // a refused table leaves the key free
+    return { meta: await submitting, deduplicated: false };
+  }
+
+  private async submitNew(input: unknown): Promise<BatchMeta> {
     const { paths, config } = this.options;
     const planned = await planBatch(input, {
       config,
@@ -108,6 +131,7 @@ export class Scheduler {
       harness_config_version: this.options.configVersion,
       batch_goal_summary: planned.goalSummary,
       launch_table_sha256: planned.launchTableSha256,
+      idempotency_key: planned.idempotencyKey,
       launch_table: planned.launchTable,
       effective_defaults: planned.effectiveDefaults,
       jobs: planned.jobs,
@@ -388,6 +412,11 @@ export class Scheduler {
 }
 
 const MAX_TIMER_MS = 3600 * 1000;
+
+function idempotencyKeyOf(input: unknown): string | undefined {
+  const key = (input as { idempotency_key?: unknown } | null)?.idempotency_key;
+  return typeof key === 'string' && key.length > 0 ? key : undefined;
+}
 
 function activeKey(batchId: string, jobId: string, stepId: string): string {
   return `${batchId}/${stepKey(jobId, stepId)}`;

@@ -80,6 +80,8 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
       };
     });
 
+  const failureGroups = groupFailures(failures, options.listLimit);
+
   const resumes = all
     .filter((v) => v.latest?.state.resumed_from)
     .map((v) => ({ ...ref(v), run_id: v.latest!.state.run_id, resumed_from: v.latest!.state.resumed_from! }));
@@ -129,11 +131,28 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
       options.listLimit,
     ),
     failures: capped(failures, options.listLimit),
+    failure_groups: failureGroups,
     resumes: capped(resumes, options.listLimit),
     usage: sumUsage(allAttempts),
     steps: steps.slice(page.offset, end),
     next_cursor: end < steps.length ? String(end) : null,
   };
+}
+
+const GROUP_EXAMPLES = 5;
+
+/** Failures that share a reason and a first message line: fifty agents failing alike are one line. */
+function groupFailures(failures: BatchScoreboard['failures']['items'], limit: number): BatchScoreboard['failure_groups'] {
+  const groups = new Map<string, BatchScoreboard['failure_groups'][number]>();
+  for (const f of failures) {
+    const message = f.host_outcome.message?.split('\n')[0]?.slice(0, 200) ?? null;
+    const key = `${f.host_outcome.failure_reason}\0${message}`;
+    const group = groups.get(key) ?? { failure_reason: f.host_outcome.failure_reason, message, count: 0, examples: [] };
+    group.count++;
+    if (group.examples.length < GROUP_EXAMPLES) group.examples.push({ job_id: f.job_id, step_id: f.step_id, run_id: f.run_id });
+    groups.set(key, group);
+  }
+  return [...groups.values()].sort((a, b) => b.count - a.count).slice(0, limit);
 }
 
 function sumUsage(attempts: Iterable<StoredAttempt>): Usage | null {

@@ -37,10 +37,10 @@ describe('the MCP surface over stdio', () => {
     const dir = await tempDir();
     const server = await HarnessServer.start({ config: { scoreboard: { steps_page_size: 4 } }, maxConcurrency: 3 });
     const submitted = await server.ok('submit_batch', commandTable(dir, 10, 'paged'));
-    expect(submitted).toEqual({ batch_id: 'paged', jobs_total: 1, steps_total: 10, scoreboard_uri: 'harness://batches/paged/scoreboard' });
+    expect(submitted).toEqual({ batch_id: 'paged', jobs_total: 1, steps_total: 10, scoreboard_uri: 'harness://batches/paged/scoreboard', deduplicated: false });
 
     const progress: { progress: number; total?: number }[] = [];
-    const waited = await server.client.callTool({ name: 'wait_for_batch', arguments: { batch_id: 'paged', timeout_seconds: 60 } }, undefined, {
+    const waited = await server.client.callTool({ name: 'wait_for_batch', arguments: { batch_id: 'paged', timeout_seconds: 60, detail: 'full' } }, undefined, {
       onprogress: (p) => progress.push(p),
       timeout: 120_000,
     });
@@ -53,7 +53,7 @@ describe('the MCP surface over stdio', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await server.ok('get_scoreboard', { batch_id: 'paged', ...(cursor ? { cursor } : {}) });
+      const page = await server.ok('get_scoreboard', { batch_id: 'paged', detail: 'full', ...(cursor ? { cursor } : {}) });
       expect(page.steps.length).toBeLessThanOrEqual(4);
       seen.push(...page.steps.map((s: any) => s.step_id));
       cursor = page.next_cursor ?? undefined;
@@ -62,7 +62,7 @@ describe('the MCP surface over stdio', () => {
     const summary = await server.ok('get_scoreboard', { batch_id: 'paged', detail: 'summary' });
     expect(summary.steps).toEqual([]);
     expect(summary.counts.succeeded).toBe(10);
-    expect(await server.error('get_scoreboard', { batch_id: 'paged', cursor: 'abc' })).toMatchObject({ code: 'invalid_argument' });
+    expect(await server.error('get_scoreboard', { batch_id: 'paged', detail: 'full', cursor: 'abc' })).toMatchObject({ code: 'invalid_argument' });
     expect(await server.error('get_scoreboard', { batch_id: 'unknown' })).toMatchObject({ code: 'not_found' });
 
     expect((await server.ok('list_batches')).batches).toEqual([

@@ -23,6 +23,7 @@ export const SubmitBatchOutput = z.object({
   jobs_total: z.int(),
   steps_total: z.int(),
   scoreboard_uri: z.string(),
+  deduplicated: z.boolean().describe('true: the idempotency_key named an earlier submission of this table, which is returned'),
 });
 
 export function registerSubmitBatch(server: McpServer, harness: Harness): void {
@@ -40,10 +41,11 @@ export function registerSubmitBatch(server: McpServer, harness: Harness): void {
     },
     (args) =>
       answer(async () => {
-        const meta = await harness.submit(args);
+        const { meta, deduplicated } = await harness.submit(args);
         const stepsTotal = meta.jobs.reduce((n, j) => n + j.steps.length, 0);
-        const result = { batch_id: meta.batch_id, jobs_total: meta.jobs.length, steps_total: stepsTotal, scoreboard_uri: batchScoreboardUri(meta.batch_id) };
-        return toolResult(result, `Submitted ${meta.batch_id}: ${meta.jobs.length} jobs, ${stepsTotal} steps. Scoreboard: ${result.scoreboard_uri}`);
+        const result = { batch_id: meta.batch_id, jobs_total: meta.jobs.length, steps_total: stepsTotal, scoreboard_uri: batchScoreboardUri(meta.batch_id), deduplicated };
+        const verb = deduplicated ? 'Already submitted as' : 'Submitted';
+        return toolResult(result, `${verb} ${meta.batch_id}: ${meta.jobs.length} jobs, ${stepsTotal} steps. Scoreboard: ${result.scoreboard_uri}`);
       }),
   );
 }

@@ -112,7 +112,7 @@ export class HarnessServer {
 
   /** Waits for the batch to settle and returns its full scoreboard. */
   async settled(batchId: string, timeoutSeconds = 60): Promise<any> {
-    const board = await this.ok('wait_for_batch', { batch_id: batchId, timeout_seconds: timeoutSeconds });
+    const board = await this.ok('wait_for_batch', { batch_id: batchId, timeout_seconds: timeoutSeconds, detail: 'full' });
     if (board.timed_out) throw new Error(`batch ${batchId} did not settle in ${timeoutSeconds} s: ${JSON.stringify(board.counts)}`);
     return board;
   }
