@@ -40,7 +40,7 @@ describe('idempotent submit', () => {
     expect(second.batch_id).toBe(first.batch_id);
     expect([first.deduplicated, second.deduplicated].sort()).toEqual([false, true]);
     // Key order does not make a table different.
-    const reordered = { idempotency_key: 'nightly-42', jobs: table.jobs, defaults: table.defaults, batch_goal_summary: table.batch_goal_summary };
+    const reordered = Object.fromEntries(Object.entries(table).reverse());
     expect(await server.ok('submit_batch', reordered)).toMatchObject({ batch_id: first.batch_id, deduplicated: true });
     expect((await server.ok('list_batches')).batches).toHaveLength(1);
 
