@@ -36,6 +36,8 @@ export interface HarnessOptions {
   configFile?: string | undefined;
   /** --max-concurrency: overrides runners.max_concurrency of the config. */
   maxConcurrency?: number | undefined;
+  /** The interfaces this server actually serves, recorded in harness_config.json. */
+  interfaces?: Partial<HarnessConfig['interfaces']>;
   /** How often a read-only server tries to take the lock over, in ms (default 2000). */
   lockRetryMs?: number;
   log?: (message: string) => void;
@@ -74,9 +76,10 @@ export class Harness {
   static async open(options: HarnessOptions): Promise<Harness> {
     const log = options.log ?? ((m: string) => process.stderr.write(`harness-mcp: ${m}\n`));
     let loaded = await loadHarnessConfig(options.configFile);
-    if (options.maxConcurrency !== undefined) {
-      const runners = { ...loaded.config.runners, max_concurrency: options.maxConcurrency };
-      loaded = parseHarnessConfig({ ...loaded.config, runners }, '--max-concurrency');
+    if (options.maxConcurrency !== undefined || options.interfaces) {
+      const { config } = loaded;
+      const runners = { ...config.runners, max_concurrency: options.maxConcurrency ?? config.runners.max_concurrency };
+      loaded = parseHarnessConfig({ ...config, runners, interfaces: { ...config.interfaces, ...options.interfaces } }, 'command-line options');
     }
     const root = resolve(options.runsDir);
     const paths = new RunsPaths(root);

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CLI, TEST_CONFIG, tempDir, whenDone } from './harness-server.js';
+
+/** harness-mcp --http started as a child process on 127.0.0.1 at a free port. */
+export interface HttpHarness {
+  url: string;
+  runsDir: string;
+  child: ChildProcess;
+  stderr: () => string;
+  /** An SDK client connected over Streamable HTTP, closed when the test ends. */
+  connect(token?: string): Promise<Client>;
+}
+
+export async function startHttpHarness(options: { env?: Record<string, string>; args?: string[] } = {}): Promise<HttpHarness> {
+  const dir = await tempDir();
+  const runsDir = join(dir, 'runs');
+  const config = join(dir, 'config.json');
+  await writeFile(config, JSON.stringify(TEST_CONFIG));
+  const child = spawn(process.execPath, [CLI, '--http', '--port', '0', '--runs-dir', runsDir, '--config', config, ...(options.args ?? [])], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  whenDone(async () => {
+    child.kill('SIGTERM');
+    await exited;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /serving MCP at (\S+)/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`harness-mcp --http exited ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    runsDir,
+    child,
+    stderr: () => stderr,
+    async connect(token?: string) {
+      const client = new Client({ name: 'http-test', version: '0.0.0' });
+      const transport = new StreamableHTTPClientTransport(new URL(url), token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : undefined);
+      await client.connect(transport);
+      whenDone(() => client.close());
+      return client;
+    },
+  };
+}
