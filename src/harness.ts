@@ -40,8 +40,10 @@ export interface HarnessOptions {
   interfaces?: Partial<HarnessConfig['interfaces']>;
   /** How often a read-only server tries to take the lock over, in ms (default 2000). */
   lockRetryMs?: number;
-  log?: (message: string) => void;
 }
+
+export type LogLevel = 'info' | 'warning' | 'error';
+export type LogListener = (level: LogLevel, message: string) => void;
 
 const SCOREBOARD_WRITE_DELAY_MS = 200;
 
@@ -55,6 +57,9 @@ export class Harness {
   private lock: RunsLock | undefined;
   private lockTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(batchId: string) => void>();
+  private readonly addedListeners = new Set<(batchId: string) => void>();
+  private readonly logListeners = new Set<LogListener>();
+  private readonly knownBatches = new Set<string>();
   private readonly pendingWrites = new Map<string, NodeJS.Timeout>();
   private readonly serial = new KeyedSerial();
   private readonly files: AttemptFiles;
@@ -66,7 +71,6 @@ export class Harness {
     readonly paths: RunsPaths,
     readonly configFile: HarnessConfigFile,
     private readonly config: HarnessConfig,
-    private readonly log: (message: string) => void,
   ) {
     this.files = new AttemptFiles(paths, this.serial);
     this.currentIndex = new CurrentIndexFiles(paths, this.serial);
@@ -74,7 +78,6 @@ export class Harness {
   }
 
   static async open(options: HarnessOptions): Promise<Harness> {
-    const log = options.log ?? ((m: string) => process.stderr.write(`harness-mcp: ${m}\n`));
     let loaded = await loadHarnessConfig(options.configFile);
     if (options.maxConcurrency !== undefined || options.interfaces) {
       const { config } = loaded;
@@ -84,11 +87,11 @@ export class Harness {
     const root = resolve(options.runsDir);
     const paths = new RunsPaths(root);
     await mkdir(paths.systemDir, { recursive: true });
-    const harness = new Harness(paths, configFileOf(loaded), loaded.config, log);
+    const harness = new Harness(paths, configFileOf(loaded), loaded.config);
     await harness.tryTakeLock();
     if (!harness.scheduler) {
       const owner = await RunsLock.readOwner(paths);
-      log(`${root} is run by another server${owner ? ` (pid ${owner.pid})` : ''}; serving it read-only until that server stops`);
+      harness.log('warning', `${root} is run by another server${owner ? ` (pid ${owner.pid})` : ''}; serving it read-only until that server stops`);
       harness.lockTimer = setInterval(() => void harness.tryTakeLock(), options.lockRetryMs ?? 2000);
       harness.lockTimer.unref();
     }
@@ -105,8 +108,25 @@ export class Harness {
     return () => this.listeners.delete(listener);
   }
 
+  /** Called with the id of every batch submitted after the listener was added. */
+  onBatchAdded(listener: (batchId: string) => void): () => void {
+    this.addedListeners.add(listener);
+    return () => this.addedListeners.delete(listener);
+  }
+
+  /** Hears what the server has to say that is nobody's request (MCP logging); stderr always hears it too. */
+  onLog(listener: LogListener): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
+  }
+
   async submit(input: unknown): Promise<{ meta: BatchMeta; deduplicated: boolean }> {
-    return (await this.requireScheduler()).submit(input);
+    const submitted = await (await this.requireScheduler()).submit(input);
+    if (!submitted.deduplicated) {
+      const steps = submitted.meta.jobs.reduce((n, j) => n + j.steps.length, 0);
+      this.log('info', `batch ${submitted.meta.batch_id} submitted: ${submitted.meta.jobs.length} jobs, ${steps} steps`);
+    }
+    return submitted;
   }
 
   async cancel(target: CancelTarget) {
@@ -244,9 +264,12 @@ export class Harness {
       config: this.config,
       agents: createAgentRegistry(this.config),
       onBatchChanged: (batchId) => this.batchChanged(batchId),
-      log: this.log,
+      log: (message) => this.log('warning', message),
     });
-    for (const batchId of this.scheduler.batchIds()) this.batchChanged(batchId);
+    for (const batchId of this.scheduler.batchIds()) {
+      this.knownBatches.add(batchId);
+      this.batchChanged(batchId);
+    }
   }
 
   private async requireScheduler(): Promise<Scheduler> {
@@ -284,7 +307,16 @@ export class Harness {
     };
   }
 
+  private log(level: LogLevel, message: string): void {
+    process.stderr.write(`harness-mcp: ${message}\n`);
+    for (const listener of this.logListeners) listener(level, message);
+  }
+
   private batchChanged(batchId: string): void {
+    if (!this.knownBatches.has(batchId)) {
+      this.knownBatches.add(batchId);
+      for (const listener of this.addedListeners) listener(batchId);
+    }
     for (const listener of this.listeners) listener(batchId);
     if (!this.scheduler) return; // only the server that owns the runs root writes to it
     // Scoreboard files are rewritten at most every 200 ms per batch, not once per state write.
@@ -293,7 +325,7 @@ export class Harness {
       batchId,
       setTimeout(() => {
         this.pendingWrites.delete(batchId);
-        this.writeScoreboards(batchId).catch((error: Error) => this.log(`could not write the scoreboards of ${batchId}: ${error.message}`));
+        this.writeScoreboards(batchId).catch((error: Error) => this.log('error', `could not write the scoreboards of ${batchId}: ${error.message}`));
       }, SCOREBOARD_WRITE_DELAY_MS),
     );
   }

@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { HARNESS_NAME, HARNESS_VERSION } from '../core/index.js';
 import type { Harness } from '../harness.js';
+import { wireNotifications } from './notifications.js';
 import { registerResources } from './resources.js';
 import { registerCancelRun } from './tools/cancel-run.js';
 import { registerFetchArtifact } from './tools/fetch-artifact.js';
@@ -14,13 +15,13 @@ import { registerWaitForBatch } from './tools/wait-for-batch.js';
 
 const INSTRUCTIONS = `harness-mcp runs batches of coding-agent sessions (and plain commands) in parallel and records everything on disk.
 Submit a launch table with submit_batch, then follow it with wait_for_batch (progress notifications, returns when settled) or get_scoreboard.
-Read outputs with fetch_artifact (paged) and tail_events. cancel_run stops work; retry_step runs a step again (cascade re-runs its dependents).`;
+Read outputs with fetch_artifact (paged) and tail_events. Subscribe to harness://batches/{batch_id}/scoreboard to hear of changes instead of polling. cancel_run stops work; retry_step runs a step again (cascade re-runs its dependents).`;
 
 /** An MCP server for one harness: the tools of SPEC §8.1 and the resources of §8.2. */
 export function createServer(harness: Harness): McpServer {
   const server = new McpServer(
     { name: HARNESS_NAME, version: HARNESS_VERSION },
-    { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS },
+    { capabilities: { tools: {}, resources: { subscribe: true, listChanged: true }, logging: {} }, instructions: INSTRUCTIONS },
   );
   registerSubmitBatch(server, harness);
   registerGetScoreboard(server, harness);
@@ -32,5 +33,6 @@ export function createServer(harness: Harness): McpServer {
   registerRetryStep(server, harness);
   registerGetHarnessConfig(server, harness);
   registerResources(server, harness);
+  wireNotifications(server, harness);
   return server;
 }
