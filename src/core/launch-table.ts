@@ -52,6 +52,7 @@ export const StepSchema = z.strictObject({
   output_schema: z
     .record(z.string(), z.unknown())
     .optional()
+    .meta({ additionalProperties: true })
     .describe('JSON Schema the run report must satisfy'),
   env: z
     .record(z.string().regex(ENV_NAME, 'environment variable names match [A-Za-z_][A-Za-z0-9_]*'), z.string())

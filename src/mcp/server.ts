@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { HARNESS_NAME, HARNESS_VERSION } from '../core/index.js';
 import type { Harness } from '../harness.js';
 import { wireNotifications } from './notifications.js';
+import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { registerCancelRun } from './tools/cancel-run.js';
 import { registerFetchArtifact } from './tools/fetch-artifact.js';
@@ -21,7 +22,7 @@ Read outputs with fetch_artifact (paged) and tail_events. Subscribe to harness:/
 export function createServer(harness: Harness): McpServer {
   const server = new McpServer(
     { name: HARNESS_NAME, version: HARNESS_VERSION },
-    { capabilities: { tools: {}, resources: { subscribe: true, listChanged: true }, logging: {} }, instructions: INSTRUCTIONS },
+    { capabilities: { tools: {}, resources: { subscribe: true, listChanged: true }, prompts: {}, logging: {} }, instructions: INSTRUCTIONS },
   );
   registerSubmitBatch(server, harness);
   registerGetScoreboard(server, harness);
@@ -33,6 +34,7 @@ export function createServer(harness: Harness): McpServer {
   registerRetryStep(server, harness);
   registerGetHarnessConfig(server, harness);
   registerResources(server, harness);
+  registerPrompts(server, harness);
   wireNotifications(server, harness);
   return server;
 }

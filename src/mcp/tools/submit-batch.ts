@@ -16,7 +16,8 @@ const advertisedShape = Object.fromEntries(
     return [key, z.unknown().optional().meta(jsonSchema)];
   }),
 );
-export const SubmitBatchInput = z.looseObject(advertisedShape).meta({ required: ['batch_goal_summary', 'jobs'] });
+// planBatch refuses unknown keys, so the advertised schema says so too.
+export const SubmitBatchInput = z.looseObject(advertisedShape).meta({ required: ['batch_goal_summary', 'jobs'], additionalProperties: false });
 
 export const SubmitBatchOutput = z.object({
   batch_id: z.string(),
