@@ -120,6 +120,21 @@ describe('the MCP surface over stdio', () => {
   });
 });
 
+describe('prompts', () => {
+  it('lists plan_batch and review_batch, and fills them in', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start();
+    const { prompts } = await server.client.listPrompts();
+    expect(prompts.map((p) => p.name).sort()).toEqual(['plan_batch', 'review_batch']);
+    const plan = await server.client.getPrompt({ name: 'plan_batch', arguments: { goal: 'upgrade the linter', working_directory: dir } });
+    expect((plan.messages[0]!.content as { text: string }).text).toMatch(/Goal: upgrade the linter[\s\S]*at least 150 words/);
+    const batchId = await server.submit(commandTable(dir, 1));
+    await server.settled(batchId);
+    const review = await server.client.getPrompt({ name: 'review_batch', arguments: { batch_id: batchId } });
+    expect((review.messages[0]!.content as { text: string }).text).toContain(`"batch_id": "${batchId}"`);
+  });
+});
+
 describe('the harness config', () => {
   it('is refused at start when it carries a secret, and nothing is written', async () => {
     const dir = await tempDir();

@@ -10,6 +10,10 @@ export type Turn =
   | { kind: 'message'; text: string; usage?: { input_tokens: number; output_tokens: number } }
   /** The assistant calls the shell tool; codex runs `cmd` in the workspace and sends the output back. */
   | { kind: 'shell'; cmd: string }
+  /** The assistant searches codex's deferred tools (MCP tools are found this way in codex 0.169). */
+  | { kind: 'tool_search'; query: string }
+  /** The assistant calls a function tool by name; MCP tools come in a namespace (`mcp__<server>__`). */
+  | { kind: 'call'; name: string; namespace?: string; arguments: Record<string, unknown> }
   | { kind: 'http_error'; status: number; message: string }
   /** The stream starts, then reports a failed response. */
   | { kind: 'failed'; message: string }
@@ -23,8 +27,10 @@ export interface RecordedRequest {
   userTexts: string[];
   /** The text of every assistant message in `input` (a resumed conversation carries them). */
   assistantTexts: string[];
-  /** Outputs of tool calls sent back since the last user message. */
+  /** Outputs of tool calls (shell, MCP, tool search) sent back since the last user message. */
   toolOutputs: string[];
+  /** The input items that follow the last user message, as sent. */
+  afterLastUser: Record<string, unknown>[];
 }
 
 /** Picks the turn that answers a request. */
@@ -61,8 +67,9 @@ function record(body: RecordedRequest['body']): RecordedRequest {
     assistantTexts: input.filter((i) => i.type === 'message' && i.role === 'assistant').map((i) => textsOf(i.content)),
     toolOutputs: input
       .slice(lastUser + 1)
-      .filter((i) => i.type === 'function_call_output')
-      .map((i) => (typeof i.output === 'string' ? i.output : JSON.stringify(i.output))),
+      .filter((i) => i.type?.endsWith('_output'))
+      .map((i) => (typeof i.output === 'string' ? i.output : JSON.stringify(i.output ?? i))),
+    afterLastUser: input.slice(lastUser + 1) as Record<string, unknown>[],
   };
 }
 
@@ -100,6 +107,23 @@ function answer(turn: Turn, res: ServerResponse): void {
         {
           type: 'response.output_item.done',
           item: { type: 'function_call', id: `fc_${counter}`, call_id: `call_${counter}`, name: 'exec_command', arguments: JSON.stringify({ cmd: turn.cmd, login: false }) },
+        },
+        { type: 'response.completed', response: { id, usage: usage(10, 5) } },
+      ]);
+      return;
+    case 'tool_search':
+      sse(res, [
+        created,
+        { type: 'response.output_item.done', item: { type: 'tool_search_call', call_id: `call_${counter}`, execution: 'client', arguments: { query: turn.query } } },
+        { type: 'response.completed', response: { id, usage: usage(10, 5) } },
+      ]);
+      return;
+    case 'call':
+      sse(res, [
+        created,
+        {
+          type: 'response.output_item.done',
+          item: { type: 'function_call', call_id: `call_${counter}`, ...(turn.namespace ? { namespace: turn.namespace } : {}), name: turn.name, arguments: JSON.stringify(turn.arguments) },
         },
         { type: 'response.completed', response: { id, usage: usage(10, 5) } },
       ]);

@@ -1,0 +1,70 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { byMarker, codexConfigToml, startResponsesServer } from '../../tools/model-servers/responses-server.js';
+import { CODEX } from './helpers/codex-env.js';
+import { CLI, goal, tempDir, whenDone } from './helpers/harness-server.js';
+
+describe('a real agent as the MCP client', () => {
+  it('lets codex, configured with harness-mcp in [mcp_servers], submit a batch and wait for it to succeed', async () => {
+    const dir = await tempDir();
+    const runsDir = join(dir, 'runs');
+    const workdir = join(dir, 'work');
+    await mkdir(workdir);
+    const table = {
+      batch_id: 'from-codex',
+      batch_goal_summary: goal('codex drives harness'),
+      defaults: { agent: 'command' },
+      jobs: [{ job_id: 'j', working_directory: workdir, steps: [{ step_id: 'hello', command: ['sh', '-c', 'echo hello > hello.txt'] }] }],
+    };
+    // The model finds harness-mcp's tools with codex's tool search, then calls them in the mcp__harness namespace.
+    const model = await startResponsesServer(
+      byMarker([
+        {
+          when: 'ORCHESTRATE',
+          turns: [
+            { kind: 'tool_search', query: 'submit batch wait for batch' },
+            { kind: 'call', namespace: 'mcp__harness', name: 'submit_batch', arguments: table },
+            { kind: 'call', namespace: 'mcp__harness', name: 'wait_for_batch', arguments: { batch_id: 'from-codex', timeout_seconds: 30 } },
+            { kind: 'message', text: 'The batch from-codex is done.' },
+          ],
+        },
+      ]),
+    );
+    whenDone(() => model.close());
+    const home = join(dir, 'codex_home');
+    await mkdir(home);
+    await writeFile(
+      join(home, 'config.toml'),
+      `${codexConfigToml(model.baseUrl)}
+[mcp_servers.harness]
+command = "${process.execPath}"
+args = ["${CLI}", "--runs-dir", "${runsDir}"]
+# codex exec cannot ask a person, so the harness's tools are approved up front.
+default_tools_approval_mode = "approve"
+`,
+    );
+    const run = await execa(CODEX, ['exec', '--json', '--skip-git-repo-check', '-C', workdir, '--', 'ORCHESTRATE a batch'], {
+      env: { CODEX_HOME: home },
+      stdin: 'ignore',
+      reject: false,
+      timeout: 90_000,
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const mcpCalls = events.filter((e) => e.type === 'item.completed' && e.item.type === 'mcp_tool_call').map((e) => [e.item.tool, e.item.status]);
+    expect(mcpCalls).toEqual([
+      ['submit_batch', 'completed'],
+      ['wait_for_batch', 'completed'],
+    ]);
+
+    // What the agent saw came back from the harness, and the batch really ran.
+    const waited = model.requests.at(-1)!.toolOutputs.at(-1)!;
+    expect(waited).toContain('from-codex');
+    expect(waited).toContain('settled');
+    expect(await readFile(join(workdir, 'hello.txt'), 'utf8')).toBe('hello\n');
+    const current = JSON.parse(await readFile(join(runsDir, 'from-codex', 'j', 'current.json'), 'utf8'));
+    expect(current.steps.hello.latest.status).toBe('succeeded');
+  });
+});
