@@ -41,11 +41,12 @@ describe('a real agent as the MCP client', () => {
 [mcp_servers.harness]
 command = "${process.execPath}"
 args = ["${CLI}", "--runs-dir", "${runsDir}"]
-# codex exec cannot ask a person, so the harness's tools are approved up front.
+# As the README tells users; --strict-config below proves codex knows every key.
 default_tools_approval_mode = "approve"
+tool_timeout_sec = 120
 `,
     );
-    const run = await execa(CODEX, ['exec', '--json', '--skip-git-repo-check', '-C', workdir, '--', 'ORCHESTRATE a batch'], {
+    const run = await execa(CODEX, ['exec', '--strict-config', '--json', '--skip-git-repo-check', '-C', workdir, '--', 'ORCHESTRATE a batch'], {
       env: { CODEX_HOME: home },
       stdin: 'ignore',
       reject: false,
