@@ -3,6 +3,7 @@ import { HARNESS_NAME, HARNESS_VERSION } from '../core/index.js';
 import type { Harness } from '../harness.js';
 import { wireNotifications } from './notifications.js';
 import { registerPrompts } from './prompts.js';
+import { CancelAwareTaskStore } from './task-store.js';
 import { registerResources } from './resources.js';
 import { registerCancelRun } from './tools/cancel-run.js';
 import { registerFetchArtifact } from './tools/fetch-artifact.js';
@@ -20,14 +21,25 @@ Read outputs with fetch_artifact (paged) and tail_events. Subscribe to harness:/
 
 /** An MCP server for one harness: the tools of SPEC §8.1 and the resources of §8.2. */
 export function createServer(harness: Harness): McpServer {
+  const taskStore = new CancelAwareTaskStore();
   const server = new McpServer(
     { name: HARNESS_NAME, version: HARNESS_VERSION },
-    { capabilities: { tools: {}, resources: { subscribe: true, listChanged: true }, prompts: {}, logging: {} }, instructions: INSTRUCTIONS },
+    {
+      capabilities: {
+        tools: {},
+        resources: { subscribe: true, listChanged: true },
+        prompts: {},
+        logging: {},
+        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+      },
+      instructions: INSTRUCTIONS,
+      taskStore,
+    },
   );
   registerSubmitBatch(server, harness);
   registerGetScoreboard(server, harness);
   registerListBatches(server, harness);
-  registerWaitForBatch(server, harness);
+  registerWaitForBatch(server, harness, taskStore);
   registerFetchArtifact(server, harness);
   registerTailEvents(server, harness);
   registerCancelRun(server, harness);
@@ -36,5 +48,10 @@ export function createServer(harness: Harness): McpServer {
   registerResources(server, harness);
   registerPrompts(server, harness);
   wireNotifications(server, harness);
+  const previous = server.server.onclose;
+  server.server.onclose = () => {
+    previous?.();
+    taskStore.cleanup();
+  };
   return server;
 }

@@ -3,6 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { LaunchTableSchema } from '../../core/index.js';
 import { batchScoreboardUri } from '../../scoreboard/index.js';
 import type { Harness } from '../../harness.js';
+import { runAsTask } from '../run-as-task.js';
 import { answer, toolResult } from '../tool-result.js';
 
 /**
@@ -27,8 +28,22 @@ export const SubmitBatchOutput = z.object({
   deduplicated: z.boolean().describe('true: the idempotency_key named an earlier submission of this table, which is returned'),
 });
 
+/** What submit_batch answers, for a plain call and a task alike. */
+function submitBatch(harness: Harness, args: unknown) {
+  return answer(async () => {
+    const { meta, deduplicated } = await harness.submit(args);
+    const stepsTotal = meta.jobs.reduce((n, j) => n + j.steps.length, 0);
+    const result = { batch_id: meta.batch_id, jobs_total: meta.jobs.length, steps_total: stepsTotal, scoreboard_uri: batchScoreboardUri(meta.batch_id), deduplicated };
+    const verb = deduplicated ? 'Already submitted as' : 'Submitted';
+    return toolResult(result, `${verb} ${meta.batch_id}: ${meta.jobs.length} jobs, ${stepsTotal} steps. Scoreboard: ${result.scoreboard_uri}`);
+  });
+}
+
+// A submission is written in milliseconds; a plain call is answered at the SDK's first poll.
+const SUBMIT_POLL_MS = 50;
+
 export function registerSubmitBatch(server: McpServer, harness: Harness): void {
-  server.registerTool(
+  server.experimental.tasks.registerToolTask(
     'submit_batch',
     {
       title: 'Submit a batch',
@@ -39,14 +54,8 @@ export function registerSubmitBatch(server: McpServer, harness: Harness): void {
       inputSchema: SubmitBatchInput,
       outputSchema: SubmitBatchOutput,
       annotations: { destructiveHint: false, idempotentHint: false, openWorldHint: true },
+      execution: { taskSupport: 'optional' },
     },
-    (args) =>
-      answer(async () => {
-        const { meta, deduplicated } = await harness.submit(args);
-        const stepsTotal = meta.jobs.reduce((n, j) => n + j.steps.length, 0);
-        const result = { batch_id: meta.batch_id, jobs_total: meta.jobs.length, steps_total: stepsTotal, scoreboard_uri: batchScoreboardUri(meta.batch_id), deduplicated };
-        const verb = deduplicated ? 'Already submitted as' : 'Submitted';
-        return toolResult(result, `${verb} ${meta.batch_id}: ${meta.jobs.length} jobs, ${stepsTotal} steps. Scoreboard: ${result.scoreboard_uri}`);
-      }),
+    runAsTask<unknown>(SUBMIT_POLL_MS, (args) => submitBatch(harness, args)),
   );
 }

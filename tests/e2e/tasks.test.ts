@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/tasks';
+import { agent, eventually, HarnessServer, oneJob, tempDir } from './helpers/harness-server.js';
+
+/** tools/call with a task: the server answers with a task at once. */
+async function callAsTask(server: HarnessServer, name: string, args: Record<string, unknown>) {
+  const created = await server.client.request({ method: 'tools/call', params: { name, arguments: args, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+  return created.task;
+}
+
+describe('MCP tasks', () => {
+  it('runs submit_batch and wait_for_batch as tasks: created at once, polled with tasks/get, answered by tasks/result', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start();
+    const tasks = server.client.experimental.tasks;
+    const submit = await callAsTask(server, 'submit_batch', oneJob(dir, [{ step_id: 'a', command: ['sleep', '0.5'] }], { batch_id: 'tasked' }));
+    expect(submit.status).toBe('working');
+    const submitted = await tasks.getTaskResult(submit.taskId, CallToolResultSchema);
+    expect(submitted.structuredContent).toMatchObject({ batch_id: 'tasked', steps_total: 1 });
+
+    const wait = await callAsTask(server, 'wait_for_batch', { batch_id: 'tasked', timeout_seconds: 30 });
+    expect((await tasks.getTask(wait.taskId)).status).toBe('working');
+    const done = await eventually(async () => {
+      const task = await tasks.getTask(wait.taskId);
+      return task.status === 'completed' ? task : undefined;
+    }, 'the wait task to complete');
+    expect(done.pollInterval).toBeGreaterThan(0);
+    const board = await tasks.getTaskResult(wait.taskId, CallToolResultSchema);
+    expect(board.structuredContent).toMatchObject({ batch_id: 'tasked', settled: true, timed_out: false, counts: { succeeded: 1 } });
+    expect((await tasks.listTasks()).tasks.map((t) => t.taskId)).toEqual(expect.arrayContaining([submit.taskId, wait.taskId]));
+  });
+
+  it('cancels the batch when a wait_for_batch task is canceled', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start();
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'hang', command: [agent('hang.sh')] }]));
+    await eventually(async () => (await server.ok('get_scoreboard', { batch_id: batchId })).counts.running === 1 || undefined, 'the step to run');
+    const wait = await callAsTask(server, 'wait_for_batch', { batch_id: batchId, timeout_seconds: 300 });
+    await server.client.experimental.tasks.cancelTask(wait.taskId);
+    expect((await server.client.experimental.tasks.getTask(wait.taskId)).status).toBe('cancelled');
+    const board = await server.settled(batchId);
+    expect(board.counts).toMatchObject({ canceled: 1, running: 0 });
+  });
+
+  it('answers an invalid table submitted as a task with a failed task carrying every problem', async () => {
+    const server = await HarnessServer.start();
+    const task = await callAsTask(server, 'submit_batch', { batch_goal_summary: 'too short', jobs: [] });
+    const result = await server.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
+    expect(result.isError).toBe(true);
+    expect((result.structuredContent as any).error.code).toBe('launch_table_invalid');
+    expect((await server.client.experimental.tasks.getTask(task.taskId)).status).toBe('failed');
+  });
+});
