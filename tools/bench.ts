@@ -12,6 +12,8 @@ import { execa } from 'execa';
 import PQueue from 'p-queue';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { spawn } from 'node:child_process';
 import { byMarker, codexConfigToml, startResponsesServer } from './model-servers/responses-server.js';
 
 const { values } = parseArgs({
@@ -20,6 +22,8 @@ const { values } = parseArgs({
     slots: { type: 'string', default: '8' },
     reps: { type: 'string', default: '3' },
     'codex-reps': { type: 'string', default: '7' },
+    'rtt-calls': { type: 'string', default: '300' },
+    only: { type: 'string', default: 'throughput,codex,mcp' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
   },
 });
@@ -28,6 +32,8 @@ const SLOTS = Number(values.slots);
 const REPS = Number(values.reps);
 const STEPS_PER_JOB = 200;
 const CODEX_REPS = Number(values['codex-reps']);
+const RTT_CALLS = Number(values['rtt-calls']);
+const ONLY = new Set(values.only.split(','));
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const codex = fileURLToPath(new URL('../node_modules/.bin/codex', import.meta.url));
 
@@ -123,9 +129,72 @@ async function codexBare(configToml: string, workdir: string): Promise<number> {
   }
 }
 
+function percentile(xs: number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Milliseconds of each of `calls` get_scoreboard round trips, one after another. */
+async function roundTrips(client: Client, batchId: string, calls: number): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const started = performance.now();
+    await client.callTool({ name: 'get_scoreboard', arguments: { batch_id: batchId } });
+    ms.push(performance.now() - started);
+  }
+  return ms;
+}
+
+/** get_scoreboard over stdio and over HTTP against one runs root holding a settled 100-step batch. */
+async function mcpRoundTrips(): Promise<{ stdio: number[]; http: number[]; http8: number[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'harness-bench-rtt-'));
+  const runs = join(dir, 'runs');
+  const stdio = new Client({ name: 'bench', version: '1' });
+  await stdio.connect(new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', runs] }));
+  const steps = Array.from({ length: 100 }, (_, i) => ({ step_id: `s${i}`, command: ['true'] }));
+  const submitted = await stdio.callTool({
+    name: 'submit_batch',
+    arguments: { batch_goal_summary: Array(150).fill('word').join(' '), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: dir, steps }] },
+  });
+  const batchId = (submitted.structuredContent as { batch_id: string }).batch_id;
+  await stdio.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 120 } }, undefined, { timeout: 200_000 });
+  await stdio.close(); // the HTTP server takes the runs root over
+
+  const server = spawn(process.execPath, [cli, '--http', '--port', '0', '--runs-dir', runs], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = await new Promise<string>((resolve) => {
+    let text = '';
+    server.stderr!.on('data', (c: Buffer) => {
+      text += c.toString();
+      const m = /serving MCP at (\S+)/.exec(text);
+      if (m) resolve(m[1]!);
+    });
+  });
+  const connectHttp = async () => {
+    const client = new Client({ name: 'bench', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    return client;
+  };
+  const http = await connectHttp();
+  const httpMs = await roundTrips(http, batchId, RTT_CALLS);
+  const eight = await Promise.all(Array.from({ length: 8 }, connectHttp));
+  const http8Ms = (await Promise.all(eight.map((c) => roundTrips(c, batchId, Math.ceil(RTT_CALLS / 8))))).flat();
+  for (const c of [http, ...eight]) await c.close();
+  server.kill('SIGTERM');
+  await new Promise((r) => server.once('exit', r));
+
+  const again = new Client({ name: 'bench', version: '1' });
+  await again.connect(new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', runs] }));
+  const stdioMs = await roundTrips(again, batchId, RTT_CALLS);
+  await again.close();
+  await rm(dir, { recursive: true, force: true });
+  return { stdio: stdioMs, http: httpMs, http8: http8Ms };
+}
+
+const sections: string[] = [];
+
 const bare: number[] = [];
 const harnessed: number[] = [];
-for (let rep = 0; rep < REPS; rep++) {
+for (let rep = 0; rep < (ONLY.has('throughput') ? REPS : 0); rep++) {
   // Alternate the order so that neither side always runs on a warmer machine.
   if (rep % 2 === 0) {
     bare.push(await bareLoop());
@@ -137,33 +206,32 @@ for (let rep = 0; rep < REPS; rep++) {
   process.stdout.write(`rep ${rep + 1}: bare ${bare.at(-1)!.toFixed(1)} steps/s, harness ${harnessed.at(-1)!.toFixed(1)} steps/s\n`);
 }
 
-const model = await startResponsesServer(byMarker([{ when: 'BENCH', turns: [{ kind: 'message', text: '{"status":"success","summary":"ok"}' }] }]));
-const codexDir = await mkdtemp(join(tmpdir(), 'harness-bench-model-'));
-const configToml = join(codexDir, 'config.toml');
-await writeFile(configToml, codexConfigToml(model.baseUrl));
 const codexBareSeconds: number[] = [];
-// The harness side runs its attempts one after another in one server, as it would in use; a
-// first attempt, not counted, pays for the server's one-time `codex --version`.
-const codexHarness = await startCodexHarness(configToml, codexDir);
-await codexHarness.attempt();
 const codexHarnessSeconds: number[] = [];
-for (let rep = 0; rep < CODEX_REPS; rep++) {
-  codexBareSeconds.push(await codexBare(configToml, codexDir));
-  codexHarnessSeconds.push(await codexHarness.attempt());
-  process.stdout.write(`codex rep ${rep + 1}: bare ${codexBareSeconds.at(-1)!.toFixed(2)} s, harness ${codexHarnessSeconds.at(-1)!.toFixed(2)} s\n`);
+const runCodex = ONLY.has('codex');
+if (runCodex) {
+  const model = await startResponsesServer(byMarker([{ when: 'BENCH', turns: [{ kind: 'message', text: '{"status":"success","summary":"ok"}' }] }]));
+  const codexDir = await mkdtemp(join(tmpdir(), 'harness-bench-model-'));
+  const configToml = join(codexDir, 'config.toml');
+  await writeFile(configToml, codexConfigToml(model.baseUrl));
+  // The harness side runs its attempts one after another in one server, as it would in use; a
+  // first attempt, not counted, pays for the server's one-time `codex --version`.
+  const codexHarness = await startCodexHarness(configToml, codexDir);
+  await codexHarness.attempt();
+  for (let rep = 0; rep < CODEX_REPS; rep++) {
+    codexBareSeconds.push(await codexBare(configToml, codexDir));
+    codexHarnessSeconds.push(await codexHarness.attempt());
+    process.stdout.write(`codex rep ${rep + 1}: bare ${codexBareSeconds.at(-1)!.toFixed(2)} s, harness ${codexHarnessSeconds.at(-1)!.toFixed(2)} s\n`);
+  }
+  await codexHarness.close();
+  await model.close();
+  await rm(codexDir, { recursive: true, force: true });
 }
-await codexHarness.close();
-await model.close();
-await rm(codexDir, { recursive: true, force: true });
 
 const ratio = median(harnessed) / median(bare);
 const codexRatio = median(codexHarnessSeconds) / median(codexBareSeconds);
-const report = `# Benchmarks
-
-Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.
-Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS}\` (medians of ${REPS} repetitions, the two sides alternating).
-
-## Throughput: ${STEPS} no-op command steps (\`true\`) at ${SLOTS} slots
+if (ONLY.has('throughput')) {
+  sections.push(`## Throughput: ${STEPS} no-op command steps (\`true\`) at ${SLOTS} slots
 
 | runner | steps/s (median) | each repetition |
 |---|---|---|
@@ -171,8 +239,10 @@ Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS}\` (
 | harness-mcp over stdio, every file of SPEC §4 written | ${median(harnessed).toFixed(1)} | ${harnessed.map((x) => x.toFixed(1)).join(', ')} |
 
 Ratio harness / bare: **${ratio.toFixed(2)}×** (goal ≥ 0.8×).
-
-## Agent overhead: one codex attempt (codex-cli 0.169.0, scripted model on 127.0.0.1)
+`);
+}
+if (runCodex) {
+  sections.push(`## Agent overhead: one codex attempt (codex-cli 0.169.0, scripted model on 127.0.0.1)
 
 | how | seconds (median) | each repetition |
 |---|---|---|
@@ -182,6 +252,27 @@ Ratio harness / bare: **${ratio.toFixed(2)}×** (goal ≥ 0.8×).
 Ratio harness / bare: **${codexRatio.toFixed(2)}×** (goal ≤ 1.1×). The harness side includes two MCP round trips, making the
 attempt directory and CODEX_HOME, writing every file, and freezing the session store; the server's one-time
 \`codex --version\` is paid by a first attempt that is not counted.
-`;
+`);
+}
+if (ONLY.has('mcp')) {
+  const rtt = await mcpRoundTrips();
+  const row = (name: string, xs: number[]) => `| ${name} | ${xs.length} | ${median(xs).toFixed(2)} | ${percentile(xs, 99).toFixed(2)} |`;
+  sections.push(`## MCP round trip: \`get_scoreboard\` (summary) of a settled 100-step batch
+
+| transport | calls | p50 ms | p99 ms |
+|---|---|---|---|
+${row('stdio, one client', rtt.stdio)}
+${row('Streamable HTTP (SSE), one client', rtt.http)}
+${row('Streamable HTTP, 8 clients polling at once', rtt.http8)}
+`);
+}
+
+const report = `# Benchmarks
+
+Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.
+Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS} --codex-reps ${CODEX_REPS} --rtt-calls ${RTT_CALLS} --only ${values.only}\`
+(medians of the repetitions; sides measured alternately in one run).
+
+${sections.join('\n')}`;
 await writeFile(values.out, report);
 process.stdout.write(`\n${report}`);

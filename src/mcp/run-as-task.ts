@@ -7,8 +7,8 @@ const TASK_TTL_MS = 60 * 60 * 1000;
 
 /**
  * A task handler for a tool: the work starts at once in the background and its CallToolResult
- * (an error result too) becomes the task's result. `pollIntervalMs` is what clients are told
- * to poll at, and also how soon the SDK's own polling answers a plain (task-less) call.
+ * (an error result too) becomes the task's result. `pollIntervalMs` is what task clients are
+ * told to poll at (plain calls are polled faster, see CancelAwareTaskStore).
  */
 export function runAsTask<Args>(
   pollIntervalMs: number,

@@ -39,8 +39,8 @@ function submitBatch(harness: Harness, args: unknown) {
   });
 }
 
-// A submission is written in milliseconds; a plain call is answered at the SDK's first poll.
-const SUBMIT_POLL_MS = 50;
+// What task clients are told to poll at; a submission is written in milliseconds.
+const SUBMIT_POLL_MS = 200;
 
 export function registerSubmitBatch(server: McpServer, harness: Harness): void {
   server.experimental.tasks.registerToolTask(

@@ -52,8 +52,8 @@ function waitForBatch(harness: Harness, args: WaitArgs, extra: Extra, signal: Ab
   });
 }
 
-// How soon a plain call hears that the batch settled (the SDK polls the task this often).
-const WAIT_POLL_MS = 200;
+// What task clients are told to poll at.
+const WAIT_POLL_MS = 1000;
 
 export function registerWaitForBatch(server: McpServer, harness: Harness, taskStore: CancelAwareTaskStore): void {
   server.experimental.tasks.registerToolTask(
