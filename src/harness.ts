@@ -46,6 +46,7 @@ export type LogLevel = 'info' | 'warning' | 'error';
 export type LogListener = (level: LogLevel, message: string) => void;
 
 const SCOREBOARD_WRITE_DELAY_MS = 200;
+const WAIT_CHECK_MS = 25;
 
 /**
  * The engine behind every interface: one runs root, its config, the lock, the scheduler (when
@@ -186,6 +187,7 @@ export class Harness {
     return new Promise<boolean>((resolve) => {
       const finish = (settled: boolean) => {
         clearTimeout(timer);
+        clearTimeout(checkTimer);
         clearInterval(poll);
         off();
         options.signal?.removeEventListener('abort', onAbort);
@@ -193,12 +195,20 @@ export class Harness {
       };
       const onAbort = () => finish(false);
       const timer = setTimeout(() => finish(false), timeoutMs);
+      // A busy batch changes hundreds of times a second: look at most every 25 ms.
+      let checkTimer: NodeJS.Timeout | undefined;
       const check = () =>
         void this.progress(batchId).then((progress) => {
           options.onChange?.(progress);
           if (progress.settled) finish(true);
         });
-      const off = this.onBatchChanged((changed) => changed === batchId && check());
+      const scheduleCheck = () => {
+        checkTimer ??= setTimeout(() => {
+          checkTimer = undefined;
+          check();
+        }, WAIT_CHECK_MS);
+      };
+      const off = this.onBatchChanged((changed) => changed === batchId && scheduleCheck());
       // A batch another server runs changes only on disk, so a read-only server looks every second.
       const poll = this.scheduler ? undefined : setInterval(check, 1000);
       options.signal?.addEventListener('abort', onAbort, { once: true });

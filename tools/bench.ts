@@ -52,7 +52,10 @@ async function bareLoop(): Promise<number> {
   return STEPS / ((performance.now() - started) / 1000);
 }
 
-/** Steps per second through the whole server: submit over stdio, wait until settled. */
+/**
+ * Steps per second through the whole server: submit over stdio, wait until settled. With
+ * BENCH_PROFILE set, the server writes a V8 CPU profile to /tmp/prof for `node --cpu-prof` readers.
+ */
 async function harness(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'harness-bench-'));
   try {
@@ -60,7 +63,7 @@ async function harness(): Promise<number> {
     const config = join(dir, 'config.json');
     await writeFile(config, JSON.stringify({ limits: { max_jobs_per_batch: jobs, max_steps_per_job: STEPS_PER_JOB, min_goal_summary_words: 1 } }));
     const client = new Client({ name: 'bench', version: '1' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', join(dir, 'runs'), '--config', config, '--max-concurrency', String(SLOTS)] }));
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), cli, '--runs-dir', join(dir, 'runs'), '--config', config, '--max-concurrency', String(SLOTS)] }));
     const table = {
       batch_goal_summary: 'throughput benchmark of no-op steps',
       defaults: { agent: 'command' },

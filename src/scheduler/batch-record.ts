@@ -1,5 +1,5 @@
 import type { AttemptState, BatchMeta, HarnessConfig } from '../core/index.js';
-import { deriveStepViews, type StepView } from '../scoreboard/index.js';
+import { deriveJobViews, type StepView } from '../scoreboard/index.js';
 import { stepKey, type StoredAttempt, type StoredBatch } from '../store/index.js';
 
 /**
@@ -7,6 +7,9 @@ import { stepKey, type StoredAttempt, type StoredBatch } from '../store/index.js
  * attempt's state.json), with the step views derived from that on demand.
  */
 export class BatchRecord {
+  // Views are derived per job and only again for a job whose attempts changed: a busy batch of
+  // many jobs would otherwise be derived whole after every state write.
+  private readonly jobViews = new Map<string, Map<string, StepView>>();
   private cachedViews: Map<string, StepView> | undefined;
 
   constructor(
@@ -24,8 +27,23 @@ export class BatchRecord {
   }
 
   views(): Map<string, StepView> {
-    this.cachedViews ??= deriveStepViews(this.meta, this.attempts, this.policy);
-    return this.cachedViews;
+    if (this.cachedViews) return this.cachedViews;
+    const views = new Map<string, StepView>();
+    for (const job of this.meta.jobs) {
+      let jobViews = this.jobViews.get(job.job_id);
+      if (!jobViews) {
+        jobViews = deriveJobViews(job, this.attempts, this.policy);
+        this.jobViews.set(job.job_id, jobViews);
+      }
+      for (const [key, view] of jobViews) views.set(key, view);
+    }
+    this.cachedViews = views;
+    return views;
+  }
+
+  private invalidate(jobId: string): void {
+    this.jobViews.delete(jobId);
+    this.cachedViews = undefined;
   }
 
   view(jobId: string, stepId: string): StepView | undefined {
@@ -41,7 +59,7 @@ export class BatchRecord {
     const list = this.attempts.get(key) ?? [];
     list.push(attempt);
     this.attempts.set(key, list);
-    this.cachedViews = undefined;
+    this.invalidate(attempt.location.jobId);
   }
 
   /** Replaces the state of an attempt already held (after its state.json was written). */
@@ -49,7 +67,7 @@ export class BatchRecord {
     const list = this.attempts.get(stepKey(state.job_id, state.step_id)) ?? [];
     const held = list.find((a) => a.state.run_id === state.run_id);
     if (held) held.state = state;
-    this.cachedViews = undefined;
+    this.invalidate(state.job_id);
   }
 
   hasStep(jobId: string, stepId: string): boolean {

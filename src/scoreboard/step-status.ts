@@ -1,4 +1,4 @@
-import type { AttemptTrigger, BatchMeta, HarnessConfig, PlannedStep, StepStatus } from '../core/index.js';
+import type { AttemptTrigger, BatchMeta, HarnessConfig, PlannedJob, PlannedStep, StepStatus } from '../core/index.js';
 import { stepKey, type StoredAttempt } from '../store/index.js';
 
 /** A step as the scheduler and the scoreboards see it, derived from the files alone. */
@@ -36,13 +36,22 @@ export function deriveStepViews(
   policy: RetryPolicy,
 ): Map<string, StepView> {
   const views = new Map<string, StepView>();
-  for (const job of meta.jobs) {
-    // Steps are stored in dependency order, so every dependency's view exists already.
-    for (const step of job.steps) {
-      const list = attempts.get(stepKey(job.job_id, step.step_id)) ?? [];
-      const deps = step.depends_on.map((d) => views.get(stepKey(job.job_id, d))!);
-      views.set(stepKey(job.job_id, step.step_id), deriveOne(job.job_id, step, list, deps, attempts, policy));
-    }
+  for (const job of meta.jobs) for (const [key, view] of deriveJobViews(job, attempts, policy)) views.set(key, view);
+  return views;
+}
+
+/** The views of one job's steps: dependencies never leave a job, so a job is derived alone. */
+export function deriveJobViews(
+  job: PlannedJob,
+  attempts: ReadonlyMap<string, readonly StoredAttempt[]>,
+  policy: RetryPolicy,
+): Map<string, StepView> {
+  const views = new Map<string, StepView>();
+  // Steps are stored in dependency order, so every dependency's view exists already.
+  for (const step of job.steps) {
+    const list = attempts.get(stepKey(job.job_id, step.step_id)) ?? [];
+    const deps = step.depends_on.map((d) => views.get(stepKey(job.job_id, d))!);
+    views.set(stepKey(job.job_id, step.step_id), deriveOne(job.job_id, step, list, deps, attempts, policy));
   }
   return views;
 }

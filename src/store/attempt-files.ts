@@ -15,6 +15,10 @@ import type { AttemptLocation, RunsPaths } from './paths.js';
 
 /** The JSON files of one attempt directory; the only writer of state.json, meta.json and final.json. */
 export class AttemptFiles {
+  // The status last written for each attempt still under way. One server owns the runs root,
+  // so this is what the disk says; an attempt not held here (after a restart) is read from disk.
+  private readonly inFlight = new Map<string, AttemptState['status']>();
+
   constructor(
     private readonly paths: RunsPaths,
     private readonly serial: KeyedSerial,
@@ -28,16 +32,18 @@ export class AttemptFiles {
   }
 
   /**
-   * Replaces state.json. Refuses when the state on disk is already terminal, and parses the new
-   * state first, so started_at / ended_at / failure_reason always agree with the status.
+   * Replaces state.json. Refuses when the state is already terminal, and parses the new state
+   * first, so started_at / ended_at / failure_reason always agree with the status.
    */
   async writeState(at: AttemptLocation, next: AttemptState, options: { durable?: boolean } = {}): Promise<void> {
     const valid = AttemptStateSchema.parse(next);
     const path = this.paths.artifactFile(at, 'state');
     await this.serial.run(path, async () => {
-      const current = await readJsonIfExists(path, AttemptStateSchema);
-      if (current && isTerminal(current.status)) throw new TerminalStateError(current.run_id, current.status);
+      const status = this.inFlight.get(path) ?? (await readJsonIfExists(path, AttemptStateSchema))?.status;
+      if (status && isTerminal(status)) throw new TerminalStateError(valid.run_id, status);
       await writeJsonAtomic(path, valid, options);
+      if (isTerminal(valid.status)) this.inFlight.delete(path);
+      else this.inFlight.set(path, valid.status);
     });
   }
 
