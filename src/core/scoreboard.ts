@@ -98,19 +98,31 @@ export const BatchScoreboardSchema = z.strictObject({
   failure_groups: z.array(FailureGroupSchema).describe('Failures that share a cause, largest group first'),
   resumes: capped(ResumeEntrySchema),
   usage: UsageSchema.nullable().describe('Token totals where agents report them'),
+  dispatch_paused: z.string().nullable().describe('Why ready steps are not starting (drain, low disk), if so'),
   steps: z.array(StepEntrySchema).describe('Every step, or one page of them'),
   next_cursor: z.string().nullable(),
 });
 export type BatchScoreboard = z.infer<typeof BatchScoreboardSchema>;
 
-export const RunnerEntrySchema = z.strictObject({
+/** A runner's health (runs/_system/runners/<runner_id>/health.json, and the system scoreboard). */
+export const RunnerHealthSchema = z.strictObject({
   runner_id: z.string(),
   pid: z.int(),
+  hostname: z.string(),
   mode: z.enum(['active', 'read_only']).describe('read_only: another server owns the runs root'),
   capacity: z.int(),
   running: z.int(),
+  drain: z.boolean().describe('Draining: no new attempts start, running ones finish'),
+  paused_reason: z.string().nullable().describe('Why no new attempt starts now (drain, low disk), if so'),
+  pressure: z.strictObject({
+    free_disk_bytes: z.number().nullable().describe('On the filesystem of the runs root'),
+    load_average_1m: z.number(),
+    free_memory_bytes: z.number(),
+  }),
   updated_at: z.string(),
 });
+export type RunnerHealth = z.infer<typeof RunnerHealthSchema>;
+export const RunnerEntrySchema = RunnerHealthSchema;
 
 export const SystemScoreboardSchema = z.strictObject({
   computed_at: z.string(),

@@ -11,6 +11,7 @@ import { registerGetHarnessConfig } from './tools/get-harness-config.js';
 import { registerGetScoreboard } from './tools/get-scoreboard.js';
 import { registerListBatches } from './tools/list-batches.js';
 import { registerRetryStep } from './tools/retry-step.js';
+import { registerSetDrain } from './tools/set-drain.js';
 import { registerSubmitBatch } from './tools/submit-batch.js';
 import { registerTailEvents } from './tools/tail-events.js';
 import { registerWaitForBatch } from './tools/wait-for-batch.js';
@@ -45,6 +46,7 @@ export function createServer(harness: Harness): McpServer {
   registerCancelRun(server, harness);
   registerRetryStep(server, harness);
   registerGetHarnessConfig(server, harness);
+  registerSetDrain(server, harness);
   registerResources(server, harness);
   registerPrompts(server, harness);
   wireNotifications(server, harness);

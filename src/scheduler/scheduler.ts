@@ -64,6 +64,7 @@ export class Scheduler {
   private retryTimer: NodeJS.Timeout | undefined;
   private roundRobin = 0;
   private stopped = false;
+  private paused: string | null = null;
 
   private constructor(private readonly options: SchedulerOptions) {
     this.slots = new PQueue({ concurrency: options.config.runners.max_concurrency });
@@ -89,6 +90,13 @@ export class Scheduler {
   }
   get runningCount(): number {
     return this.active.size;
+  }
+
+  /** Stops new attempts from starting (drain, low disk), saying why; null lets them start again. */
+  setPaused(reason: string | null): void {
+    const resumed = this.paused !== null && reason === null;
+    this.paused = reason;
+    if (resumed) this.schedulePump();
   }
 
   batchIds(): string[] {
@@ -312,7 +320,7 @@ export class Scheduler {
 
   /** Starts ready steps while slots are free, taking one batch after another in turn. */
   private pump(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.paused) return;
     const now = nowIso();
     let earliestRetry: string | undefined;
     const perBatchCap = this.options.config.runners.per_batch_max_concurrency ?? Infinity;

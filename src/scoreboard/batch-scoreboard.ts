@@ -17,6 +17,8 @@ export interface ScoreboardOptions {
   listLimit: number;
   /** One page of `steps`, or every step (the file on disk holds them all). */
   page: { offset: number; size: number } | 'all';
+  /** Why the runner starts no new attempts now, if so. */
+  dispatchPaused: string | null;
 }
 
 export function emptyCounts(): StepCounts {
@@ -134,6 +136,7 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
     failure_groups: failureGroups,
     resumes: capped(resumes, options.listLimit),
     usage: sumUsage(allAttempts),
+    dispatch_paused: options.dispatchPaused,
     steps: steps.slice(page.offset, end),
     next_cursor: end < steps.length ? String(end) : null,
   };

@@ -63,6 +63,14 @@ export class RunsPaths {
   get ownerFile(): string {
     return join(this.systemDir, 'owner.json');
   }
+  /** Present while the runs root is draining: the one flag a tool, a signal and the CLI all set. */
+  get drainFile(): string {
+    return join(this.systemDir, 'drain');
+  }
+  runnerHealthFile(runnerId: string): string {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(runnerId)) throw new PathEscapeError(runnerId, this.root);
+    return join(this.systemDir, 'runners', runnerId, 'health.json');
+  }
 
   batchDir(batchId: string): string {
     return join(this.root, segment(batchId));

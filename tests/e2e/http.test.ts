@@ -33,7 +33,7 @@ describe('MCP over Streamable HTTP', () => {
     const dir = await tempDir();
     const http = await startHttpHarness();
     const [a, b] = await Promise.all([http.connect(), http.connect()]);
-    expect((await a.listTools()).tools).toHaveLength(9);
+    expect((await a.listTools()).tools.map((t) => t.name)).toContain('submit_batch');
     const submitted = await a.callTool({ name: 'submit_batch', arguments: oneJob(dir, [{ step_id: 's', command: ['true'] }]) });
     const batchId = (submitted.structuredContent as any).batch_id;
     const waited = await b.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 30 } });
@@ -63,7 +63,7 @@ describe('MCP over Streamable HTTP', () => {
     expect(JSON.parse(wrong.body).error.message).toBe('Invalid bearer token');
     await expect(http.connect('not-the-token-at-all')).rejects.toThrow();
     const client = await http.connect(TOKEN);
-    expect((await client.listTools()).tools).toHaveLength(9);
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('submit_batch');
 
     expect(http.stderr()).not.toContain(TOKEN);
     for (const entry of await readdir(http.runsDir, { recursive: true })) {
@@ -96,7 +96,7 @@ describe('MCP over Streamable HTTP', () => {
     const unknown = await rawPost(http.url, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }), { 'mcp-session-id': 'nope' });
     expect(unknown.status).toBe(404);
     // The server is still there for a proper client.
-    expect((await (await http.connect()).listTools()).tools).toHaveLength(9);
+    expect((await (await http.connect()).listTools()).tools.map((t) => t.name)).toContain('submit_batch');
   });
 
   it('will not listen off loopback without a token, nor with a short one, and writes nothing', async () => {

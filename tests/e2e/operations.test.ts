@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RunnerHealthSchema } from '../../src/core/index.js';
+import { eventually, HarnessServer, oneJob, stepOf, tempDir } from './helpers/harness-server.js';
+
+const FAST_HEALTH = { runners: { health_interval_seconds: 0.2 } };
+
+async function health(server: HarnessServer): Promise<any> {
+  const file = join(server.runsDir, '_system', 'runners', (await server.ok('get_scoreboard')).runners[0].runner_id, 'health.json');
+  return RunnerHealthSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+}
+
+describe('runner health', () => {
+  it('refreshes health.json on a timer even when idle, with capacity and pressure', async () => {
+    const server = await HarnessServer.start({ config: FAST_HEALTH, maxConcurrency: 3 });
+    const first = await eventually(() => health(server).catch(() => undefined), 'health.json');
+    expect(first).toMatchObject({ mode: 'active', capacity: 3, running: 0, drain: false, paused_reason: null });
+    expect(first.pressure.free_disk_bytes).toBeGreaterThan(0);
+    expect(first.pressure.free_memory_bytes).toBeGreaterThan(0);
+    const later = await eventually(async () => {
+      const h = await health(server);
+      return h.updated_at > first.updated_at ? h : undefined;
+    }, 'health.json to be refreshed');
+    expect(later.running).toBe(0);
+  });
+
+  it('holds new attempts back when the runs root is low on disk, and says why', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start({ config: { runners: { health_interval_seconds: 0.2, min_free_disk_bytes: Number.MAX_SAFE_INTEGER } } });
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'a', command: ['true'] }]));
+    const board = await server.ok('get_scoreboard', { batch_id: batchId });
+    expect(board.counts).toMatchObject({ ready: 1, running: 0, succeeded: 0 });
+    expect(board.dispatch_paused).toMatch(/^low disk: .* free on the runs root, below runners\.min_free_disk_bytes/);
+    expect((await server.ok('get_scoreboard')).runners[0].paused_reason).toMatch(/^low disk/);
+  });
+});
+
+describe('drain', () => {
+  it('lets running attempts finish, starts no new ones, says so, and resumes on undrain', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start({ config: FAST_HEALTH, maxConcurrency: 1 });
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'first', command: ['sleep', '0.5'] }, { step_id: 'second', command: ['true'] }]));
+    await eventually(async () => (await server.ok('get_scoreboard', { batch_id: batchId })).counts.running === 1 || undefined, 'first to run');
+    const drained = await server.ok('set_drain', { drain: true });
+    expect(drained).toMatchObject({ drain: true, paused_reason: expect.stringMatching(/^draining/) });
+    // The running step finishes; the next one does not start.
+    await eventually(async () => {
+      const board = await server.ok('get_scoreboard', { batch_id: batchId, detail: 'full' });
+      return stepOf(board, 'j', 'first').status === 'succeeded' ? board : undefined;
+    }, 'first to finish');
+    let board = await server.ok('get_scoreboard', { batch_id: batchId, detail: 'full' });
+    expect(stepOf(board, 'j', 'second')).toMatchObject({ status: 'ready', attempts: 0 });
+    expect(board.dispatch_paused).toMatch(/^draining/);
+    expect(board.settled).toBe(false);
+
+    expect(await server.ok('set_drain', { drain: false })).toMatchObject({ drain: false, paused_reason: null });
+    board = await server.settled(batchId);
+    expect(board.counts.succeeded).toBe(2);
+    expect(board.dispatch_paused).toBeNull();
+  });
+
+  it('toggles on SIGUSR2', async () => {
+    const server = await HarnessServer.start({ config: FAST_HEALTH });
+    process.kill(server.pid, 'SIGUSR2');
+    await eventually(async () => (await health(server)).drain || undefined, 'drain after SIGUSR2');
+    process.kill(server.pid, 'SIGUSR2');
+    await eventually(async () => !(await health(server)).drain || undefined, 'undrain after a second SIGUSR2');
+  });
+});
