@@ -102,6 +102,15 @@ export class Harness {
     return harness;
   }
 
+  /**
+   * When a running step counts as stuck. HARNESS_TEST_HEARTBEAT_STALE_SECONDS overrides the
+   * config (never below 1800 s there) so that tests need not wait half an hour; it is for tests only.
+   */
+  get staleAfterSeconds(): number {
+    const forTests = Number(process.env.HARNESS_TEST_HEARTBEAT_STALE_SECONDS);
+    return forTests > 0 ? forTests : this.config.scoreboard.heartbeat_stale_after_seconds;
+  }
+
   get mode(): 'active' | 'read_only' {
     return this.scheduler ? 'active' : 'read_only';
   }
@@ -151,7 +160,7 @@ export class Harness {
     return buildBatchScoreboard(record.meta, record.views(), record.allAttempts(), {
       paths: this.paths,
       now: nowIso(),
-      staleAfterSeconds: this.config.scoreboard.heartbeat_stale_after_seconds,
+      staleAfterSeconds: this.staleAfterSeconds,
       listLimit,
       page,
       dispatchPaused: this.health?.paused_reason ?? null,
@@ -362,6 +371,11 @@ export class Harness {
     };
     if (this.scheduler) {
       this.scheduler.setPaused(paused);
+      if (this.config.scoreboard.stuck_auto_remediation) {
+        for (const runId of this.scheduler.killStuck(this.staleAfterSeconds)) {
+          this.log('warning', `attempt ${runId} showed no activity for ${this.staleAfterSeconds} s: killed as stuck, retried by policy`);
+        }
+      }
       const file = this.paths.runnerHealthFile(this.runnerId);
       await mkdir(dirname(file), { recursive: true });
       await writeJsonAtomic(file, this.health, { durable: false });

@@ -25,5 +25,9 @@ export const AttemptMetaSchema = z.strictObject({
   runner_id: z.string(),
   written_at: z.iso.datetime(),
   thread_id: z.string().nullable().describe('The agent’s session id, once known'),
+  remediation: z
+    .strictObject({ kind: z.literal('stuck_killed'), at: z.iso.datetime(), last_activity_at: z.string() })
+    .optional()
+    .describe('What the harness did to the attempt on its own, if anything'),
 });
 export type AttemptMeta = z.infer<typeof AttemptMetaSchema>;

@@ -19,6 +19,8 @@ export const FailureReasonSchema = z.enum([
   'no_final',
   'spawn_error',
   'runner_lost',
+  // No activity for heartbeat_stale_after_seconds; killed by stuck auto-remediation.
+  'stuck',
   // The agent exited 0 but its report says it did not do the work.
   'agent_failure',
   'agent_blocked',

@@ -57,3 +57,10 @@ export const SHUTDOWN_ENDING: Ending = {
   failureReason: 'runner_lost',
   message: 'the server shut down while the attempt was under way; it is retried by policy at the next start',
 };
+
+/** The abort reason when stuck auto-remediation kills an attempt that showed no activity. */
+export class StuckReason extends Error {
+  constructor(readonly lastActivityAt: string) {
+    super(`no activity since ${lastActivityAt}`);
+  }
+}

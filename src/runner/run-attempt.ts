@@ -16,7 +16,7 @@ import type { AgentAdapter, AgentEvent, AttemptContext, ReportReading, ResumeSou
 import { runProcess, type ProcessOutcome } from '../process/index.js';
 import { EventLog, type AttemptFiles, type AttemptLocation, type CurrentIndexFiles, type KeyedSerial, type RunsPaths } from '../store/index.js';
 import { agentVersion } from './agent-version.js';
-import { endedState, isShutdown, SHUTDOWN_ENDING, truncateMessage, type Ending } from './attempt-state-change.js';
+import { endedState, isShutdown, SHUTDOWN_ENDING, StuckReason, truncateMessage, type Ending } from './attempt-state-change.js';
 import { freezeTree } from './session-store.js';
 import { prepareWorkspace } from './workspace.js';
 
@@ -196,6 +196,16 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
       }
     };
 
+    const onStuck = () => {
+      if (!(job.signal.reason instanceof StuckReason)) return;
+      const lastActivityAt = job.signal.reason.lastActivityAt;
+      events.append('harness.attempt.stuck_killed', { last_activity_at: lastActivityAt });
+      pending = pending
+        .then(() => ctx.files.writeMeta(location, { ...meta, thread_id: observed.threadId, remediation: { kind: 'stuck_killed', at: nowIso(), last_activity_at: lastActivityAt } }))
+        .catch(() => undefined);
+    };
+    job.signal.addEventListener('abort', onStuck, { once: true });
+
     const outcome = await runProcess({
       argv: invocation.argv,
       cwd: attemptCtx.cwd,
@@ -242,6 +252,10 @@ async function judge(
 ): Promise<{ ending: Ending; reading: ReportReading | null }> {
   const base = { exitCode: outcome.exitCode, signal: outcome.signal };
   if (outcome.canceled && isShutdown(job.signal)) return { ending: { ...base, ...SHUTDOWN_ENDING }, reading: null };
+  if (outcome.canceled && job.signal.reason instanceof StuckReason) {
+    const message = `killed as stuck: ${job.signal.reason.message}; retried by policy`;
+    return { ending: { ...base, status: 'failed', failureReason: 'stuck', message }, reading: null };
+  }
   if (outcome.canceled) return { ending: { ...base, status: 'canceled', failureReason: 'canceled', message: 'canceled while running' }, reading: null };
   if (outcome.timedOut) {
     return { ending: { ...base, status: 'failed', failureReason: 'timeout', message: `timed out after ${job.step.timeout_seconds} s` }, reading: null };

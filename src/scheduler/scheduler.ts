@@ -19,7 +19,7 @@ import {
 } from '../core/index.js';
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import { launchTableDigest, planBatch } from '../launch-table/index.js';
-import { endedState, recordInCurrentIndex, runAttempt, ShutdownReason, type Ending, type RunnerContext } from '../runner/index.js';
+import { endedState, recordInCurrentIndex, runAttempt, ShutdownReason, StuckReason, type Ending, type RunnerContext } from '../runner/index.js';
 import { selectResumeSource, type StepView } from '../scoreboard/index.js';
 import { attemptDirName, listBatchIds, readStoredBatch, stepKey, writeJsonOnce, type StoredAttempt } from '../store/index.js';
 import { BatchRecord } from './batch-record.js';
@@ -227,6 +227,24 @@ export class Scheduler {
     const attempt = await this.createAttempt(record, view, { trigger: 'manual_retry', cascade });
     this.changed(batchId);
     return { run_ids: [attempt.state.run_id], cascade_steps: cascade ? record.dependentsOf(jobId, stepId) : [] };
+  }
+
+  /**
+   * Kills the running attempts that showed no activity for `staleAfterSeconds` (stuck
+   * auto-remediation); they end failed / stuck and are retried by policy. Returns their run ids.
+   */
+  killStuck(staleAfterSeconds: number): string[] {
+    const now = Date.now();
+    const killed: string[] = [];
+    for (const active of this.active.values()) {
+      const attempt = this.batches.get(active.batchId)?.attempts.get(active.key.slice(active.batchId.length + 1))?.find((a) => a.state.run_id === active.runId);
+      const state = attempt?.state;
+      const lastActivity = state?.status === 'running' ? (state.last_heartbeat_at ?? state.started_at) : undefined;
+      if (!lastActivity || now - Date.parse(lastActivity) <= staleAfterSeconds * 1000 || active.controller.signal.aborted) continue;
+      active.controller.abort(new StuckReason(lastActivity));
+      killed.push(active.runId);
+    }
+    return killed;
   }
 
   /** Ends every running attempt as runner_lost (they are retried by policy at the next start). */

@@ -21,7 +21,7 @@ export interface StepView {
 
 export type RetryPolicy = Pick<HarnessConfig['retries'], 'retry_on_needs_attention'>;
 
-const RETRYABLE = new Set(['exit_nonzero', 'timeout', 'runner_lost']);
+const RETRYABLE = new Set(['exit_nonzero', 'timeout', 'runner_lost', 'stuck']);
 // Doubling stops at a day: a retry later than that is no retry anyone waits for.
 const MAX_BACKOFF_MS = 24 * 3600 * 1000;
 

@@ -68,3 +68,41 @@ describe('drain', () => {
     await eventually(async () => !(await health(server)).drain || undefined, 'undrain after a second SIGUSR2');
   });
 });
+
+describe('stuck steps', () => {
+  const STUCK = { HARNESS_TEST_HEARTBEAT_STALE_SECONDS: '1' };
+
+  it('puts a running step with no activity first in the attention list', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start({ env: STUCK, config: FAST_HEALTH });
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'quiet', command: ['sleep', '30'] }, { step_id: 'bad', command: ['false'] }]));
+    const board = await eventually(async () => {
+      const b = await server.ok('get_scoreboard', { batch_id: batchId });
+      return b.attention.items[0]?.kind === 'stuck' ? b : undefined;
+    }, 'the quiet step to count as stuck');
+    expect(board.attention.items.map((a: any) => [a.kind, a.step_id])).toEqual([
+      ['stuck', 'quiet'],
+      ['failed', 'bad'],
+    ]);
+    expect(board.heartbeat_stale_after_seconds).toBe(1);
+    await server.ok('cancel_run', { batch_id: batchId });
+  });
+
+  it('kills and retries a stuck step when auto-remediation is on, recording why', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start({
+      env: STUCK,
+      config: { runners: { health_interval_seconds: 0.2 }, scoreboard: { stuck_auto_remediation: true }, retries: { max_attempts: 2, backoff_seconds: 0 } },
+    });
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'quiet', command: ['sleep', '30'] }], { defaults: { agent: 'command', retries: { max_attempts: 2, backoff_seconds: 0 } } }));
+    const board = await server.settled(batchId);
+    expect(stepOf(board, 'j', 'quiet')).toMatchObject({ status: 'failed', attempts: 2 });
+    const runId = stepOf(board, 'j', 'quiet').run_id;
+    const state = JSON.parse((await server.ok('fetch_artifact', { run_id: runId, name: 'state' })).content);
+    expect(state).toMatchObject({ failure_reason: 'stuck', message: expect.stringMatching(/^killed as stuck: no activity since/) });
+    const meta = JSON.parse((await server.ok('fetch_artifact', { run_id: runId, name: 'meta' })).content);
+    expect(meta.remediation).toMatchObject({ kind: 'stuck_killed' });
+    const events = await server.ok('tail_events', { run_id: runId, lines: 20 });
+    expect(events.events.map((e: any) => e.type)).toContain('harness.attempt.stuck_killed');
+  });
+});
