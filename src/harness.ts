@@ -16,7 +16,7 @@ import {
 } from './core/index.js';
 import { createAgentRegistry } from './agents/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig, writeConfigSnapshot } from './config/index.js';
-import { BatchRecord, isDraining, pauseReason, readPressure, Scheduler, type CancelTarget } from './scheduler/index.js';
+import { BatchRecord, findGarbage, isDraining, pauseReason, readPressure, removeGarbage, Scheduler, type CancelTarget, type GcCandidate } from './scheduler/index.js';
 import { buildBatchScoreboard, buildSystemScoreboard, countSteps, isSettled, type RunnerEntry } from './scoreboard/index.js';
 import {
   AttemptFiles,
@@ -338,6 +338,29 @@ export class Harness {
       pressure: { free_disk_bytes: null, load_average_1m: 0, free_memory_bytes: 0 },
       updated_at: nowIso(),
     };
+  }
+
+  /**
+   * Removes the batches that are settled and idle past retention_policy.keep_closed_batches_days
+   * (SPEC §9), or with `dryRun` only says which and how many bytes.
+   */
+  async collectGarbage(dryRun: boolean): Promise<{ dry_run: boolean; removed: GcCandidate[]; bytes_total: number }> {
+    const records = await this.allBatchRecords();
+    const settled = (r: BatchRecord) => isSettled(countSteps(r.views().values()));
+    const garbage = await findGarbage(this.paths, this.currentIndex, records, settled, this.config.retention_policy.keep_closed_batches_days);
+    if (!dryRun) {
+      const scheduler = await this.requireScheduler();
+      for (const candidate of garbage) {
+        scheduler.unloadBatch(candidate.batch_id);
+        this.knownBatches.delete(candidate.batch_id);
+        clearTimeout(this.pendingWrites.get(candidate.batch_id));
+        this.pendingWrites.delete(candidate.batch_id);
+        await removeGarbage(this.paths, candidate);
+        this.log('info', `gc removed batch ${candidate.batch_id} (${candidate.bytes} bytes)`);
+      }
+      if (garbage.length > 0) await writeJsonAtomic(this.paths.systemScoreboardFile, await this.systemScoreboard(), { durable: false });
+    }
+    return { dry_run: dryRun, removed: garbage, bytes_total: garbage.reduce((n, g) => n + g.bytes, 0) };
   }
 
   /** Drains the runs root (no new attempts; running ones finish) or ends draining. */

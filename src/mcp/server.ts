@@ -7,6 +7,7 @@ import { CancelAwareTaskStore } from './task-store.js';
 import { registerResources } from './resources.js';
 import { registerCancelRun } from './tools/cancel-run.js';
 import { registerFetchArtifact } from './tools/fetch-artifact.js';
+import { registerGc } from './tools/gc.js';
 import { registerGetHarnessConfig } from './tools/get-harness-config.js';
 import { registerGetScoreboard } from './tools/get-scoreboard.js';
 import { registerListBatches } from './tools/list-batches.js';
@@ -47,6 +48,7 @@ export function createServer(harness: Harness): McpServer {
   registerRetryStep(server, harness);
   registerGetHarnessConfig(server, harness);
   registerSetDrain(server, harness);
+  registerGc(server, harness);
   registerResources(server, harness);
   registerPrompts(server, harness);
   wireNotifications(server, harness);

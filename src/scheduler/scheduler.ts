@@ -247,6 +247,12 @@ export class Scheduler {
     return killed;
   }
 
+  /** Forgets a batch whose directory GC is about to remove; refused while anything of it runs. */
+  unloadBatch(batchId: string): void {
+    if ([...this.active.values()].some((a) => a.batchId === batchId)) throw new IllegalStateError(`Batch ${batchId} still has attempts running`);
+    this.batches.delete(batchId);
+  }
+
   /** Ends every running attempt as runner_lost (they are retried by policy at the next start). */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunnerHealthSchema } from '../../src/core/index.js';
@@ -104,5 +106,38 @@ describe('stuck steps', () => {
     expect(meta.remediation).toMatchObject({ kind: 'stuck_killed' });
     const events = await server.ok('tail_events', { run_id: runId, lines: 20 });
     expect(events.events.map((e: any) => e.type)).toContain('harness.attempt.stuck_killed');
+  });
+});
+
+describe('retention GC', () => {
+  it('removes closed batches past retention with their worktrees, keeps open ones, and lists first with dry_run', async () => {
+    const repo = await tempDir();
+    const git = (...args: string[]) => promisify(execFile)('git', ['-C', repo, ...args]);
+    await git('init', '-q');
+    await writeFile(join(repo, 'f'), 'x');
+    await git('add', '.');
+    await git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'init');
+    const server = await HarnessServer.start({ config: { retention_policy: { keep_closed_batches_days: 0 } } });
+    const closed = await server.submit({ ...oneJob(repo, [{ step_id: 'a', command: ['true'] }]), batch_id: 'closed' });
+    const table = oneJob(repo, [{ step_id: 'a', command: ['true'] }]) as any;
+    table.jobs[0].workspace_policy = 'isolated';
+    const isolated = await server.submit({ ...table, batch_id: 'isolated' });
+    await server.settled(closed);
+    await server.settled(isolated);
+    const open = await server.submit({ ...oneJob(repo, [{ step_id: 'long', command: ['sleep', '30'] }]), batch_id: 'open' });
+
+    const dry = await server.ok('gc', { dry_run: true });
+    expect(dry.removed.map((r: any) => r.batch_id).sort()).toEqual(['closed', 'isolated']);
+    expect(dry.bytes_total).toBeGreaterThan(0);
+    expect(dry.removed.find((r: any) => r.batch_id === 'isolated').worktrees).toHaveLength(1);
+    await access(join(server.runsDir, 'closed')); // a dry run removes nothing
+
+    const done = await server.ok('gc', {});
+    expect(done).toMatchObject({ dry_run: false, bytes_total: dry.bytes_total });
+    await expect(access(join(server.runsDir, 'closed'))).rejects.toThrow(/ENOENT/);
+    await expect(access(join(server.runsDir, 'isolated'))).rejects.toThrow(/ENOENT/);
+    expect((await git('worktree', 'list')).stdout.trim().split('\n')).toHaveLength(1); // the repository forgot the worktree
+    expect((await server.ok('list_batches')).batches.map((b: any) => b.batch_id)).toEqual(['open']);
+    await server.ok('cancel_run', { batch_id: open });
   });
 });

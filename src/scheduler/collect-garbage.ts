@@ -1,0 +1,94 @@
+import { chmod, lstat, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import { PathEscapeError } from '../core/index.js';
+import { runCommand } from '../process/index.js';
+import type { CurrentIndexFiles, RunsPaths } from '../store/index.js';
+import type { BatchRecord } from './batch-record.js';
+
+export interface GcCandidate {
+  batch_id: string;
+  path: string;
+  bytes: number;
+  /** Isolated workspaces that are git worktrees, removed with git so the repository forgets them. */
+  worktrees: string[];
+}
+
+/** Bytes below a path, not following symlinks. */
+async function sizeOf(path: string): Promise<number> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info) return 0;
+  if (!info.isDirectory()) return info.size;
+  let total = 0;
+  for (const name of await readdir(path)) total += await sizeOf(join(path, name));
+  return total;
+}
+
+/** The last moment anything happened in a batch: its newest ended attempt, else its submission. */
+function lastActivity(record: BatchRecord): number {
+  let last = Date.parse(record.meta.submitted_at);
+  for (const { state } of record.allAttempts()) if (state.ended_at) last = Math.max(last, Date.parse(state.ended_at));
+  return last;
+}
+
+/**
+ * Batches GC may remove (SPEC §9): settled, and idle for longer than the retention period. A
+ * batch holding a resume base that an open batch's current.json names is kept.
+ */
+export async function findGarbage(
+  paths: RunsPaths,
+  currentIndex: CurrentIndexFiles,
+  records: BatchRecord[],
+  isSettled: (record: BatchRecord) => boolean,
+  keepDays: number,
+  now = Date.now(),
+): Promise<GcCandidate[]> {
+  const open = records.filter((r) => !isSettled(r));
+  const protectedDirs: string[] = [];
+  for (const record of open) {
+    for (const job of record.meta.jobs) {
+      const index = await currentIndex.read(record.batchId, job.job_id);
+      for (const step of Object.values(index?.steps ?? {})) {
+        for (const pointer of [step.latest, step.latest_successful]) if (pointer?.resume_base_dir) protectedDirs.push(join(paths.root, pointer.resume_base_dir));
+      }
+    }
+  }
+  const candidates: GcCandidate[] = [];
+  for (const record of records) {
+    if (!isSettled(record) || now - lastActivity(record) < keepDays * 24 * 3600 * 1000) continue;
+    const path = paths.batchDir(record.batchId);
+    if (protectedDirs.some((dir) => dir === path || dir.startsWith(path + sep))) continue;
+    const worktrees: string[] = [];
+    for (const job of record.meta.jobs) {
+      const workspace = paths.workspaceDir(record.batchId, job.job_id);
+      if ((await lstat(join(workspace, '.git')).catch(() => undefined))?.isFile()) worktrees.push(workspace);
+    }
+    candidates.push({ batch_id: record.batchId, path, bytes: await sizeOf(path), worktrees });
+  }
+  return candidates;
+}
+
+/** Gives the owner write access below `path` (frozen session stores are read-only), links left alone. */
+async function makeRemovable(path: string): Promise<void> {
+  const info = await lstat(path);
+  if (info.isSymbolicLink()) return;
+  await chmod(path, info.mode | 0o200);
+  if (info.isDirectory()) for (const name of await readdir(path)) await makeRemovable(join(path, name));
+}
+
+/** Removes one batch directory: its worktrees through git first, then everything, inside the runs root only. */
+export async function removeGarbage(paths: RunsPaths, candidate: GcCandidate): Promise<void> {
+  const root = await realpath(paths.root);
+  const target = await realpath(candidate.path);
+  if (!target.startsWith(root + sep)) throw new PathEscapeError(candidate.path, root);
+  for (const worktree of candidate.worktrees) {
+    // The .git file of a worktree names the repository's worktrees/<name> directory.
+    const gitdir = /^gitdir: (.+)$/m.exec(await readFile(join(worktree, '.git'), 'utf8'))?.[1]?.trim();
+    const repo = gitdir ? dirname(dirname(dirname(gitdir))) : undefined;
+    if (repo) {
+      await runCommand(['git', '-C', repo, 'worktree', 'remove', '--force', worktree], repo);
+      await runCommand(['git', '-C', repo, 'worktree', 'prune'], repo);
+    }
+  }
+  await makeRemovable(target);
+  await rm(target, { recursive: true, force: true });
+}
