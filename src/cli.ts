@@ -1,138 +1,64 @@
 #!/usr/bin/env node
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { HARNESS_VERSION, HarnessError } from './core/index.js';
-import { Harness } from './harness.js';
-import { checkHttpOptions, createServer, startHttpServer } from './mcp/index.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { HARNESS_VERSION } from './core/index.js';
+import { setDrainFlag } from './commands/drain.js';
+import { gc } from './commands/gc.js';
+import { logs } from './commands/logs.js';
+import { run } from './commands/run.js';
+import { serve } from './commands/serve.js';
+import { status } from './commands/status.js';
 
-const USAGE = `harness-mcp ${HARNESS_VERSION}: an MCP server that runs batches of coding-agent sessions in parallel, on disk.
-
-Usage:
-  harness-mcp [options]                       serve MCP over stdio (what MCP clients start)
-  harness-mcp --http [--host H] [--port N]    serve MCP over Streamable HTTP at http://H:N/mcp
-
-Options:
-  --runs-dir DIR          the store (default: $HARNESS_RUNS_DIR, else ./runs)
-  --config FILE           harness config JSON (default: $HARNESS_CONFIG, else built-in defaults)
-  --max-concurrency N     attempts run at once (default: runners.max_concurrency of the config, 4)
-  --http                  serve over HTTP instead of stdio
-  --host H                HTTP: address to listen on (default 127.0.0.1)
-  --port N                HTTP: port (default 8765; 0 picks a free one)
-  --token-file FILE       HTTP: require this bearer token (default: $HARNESS_MCP_TOKEN);
-                          required when --host is not a loopback address
-  --json-response         HTTP: answer requests with JSON instead of an SSE stream
-  --version               print the version
-  --help                  this text
-`;
-
-function fail(message: string): never {
-  process.stderr.write(`harness-mcp: ${message}\n`);
-  process.exit(2);
+function wholeNumber(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`takes a whole number from ${min} to ${max}`);
+    return n;
+  };
 }
 
-function parseCommandLine() {
-  try {
-    return parseArgs({
-      options: {
-        'runs-dir': { type: 'string' },
-        config: { type: 'string' },
-        'max-concurrency': { type: 'string' },
-        http: { type: 'boolean' },
-        host: { type: 'string', default: '127.0.0.1' },
-        port: { type: 'string', default: '8765' },
-        'token-file': { type: 'string' },
-        'json-response': { type: 'boolean' },
-        version: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    fail(`${(error as Error).message}\n\n${USAGE}`);
-  }
-}
+const store = (command: Command) =>
+  command
+    .option('--runs-dir <dir>', 'the store (default: $HARNESS_RUNS_DIR, else ./runs)')
+    .option('--config <file>', 'harness config JSON (default: $HARNESS_CONFIG, else built-in defaults)');
 
-function wholeNumber(flag: string, value: string | undefined, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) fail(`${flag} takes a whole number from ${min} to ${max}, not \`${value}\``);
-  return n;
-}
+const program = store(new Command('harness-mcp'))
+  .description('An MCP server that runs batches of coding-agent sessions in parallel, on disk.\nWithout a command it serves MCP over stdio, which is what MCP clients start.')
+  .version(HARNESS_VERSION)
+  // Options after a command's name are that command's, not the server's.
+  .enablePositionalOptions()
+  .option('--max-concurrency <n>', 'attempts run at once (default: runners.max_concurrency, 4)', wholeNumber(1, 256))
+  .option('--http', 'serve MCP over Streamable HTTP at /mcp instead of stdio')
+  .option('--host <host>', 'HTTP: address to listen on', '127.0.0.1')
+  .addOption(new Option('--port <n>', 'HTTP: port (0 picks a free one)').default(8765).argParser(wholeNumber(0, 65535)))
+  .option('--token-file <file>', 'HTTP: require this bearer token (default: $HARNESS_MCP_TOKEN); required off loopback')
+  .option('--json-response', 'HTTP: answer requests with JSON instead of an SSE stream')
+  .action((options) => serve(options));
 
-async function readToken(file: string | undefined): Promise<string | undefined> {
-  if (!file) return process.env.HARNESS_MCP_TOKEN || undefined;
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch (error) {
-    fail(`--token-file ${file} cannot be read: ${(error as Error).message}`);
-  }
-}
+store(program.command('status').argument('[batch]', 'a batch id; all batches without one'))
+  .description('show the scoreboard of every batch, or of one')
+  .option('--json', 'print the scoreboard as JSON')
+  .action((batch, options) => status(batch, options));
 
-async function main(): Promise<void> {
-  const values = parseCommandLine();
-  if (values.help) return void process.stdout.write(USAGE);
-  if (values.version) return void process.stdout.write(`${HARNESS_VERSION}\n`);
-  const maxConcurrency = wholeNumber('--max-concurrency', values['max-concurrency'], 1, 256);
-  const port = wholeNumber('--port', values.port, 0, 65535)!;
-  const token = values.http ? await readToken(values['token-file']) : undefined;
-  if (values.http) {
-    try {
-      checkHttpOptions({ host: values.host, token });
-    } catch (error) {
-      fail((error as Error).message);
-    }
-  }
+store(program.command('logs').argument('<run_id>', 'the attempt'))
+  .description("print an attempt's output")
+  .option('--stream <name>', 'stdout, stderr or events', 'stdout')
+  .option('-f, --follow', 'keep printing until the attempt ends')
+  .action((runId, options) => logs(runId, options));
 
-  let harness: Harness;
-  try {
-    harness = await Harness.open({
-      runsDir: values['runs-dir'] ?? process.env.HARNESS_RUNS_DIR ?? 'runs',
-      configFile: values.config ?? process.env.HARNESS_CONFIG,
-      maxConcurrency,
-      interfaces: values.http
-        ? { mcp_stdio: { enabled: false }, mcp_http: { enabled: true, auth_mode: token ? 'token' : 'none' } }
-        : undefined,
-    });
-  } catch (error) {
-    if (error instanceof HarnessError) fail(error.message);
-    throw error;
-  }
+store(program.command('run').argument('<file>', 'a launch table (JSON)'))
+  .description('run a batch to the end without an MCP client (for CI); exit 0 only if every step succeeded')
+  .option('--junit <path>', 'write a JUnit XML report, one testcase per step')
+  .action(async (file, options) => {
+    process.exitCode = await run(file, options);
+  });
 
-  let stop: () => Promise<void>;
-  if (values.http) {
-    let http: Awaited<ReturnType<typeof startHttpServer>>;
-    try {
-      http = await startHttpServer(harness, { host: values.host, port, token, jsonResponse: values['json-response'] ?? false });
-    } catch (error) {
-      await harness.close();
-      if (error instanceof HarnessError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail((error as Error).message);
-      throw error;
-    }
-    process.stderr.write(`harness-mcp: serving MCP at ${http.url}${token ? ' (bearer token required)' : ''}\n`);
-    stop = http.close;
-  } else {
-    // In stdio mode stdout belongs to the MCP transport; everything else goes to stderr.
-    const server = createServer(harness);
-    const transport = new StdioServerTransport();
-    transport.onclose = () => void shutdown(0);
-    process.stdin.on('end', () => void shutdown(0));
-    await server.connect(transport);
-    stop = () => server.close();
-  }
+store(program.command('drain')).description('stop new attempts from starting in the runs root; running ones finish').action((options) => setDrainFlag(true, options));
+store(program.command('undrain')).description('let new attempts start again').action((options) => setDrainFlag(false, options));
 
-  let closing = false;
-  async function shutdown(code: number): Promise<void> {
-    if (closing) return;
-    closing = true;
-    await stop().catch(() => undefined);
-    await harness.close();
-    process.exit(code);
-  }
-  process.on('SIGINT', () => void shutdown(130));
-  process.on('SIGTERM', () => void shutdown(143));
-  // SIGUSR2 toggles drain mode, for a person at the machine: kill -USR2 <pid>.
-  process.on('SIGUSR2', () => void harness.refreshHealth().then((health) => harness.setDrain(!health.drain)));
-}
+store(program.command('gc'))
+  .description('remove settled batches idle past retention_policy.keep_closed_batches_days')
+  .option('--dry-run', 'list what would go, and the bytes, without removing it')
+  .option('--json', 'print the result as JSON')
+  .action((options) => gc(options));
 
-await main();
+await program.parseAsync();

@@ -29,6 +29,7 @@ import {
   RunsPaths,
   writeJsonAtomic,
   type AttemptLocation,
+  type StoredAttempt,
 } from './store/index.js';
 
 export interface HarnessOptions {
@@ -41,6 +42,10 @@ export interface HarnessOptions {
   interfaces?: Partial<HarnessConfig['interfaces']>;
   /** How often a read-only server tries to take the lock over, in ms (default 2000). */
   lockRetryMs?: number;
+  /** Never take the runs root: read what another server writes (terminal status and logs). */
+  readOnly?: boolean;
+  /** false: recover and serve, but start no attempts (one-off commands such as gc). */
+  dispatch?: boolean;
 }
 
 export type LogLevel = 'info' | 'warning' | 'error';
@@ -75,6 +80,7 @@ export class Harness {
     readonly paths: RunsPaths,
     readonly configFile: HarnessConfigFile,
     private readonly config: HarnessConfig,
+    private readonly dispatch: boolean,
   ) {
     this.files = new AttemptFiles(paths, this.serial);
     this.currentIndex = new CurrentIndexFiles(paths, this.serial);
@@ -91,7 +97,8 @@ export class Harness {
     const root = resolve(options.runsDir);
     const paths = new RunsPaths(root);
     await mkdir(paths.systemDir, { recursive: true });
-    const harness = new Harness(paths, configFileOf(loaded), loaded.config);
+    const harness = new Harness(paths, configFileOf(loaded), loaded.config, options.dispatch ?? true);
+    if (options.readOnly) return harness;
     await harness.tryTakeLock();
     if (!harness.scheduler) {
       const owner = await RunsLock.readOwner(paths);
@@ -245,6 +252,12 @@ export class Harness {
     throw new NotFoundError('run', runId, 'run ids are in get_scoreboard answers');
   }
 
+  /** The newest attempt of every step of a batch that has one. */
+  async latestAttempts(batchId: string): Promise<StoredAttempt[]> {
+    const record = await this.batchRecord(batchId);
+    return [...record.views().values()].flatMap((v) => (v.latest ? [v.latest] : []));
+  }
+
   /** The latest attempt of a step. */
   async latestRun(batchId: string, jobId: string, stepId: string): Promise<AttemptLocation> {
     const record = await this.batchRecord(batchId);
@@ -275,7 +288,9 @@ export class Harness {
     this.lock = lock;
     clearInterval(this.lockTimer);
     await writeConfigSnapshot(this.paths, this.configFile);
+    const { paused } = await this.readConditions();
     this.scheduler = await Scheduler.open({
+      paused,
       paths: this.paths,
       files: this.files,
       currentIndex: this.currentIndex,
@@ -371,14 +386,20 @@ export class Harness {
     return this.refreshHealth();
   }
 
+  /** The drain flag, the pressure on the machine, and so whether attempts may start. */
+  private async readConditions() {
+    const [drain, pressure] = await Promise.all([isDraining(this.paths), readPressure(this.paths)]);
+    const paused = this.dispatch ? pauseReason(drain, pressure, this.config.runners.min_free_disk_bytes) : 'a one-off command holds the runs root and starts nothing';
+    return { drain, pressure, paused };
+  }
+
   /**
    * Reads the drain flag and the pressure on the machine, pauses or resumes the scheduler to
    * match, and (when this server owns the runs root) writes health.json. Runs on a timer, idle
    * or not, and whenever drain changes.
    */
   async refreshHealth(): Promise<RunnerHealth> {
-    const [drain, pressure] = await Promise.all([isDraining(this.paths), readPressure(this.paths)]);
-    const paused = pauseReason(drain, pressure, this.config.runners.min_free_disk_bytes);
+    const { drain, pressure, paused } = await this.readConditions();
     const changed = paused !== (this.health?.paused_reason ?? null);
     this.health = {
       runner_id: this.runnerId,

@@ -4,7 +4,6 @@ import {
   InvalidArgumentError,
   SystemScoreboardSchema,
   type BatchScoreboard,
-  type StepCounts,
 } from '../core/index.js';
 import type { Harness } from '../harness.js';
 
@@ -40,23 +39,4 @@ export async function batchScoreboardPage(
     return { ...board, next_cursor: null };
   }
   return harness.batchScoreboard(batchId, { offset, size: harness.configFile.scoreboard.steps_page_size });
-}
-
-export function describeCounts(counts: StepCounts): string {
-  const parts = Object.entries(counts)
-    .filter(([, n]) => n > 0)
-    .map(([status, n]) => `${n} ${status}`);
-  return parts.join(', ') || 'no steps';
-}
-
-export function describeBatch(board: BatchScoreboard): string {
-  const lines = [`${board.batch_id}: ${describeCounts(board.counts)}${board.settled ? ' (settled)' : ''}`];
-  for (const group of board.failure_groups.slice(0, 5)) {
-    lines.push(`- ${group.count} × ${group.failure_reason ?? 'failed'}${group.message ? `: ${group.message.slice(0, 160)}` : ''} (e.g. ${group.examples[0]!.job_id}/${group.examples[0]!.step_id})`);
-  }
-  for (const item of board.attention.items.filter((a) => a.kind === 'stuck').slice(0, 5)) {
-    lines.push(`- ${item.kind}: ${item.job_id}/${item.step_id} (run ${item.run_id})${item.message ? `: ${item.message.slice(0, 200)}` : ''}`);
-  }
-  if (board.next_cursor) lines.push(`More steps: cursor ${board.next_cursor}`);
-  return lines.join('\n');
 }

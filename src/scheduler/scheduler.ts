@@ -32,6 +32,8 @@ export interface SchedulerOptions extends RunnerContext {
   onBatchChanged: (batchId: string) => void;
   /** Where problems that are nobody's request go (stderr, MCP logging). */
   log: (message: string) => void;
+  /** Why no attempt may start from the outset (drain, low disk), if so; see setPaused. */
+  paused: string | null;
 }
 
 /** An attempt this server is starting or running. */
@@ -68,6 +70,7 @@ export class Scheduler {
 
   private constructor(private readonly options: SchedulerOptions) {
     this.slots = new PQueue({ concurrency: options.config.runners.max_concurrency });
+    this.paused = options.paused;
   }
 
   /** Loads every batch, ends attempts a dead server left behind (runner_lost) and starts work. */

@@ -1,3 +1,4 @@
 export * from './step-status.js';
 export * from './batch-scoreboard.js';
 export * from './system-scoreboard.js';
+export * from './describe.js';

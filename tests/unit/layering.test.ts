@@ -18,7 +18,8 @@ const ALLOWED: Record<string, string[]> = {
   scheduler: ['core', 'store', 'runner', 'launch-table', 'scoreboard', 'agents', 'process'],
   'harness.ts': ['core', 'store', 'agents', 'config', 'scheduler', 'scoreboard'],
   mcp: ['core', 'store', 'scoreboard', 'harness.ts'],
-  'cli.ts': ['core', 'harness.ts', 'mcp'],
+  commands: ['core', 'store', 'scoreboard', 'harness.ts', 'mcp'],
+  'cli.ts': ['core', 'commands'],
 };
 
 async function sourceFiles(dir: string): Promise<string[]> {

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { IdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness.js';
-import { batchScoreboardPage, describeBatch, describeCounts, DetailSchema, ScoreboardOutput } from '../scoreboard-answer.js';
+import { batchScoreboardPage, DetailSchema, ScoreboardOutput } from '../scoreboard-answer.js';
+import { describeBatch, describeCounts } from '../../scoreboard/index.js';
 import { answer, toolResult } from '../tool-result.js';
 
 export const GetScoreboardInput = z.object({

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { IdSchema, StepCountsSchema } from '../../core/index.js';
 import type { Harness } from '../../harness.js';
-import { describeCounts } from '../scoreboard-answer.js';
+import { describeCounts } from '../../scoreboard/index.js';
 import { answer, toolResult } from '../tool-result.js';
 
 export const ListBatchesOutput = z.object({

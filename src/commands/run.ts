@@ -1,0 +1,52 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { secondsBetween } from '../core/index.js';
+import { describeBatch, describeCounts } from '../scoreboard/index.js';
+import { fail, openHarness, orFail, type StoreOptions } from './common.js';
+import { junitReport } from './junit.js';
+
+const WAIT_CHUNK_MS = 3600 * 1000;
+
+/**
+ * `harness-mcp run FILE [--junit PATH]`: runs a launch table to the end without an MCP client
+ * (for CI), printing progress, and exits 0 only when every step succeeded.
+ */
+export async function run(file: string, options: StoreOptions & { junit?: string }): Promise<number> {
+  let table: unknown;
+  try {
+    table = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    fail(`${file} is not a readable JSON launch table: ${(error as Error).message}`);
+  }
+  const harness = await openHarness(options);
+  if (harness.mode !== 'active') {
+    await harness.close();
+    fail(`another harness-mcp runs ${harness.paths.root}; run needs the runs root to itself (use a different --runs-dir, or submit through that server)`);
+  }
+  const { meta } = await orFail(() => harness.submit(table));
+  process.stderr.write(`running ${meta.batch_id} in ${harness.paths.root}\n`);
+  const tty = process.stderr.isTTY;
+  let last = '';
+  for (;;) {
+    const settled = await harness.waitUntilSettled(meta.batch_id, WAIT_CHUNK_MS, {
+      onChange: (progress) => {
+        const line = `${progress.done}/${progress.total} done: ${describeCounts(progress.counts)}`;
+        if (line === last) return;
+        last = line;
+        process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+      },
+    });
+    if (settled) break;
+  }
+  if (tty) process.stderr.write('\n');
+  const board = await harness.batchScoreboard(meta.batch_id, 'all');
+  process.stdout.write(`${describeBatch(board)}\n`);
+  if (options.junit) {
+    const durations = new Map<string, number>();
+    for (const { state } of await harness.latestAttempts(meta.batch_id)) {
+      if (state.started_at && state.ended_at) durations.set(`${state.job_id}/${state.step_id}`, secondsBetween(state.started_at, state.ended_at));
+    }
+    await writeFile(options.junit, junitReport(board, durations));
+  }
+  await harness.close();
+  return board.counts.succeeded === board.steps_total ? 0 : 1;
+}
