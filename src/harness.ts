@@ -15,6 +15,7 @@ import {
   type SystemScoreboard,
 } from './core/index.js';
 import { createAgentRegistry } from './agents/index.js';
+import { FilesystemQueue } from './queue/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig, writeConfigSnapshot } from './config/index.js';
 import { BatchRecord, findGarbage, isDraining, pauseReason, readPressure, removeGarbage, Scheduler, type CancelTarget, type GcCandidate } from './scheduler/index.js';
 import { buildBatchScoreboard, buildSystemScoreboard, countSteps, isSettled, type RunnerEntry } from './scoreboard/index.js';
@@ -69,6 +70,7 @@ export class Harness {
   private readonly knownBatches = new Set<string>();
   private health: RunnerHealth | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
+  private queue: FilesystemQueue | undefined;
   private readonly pendingWrites = new Map<string, NodeJS.Timeout>();
   private readonly serial = new KeyedSerial();
   private readonly files: AttemptFiles;
@@ -273,6 +275,7 @@ export class Harness {
     this.closed = true;
     clearInterval(this.lockTimer);
     clearInterval(this.healthTimer);
+    await this.queue?.stop();
     await this.scheduler?.stop();
     for (const [batchId, timer] of this.pendingWrites) {
       clearTimeout(timer);
@@ -310,6 +313,10 @@ export class Harness {
       this.batchChanged(batchId);
     }
     await this.refreshHealth();
+    if (this.config.interfaces.filesystem_queue.enabled && this.dispatch) {
+      this.queue = new FilesystemQueue(this.paths, (table) => this.submit(table), (message) => this.log('info', message));
+      await this.queue.start();
+    }
     this.healthTimer = setInterval(
       () => void this.refreshHealth().catch((error: Error) => this.log('warning', `could not refresh runner health: ${error.message}`)),
       this.config.runners.health_interval_seconds * 1000,

@@ -14,7 +14,7 @@ export const HarnessConfigSchema = z.strictObject({
       mcp_http: z
         .strictObject({ enabled: z.boolean().default(false), auth_mode: z.enum(['none', 'token']).default('none') })
         .prefault({}),
-      filesystem_queue: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+      filesystem_queue: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
     })
     .prefault({}),
   timeouts: z

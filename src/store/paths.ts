@@ -67,6 +67,10 @@ export class RunsPaths {
   get drainFile(): string {
     return join(this.systemDir, 'drain');
   }
+  /** The filesystem queue: launch tables dropped in inbox/ end in accepted/ or rejected/. */
+  queueDir(stage: 'inbox' | 'processing' | 'accepted' | 'rejected'): string {
+    return join(this.systemDir, 'queue', stage);
+  }
   runnerHealthFile(runnerId: string): string {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(runnerId)) throw new PathEscapeError(runnerId, this.root);
     return join(this.systemDir, 'runners', runnerId, 'health.json');
