@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HARNESS_VERSION } from './core/index.js';
+import { control } from './commands/control.js';
 import { setDrainFlag } from './commands/drain.js';
 import { gc } from './commands/gc.js';
 import { logs } from './commands/logs.js';
 import { run } from './commands/run.js';
 import { serve } from './commands/serve.js';
 import { status } from './commands/status.js';
+import { submit } from './commands/submit.js';
 
 function wholeNumber(min: number, max: number) {
   return (value: string): number => {
@@ -51,6 +53,27 @@ store(program.command('run').argument('<file>', 'a launch table (JSON)'))
   .action(async (file, options) => {
     process.exitCode = await run(file, options);
   });
+
+store(program.command('submit').argument('<file>', 'a launch table (JSON)'))
+  .description('queue a batch for the server that runs the runs root (or the next to start)')
+  .option('-f, --follow', 'wait for it to be accepted, then follow it until it settles; exit 0 only if every step succeeded')
+  .action(async (file, options) => {
+    process.exitCode = await submit(file, options);
+  });
+
+store(program.command('cancel').argument('[run_id]', 'one attempt; or give --batch (and --job, --step)'))
+  .description('cancel an attempt, or the unfinished steps of a batch, job or step (through the running server)')
+  .option('--batch <id>')
+  .option('--job <id>')
+  .option('--step <id>')
+  .option('--json', 'print the answer as JSON')
+  .action((runId, options) => control({ op: 'cancel', run_id: runId, batch_id: options.batch, job_id: options.job, step_id: options.step }, options));
+
+store(program.command('retry').argument('<batch>').argument('<job>').argument('<step>'))
+  .description('run a step again (through the running server)')
+  .option('--cascade', 'then run again every step that depends on it')
+  .option('--json', 'print the answer as JSON')
+  .action((batch, job, step, options) => control({ op: 'retry', batch_id: batch, job_id: job, step_id: step, cascade: options.cascade ?? false }, options));
 
 store(program.command('drain')).description('stop new attempts from starting in the runs root; running ones finish').action((options) => setDrainFlag(true, options));
 store(program.command('undrain')).description('let new attempts start again').action((options) => setDrainFlag(false, options));

@@ -15,7 +15,7 @@ import {
   type SystemScoreboard,
 } from './core/index.js';
 import { createAgentRegistry } from './agents/index.js';
-import { FilesystemQueue } from './queue/index.js';
+import { ControlInbox, FilesystemQueue } from './queue/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig, writeConfigSnapshot } from './config/index.js';
 import { BatchRecord, findGarbage, isDraining, pauseReason, readPressure, removeGarbage, Scheduler, type CancelTarget, type GcCandidate } from './scheduler/index.js';
 import { buildBatchScoreboard, buildSystemScoreboard, countSteps, isSettled, type RunnerEntry } from './scoreboard/index.js';
@@ -71,6 +71,7 @@ export class Harness {
   private health: RunnerHealth | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
   private queue: FilesystemQueue | undefined;
+  private control: ControlInbox | undefined;
   private readonly pendingWrites = new Map<string, NodeJS.Timeout>();
   private readonly serial = new KeyedSerial();
   private readonly files: AttemptFiles;
@@ -276,6 +277,7 @@ export class Harness {
     clearInterval(this.lockTimer);
     clearInterval(this.healthTimer);
     await this.queue?.stop();
+    await this.control?.stop();
     await this.scheduler?.stop();
     for (const [batchId, timer] of this.pendingWrites) {
       clearTimeout(timer);
@@ -316,6 +318,10 @@ export class Harness {
     if (this.config.interfaces.filesystem_queue.enabled && this.dispatch) {
       this.queue = new FilesystemQueue(this.paths, (table) => this.submit(table), (message) => this.log('info', message));
       await this.queue.start();
+      this.control = new ControlInbox(ControlInbox.dirOf(this.paths), (request) =>
+        request.op === 'cancel' ? this.cancel(request) : this.retry(request.batch_id, request.job_id, request.step_id, request.cascade ?? false),
+      );
+      await this.control.start();
     }
     this.healthTimer = setInterval(
       () => void this.refreshHealth().catch((error: Error) => this.log('warning', `could not refresh runner health: ${error.message}`)),

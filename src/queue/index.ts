@@ -1,1 +1,2 @@
 export * from './filesystem-queue.js';
+export * from './control-inbox.js';

@@ -89,3 +89,37 @@ describe('the terminal CLI', () => {
     expect(refused.stderr).toContain(`(pid ${server.pid})`);
   });
 });
+
+describe('the terminal CLI with a server running', () => {
+  it('submits through the queue and follows the batch to the end', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start();
+    const table = join(dir, 'follow.json');
+    await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'a', command: ['true'] }, { step_id: 'b', command: ['true'], depends_on: ['a'] }]), batch_id: 'followed' }));
+    const followed = await cli(['submit', table, '--follow', '--runs-dir', server.runsDir]);
+    expect(followed.code, followed.stderr).toBe(0);
+    expect(followed.stderr).toMatch(/queued follow-[0-9a-f]{6}\.json[\s\S]*accepted as followed/);
+    expect(followed.stdout).toContain('followed: 2 succeeded (settled)');
+
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ batch_goal_summary: 'short', jobs: [] }));
+    const rejected = await cli(['submit', bad, '--follow', '--runs-dir', server.runsDir]);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stdout).toMatch(/batch_goal_summary: has 1 words/);
+  });
+
+  it('cancels and retries through the server that runs the runs root', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start();
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'hang', command: [agent('hang.sh')] }]));
+    await expect.poll(async () => (await server.ok('get_scoreboard', { batch_id: batchId })).counts.running, { timeout: 10_000 }).toBe(1);
+    const canceled = await cli(['cancel', '--batch', batchId, '--runs-dir', server.runsDir, '--json']);
+    expect(canceled.code, canceled.stderr).toBe(0);
+    expect(JSON.parse(canceled.stdout).canceled).toHaveLength(1);
+    const retried = await cli(['retry', batchId, 'j', 'hang', '--runs-dir', server.runsDir, '--json']);
+    expect(JSON.parse(retried.stdout).run_ids).toHaveLength(1);
+    const unknown = await cli(['retry', batchId, 'j', 'nope', '--runs-dir', server.runsDir]);
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('No step `nope`') });
+    await server.ok('cancel_run', { batch_id: batchId });
+  });
+});

@@ -19,7 +19,7 @@ const ALLOWED: Record<string, string[]> = {
   queue: ['core', 'store'],
   'harness.ts': ['core', 'store', 'agents', 'config', 'scheduler', 'scoreboard', 'queue'],
   mcp: ['core', 'store', 'scoreboard', 'harness.ts'],
-  commands: ['core', 'store', 'scoreboard', 'harness.ts', 'mcp'],
+  commands: ['core', 'store', 'scoreboard', 'harness.ts', 'mcp', 'queue'],
   'cli.ts': ['core', 'commands'],
 };
 

@@ -1,0 +1,67 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { z } from 'zod';
+import { HarnessError, IdSchema, nowIso, RunIdSchema } from '../core/index.js';
+import { writeJsonAtomic, type RunsPaths } from '../store/index.js';
+
+/** A request a terminal command leaves for the server that owns the runs root. */
+export const ControlRequestSchema = z.discriminatedUnion('op', [
+  z.strictObject({
+    op: z.literal('cancel'),
+    run_id: RunIdSchema.optional(),
+    batch_id: IdSchema.optional(),
+    job_id: IdSchema.optional(),
+    step_id: IdSchema.optional(),
+  }),
+  z.strictObject({ op: z.literal('retry'), batch_id: IdSchema, job_id: IdSchema, step_id: IdSchema, cascade: z.boolean().optional() }),
+]);
+export type ControlRequest = z.infer<typeof ControlRequestSchema>;
+
+export type ControlResponse = { ok: true; result: unknown; at: string } | { ok: false; code: string; message: string; at: string };
+
+const REQUEST = /^[A-Za-z0-9-]{1,64}\.request\.json$/;
+
+/**
+ * Requests in runs/_system/queue/control/<id>.request.json, carried out by the server that owns
+ * the runs root and answered in <id>.response.json: how `harness-mcp cancel` and `retry` reach it.
+ */
+export class ControlInbox {
+  private watcher: FSWatcher | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly handle: (request: ControlRequest) => Promise<unknown>,
+  ) {}
+
+  static dirOf(paths: RunsPaths): string {
+    return join(paths.systemDir, 'queue', 'control');
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    this.watcher = watch(this.dir, { depth: 0, ignoreInitial: false, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } });
+    this.watcher.on('add', (path) => void this.answer(path));
+    await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
+  }
+
+  async stop(): Promise<void> {
+    await this.watcher?.close();
+  }
+
+  private async answer(path: string): Promise<void> {
+    const name = basename(path);
+    if (!REQUEST.test(name)) return;
+    const responsePath = join(this.dir, name.replace(/\.request\.json$/, '.response.json'));
+    let response: ControlResponse;
+    try {
+      const request = ControlRequestSchema.parse(JSON.parse(await readFile(path, 'utf8')));
+      response = { ok: true, result: await this.handle(request), at: nowIso() };
+    } catch (error) {
+      const code = error instanceof HarnessError ? error.code : 'invalid_request';
+      response = { ok: false, code, message: (error as Error).message, at: nowIso() };
+    }
+    await writeJsonAtomic(responsePath, response);
+    await rm(path, { force: true });
+  }
+}
