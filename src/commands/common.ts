@@ -1,4 +1,5 @@
-import { HarnessError } from '../core/index.js';
+import { HarnessError, type BatchScoreboard } from '../core/index.js';
+import { createProgressDisplay } from './progress-display.js';
 import { Harness, type HarnessOptions } from '../harness.js';
 
 /** Options every command takes. */
@@ -42,4 +43,17 @@ export async function orFail<T>(body: () => Promise<T>): Promise<T> {
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Shows a batch's progress until it settles, however long that takes; returns its full scoreboard. */
+export async function followBatch(harness: Harness, batchId: string): Promise<BatchScoreboard> {
+  const display = createProgressDisplay();
+  const show = async () => display.update(await harness.batchScoreboard(batchId, { offset: 0, size: 0 }, 10));
+  await show();
+  while (!(await harness.waitUntilSettled(batchId, 3600 * 1000, { onChange: () => void show().catch(() => undefined) }))) {
+    // a long batch outlasts one wait
+  }
+  const board = await harness.batchScoreboard(batchId, 'all');
+  display.update(board);
+  return board;
 }

@@ -1,10 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { secondsBetween } from '../core/index.js';
-import { describeBatch, describeCounts } from '../scoreboard/index.js';
-import { fail, openHarness, orFail, type StoreOptions } from './common.js';
+import { describeBatch } from '../scoreboard/index.js';
+import { fail, followBatch, openHarness, orFail, type StoreOptions } from './common.js';
 import { junitReport } from './junit.js';
-
-const WAIT_CHUNK_MS = 3600 * 1000;
 
 /**
  * `harness-mcp run FILE [--junit PATH]`: runs a launch table to the end without an MCP client
@@ -24,21 +22,7 @@ export async function run(file: string, options: StoreOptions & { junit?: string
   }
   const { meta } = await orFail(() => harness.submit(table));
   process.stderr.write(`running ${meta.batch_id} in ${harness.paths.root}\n`);
-  const tty = process.stderr.isTTY;
-  let last = '';
-  for (;;) {
-    const settled = await harness.waitUntilSettled(meta.batch_id, WAIT_CHUNK_MS, {
-      onChange: (progress) => {
-        const line = `${progress.done}/${progress.total} done: ${describeCounts(progress.counts)}`;
-        if (line === last) return;
-        last = line;
-        process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
-      },
-    });
-    if (settled) break;
-  }
-  if (tty) process.stderr.write('\n');
-  const board = await harness.batchScoreboard(meta.batch_id, 'all');
+  const board = await followBatch(harness, meta.batch_id);
   process.stdout.write(`${describeBatch(board)}\n`);
   if (options.junit) {
     const durations = new Map<string, number>();

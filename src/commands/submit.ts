@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeBatch, describeCounts } from '../scoreboard/index.js';
+import { describeBatch } from '../scoreboard/index.js';
 import { RunsPaths } from '../store/index.js';
-import { fail, harnessOptions, openHarness, type StoreOptions } from './common.js';
+import { fail, followBatch, harnessOptions, openHarness, type StoreOptions } from './common.js';
 
 const POLL_MS = 200;
 
@@ -53,19 +53,7 @@ export async function submit(file: string, options: StoreOptions & { follow?: bo
   const batchId = String(verdict.batch_id);
   process.stderr.write(`accepted as ${batchId}\n`);
   const harness = await openHarness(options, { readOnly: true });
-  const tty = process.stderr.isTTY;
-  let last = '';
-  while (!(await harness.waitUntilSettled(batchId, 3600 * 1000, {
-    onChange: (progress) => {
-      const line = `${progress.done}/${progress.total} done: ${describeCounts(progress.counts)}`;
-      if (line !== last) process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
-      last = line;
-    },
-  }))) {
-    // keep following: a long batch outlasts one wait
-  }
-  if (tty) process.stderr.write('\n');
-  const board = await harness.batchScoreboard(batchId, 'all');
+  const board = await followBatch(harness, batchId);
   await harness.close();
   process.stdout.write(`${describeBatch(board)}\n`);
   return board.counts.succeeded === board.steps_total ? 0 : 1;

@@ -3,7 +3,7 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { agent, CLI, HarnessServer, oneJob, tempDir, TEST_CONFIG } from './helpers/harness-server.js';
+import { agent, CLI, eventually, HarnessServer, oneJob, tempDir, TEST_CONFIG } from './helpers/harness-server.js';
 
 const exec = promisify(execFile);
 
@@ -106,6 +106,15 @@ describe('the terminal CLI with a server running', () => {
     const rejected = await cli(['submit', bad, '--follow', '--runs-dir', server.runsDir]);
     expect(rejected.code).toBe(1);
     expect(rejected.stdout).toMatch(/batch_goal_summary: has 1 words/);
+  });
+
+  it('follows the logs of a running step until it ends', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start();
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'talk', command: ['sh', '-c', 'for i in 1 2 3 4; do echo line $i; sleep 0.3; done'] }]));
+    const runId = await eventually(async () => (await server.ok('get_scoreboard', { batch_id: batchId })).running.items[0]?.run_id as string | undefined, 'the step to run');
+    const followed = await cli(['logs', runId, '--follow', '--runs-dir', server.runsDir]);
+    expect(followed.stdout).toBe('line 1\nline 2\nline 3\nline 4\n');
   });
 
   it('cancels and retries through the server that runs the runs root', async () => {
