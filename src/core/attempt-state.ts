@@ -21,6 +21,8 @@ export const FailureReasonSchema = z.enum([
   'runner_lost',
   // No activity for heartbeat_stale_after_seconds; killed by stuck auto-remediation.
   'stuck',
+  // The harness could not write the attempt's files (a full disk, say).
+  'storage_error',
   // The agent exited 0 but its report says it did not do the work.
   'agent_failure',
   'agent_blocked',

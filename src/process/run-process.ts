@@ -34,6 +34,8 @@ export interface ProcessOutcome {
   canceled: boolean;
   /** Set when the program could not be started at all (missing binary, bad cwd). */
   spawnError: string | null;
+  /** Set when its output could not be written to disk (full disk, say); the group was killed then. */
+  outputError: string | null;
   stdoutTail: string;
   stderrTail: string;
 }
@@ -50,6 +52,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
   const stderrTail = new BoundedTail();
   let timedOut = false;
   let canceled = false;
+  let outputError: string | null = null;
   let killTimer: NodeJS.Timeout | undefined;
   let pgid: number | undefined;
 
@@ -80,15 +83,20 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
     terminateGroup();
   };
 
+  // Output that cannot be kept is no run worth continuing: the group is stopped and the error kept.
+  const onWriteError = (path: string) => (error: Error) => {
+    outputError ??= `could not write ${path}: ${error.message}`;
+    terminateGroup();
+  };
   const splitter = spec.onStdoutLine ? new LineSplitter(spec.onStdoutLine) : undefined;
   const stdoutFile = createWriteStream(spec.stdoutPath, { flags: 'a' });
   const stderrFile = createWriteStream(spec.stderrPath, { flags: 'a' });
-  const stdoutDone = copyStream(subprocess.stdout, stdoutFile, (chunk) => {
+  const stdoutDone = copyStream(subprocess.stdout, stdoutFile, onWriteError(spec.stdoutPath), (chunk) => {
     stdoutTail.push(chunk);
     splitter?.push(chunk);
     spec.onActivity?.();
   });
-  const stderrDone = copyStream(subprocess.stderr, stderrFile, (chunk) => {
+  const stderrDone = copyStream(subprocess.stderr, stderrFile, onWriteError(spec.stderrPath), (chunk) => {
     stderrTail.push(chunk);
     spec.onActivity?.();
   });
@@ -123,18 +131,31 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
     signal: result.signal ?? null,
     timedOut,
     canceled,
-    spawnError: spawnFailed ? (result.shortMessage ?? `could not start `) : null,
+    spawnError: spawnFailed ? (result.shortMessage ?? `could not start ${file}`) : null,
+    outputError,
     stdoutTail: stdoutTail.text(),
     stderrTail: stderrTail.text(),
   };
 }
 
-/** Copies a stream into a file with backpressure; resolves once the file is flushed and closed. */
-async function copyStream(source: Readable | null, sink: WriteStream, onChunk: (chunk: Buffer) => void): Promise<void> {
+/**
+ * Copies a stream into a file with backpressure; resolves once the file is flushed and closed.
+ * When the file cannot be written the source is still read to its end (so the writer never
+ * blocks on a full pipe) and only the in-memory tail keeps it.
+ */
+async function copyStream(source: Readable | null, sink: WriteStream, onError: (error: Error) => void, onChunk: (chunk: Buffer) => void): Promise<void> {
+  let failed = false;
+  sink.on('error', (error) => {
+    if (failed) return;
+    failed = true;
+    source?.resume();
+    onError(error);
+  });
   if (source) {
     await new Promise<void>((resolve) => {
       source.on('data', (chunk: Buffer) => {
         onChunk(chunk);
+        if (failed) return;
         if (!sink.write(chunk)) {
           source.pause();
           sink.once('drain', () => source.resume());
@@ -144,5 +165,6 @@ async function copyStream(source: Readable | null, sink: WriteStream, onChunk: (
       source.once('error', () => resolve());
     });
   }
-  await new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  if (failed) return void sink.destroy();
+  await new Promise<void>((resolve) => sink.end(() => resolve()));
 }

@@ -257,6 +257,9 @@ async function judge(
     return { ending: { ...base, status: 'failed', failureReason: 'stuck', message }, reading: null };
   }
   if (outcome.canceled) return { ending: { ...base, status: 'canceled', failureReason: 'canceled', message: 'canceled while running' }, reading: null };
+  if (outcome.outputError) {
+    return { ending: { ...base, status: 'failed', failureReason: 'storage_error', message: `${outcome.outputError}; the run was stopped` }, reading: null };
+  }
   if (outcome.timedOut) {
     return { ending: { ...base, status: 'failed', failureReason: 'timeout', message: `timed out after ${job.step.timeout_seconds} s` }, reading: null };
   }
