@@ -99,6 +99,20 @@ describe('MCP over Streamable HTTP', () => {
     expect((await (await http.connect()).listTools()).tools.map((t) => t.name)).toContain('submit_batch');
   });
 
+  it('is unharmed by a client that disconnects in the middle of a call', async () => {
+    const dir = await tempDir();
+    const http = await startHttpHarness();
+    const leaving = await http.connect();
+    const submitted = await leaving.callTool({ name: 'submit_batch', arguments: oneJob(dir, [{ step_id: 's', command: ['sleep', '0.5'] }]) });
+    const batchId = (submitted.structuredContent as any).batch_id;
+    const abandoned = leaving.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 30 } }).catch(() => 'gone');
+    await leaving.close();
+    expect(await abandoned).toBe('gone');
+    const staying = await http.connect();
+    const waited = await staying.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 30 } });
+    expect(waited.structuredContent).toMatchObject({ settled: true, counts: { succeeded: 1 } });
+  });
+
   it('will not listen off loopback without a token, nor with a short one, and writes nothing', async () => {
     const dir = await tempDir();
     const run = (args: string[], env: Record<string, string> = {}) =>
