@@ -102,6 +102,9 @@ describe('the MCP surface over stdio', () => {
     expect((await server.client.readResource({ uri: `harness://runs/${runId}/events` })).contents[0]).toMatchObject({ mimeType: 'application/x-ndjson' });
     await expect(server.client.readResource({ uri: `harness://runs/${runId}/passwd` })).rejects.toThrow(/name: `passwd` is not one of/);
     await expect(server.client.readResource({ uri: 'harness://batches/nope/meta' })).rejects.toThrow(/No batch `nope`/);
+    // Encoded traversal is refused: normalised away by URI parsing, or caught by the id check.
+    await expect(server.client.readResource({ uri: 'harness://batches/%2e%2e/meta' })).rejects.toThrow(/Resource harness:\/\/batches\/meta not found/);
+    await expect(server.client.readResource({ uri: 'harness://runs/%2e%2e%2f%2e%2e/state' })).rejects.toThrow(/run_id: `%2e%2e%2f%2e%2e` is not a run id/);
 
     const complete = async (uri: string, name: string, value: string) =>
       (await server.client.complete({ ref: { type: 'ref/resource', uri }, argument: { name, value } })).completion.values;
