@@ -69,21 +69,11 @@ describe('retry_step', () => {
     const dir = await tempDir();
     const counter = join(dir, 'count');
     const server = await HarnessServer.start();
-    const batchId = await server.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command' },
-      jobs: [
-        {
-          job_id: 'j',
-          working_directory: dir,
-          steps: [
-            { step_id: 'gen', command: [agent('fail-until.sh'), counter, '2'] },
-            { step_id: 'use', command: ['true'], depends_on: ['gen'] },
-            { step_id: 'last', command: ['true'], depends_on: ['use'] },
-          ],
-        },
-      ],
-    });
+    const batchId = await server.submit(oneJob(dir, [
+      { step_id: 'gen', command: [agent('fail-until.sh'), counter, '2'] },
+      { step_id: 'use', command: ['true'], depends_on: ['gen'] },
+      { step_id: 'last', command: ['true'], depends_on: ['use'] },
+    ]));
     let board = await server.settled(batchId);
     expect(board.counts).toMatchObject({ failed: 1, blocked: 2 });
 
@@ -130,24 +120,14 @@ describe('run reports', () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
     const schema = { type: 'object', required: ['status', 'summary', 'coverage'], properties: { coverage: { type: 'number' } } };
-    const batchId = await server.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command' },
-      jobs: [
-        {
-          job_id: 'j',
-          working_directory: dir,
-          steps: [
-            { step_id: 'good', command: [agent('report.sh'), '{"status":"success","summary":"all green","coverage":91}'], output_schema: schema },
-            { step_id: 'bad', command: [agent('report.sh'), '{"status":"success","summary":"no coverage"}'], output_schema: schema },
-            { step_id: 'silent', command: ['true'], output_schema: schema },
-            { step_id: 'garbage', command: [agent('report.sh'), 'not json {'] },
-            { step_id: 'blocked', command: [agent('report.sh'), '{"status":"blocked","summary":"needs a token"}'] },
-            { step_id: 'after', command: ['true'], depends_on: ['bad'] },
-          ],
-        },
-      ],
-    });
+    const batchId = await server.submit(oneJob(dir, [
+      { step_id: 'good', command: [agent('report.sh'), '{"status":"success","summary":"all green","coverage":91}'], output_schema: schema },
+      { step_id: 'bad', command: [agent('report.sh'), '{"status":"success","summary":"no coverage"}'], output_schema: schema },
+      { step_id: 'silent', command: ['true'], output_schema: schema },
+      { step_id: 'garbage', command: [agent('report.sh'), 'not json {'] },
+      { step_id: 'blocked', command: [agent('report.sh'), '{"status":"blocked","summary":"needs a token"}'] },
+      { step_id: 'after', command: ['true'], depends_on: ['bad'] },
+    ]));
     const board = await server.settled(batchId);
     expect(stepOf(board, 'j', 'good').status).toBe('succeeded');
     const final = JSON.parse((await server.ok('fetch_artifact', { batch_id: batchId, job_id: 'j', step_id: 'good', name: 'final' })).content);

@@ -31,21 +31,11 @@ describe('scheduling through MCP over stdio', () => {
   it('never starts the dependents of a step that failed for good, and says why', async () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
-    const batchId = await server.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command' },
-      jobs: [
-        {
-          job_id: 'j',
-          working_directory: dir,
-          steps: [
-            { step_id: 'build', command: [agent('exit-with.sh'), '3', 'compiler said no'] },
-            { step_id: 'test', command: ['true'], depends_on: ['build'] },
-            { step_id: 'ship', command: ['true'], depends_on: ['test'] },
-          ],
-        },
-      ],
-    });
+    const batchId = await server.submit(oneJob(dir, [
+      { step_id: 'build', command: [agent('exit-with.sh'), '3', 'compiler said no'] },
+      { step_id: 'test', command: ['true'], depends_on: ['build'] },
+      { step_id: 'ship', command: ['true'], depends_on: ['test'] },
+    ]));
     const board = await server.settled(batchId);
     expect(board.counts).toMatchObject({ failed: 1, blocked: 2, succeeded: 0 });
     expect(stepOf(board, 'j', 'test')).toMatchObject({ status: 'blocked', attempts: 0, run_id: null });
@@ -65,21 +55,11 @@ describe('scheduling through MCP over stdio', () => {
     const dir = await tempDir();
     const pidFile = join(dir, 'grandchild.pid');
     const server = await HarnessServer.start();
-    const batchId = await server.submit({
-      batch_goal_summary: goal(),
-      defaults: { agent: 'command' },
-      jobs: [
-        {
-          job_id: 'j',
-          working_directory: dir,
-          steps: [
-            { step_id: 'slow', command: [agent('fork-grandchild.sh'), pidFile], timeout_seconds: 1 },
-            { step_id: 'stubborn', command: [agent('ignore-term.sh'), join(dir, 'stubborn.pid')], timeout_seconds: 1 },
-            { step_id: 'broken', command: [agent('exit-with.sh'), '7'] },
-          ],
-        },
-      ],
-    });
+    const batchId = await server.submit(oneJob(dir, [
+      { step_id: 'slow', command: [agent('fork-grandchild.sh'), pidFile], timeout_seconds: 1 },
+      { step_id: 'stubborn', command: [agent('ignore-term.sh'), join(dir, 'stubborn.pid')], timeout_seconds: 1 },
+      { step_id: 'broken', command: [agent('exit-with.sh'), '7'] },
+    ]));
     const board = await server.settled(batchId);
     const slow = (await server.ok('fetch_artifact', { batch_id: batchId, job_id: 'j', step_id: 'slow', name: 'state' })).content;
     expect(JSON.parse(slow)).toMatchObject({ status: 'failed', failure_reason: 'timeout', message: 'timed out after 1 s' });
