@@ -1,6 +1,6 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   HARNESS_VERSION,
   nowIso,
@@ -17,8 +17,8 @@ import {
 import { createAgentRegistry } from './agents/index.js';
 import { ControlInbox, FilesystemQueue } from './queue/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig, writeConfigSnapshot } from './config/index.js';
-import { BatchRecord, findGarbage, isDraining, pauseReason, readPressure, removeGarbage, Scheduler, type CancelTarget, type GcCandidate } from './scheduler/index.js';
-import { buildBatchScoreboard, buildSystemScoreboard, countSteps, isSettled, type RunnerEntry } from './scoreboard/index.js';
+import { BatchRecord, findGarbage, HealthMonitor, removeGarbage, Scheduler, type CancelTarget, type GcCandidate } from './scheduler/index.js';
+import { buildBatchScoreboard, buildSystemScoreboard, countSteps, isSettled } from './scoreboard/index.js';
 import {
   AttemptFiles,
   CurrentIndexFiles,
@@ -68,8 +68,7 @@ export class Harness {
   private readonly addedListeners = new Set<(batchId: string) => void>();
   private readonly logListeners = new Set<LogListener>();
   private readonly knownBatches = new Set<string>();
-  private health: RunnerHealth | undefined;
-  private healthTimer: NodeJS.Timeout | undefined;
+  private readonly healthMonitor: HealthMonitor;
   private queue: FilesystemQueue | undefined;
   private control: ControlInbox | undefined;
   private readonly pendingWrites = new Map<string, NodeJS.Timeout>();
@@ -88,6 +87,19 @@ export class Harness {
     this.files = new AttemptFiles(paths, this.serial);
     this.currentIndex = new CurrentIndexFiles(paths, this.serial);
     this.runnerId = config.runners.runner_id ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${process.pid}`;
+    this.healthMonitor = new HealthMonitor({
+      paths,
+      config,
+      runnerId: this.runnerId,
+      dispatch,
+      mode: () => this.mode,
+      scheduler: () => this.scheduler,
+      staleAfterSeconds: () => this.staleAfterSeconds,
+      log: (level, message) => this.log(level, message),
+      onPauseChanged: () => {
+        for (const batchId of this.scheduler?.batchIds() ?? []) this.batchChanged(batchId);
+      },
+    });
   }
 
   static async open(options: HarnessOptions): Promise<Harness> {
@@ -173,7 +185,7 @@ export class Harness {
       staleAfterSeconds: this.staleAfterSeconds,
       listLimit,
       page,
-      dispatchPaused: this.health?.paused_reason ?? null,
+      dispatchPaused: this.healthMonitor.pausedReason,
     });
   }
 
@@ -186,7 +198,7 @@ export class Harness {
   }
 
   async systemScoreboard(): Promise<SystemScoreboard> {
-    return buildSystemScoreboard(this.paths, await this.listBatches(), [this.runnerEntry()], nowIso());
+    return buildSystemScoreboard(this.paths, await this.listBatches(), [this.healthMonitor.health], nowIso());
   }
 
   /** How far a batch is: steps that will not change any more without a person, of all steps. */
@@ -275,7 +287,7 @@ export class Harness {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.lockTimer);
-    clearInterval(this.healthTimer);
+    this.healthMonitor.stop();
     await this.queue?.stop();
     await this.control?.stop();
     await this.scheduler?.stop();
@@ -293,7 +305,7 @@ export class Harness {
     this.lock = lock;
     clearInterval(this.lockTimer);
     await writeConfigSnapshot(this.paths, this.configFile);
-    const { paused } = await this.readConditions();
+    const { paused } = await this.healthMonitor.conditions();
     this.scheduler = await Scheduler.open({
       paused,
       paths: this.paths,
@@ -323,10 +335,7 @@ export class Harness {
       );
       await this.control.start();
     }
-    this.healthTimer = setInterval(
-      () => void this.refreshHealth().catch((error: Error) => this.log('warning', `could not refresh runner health: ${error.message}`)),
-      this.config.runners.health_interval_seconds * 1000,
-    );
+    this.healthMonitor.start();
   }
 
   private async requireScheduler(): Promise<Scheduler> {
@@ -353,21 +362,6 @@ export class Harness {
     return records;
   }
 
-  private runnerEntry(): RunnerEntry {
-    return this.health ?? {
-      runner_id: this.runnerId,
-      pid: process.pid,
-      hostname: hostname(),
-      mode: this.mode,
-      capacity: this.config.runners.max_concurrency,
-      running: 0,
-      drain: false,
-      paused_reason: null,
-      pressure: { free_disk_bytes: null, load_average_1m: 0, free_memory_bytes: 0 },
-      updated_at: nowIso(),
-    };
-  }
-
   /**
    * Removes the batches that are settled and idle past retention_policy.keep_closed_batches_days
    * (SPEC §9), or with `dryRun` only says which and how many bytes.
@@ -392,53 +386,13 @@ export class Harness {
   }
 
   /** Drains the runs root (no new attempts; running ones finish) or ends draining. */
-  async setDrain(drain: boolean): Promise<RunnerHealth> {
-    if (drain) await writeFile(this.paths.drainFile, `${nowIso()} by ${this.runnerId}\n`);
-    else await rm(this.paths.drainFile, { force: true });
-    this.log('info', drain ? 'draining: no new attempts start' : 'drain ended: attempts start again');
-    return this.refreshHealth();
+  setDrain(drain: boolean): Promise<RunnerHealth> {
+    return this.healthMonitor.setDrain(drain);
   }
 
-  /** The drain flag, the pressure on the machine, and so whether attempts may start. */
-  private async readConditions() {
-    const [drain, pressure] = await Promise.all([isDraining(this.paths), readPressure(this.paths)]);
-    const paused = this.dispatch ? pauseReason(drain, pressure, this.config.runners.min_free_disk_bytes) : 'a one-off command holds the runs root and starts nothing';
-    return { drain, pressure, paused };
-  }
-
-  /**
-   * Reads the drain flag and the pressure on the machine, pauses or resumes the scheduler to
-   * match, and (when this server owns the runs root) writes health.json. Runs on a timer, idle
-   * or not, and whenever drain changes.
-   */
-  async refreshHealth(): Promise<RunnerHealth> {
-    const { drain, pressure, paused } = await this.readConditions();
-    const changed = paused !== (this.health?.paused_reason ?? null);
-    this.health = {
-      runner_id: this.runnerId,
-      pid: process.pid,
-      hostname: hostname(),
-      mode: this.mode,
-      capacity: this.config.runners.max_concurrency,
-      running: this.scheduler?.runningCount ?? 0,
-      drain,
-      paused_reason: paused,
-      pressure,
-      updated_at: nowIso(),
-    };
-    if (this.scheduler) {
-      this.scheduler.setPaused(paused);
-      if (this.config.scoreboard.stuck_auto_remediation) {
-        for (const runId of this.scheduler.killStuck(this.staleAfterSeconds)) {
-          this.log('warning', `attempt ${runId} showed no activity for ${this.staleAfterSeconds} s: killed as stuck, retried by policy`);
-        }
-      }
-      const file = this.paths.runnerHealthFile(this.runnerId);
-      await mkdir(dirname(file), { recursive: true });
-      await writeJsonAtomic(file, this.health, { durable: false });
-      if (changed) for (const batchId of this.scheduler.batchIds()) this.batchChanged(batchId);
-    }
-    return this.health;
+  /** Reads the runner's health now (and acts on it); see HealthMonitor. */
+  refreshHealth(): Promise<RunnerHealth> {
+    return this.healthMonitor.refresh();
   }
 
   private log(level: LogLevel, message: string): void {

@@ -3,3 +3,4 @@ export * from './batch-record.js';
 export * from './recovery.js';
 export * from './runner-health.js';
 export * from './collect-garbage.js';
+export * from './health-monitor.js';

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './helpers/harness-server.js';
+import { agent, eventually, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './helpers/harness-server.js';
 
 /** Ledger lines "start a 123" / "end a 456" → {a: {start, end}}. */
 async function readLedger(path: string): Promise<Record<string, { start: bigint; end: bigint }>> {
