@@ -15,6 +15,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn } from 'node:child_process';
 import { byMarker, codexConfigToml, startResponsesServer } from './model-servers/responses-server.js';
+import { synthesizeStore } from './synthesize-store.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,7 +24,8 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '3' },
     'codex-reps': { type: 'string', default: '7' },
     'rtt-calls': { type: 'string', default: '300' },
-    only: { type: 'string', default: 'throughput,codex,mcp' },
+    only: { type: 'string', default: 'throughput,codex,mcp,scale' },
+    'recovery-attempts': { type: 'string', default: '100000' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
   },
 });
@@ -193,6 +195,65 @@ async function mcpRoundTrips(): Promise<{ stdio: number[]; http: number[]; http8
   return { stdio: stdioMs, http: httpMs, http8: http8Ms };
 }
 
+/** A stdio client of a server started on `runs`, and how long it took to answer its first call. */
+async function startOn(runs: string): Promise<{ client: Client; startMs: number }> {
+  const started = performance.now();
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', runs] }));
+  await client.callTool({ name: 'list_batches', arguments: {} });
+  return { client, startMs: performance.now() - started };
+}
+
+async function latencies(client: Client, args: Record<string, unknown>, calls = 30): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const t = performance.now();
+    await client.callTool({ name: 'get_scoreboard', arguments: args }, undefined, { timeout: 120_000 });
+    ms.push(performance.now() - t);
+  }
+  return ms;
+}
+
+/** Scoreboard latency by batch size, the system scoreboard over 100 batches, and start-up over many attempts. */
+async function scale(): Promise<string> {
+  const rows: string[] = [];
+  for (const steps of [100, 1000, 10000]) {
+    const dir = await mkdtemp(join(tmpdir(), 'harness-bench-scale-'));
+    // Jobs of 100 steps, as limits.max_steps_per_job allows.
+    await synthesizeStore(join(dir, 'runs'), 1, steps / 100, 100, dir);
+    const { client, startMs } = await startOn(join(dir, 'runs'));
+    const summary = await latencies(client, { batch_id: 'scale-0000' });
+    const full = await latencies(client, { batch_id: 'scale-0000', detail: 'full' });
+    rows.push(`| ${steps} | ${median(summary).toFixed(1)} | ${percentile(summary, 99).toFixed(1)} | ${median(full).toFixed(1)} | ${startMs.toFixed(0)} |`);
+    await client.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const sysDir = await mkdtemp(join(tmpdir(), 'harness-bench-system-'));
+  await synthesizeStore(join(sysDir, 'runs'), 100, 1, 100, sysDir);
+  const sys = await startOn(join(sysDir, 'runs'));
+  const system = await latencies(sys.client, {});
+  await sys.client.close();
+  await rm(sysDir, { recursive: true, force: true });
+
+  const recoveryAttempts = Number(values['recovery-attempts']);
+  const recDir = await mkdtemp(join(tmpdir(), 'harness-bench-recovery-'));
+  const batches = Math.max(1, Math.round(recoveryAttempts / 1000));
+  const written = await synthesizeStore(join(recDir, 'runs'), batches, 10, 100, recDir);
+  const recovery = await startOn(join(recDir, 'runs'));
+  await recovery.client.close();
+  await rm(recDir, { recursive: true, force: true });
+
+  return `## Scale: \`get_scoreboard\` over stdio by batch size (every step finished), ms
+
+| steps in the batch | summary p50 | summary p99 | full (first page of 200) p50 | server start with the batch loaded, ms |
+|---|---|---|---|---|
+${rows.join('\n')}
+
+System scoreboard over 100 batches of 100 steps: p50 **${median(system).toFixed(1)} ms**, p99 ${percentile(system, 99).toFixed(1)} ms (goal ≤ 50 ms).
+Start-up (read every batch back and recover) over ${written.toLocaleString('en')} attempt directories in ${batches} batches: **${(recovery.startMs / 1000).toFixed(1)} s** (goal ≤ 5 s).
+`;
+}
+
 const sections: string[] = [];
 
 const bare: number[] = [];
@@ -270,10 +331,12 @@ ${row('Streamable HTTP, 8 clients polling at once', rtt.http8)}
 `);
 }
 
+if (ONLY.has('scale')) sections.push(await scale());
+
 const report = `# Benchmarks
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.
-Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS} --codex-reps ${CODEX_REPS} --rtt-calls ${RTT_CALLS} --only ${values.only}\`
+Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS} --codex-reps ${CODEX_REPS} --rtt-calls ${RTT_CALLS} --recovery-attempts ${values['recovery-attempts']} --only ${values.only}\`
 (medians of the repetitions; sides measured alternately in one run).
 
 ${sections.join('\n')}`;

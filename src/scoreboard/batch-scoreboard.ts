@@ -88,7 +88,10 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
     .filter((v) => v.latest?.state.resumed_from)
     .map((v) => ({ ...ref(v), run_id: v.latest!.state.run_id, resumed_from: v.latest!.state.resumed_from! }));
 
-  const steps: StepEntry[] = all.map((v) => ({
+  // Only the page asked for is turned into entries: a summary of 10,000 steps builds none.
+  const page = options.page === 'all' ? { offset: 0, size: all.length } : options.page;
+  const end = page.offset + page.size;
+  const steps: StepEntry[] = all.slice(page.offset, end).map((v) => ({
     ...ref(v),
     status: v.status,
     run_id: v.latest?.state.run_id ?? null,
@@ -96,8 +99,6 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
     blocked_reasons: v.blockedReasons,
     retry_at: v.retryAt,
   }));
-  const page = options.page === 'all' ? { offset: 0, size: steps.length } : options.page;
-  const end = page.offset + page.size;
 
   return {
     batch_id: meta.batch_id,
@@ -137,8 +138,8 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
     resumes: capped(resumes, options.listLimit),
     usage: sumUsage(allAttempts),
     dispatch_paused: options.dispatchPaused,
-    steps: steps.slice(page.offset, end),
-    next_cursor: end < steps.length ? String(end) : null,
+    steps,
+    next_cursor: end < all.length ? String(end) : null,
   };
 }
 
