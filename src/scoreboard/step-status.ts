@@ -1,4 +1,4 @@
-import type { AttemptTrigger, BatchMeta, HarnessConfig, PlannedJob, PlannedStep, StepStatus } from '../core/index.js';
+import type { AttemptTrigger, HarnessConfig, PlannedJob, PlannedStep, StepStatus } from '../core/index.js';
 import { stepKey, type StoredAttempt } from '../store/index.js';
 
 /** A step as the scheduler and the scoreboards see it, derived from the files alone. */
@@ -26,21 +26,11 @@ const RETRYABLE = new Set(['exit_nonzero', 'timeout', 'runner_lost', 'stuck']);
 const MAX_BACKOFF_MS = 24 * 3600 * 1000;
 
 /**
- * Every step's status (SPEC §5, §7). A step is ready when every dependency's latest attempt
- * succeeded, blocked otherwise; a failed attempt with attempts left is ready again once its
- * backoff is over; a step whose dependency was retried with cascade runs again.
+ * Every step's status in one job (SPEC §5, §7). A step is ready when every dependency's latest
+ * attempt succeeded, blocked otherwise; a failed attempt with attempts left is ready again once
+ * its backoff is over; a step whose dependency was retried with cascade runs again.
+ * Dependencies never leave a job, so a job is derived alone.
  */
-export function deriveStepViews(
-  meta: BatchMeta,
-  attempts: ReadonlyMap<string, readonly StoredAttempt[]>,
-  policy: RetryPolicy,
-): Map<string, StepView> {
-  const views = new Map<string, StepView>();
-  for (const job of meta.jobs) for (const [key, view] of deriveJobViews(job, attempts, policy)) views.set(key, view);
-  return views;
-}
-
-/** The views of one job's steps: dependencies never leave a job, so a job is derived alone. */
 export function deriveJobViews(
   job: PlannedJob,
   attempts: ReadonlyMap<string, readonly StoredAttempt[]>,

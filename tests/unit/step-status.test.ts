@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { queuedState, type AttemptState, type BatchMeta, type PlannedStep } from '../../src/core/index.js';
-import { deriveStepViews } from '../../src/scoreboard/index.js';
+import { deriveJobViews } from '../../src/scoreboard/index.js';
 import type { StoredAttempt } from '../../src/store/index.js';
 
 function step(id: string, deps: string[] = [], maxAttempts = 1): PlannedStep {
@@ -35,10 +35,10 @@ function attempt(stepId: string, status: AttemptState['status'], extra: Partial<
 
 function views(steps: PlannedStep[], attempts: Record<string, StoredAttempt[]>) {
   const map = new Map(Object.entries(attempts).map(([id, list]) => [`j/${id}`, list]));
-  return deriveStepViews(meta(steps), map, { retry_on_needs_attention: false });
+  return deriveJobViews(meta(steps).jobs[0]!, map, { retry_on_needs_attention: false });
 }
 
-describe('deriveStepViews', () => {
+describe('deriveJobViews', () => {
   it('is ready when every dependency succeeded and blocked (waiting) otherwise', () => {
     const v = views([step('a'), step('b', ['a'])], { a: [attempt('a', 'running')] });
     expect(v.get('j/a')!.status).toBe('running');
