@@ -111,9 +111,9 @@ export class Harness {
     }
     const root = resolve(options.runsDir);
     const paths = new RunsPaths(root);
-    await mkdir(paths.systemDir, { recursive: true });
     const harness = new Harness(paths, configFileOf(loaded), loaded.config, options.dispatch ?? true);
-    if (options.readOnly) return harness;
+    if (options.readOnly) return harness; // reads only: not even _system/ is created
+    await mkdir(paths.systemDir, { recursive: true });
     await harness.tryTakeLock();
     if (!harness.scheduler) {
       const owner = await RunsLock.readOwner(paths);
