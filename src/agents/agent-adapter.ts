@@ -55,9 +55,14 @@ export type AgentEvent =
   | { kind: 'session'; threadId: string }
   | { kind: 'item'; currentItem: string }
   | { kind: 'message'; text: string }
-  /** Usage as the agent reports it: over the whole conversation, which a resume continues. */
-  | { kind: 'usage'; threadUsage: Usage }
+  /**
+   * Usage as the agent reports it: over the whole conversation, which a resume continues
+   * (`thread`, codex and claude), or over this run of the CLI alone (`attempt`, gemini).
+   */
+  | { kind: 'usage'; usage: Usage; scope: 'thread' | 'attempt' }
   | { kind: 'error'; message: string }
+  /** The agent's own verdict that its run failed, whatever its exit code (claude's `is_error`). */
+  | { kind: 'failed'; message: string }
   | { kind: 'other' };
 
 /** One parsed output line: the harness's reading of it and the event as logged to events.jsonl. */
@@ -82,7 +87,7 @@ export interface AgentAdapter {
   /** Makes the attempt's session store: fresh, or a copy of the resume source's. */
   prepareSession(ctx: AttemptContext): Promise<void>;
   invocation(ctx: AttemptContext): AgentInvocation;
-  /** Reads one stdout line, for agents that stream JSONL; null for agents that do not. */
-  parseLine: ((line: string) => ParsedLine) | null;
+  /** A reader of one attempt's stdout lines, for agents that stream JSONL; null for agents that do not. */
+  lineParser: (() => (line: string) => ParsedLine) | null;
   readReport(ctx: AttemptContext, exit: ExitSummary): Promise<ReportReading>;
 }

@@ -12,7 +12,7 @@ export const commandAgent: AgentAdapter = {
   name: 'command',
   resumable: false,
   sessionDirName: null,
-  parseLine: null,
+  lineParser: null,
 
   versionArgv() {
     return null;

@@ -26,6 +26,8 @@ export const FailureReasonSchema = z.enum([
   // The agent exited 0 but its report says it did not do the work.
   'agent_failure',
   'agent_blocked',
+  // resume_from could not be honoured (the agent keeps sessions per working directory, say).
+  'resume_unavailable',
 ]);
 export type FailureReason = z.infer<typeof FailureReasonSchema>;
 

@@ -128,3 +128,14 @@ export class IdempotencyConflictError extends HarnessError {
     super(`idempotency_key \`${key}\` was used for batch ${batchId} with a different launch table; use a new key for a new batch`);
   }
 }
+
+/** A resume_from the agent cannot honour: the attempt ends needs_attention with this reason. */
+export class ResumeUnavailableError extends HarnessError {
+  readonly code = 'resume_unavailable';
+  constructor(
+    readonly sourceRunId: string,
+    detail: string,
+  ) {
+    super(`cannot resume run ${sourceRunId}: ${detail}`);
+  }
+}

@@ -3,6 +3,8 @@ import { AgentNameSchema, DEFAULTS_KEYS, SandboxSchema } from './launch-table.js
 
 const HEARTBEAT_STALE_FLOOR_SECONDS = 1800;
 
+const EnvNamesSchema = z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/));
+
 /**
  * The harness config as an operator writes it (every key optional) and, once parsed, the
  * effective config with every default filled in.
@@ -72,12 +74,48 @@ export const HarnessConfigSchema = z.strictObject({
             .default(null)
             .describe('A config.toml copied into every fresh CODEX_HOME; default: link the runner’s ~/.codex/config.toml'),
           config_overrides: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Passed as -c key=value'),
-          env_passthrough: z
-            .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
-            .default(['OPENAI_API_KEY', 'CODEX_API_KEY'])
+          env_passthrough: EnvNamesSchema.default(['OPENAI_API_KEY', 'CODEX_API_KEY'])
             .describe('Variables passed to codex when set; when none is, ~/.codex/auth.json is linked'),
           sandbox: SandboxSchema.default('workspace-write'),
           model: z.string().nullable().default(null).describe('-m MODEL; default: what the config.toml says'),
+        })
+        .prefault({}),
+      claude: z
+        .strictObject({
+          command: z.string().min(1).default('claude').describe('Path or name (on PATH) of the Claude Code binary'),
+          env_passthrough: EnvNamesSchema.default(['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']).describe(
+            'Variables passed to claude when set; when none is, ~/.claude/.credentials.json is linked',
+          ),
+          base_url: z.url().nullable().default(null).describe('Sets ANTHROPIC_BASE_URL'),
+          sandbox: SandboxSchema.default('workspace-write').describe(
+            'Default reach of a claude step: read-only → plan, workspace-write → acceptEdits with allowed_tools, danger-full-access → bypassPermissions',
+          ),
+          permission_mode: z
+            .enum(['acceptEdits', 'auto', 'bypassPermissions', 'manual', 'dontAsk', 'plan'])
+            .nullable()
+            .default(null)
+            .describe('--permission-mode; default: from the step’s sandbox'),
+          allowed_tools: z.array(z.string().min(1)).default(['Bash']).describe('--allowedTools under workspace-write or an explicit permission_mode'),
+          model: z.string().nullable().default(null).describe('--model MODEL; default: Claude Code’s own'),
+          extra_args: z.array(z.string()).default([]).describe('Added to every claude command line'),
+          disable_nonessential_traffic: z.boolean().default(true).describe('Sets CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1'),
+        })
+        .prefault({}),
+      gemini: z
+        .strictObject({
+          command: z.string().min(1).default('gemini').describe('Path or name (on PATH) of the Gemini CLI'),
+          env_passthrough: EnvNamesSchema.default(['GEMINI_API_KEY', 'GOOGLE_API_KEY']).describe(
+            'Variables passed to gemini when set; when none is, ~/.gemini/oauth_creds.json is linked',
+          ),
+          base_url: z.url().nullable().default(null).describe('Sets GOOGLE_GEMINI_BASE_URL'),
+          auth_type: z.string().min(1).default('gemini-api-key').describe('security.auth.selectedType in the attempt’s settings.json'),
+          model: z.string().min(1).default('gemini-2.5-flash').describe('-m MODEL (without one the CLI’s router calls a second model first)'),
+          sandbox: SandboxSchema.default('workspace-write').describe(
+            'Default reach of a gemini step: read-only → plan, workspace-write → auto_edit, danger-full-access → yolo',
+          ),
+          approval_mode: z.enum(['default', 'auto_edit', 'yolo', 'plan']).nullable().default(null).describe('--approval-mode; default: from the step’s sandbox'),
+          settings: z.record(z.string(), z.unknown()).default({}).describe('Merged into the settings.json of every attempt (general.maxAttempts, say)'),
+          extra_args: z.array(z.string()).default([]).describe('Added to every gemini command line'),
         })
         .prefault({}),
     })

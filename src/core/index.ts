@@ -4,6 +4,7 @@ export * from './clock.js';
 export * from './redact.js';
 export * from './launch-table.js';
 export * from './run-report.js';
+export * from './usage.js';
 export * from './attempt-state.js';
 export * from './attempt-meta.js';
 export * from './final-report.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { IdSchema, RunIdSchema } from './ids.js';
 
 /** The agents a step may name. Which of them this build can run is the agent registry's word. */
-export const AgentNameSchema = z.enum(['codex', 'claude', 'command']);
+export const AgentNameSchema = z.enum(['codex', 'claude', 'gemini', 'command']);
 export type AgentName = z.infer<typeof AgentNameSchema>;
 
 export const ResumeSelectorSchema = z.enum(['latest_successful', 'latest', 'run_id']);

@@ -19,5 +19,6 @@ export const UsageSchema = z.strictObject({
   input_tokens: z.int().min(0),
   cached_input_tokens: z.int().min(0),
   output_tokens: z.int().min(0),
+  cost_usd: z.number().min(0).optional().describe('What the agent says the tokens cost, in US dollars, when it says (claude)'),
 });
 export type Usage = z.infer<typeof UsageSchema>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IdSchema, RunIdSchema } from './ids.js';
 import { AttemptStatusSchema, FailureReasonSchema } from './attempt-state.js';
 import { AgentOutcomeSchema, UsageSchema } from './run-report.js';
+import { AgentNameSchema } from './launch-table.js';
 
 export const StepStatusSchema = z.enum(['blocked', 'ready', 'running', 'succeeded', 'failed', 'needs_attention', 'canceled']);
 export type StepStatus = z.infer<typeof StepStatusSchema>;
@@ -98,6 +99,7 @@ export const BatchScoreboardSchema = z.strictObject({
   failure_groups: z.array(FailureGroupSchema).describe('Failures that share a cause, largest group first'),
   resumes: capped(ResumeEntrySchema),
   usage: UsageSchema.nullable().describe('Token totals where agents report them'),
+  usage_by_agent: z.partialRecord(AgentNameSchema, UsageSchema).describe('Token totals (and cost where the agent reports it) per agent'),
   dispatch_paused: z.string().nullable().describe('Why ready steps are not starting (drain, low disk), if so'),
   steps: z.array(StepEntrySchema).describe('Every step, or one page of them'),
   next_cursor: z.string().nullable(),

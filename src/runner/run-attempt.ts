@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import {
+  addUsage,
+  usageSince,
   AgentOutcomeStatusSchema,
   createReportValidator,
   nowIso,
   redactArgv,
   redactEnv,
+  ResumeUnavailableError,
   type AgentOutcome,
   type AttemptState,
   type FinalReport,
@@ -57,6 +60,8 @@ interface Observed {
   lastMessage: string | null;
   threadUsage: Usage | null;
   errorMessage: string | null;
+  /** The agent said its run failed. */
+  declaredFailure: boolean;
 }
 
 /**
@@ -94,7 +99,7 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
   }
 
   const events = new EventLog(ctx.paths.artifactFile(location, 'events'));
-  const observed: Observed = { threadId: job.resume?.threadId ?? null, currentItem: null, lastMessage: null, threadUsage: null, errorMessage: null };
+  const observed: Observed = { threadId: job.resume?.threadId ?? null, currentItem: null, lastMessage: null, threadUsage: null, errorMessage: null, declaredFailure: false };
   try {
     let attemptCtx: AttemptContext;
     let workspaceRoot: string;
@@ -116,7 +121,12 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
     } catch (error) {
       const message = `could not prepare the attempt: ${(error as Error).message}`;
       events.append('harness.attempt.prepare_failed', { message });
-      return await finish(ctx, job, events, state, write, { status: 'failed', failureReason: 'spawn_error', message }, null, observed, resumeBaseDir);
+      // A session that cannot be resumed stays so on retry: a person decides what to run instead.
+      const ending: Ending =
+        error instanceof ResumeUnavailableError
+          ? { status: 'needs_attention', failureReason: 'resume_unavailable', message }
+          : { status: 'failed', failureReason: 'spawn_error', message };
+      return await finish(ctx, job, events, state, write, ending, null, observed, resumeBaseDir);
     }
 
     const invocation = adapter.invocation(attemptCtx);
@@ -137,7 +147,7 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
       step_id: location.stepId,
       attempt: state.attempt,
       trigger: state.trigger,
-      agent: { name: adapter.name, version: await agentVersion(adapter.versionArgv(), attemptCtx.cwd) },
+      agent: { name: adapter.name, version: await agentVersion(adapter.versionArgv(), attemptCtx.cwd, env) },
       argv: redactArgv(invocation.argv),
       env: redactEnv(env),
       cwd: attemptCtx.cwd,
@@ -186,10 +196,14 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
           observed.lastMessage = event.text;
           break;
         case 'usage':
-          observed.threadUsage = event.threadUsage;
+          observed.threadUsage = event.scope === 'attempt' && job.resume?.threadUsage ? addUsage(job.resume.threadUsage, event.usage) : event.usage;
           break;
         case 'error':
           observed.errorMessage = event.message;
+          break;
+        case 'failed':
+          observed.errorMessage = event.message;
+          observed.declaredFailure = true;
           break;
         case 'other':
           break;
@@ -206,6 +220,7 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
     };
     job.signal.addEventListener('abort', onStuck, { once: true });
 
+    const parseLine = adapter.lineParser?.() ?? null;
     const outcome = await runProcess({
       argv: invocation.argv,
       cwd: attemptCtx.cwd,
@@ -223,9 +238,9 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
       onActivity: () => {
         activitySinceBeat = true;
       },
-      onStdoutLine: adapter.parseLine
+      onStdoutLine: parseLine
         ? (line) => {
-            const parsed = adapter.parseLine!(line);
+            const parsed = parseLine(line);
             const { type, ...fields } = parsed.logged;
             events.append(type, fields);
             parsed.events.forEach(onAgentEvent);
@@ -274,6 +289,9 @@ async function judge(
     const message = `exited ${outcome.exitCode ?? `by ${outcome.signal}`}${tail ? `; ${observed.errorMessage ? 'the agent said' : 'output ends'}: ${tail.slice(-SUMMARY_CHARS)}` : ''}`;
     return { ending: { ...base, status: 'failed', failureReason: 'exit_nonzero', message, agentOutcome: agentOutcomeOf(reading) }, reading };
   }
+  if (observed.declaredFailure) {
+    return { ending: { ...base, status: 'failed', failureReason: 'agent_failure', message: `the agent reported an error: ${observed.errorMessage}` }, reading };
+  }
   if (reading.kind === 'missing') return { ending: { ...base, status: 'needs_attention', failureReason: 'no_final', message: reading.reason }, reading };
   if (reading.kind === 'unreadable') return { ending: { ...base, status: 'needs_attention', failureReason: 'schema_invalid', message: reading.reason }, reading };
   const check = createReportValidator(job.step.output_schema)(reading.report);
@@ -300,13 +318,6 @@ function agentOutcomeOf(reading: ReportReading | null): AgentOutcome | null {
   };
 }
 
-/** This attempt's own tokens: what the conversation used in all, less what it had used before the resume. */
-function usageOfAttempt(threadUsage: Usage | null, before: Usage | null): Usage | null {
-  if (!threadUsage) return null;
-  const less = (key: keyof Usage) => Math.max(0, threadUsage[key] - (before?.[key] ?? 0));
-  return { input_tokens: less('input_tokens'), cached_input_tokens: less('cached_input_tokens'), output_tokens: less('output_tokens') };
-}
-
 async function finish(
   ctx: RunnerContext,
   job: AttemptJob,
@@ -318,7 +329,8 @@ async function finish(
   observed: Observed,
   resumeBaseDir: string | null,
 ): Promise<AttemptState> {
-  const usage = usageOfAttempt(observed.threadUsage, job.resume?.threadUsage ?? null);
+  // This attempt's own tokens: what the conversation used in all, less what it had used before the resume.
+  const usage = observed.threadUsage ? usageSince(observed.threadUsage, job.resume?.threadUsage ?? null) : null;
   const ended = {
     ...endedState(state, { ...ending, usage }),
     thread_id: observed.threadId,

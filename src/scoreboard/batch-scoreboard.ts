@@ -4,6 +4,8 @@ import {
   type BatchMeta,
   type BatchScoreboard,
   type StepCounts,
+  sumUsages,
+  type AgentName,
   type StepEntry,
   type Usage,
 } from '../core/index.js';
@@ -136,7 +138,7 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
     failures: capped(failures, options.listLimit),
     failure_groups: failureGroups,
     resumes: capped(resumes, options.listLimit),
-    usage: sumUsage(allAttempts),
+    ...usageOf(meta, allAttempts),
     dispatch_paused: options.dispatchPaused,
     steps,
     next_cursor: end < all.length ? String(end) : null,
@@ -159,14 +161,16 @@ function groupFailures(failures: BatchScoreboard['failures']['items'], limit: nu
   return [...groups.values()].sort((a, b) => b.count - a.count).slice(0, limit);
 }
 
-function sumUsage(attempts: Iterable<StoredAttempt>): Usage | null {
-  let total: Usage | null = null;
-  for (const { state } of attempts) {
-    if (!state.usage) continue;
-    total ??= { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
-    total.input_tokens += state.usage.input_tokens;
-    total.cached_input_tokens += state.usage.cached_input_tokens;
-    total.output_tokens += state.usage.output_tokens;
+/** Usage over every attempt, and per agent (the agent of each attempt's step). */
+function usageOf(meta: BatchMeta, attempts: Iterable<StoredAttempt>): Pick<BatchScoreboard, 'usage' | 'usage_by_agent'> {
+  const agentOf = new Map(meta.jobs.flatMap((job) => job.steps.map((step) => [`${job.job_id}/${step.step_id}`, step.agent] as const)));
+  const byAgent = new Map<AgentName, Usage[]>();
+  const all: Usage[] = [];
+  for (const { location, state } of attempts) {
+    const agent = agentOf.get(`${location.jobId}/${location.stepId}`);
+    if (!state.usage || !agent) continue;
+    all.push(state.usage);
+    byAgent.set(agent, [...(byAgent.get(agent) ?? []), state.usage]);
   }
-  return total;
+  return { usage: sumUsages(all), usage_by_agent: Object.fromEntries([...byAgent].map(([agent, usages]) => [agent, sumUsages(usages)!])) };
 }

@@ -91,7 +91,7 @@ describe('submit_batch refuses a bad launch table, names every problem and write
     ['no goal summary', (t) => delete t.batch_goal_summary, 'batch_goal_summary', /expected string/],
     ['a command step without a command', (t) => delete t.jobs[0].steps[0].command, 'jobs[0].steps[0].command', /needs `command`/],
     ['a command step with a prompt', (t) => (t.jobs[0].steps[0].prompt = 'hi'), 'jobs[0].steps[0].prompt', /takes `command`, not `prompt`/],
-    ['an agent this build cannot run', (t) => (t.jobs[0].steps[0] = { step_id: 'a', agent: 'claude', prompt: 'plan' }), 'jobs[0].steps[0].agent', /`claude` \(from the step\) cannot run in this build/],
+    ['an agent that does not exist', (t) => (t.jobs[0].steps[0] = { step_id: 'a', agent: 'aider', prompt: 'plan' }), 'jobs[0].steps[0].agent', /"codex"\|"claude"\|"gemini"\|"command"/],
     ['a HARNESS_ variable in env', (t) => (t.jobs[0].steps[0].env = { HARNESS_RUN_ID: 'x' }), 'jobs[0].steps[0].env.HARNESS_RUN_ID', /set by the harness/],
     ['an output_schema that is not JSON Schema', (t) => (t.jobs[0].steps[0].output_schema = { type: 'nonsense' }), 'jobs[0].steps[0].output_schema', /not a usable JSON Schema/],
     ['a negative timeout', (t) => (t.jobs[0].steps[0].timeout_seconds = -1), 'jobs[0].steps[0].timeout_seconds', /expected number to be >0|Too small/i],

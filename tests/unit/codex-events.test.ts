@@ -12,7 +12,7 @@ describe('parseCodexLine', () => {
     ]);
     expect(parseCodexLine('{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"done"}}').events).toEqual([{ kind: 'message', text: 'done' }]);
     expect(parseCodexLine('{"type":"turn.completed","usage":{"input_tokens":5,"cached_input_tokens":2,"output_tokens":3}}').events).toEqual([
-      { kind: 'usage', threadUsage: { input_tokens: 5, cached_input_tokens: 2, output_tokens: 3 } },
+      { kind: 'usage', scope: 'thread', usage: { input_tokens: 5, cached_input_tokens: 2, output_tokens: 3 } },
     ]);
     expect(parseCodexLine('{"type":"turn.failed","error":{"message":"no"}}').events).toEqual([{ kind: 'error', message: 'no' }]);
   });

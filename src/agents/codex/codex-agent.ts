@@ -2,6 +2,8 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_REPORT_STRICT_JSON_SCHEMA, type HarnessConfig } from '../../core/index.js';
 import type { AgentAdapter, AttemptContext, ExitSummary, ReportReading } from '../agent-adapter.js';
+import { reportFromMessage } from '../final-message.js';
+import { passthroughEnv } from '../session-store-copy.js';
 import { parseCodexLine } from './codex-events.js';
 import { prepareCodexHome } from './codex-home.js';
 
@@ -20,31 +22,17 @@ async function countSessions(dir: string): Promise<number> {
   return entries.filter((e) => /rollout-.*\.jsonl$/.test(e)).length;
 }
 
-/** The final message as a run report: the whole message as JSON, or a fenced ```json block in it. */
-export function reportFromMessage(text: string): ReportReading {
-  const candidates = [text.trim(), /```(?:json)?\s*\n([\s\S]*?)```/.exec(text)?.[1]?.trim()].filter((c): c is string => Boolean(c));
-  for (const candidate of candidates) {
-    try {
-      return { kind: 'report', source: 'agent', report: JSON.parse(candidate) };
-    } catch {
-      // try the next reading
-    }
-  }
-  return { kind: 'unreadable', reason: `the final message is not JSON: ${text.slice(0, 300)}` };
-}
-
 /**
  * The codex adapter (SPEC §6): `codex exec --json` with CODEX_HOME=<attempt>/codex_home, the
  * step's output schema, and `codex exec resume <thread_id>` for resume_from. `userCodexDir` is
  * the runner's own ~/.codex; `env` is the server's environment (for env_passthrough).
  */
 export function createCodexAgent(config: CodexConfig, userCodexDir: string, env: NodeJS.ProcessEnv): AgentAdapter {
-  const passthrough = () => config.env_passthrough.filter((name) => env[name] !== undefined && env[name] !== '');
   return {
     name: 'codex',
     resumable: true,
     sessionDirName: 'codex_home',
-    parseLine: parseCodexLine,
+    lineParser: () => parseCodexLine,
 
     versionArgv() {
       return [config.command, '--version'];
@@ -58,7 +46,7 @@ export function createCodexAgent(config: CodexConfig, userCodexDir: string, env:
       await prepareCodexHome(home, ctx.resume?.sessionDir ?? null, {
         userCodexDir,
         configToml: config.config_toml,
-        credentialsFromEnv: passthrough().length > 0,
+        credentialsFromEnv: Object.keys(passthroughEnv(config.env_passthrough, env)).length > 0,
       });
       await writeFile(join(ctx.attemptDir, OUTPUT_SCHEMA_FILE), JSON.stringify(ctx.step.output_schema ?? DEFAULT_REPORT_STRICT_JSON_SCHEMA, null, 2));
     },
@@ -84,9 +72,7 @@ export function createCodexAgent(config: CodexConfig, userCodexDir: string, env:
       const argv: [string, ...string[]] = ctx.resume
         ? [config.command, 'exec', 'resume', ...options, ...(ctx.resume.threadId ? ['--', ctx.resume.threadId, prompt] : ['--last', '--', prompt])]
         : [config.command, 'exec', ...options, '-C', ctx.cwd, '--', prompt];
-      const envOut: Record<string, string> = { CODEX_HOME: ctx.sessionDir! };
-      for (const name of passthrough()) envOut[name] = env[name]!;
-      return { argv, env: envOut };
+      return { argv, env: { CODEX_HOME: ctx.sessionDir!, ...passthroughEnv(config.env_passthrough, env) } };
     },
 
     async readReport(ctx: AttemptContext, exit: ExitSummary): Promise<ReportReading> {

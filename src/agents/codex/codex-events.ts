@@ -81,7 +81,8 @@ export function parseCodexLine(line: string): ParsedLine {
     case 'turn.completed':
       events.push({
         kind: 'usage',
-        threadUsage: { input_tokens: event.usage.input_tokens, cached_input_tokens: event.usage.cached_input_tokens ?? 0, output_tokens: event.usage.output_tokens },
+        scope: 'thread',
+        usage: { input_tokens: event.usage.input_tokens, cached_input_tokens: event.usage.cached_input_tokens ?? 0, output_tokens: event.usage.output_tokens },
       });
       break;
     case 'turn.failed':

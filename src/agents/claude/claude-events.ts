@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import type { Usage } from '../../core/index.js';
+import type { AgentEvent, ParsedLine } from '../agent-adapter.js';
+
+// Lines of `claude -p --output-format stream-json --verbose` (Claude Code 2.1) the harness reads.
+const ContentBlockSchema = z.looseObject({
+  type: z.string(),
+  text: z.string().optional(),
+  name: z.string().optional(),
+  input: z.record(z.string(), z.unknown()).optional(),
+});
+
+const ModelUsageSchema = z.looseObject({
+  inputTokens: z.number().min(0),
+  outputTokens: z.number().min(0),
+  cacheReadInputTokens: z.number().min(0).default(0),
+  cacheCreationInputTokens: z.number().min(0).default(0),
+});
+
+export const ClaudeLineSchema = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('system'), subtype: z.string(), session_id: z.string().optional() }),
+  z.looseObject({ type: z.literal('assistant'), message: z.looseObject({ content: z.array(ContentBlockSchema) }) }),
+  z.looseObject({ type: z.literal('user') }),
+  z.looseObject({
+    type: z.literal('result'),
+    is_error: z.boolean(),
+    result: z.string().optional(),
+    structured_output: z.unknown().optional(),
+    total_cost_usd: z.number().min(0).optional(),
+    // Over the whole session: Claude Code restores both when it resumes one.
+    modelUsage: z.record(z.string(), ModelUsageSchema).optional(),
+  }),
+]);
+
+const RAW_CHARS = 2000;
+const ITEM_CHARS = 200;
+
+function describeToolUse(name: string, input: Record<string, unknown>): string {
+  const detail = input.command ?? input.file_path ?? input.pattern ?? input.description;
+  const text = typeof detail === 'string' ? `tool: ${name}: ${detail}` : `tool: ${name}`;
+  return text.length > ITEM_CHARS ? `${text.slice(0, ITEM_CHARS)}…` : text;
+}
+
+/**
+ * Tokens over the session: input counts every prompt token (cache reads and writes too, as
+ * OpenAI counts them), cached_input the cache reads; cost as Claude Code reports it.
+ */
+function sessionUsage(models: Record<string, z.infer<typeof ModelUsageSchema>>, costUsd: number | undefined): Usage {
+  const usage: Usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
+  for (const m of Object.values(models)) {
+    usage.input_tokens += m.inputTokens + m.cacheReadInputTokens + m.cacheCreationInputTokens;
+    usage.cached_input_tokens += m.cacheReadInputTokens;
+    usage.output_tokens += m.outputTokens;
+  }
+  return costUsd === undefined ? usage : { ...usage, cost_usd: costUsd };
+}
+
+/** One line of Claude Code's stream-json output in the harness's terms. */
+export function parseClaudeLine(line: string): ParsedLine {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { events: [], logged: { type: 'unparsed', raw: line.slice(0, RAW_CHARS) } };
+  }
+  const parsed = ClaudeLineSchema.safeParse(raw);
+  const type = (raw as { type?: unknown })?.type;
+  if (!parsed.success) return { events: [], logged: typeof type === 'string' ? { type: `agent.${type}`, event: raw } : { type: 'unparsed', raw: line.slice(0, RAW_CHARS) } };
+  const event = parsed.data;
+  const logged = { type: `agent.${event.type}`, event: raw };
+  const events: AgentEvent[] = [];
+  switch (event.type) {
+    case 'system':
+      if (event.subtype === 'init' && event.session_id) events.push({ kind: 'session', threadId: event.session_id });
+      break;
+    case 'assistant':
+      for (const block of event.message.content) {
+        if (block.type === 'tool_use') events.push({ kind: 'item', currentItem: describeToolUse(block.name ?? '?', block.input ?? {}) });
+        else if (block.type === 'text') events.push({ kind: 'item', currentItem: 'writing its reply' });
+        else if (block.type === 'thinking') events.push({ kind: 'item', currentItem: 'thinking' });
+      }
+      break;
+    case 'result':
+      if (event.modelUsage) events.push({ kind: 'usage', scope: 'thread', usage: sessionUsage(event.modelUsage, event.total_cost_usd) });
+      // is_error, not subtype, tells a failed run: an API error ends with subtype "success".
+      if (event.is_error) events.push({ kind: 'failed', message: event.result ?? 'Claude Code reported an error' });
+      else if (event.structured_output !== undefined) events.push({ kind: 'message', text: JSON.stringify(event.structured_output) });
+      else if (event.result !== undefined) events.push({ kind: 'message', text: event.result });
+      break;
+    case 'user':
+      break;
+  }
+  return { events, logged };
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import type { AgentEvent, ParsedLine } from '../agent-adapter.js';
+
+// Lines of `gemini -o stream-json` (Gemini CLI 0.61) the harness reads.
+const StatsSchema = z.looseObject({
+  input_tokens: z.number().min(0),
+  output_tokens: z.number().min(0),
+  cached: z.number().min(0).default(0),
+});
+
+export const GeminiLineSchema = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('init'), session_id: z.string() }),
+  z.looseObject({ type: z.literal('message'), role: z.string(), content: z.string(), delta: z.boolean().optional() }),
+  z.looseObject({ type: z.literal('tool_use'), tool_name: z.string(), parameters: z.record(z.string(), z.unknown()).optional() }),
+  z.looseObject({ type: z.literal('tool_result') }),
+  z.looseObject({ type: z.literal('error'), message: z.string() }),
+  // Stats cover this run of the CLI only, a resumed session included.
+  z.looseObject({ type: z.literal('result'), status: z.string(), error: z.looseObject({ message: z.string() }).optional(), stats: StatsSchema.optional() }),
+]);
+
+const RAW_CHARS = 2000;
+const ITEM_CHARS = 200;
+
+/**
+ * A reader of one attempt's lines. The CLI streams the assistant's reply in pieces
+ * (`delta: true`); the reader joins them, so the last `message` event is the whole reply.
+ */
+export function createGeminiLineParser(): (line: string) => ParsedLine {
+  let reply = '';
+  let lastError: string | null = null;
+  return (line) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      return { events: [], logged: { type: 'unparsed', raw: line.slice(0, RAW_CHARS) } };
+    }
+    const parsed = GeminiLineSchema.safeParse(raw);
+    const type = (raw as { type?: unknown })?.type;
+    if (!parsed.success) return { events: [], logged: typeof type === 'string' ? { type: `agent.${type}`, event: raw } : { type: 'unparsed', raw: line.slice(0, RAW_CHARS) } };
+    const event = parsed.data;
+    const logged = { type: `agent.${event.type}`, event: raw };
+    const events: AgentEvent[] = [];
+    switch (event.type) {
+      case 'init':
+        events.push({ kind: 'session', threadId: event.session_id });
+        break;
+      case 'message':
+        if (event.role !== 'assistant') break;
+        reply = event.delta ? reply + event.content : event.content;
+        events.push({ kind: 'message', text: reply }, { kind: 'item', currentItem: 'writing its reply' });
+        break;
+      case 'tool_use': {
+        reply = '';
+        const command = event.parameters?.command ?? event.parameters?.file_path;
+        const item = typeof command === 'string' ? `tool: ${event.tool_name}: ${command}` : `tool: ${event.tool_name}`;
+        events.push({ kind: 'item', currentItem: item.length > ITEM_CHARS ? `${item.slice(0, ITEM_CHARS)}…` : item });
+        break;
+      }
+      case 'error':
+        lastError = event.message;
+        events.push({ kind: 'error', message: event.message });
+        break;
+      case 'result':
+        if (event.stats) {
+          events.push({ kind: 'usage', scope: 'attempt', usage: { input_tokens: event.stats.input_tokens, cached_input_tokens: event.stats.cached, output_tokens: event.stats.output_tokens } });
+        }
+        // The CLI can exit 0 with an error result (a stream that broke off, say).
+        if (event.status !== 'success') events.push({ kind: 'failed', message: event.error?.message ?? lastError ?? `the run ended with status ${event.status}` });
+        break;
+      case 'tool_result':
+        break;
+    }
+    return { events, logged };
+  };
+}
