@@ -170,7 +170,9 @@ function usageOf(meta: BatchMeta, attempts: Iterable<StoredAttempt>): Pick<Batch
     const agent = agentOf.get(`${location.jobId}/${location.stepId}`);
     if (!state.usage || !agent) continue;
     all.push(state.usage);
-    byAgent.set(agent, [...(byAgent.get(agent) ?? []), state.usage]);
+    const usages = byAgent.get(agent);
+    if (usages) usages.push(state.usage);
+    else byAgent.set(agent, [state.usage]);
   }
   return { usage: sumUsages(all), usage_by_agent: Object.fromEntries([...byAgent].map(([agent, usages]) => [agent, sumUsages(usages)!])) };
 }

@@ -1,4 +1,4 @@
-import type { BatchScoreboard, StepCounts } from '../core/index.js';
+import type { BatchScoreboard, StepCounts, Usage } from '../core/index.js';
 
 /** `3 succeeded, 1 failed`: the counts that are not zero. */
 export function describeCounts(counts: StepCounts): string {
@@ -17,6 +17,16 @@ export function describeBatch(board: BatchScoreboard): string {
   for (const item of board.attention.items.filter((a) => a.kind === 'stuck').slice(0, 5)) {
     lines.push(`- ${item.kind}: ${item.job_id}/${item.step_id} (run ${item.run_id})${item.message ? `: ${item.message.slice(0, 200)}` : ''}`);
   }
+  const usage = Object.entries(board.usage_by_agent).map(([agent, u]) => `${agent} ${describeUsage(u)}`);
+  if (usage.length > 0) lines.push(`Usage: ${usage.join('; ')}`);
   if (board.next_cursor) lines.push(`More steps: cursor ${board.next_cursor}`);
   return lines.join('\n');
+}
+
+/** `1,200 in (300 cached), 80 out, $0.0123`. */
+function describeUsage(usage: Usage): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const cached = usage.cached_input_tokens > 0 ? ` (${n(usage.cached_input_tokens)} cached)` : '';
+  const cost = usage.cost_usd === undefined ? '' : `, $${usage.cost_usd.toFixed(4)}`;
+  return `${n(usage.input_tokens)} in${cached}, ${n(usage.output_tokens)} out${cost}`;
 }

@@ -37,6 +37,8 @@ describe('a batch that mixes agents', () => {
     expect(board.usage_by_agent.claude).toMatchObject({ input_tokens: expect.any(Number), cost_usd: expect.any(Number) });
     expect(board.usage_by_agent.codex.input_tokens).toBeGreaterThan(0);
     expect(board.usage_by_agent.command).toBeUndefined();
+    const status = await server.call('get_scoreboard', { batch_id: board.batch_id });
+    expect((status.content as { text: string }[])[0]!.text).toMatch(/Usage: .*claude [\d,]+ in, [\d,]+ out, \$\d+\.\d{4}.*codex [\d,]+ in/);
     expect(board.usage.input_tokens).toBe(board.usage_by_agent.claude.input_tokens + board.usage_by_agent.codex.input_tokens);
     // The two builds overlapped: each began before the other ended.
     const span = async (step: string) => {
