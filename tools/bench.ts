@@ -3,7 +3,7 @@
 //   written) against a bare loop spawning the same commands with execa under p-queue;
 // - one codex attempt through harness-mcp against bare `codex exec`, both against the same
 //   scripted model server.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,7 +24,7 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '3' },
     'codex-reps': { type: 'string', default: '7' },
     'rtt-calls': { type: 'string', default: '300' },
-    only: { type: 'string', default: 'throughput,codex,mcp,scale' },
+    only: { type: 'string', default: 'throughput,codex,mcp,scale,memory' },
     'recovery-attempts': { type: 'string', default: '100000' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
   },
@@ -52,6 +52,21 @@ async function bareLoop(): Promise<number> {
   for (let i = 0; i < STEPS; i++) void queue.add(() => execa('true', [], { reject: false }));
   await queue.onIdle();
   return STEPS / ((performance.now() - started) / 1000);
+}
+
+/** Steps per second of GNU parallel running the same commands with --joblog; null when it is not installed. */
+async function gnuParallel(): Promise<number | null> {
+  const dir = await mkdtemp(join(tmpdir(), 'harness-bench-parallel-'));
+  try {
+    const started = performance.now();
+    const input = Array.from({ length: STEPS }, (_, i) => String(i)).join('\n');
+    const result = await execa('parallel', ['-j', String(SLOTS), '--joblog', join(dir, 'joblog'), 'true'], { input, reject: false });
+    if (result.failed && (result as { code?: string }).code === 'ENOENT') return null;
+    if (result.exitCode !== 0) throw new Error(`GNU parallel failed: ${result.stderr}`);
+    return STEPS / ((performance.now() - started) / 1000);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -214,6 +229,74 @@ async function latencies(client: Client, args: Record<string, unknown>, calls = 
   return ms;
 }
 
+/** Peak resident memory of a process, from /proc (Linux), in MiB. */
+async function peakRssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+const GIB = 1024 ** 3;
+const HISTORY_HEADING = '## Profiling and fixes';
+
+/** Writes `bytes` of well-formed events to `path`, in large chunks. */
+async function writeEvents(path: string, bytes: number): Promise<void> {
+  const line = `${JSON.stringify({ ts: new Date().toISOString(), type: 'agent.item.completed', event: { type: 'item.completed', item: { type: 'command_execution', command: 'npm test -- --reporter dot', exit_code: 0 } } })}\n`;
+  const chunk = Buffer.from(line.repeat(Math.floor((8 * 1024 * 1024) / line.length)));
+  const handle = await open(path, 'w');
+  try {
+    for (let written = 0; written < bytes; written += chunk.length) await handle.write(chunk);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Server peak RSS while a step writes 1 GiB to stdout, and tail_events of the last 50 events of a 1 GiB events.jsonl. */
+async function memory(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'harness-bench-memory-'));
+  try {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', join(dir, 'runs')] });
+    const client = new Client({ name: 'bench', version: '1' });
+    await client.connect(transport);
+    const flood = { batch_goal_summary: 'memory benchmark '.repeat(80), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'warm', command: ['true'] }, { step_id: 'flood', command: ['sh', '-c', `head -c ${GIB} /dev/zero | tr '\\0' x`], depends_on: ['warm'] }] }] };
+    const submitted = await client.callTool({ name: 'submit_batch', arguments: flood });
+    const batchId = (submitted.structuredContent as { batch_id: string }).batch_id;
+    // The baseline is taken once the server has run one step, so it counts only what the flood adds.
+    let before = 0;
+    for (;;) {
+      const board = (await client.callTool({ name: 'get_scoreboard', arguments: { batch_id: batchId, detail: 'full' } })).structuredContent as { steps: { step_id: string; status: string }[] };
+      if (board.steps.find((x) => x.step_id === 'warm')!.status === 'succeeded') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    before = await peakRssMiB(transport.pid!);
+    const waited = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 600, detail: 'full' } }, undefined, { timeout: 700_000 });
+    const after = await peakRssMiB(transport.pid!);
+    const floodRun = (waited.structuredContent as { steps: { step_id: string; run_id: string; status: string }[] }).steps.find((x) => x.step_id === 'flood')!;
+    if (floodRun.status !== 'succeeded') throw new Error(`the flood step ended ${floodRun.status}`);
+
+    // The flood step's events.jsonl grows to 1 GiB; tail_events reads from its end.
+    const stepDir = join(dir, 'runs', batchId, 'j', 'flood');
+    const attempt = (await readdir(stepDir))[0]!;
+    await writeEvents(join(stepDir, attempt, 'events.jsonl'), GIB);
+    const ms: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t = performance.now();
+      const tail = await client.callTool({ name: 'tail_events', arguments: { run_id: floodRun.run_id, lines: 50 } });
+      ms.push(performance.now() - t);
+      if ((tail.structuredContent as { events: unknown[] }).events.length !== 50) throw new Error('tail_events did not answer 50 events');
+    }
+    await client.close();
+    return `## Memory and large files
+
+| measure | value | goal |
+|---|---|---|
+| server peak RSS while a step writes 1 GiB to stdout | ${before.toFixed(0)} → ${after.toFixed(0)} MiB (**+${(after - before).toFixed(0)} MiB**) | growth ≤ 50 MiB |
+| \`tail_events\` of the last 50 events of a 1 GiB events.jsonl, over stdio, 30 calls | p50 **${median(ms).toFixed(2)} ms**, p99 ${percentile(ms, 99).toFixed(2)} ms | ≤ 5 ms |
+`;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Scoreboard latency by batch size, the system scoreboard over 100 batches, and start-up over many attempts. */
 async function scale(): Promise<string> {
   const rows: string[] = [];
@@ -258,6 +341,8 @@ const sections: string[] = [];
 
 const bare: number[] = [];
 const harnessed: number[] = [];
+const parallelRuns: number[] = [];
+let parallelMissing = false;
 for (let rep = 0; rep < (ONLY.has('throughput') ? REPS : 0); rep++) {
   // Alternate the order so that neither side always runs on a warmer machine.
   if (rep % 2 === 0) {
@@ -267,7 +352,10 @@ for (let rep = 0; rep < (ONLY.has('throughput') ? REPS : 0); rep++) {
     harnessed.push(await harness());
     bare.push(await bareLoop());
   }
-  process.stdout.write(`rep ${rep + 1}: bare ${bare.at(-1)!.toFixed(1)} steps/s, harness ${harnessed.at(-1)!.toFixed(1)} steps/s\n`);
+  const viaParallel = await gnuParallel();
+  if (viaParallel === null) parallelMissing = true;
+  else parallelRuns.push(viaParallel);
+  process.stdout.write(`rep ${rep + 1}: bare ${bare.at(-1)!.toFixed(1)} steps/s, harness ${harnessed.at(-1)!.toFixed(1)} steps/s, GNU parallel ${viaParallel?.toFixed(1) ?? '(not installed)'}\n`);
 }
 
 const codexBareSeconds: number[] = [];
@@ -300,9 +388,10 @@ if (ONLY.has('throughput')) {
 | runner | steps/s (median) | each repetition |
 |---|---|---|
 | bare loop: execa under p-queue, nothing written | ${median(bare).toFixed(1)} | ${bare.map((x) => x.toFixed(1)).join(', ')} |
+| GNU parallel with --joblog | ${parallelMissing ? 'not installed (`apt-get install parallel`)' : `${median(parallelRuns).toFixed(1)} | ${parallelRuns.map((x) => x.toFixed(1)).join(', ')}`} |
 | harness-mcp over stdio, every file of SPEC §4 written | ${median(harnessed).toFixed(1)} | ${harnessed.map((x) => x.toFixed(1)).join(', ')} |
 
-Ratio harness / bare: **${ratio.toFixed(2)}×** (goal ≥ 0.8×).
+Ratio harness / bare: **${ratio.toFixed(2)}×** (goal ≥ 0.8×)${parallelMissing ? '' : `; harness / GNU parallel: **${(median(harnessed) / median(parallelRuns)).toFixed(2)}×**`}.
 `);
 }
 if (runCodex) {
@@ -332,6 +421,7 @@ ${row('Streamable HTTP, 8 clients polling at once', rtt.http8)}
 }
 
 if (ONLY.has('scale')) sections.push(await scale());
+if (ONLY.has('memory')) sections.push(await memory());
 
 const report = `# Benchmarks
 
@@ -340,5 +430,8 @@ Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS} --c
 (medians of the repetitions; sides measured alternately in one run).
 
 ${sections.join('\n')}`;
-await writeFile(values.out, report);
+// The hand-written record of profiling and fixes (before/after) is kept across runs.
+const previous = await readFile(values.out, 'utf8').catch(() => '');
+const history = previous.includes(HISTORY_HEADING) ? previous.slice(previous.indexOf(HISTORY_HEADING)) : '';
+await writeFile(values.out, history ? `${report}\n${history}` : report);
 process.stdout.write(`\n${report}`);

@@ -3,7 +3,7 @@
 // /v1/responses with server-sent events, as `codex exec` 0.169 expects them, and records every
 // request so a test can see what codex sent.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readBody, startScriptedServer, writeSse, type Conversation, type Script, type Turn } from './script.js';
+import { readBody, startScriptedServer, writeSse, type Conversation, type Turn } from './script.js';
 
 export { byMarker, type Script, type Turn } from './script.js';
 
@@ -101,7 +101,7 @@ function usage(input: number, output: number) {
 }
 
 /** Starts the server on 127.0.0.1 at a port the system picks. */
-export async function startResponsesServer(script: Script): Promise<ResponsesServer> {
+export async function startResponsesServer(script: (request: RecordedRequest) => Turn): Promise<ResponsesServer> {
   const server = await startScriptedServer<RecordedRequest>(async (req: IncomingMessage, res, requests) => {
     if (req.method !== 'POST' || !req.url?.startsWith('/v1/responses')) return false;
     const request = record(JSON.parse(await readBody(req)));
