@@ -1,4 +1,4 @@
-import { rename } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claudeUnderTest, reportTurn } from './helpers/agents-under-test.js';
@@ -31,5 +31,19 @@ describe('the claude agent', () => {
     expect(state).toMatchObject({ status: 'needs_attention', failure_reason: 'resume_unavailable' });
     expect(state.message).toMatch(/keeps sessions per working directory; session \S+ ran in .*, this attempt runs in /);
     expect(board.attention.items[0]).toMatchObject({ step_id: 'build', failure_reason: 'resume_unavailable' });
+  });
+
+  it('bypasses permissions under danger-full-access, telling Claude Code it runs in a sandbox when the server is root', async () => {
+    const env = await claudeUnderTest.setup([{ when: 'FREE', turns: [{ kind: 'shell', cmd: 'echo free > free.txt' }, reportTurn('done')] }]);
+    const server = await HarnessServer.start({ config: env.config, env: env.env });
+    const board = await server.settled(
+      await server.submit({ batch_goal_summary: goal(), defaults: { agent: 'claude' }, jobs: [{ job_id: 'j', working_directory: env.workdir, steps: [{ step_id: 'f', prompt: 'FREE', sandbox: 'danger-full-access' }] }] }),
+    );
+    expect(stepOf(board, 'j', 'f').status).toBe('succeeded');
+    expect(await readFile(join(env.workdir, 'free.txt'), 'utf8')).toBe('free\n');
+    const meta = JSON.parse((await server.ok('fetch_artifact', { run_id: stepOf(board, 'j', 'f').run_id, name: 'meta' })).content);
+    expect(meta.argv).toEqual(expect.arrayContaining(['--permission-mode', 'bypassPermissions']));
+    if (process.getuid?.() === 0) expect(meta.env.IS_SANDBOX).toBe('1');
+    else expect(meta.env.IS_SANDBOX).toBeUndefined();
   });
 });

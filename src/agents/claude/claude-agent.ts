@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DEFAULT_REPORT_STRICT_JSON_SCHEMA, ResumeUnavailableError, type HarnessConfig, type Sandbox } from '../../core/index.js';
 import type { AgentAdapter, AttemptContext, ExitSummary, ReportReading } from '../agent-adapter.js';
 import { reportFromMessage } from '../final-message.js';
-import { copySessionStore, linkIfPresent, passthroughEnv } from '../session-store-copy.js';
+import { copySessionStore, exists, linkIfPresent, passthroughEnv } from '../session-store-copy.js';
 import { parseClaudeLine } from './claude-events.js';
 
 export type ClaudeConfig = HarnessConfig['agents']['claude'];
@@ -23,7 +23,7 @@ async function findTranscript(configDir: string, sessionId: string): Promise<str
   const projects = join(configDir, 'projects');
   for (const project of await readdir(projects).catch(() => [] as string[])) {
     const file = join(projects, project, `${sessionId}.jsonl`);
-    if (await readFile(file, 'utf8').then(() => true, () => false)) return file;
+    if (await exists(file)) return file;
   }
   return null;
 }
