@@ -163,12 +163,15 @@ function groupFailures(failures: BatchScoreboard['failures']['items'], limit: nu
 
 /** Usage over every attempt, and per agent (the agent of each attempt's step). */
 function usageOf(meta: BatchMeta, attempts: Iterable<StoredAttempt>): Pick<BatchScoreboard, 'usage' | 'usage_by_agent'> {
-  const agentOf = new Map(meta.jobs.flatMap((job) => job.steps.map((step) => [`${job.job_id}/${step.step_id}`, step.agent] as const)));
+  // Built on the first attempt with usage: a batch of commands (most of a large one) needs none.
+  let agentOf: Map<string, AgentName> | undefined;
   const byAgent = new Map<AgentName, Usage[]>();
   const all: Usage[] = [];
   for (const { location, state } of attempts) {
+    if (!state.usage) continue;
+    agentOf ??= new Map(meta.jobs.flatMap((job) => job.steps.map((step) => [`${job.job_id}/${step.step_id}`, step.agent] as const)));
     const agent = agentOf.get(`${location.jobId}/${location.stepId}`);
-    if (!state.usage || !agent) continue;
+    if (!agent) continue;
     all.push(state.usage);
     const usages = byAgent.get(agent);
     if (usages) usages.push(state.usage);
