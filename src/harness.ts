@@ -72,6 +72,8 @@ export class Harness {
   private queue: FilesystemQueue | undefined;
   private control: ControlInbox | undefined;
   private readonly pendingWrites = new Map<string, NodeJS.Timeout>();
+  /** The system scoreboard covers every batch: one write follows a burst of batch changes. */
+  private pendingSystemWrite: NodeJS.Timeout | undefined;
   private readonly serial = new KeyedSerial();
   private readonly files: AttemptFiles;
   private readonly currentIndex: CurrentIndexFiles;
@@ -295,6 +297,10 @@ export class Harness {
       clearTimeout(timer);
       await this.writeScoreboards(batchId).catch(() => undefined);
     }
+    if (this.pendingSystemWrite) {
+      clearTimeout(this.pendingSystemWrite);
+      await this.writeSystemScoreboard().catch(() => undefined);
+    }
     await this.lock?.release();
   }
 
@@ -380,7 +386,7 @@ export class Harness {
         await removeGarbage(this.paths, candidate);
         this.log('info', `gc removed batch ${candidate.batch_id} (${candidate.bytes} bytes)`);
       }
-      if (garbage.length > 0) await writeJsonAtomic(this.paths.systemScoreboardFile, await this.systemScoreboard(), { durable: false });
+      if (garbage.length > 0) await this.writeSystemScoreboard();
     }
     return { dry_run: dryRun, removed: garbage, bytes_total: garbage.reduce((n, g) => n + g.bytes, 0) };
   }
@@ -421,6 +427,14 @@ export class Harness {
   private async writeScoreboards(batchId: string): Promise<void> {
     const board = await this.batchScoreboard(batchId, 'all');
     await writeJsonAtomic(this.paths.batchScoreboardFile(batchId), board, { durable: false });
+    if (this.pendingSystemWrite || this.closed) return;
+    this.pendingSystemWrite = setTimeout(() => {
+      this.pendingSystemWrite = undefined;
+      this.writeSystemScoreboard().catch((error: Error) => this.log('error', `could not write the system scoreboard: ${error.message}`));
+    }, SCOREBOARD_WRITE_DELAY_MS);
+  }
+
+  private async writeSystemScoreboard(): Promise<void> {
     await writeJsonAtomic(this.paths.systemScoreboardFile, await this.systemScoreboard(), { durable: false });
   }
 }

@@ -68,7 +68,8 @@ describe('the files on disk', () => {
     }, 'the batch scoreboard file to show the batch settled');
     expect(onDisk.counts).toEqual(board.counts);
     expect(onDisk.steps).toHaveLength(3);
-    const system = SystemScoreboardSchema.parse(await json(join(root, '_system', 'scoreboard.system.json')));
+    // The system scoreboard follows a burst of batch changes with one write.
+    const system = await eventually(async () => SystemScoreboardSchema.parse(await json(join(root, '_system', 'scoreboard.system.json'))), 'the system scoreboard file');
     expect(system.batches[0]!.scoreboard_path).toBe(join(root, batchId, 'scoreboard.batch.json'));
   });
 
