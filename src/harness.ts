@@ -427,6 +427,7 @@ export class Harness {
   private async writeScoreboards(batchId: string): Promise<void> {
     const board = await this.batchScoreboard(batchId, 'all');
     await writeJsonAtomic(this.paths.batchScoreboardFile(batchId), board, { durable: false });
+    if (board.settled) await this.scheduler?.indexSettledBatch(batchId);
     if (this.pendingSystemWrite || this.closed) return;
     this.pendingSystemWrite = setTimeout(() => {
       this.pendingSystemWrite = undefined;

@@ -14,6 +14,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { byMarker, codexConfigToml, startResponsesServer } from './model-servers/responses-server.js';
 import { synthesizeStore } from './synthesize-store.js';
 
@@ -322,6 +323,12 @@ async function scale(): Promise<string> {
   const recDir = await mkdtemp(join(tmpdir(), 'harness-bench-recovery-'));
   const batches = Math.max(1, Math.round(recoveryAttempts / 1000));
   const written = await synthesizeStore(join(recDir, 'runs'), batches, 10, 100, recDir);
+  // The first start reads every attempt directory (and indexes each settled batch); the second
+  // reads the indexes, as any restart of a store a server has run does.
+  const unindexed = await startOn(join(recDir, 'runs'));
+  const indexed = async () => (await readdir(join(recDir, 'runs'))).every((b) => b.startsWith('_') || existsSync(join(recDir, 'runs', b, 'attempts_index.json')));
+  while (!(await indexed())) await new Promise((r) => setTimeout(r, 100));
+  await unindexed.client.close();
   const recovery = await startOn(join(recDir, 'runs'));
   await recovery.client.close();
   await rm(recDir, { recursive: true, force: true });
@@ -333,7 +340,8 @@ async function scale(): Promise<string> {
 ${rows.join('\n')}
 
 System scoreboard over 100 batches of 100 steps: p50 **${median(system).toFixed(1)} ms**, p99 ${percentile(system, 99).toFixed(1)} ms (goal ≤ 50 ms).
-Start-up (read every batch back and recover) over ${written.toLocaleString('en')} attempt directories in ${batches} batches: **${(recovery.startMs / 1000).toFixed(1)} s** (goal ≤ 5 s).
+Start-up (read every batch back and recover) over ${written.toLocaleString('en')} attempts in ${batches} settled batches: **${(recovery.startMs / 1000).toFixed(1)} s** (goal ≤ 5 s)
+from the attempts indexes a server writes when a batch settles; ${(unindexed.startMs / 1000).toFixed(1)} s when every attempt directory is read (no index yet, as after an upgrade).
 `;
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   AttemptMetaSchema,
+  AttemptsIndexSchema,
   AttemptStateSchema,
   BatchMetaSchema,
   BatchScoreboardSchema,
@@ -23,6 +24,7 @@ export const SCHEMAS: Record<string, { schema: z.ZodType; io: 'input' | 'output'
   meta: { schema: AttemptMetaSchema, io: 'output' },
   final: { schema: FinalReportSchema, io: 'output' },
   current: { schema: CurrentIndexSchema, io: 'output' },
+  attempts_index: { schema: AttemptsIndexSchema, io: 'output' },
   event: { schema: AttemptEventSchema, io: 'output' },
   'scoreboard.batch': { schema: BatchScoreboardSchema, io: 'output' },
   'scoreboard.system': { schema: SystemScoreboardSchema, io: 'output' },

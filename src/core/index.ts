@@ -6,6 +6,7 @@ export * from './launch-table.js';
 export * from './run-report.js';
 export * from './usage.js';
 export * from './attempt-state.js';
+export * from './attempts-index.js';
 export * from './attempt-meta.js';
 export * from './final-report.js';
 export * from './current-index.js';

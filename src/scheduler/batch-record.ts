@@ -1,4 +1,4 @@
-import type { AttemptState, BatchMeta, HarnessConfig } from '../core/index.js';
+import { isTerminal, type AttemptState, type BatchMeta, type HarnessConfig } from '../core/index.js';
 import { deriveJobViews, type StepView } from '../scoreboard/index.js';
 import { stepKey, type StoredAttempt, type StoredBatch } from '../store/index.js';
 
@@ -11,6 +11,8 @@ export class BatchRecord {
   // many jobs would otherwise be derived whole after every state write.
   private readonly jobViews = new Map<string, Map<string, StepView>>();
   private cachedViews: Map<string, StepView> | undefined;
+  /** attempts_index.json: written (it holds every attempt), being written, or absent. */
+  indexState: 'absent' | 'written' | Promise<void> = 'absent';
 
   constructor(
     readonly meta: BatchMeta,
@@ -19,7 +21,9 @@ export class BatchRecord {
   ) {}
 
   static fromStored(stored: StoredBatch, policy: HarnessConfig['retries']): BatchRecord {
-    return new BatchRecord(stored.meta, stored.attempts, policy);
+    const record = new BatchRecord(stored.meta, stored.attempts, policy);
+    if (stored.fromIndex) record.indexState = 'written';
+    return record;
   }
 
   get batchId(): string {
@@ -48,6 +52,12 @@ export class BatchRecord {
 
   view(jobId: string, stepId: string): StepView | undefined {
     return this.views().get(stepKey(jobId, stepId));
+  }
+
+  /** Whether every attempt has ended: only then may the batch be indexed. */
+  allTerminal(): boolean {
+    for (const { state } of this.allAttempts()) if (!isTerminal(state.status)) return false;
+    return true;
   }
 
   *allAttempts(): Iterable<StoredAttempt> {

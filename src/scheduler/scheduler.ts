@@ -21,7 +21,7 @@ import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import { launchTableDigest, planBatch } from '../launch-table/index.js';
 import { endedState, recordInCurrentIndex, runAttempt, ShutdownReason, StuckReason, type Ending, type RunnerContext } from '../runner/index.js';
 import { selectResumeSource, type StepView } from '../scoreboard/index.js';
-import { attemptDirName, listBatchIds, readStoredBatch, stepKey, writeJsonOnce, type StoredAttempt } from '../store/index.js';
+import { attemptDirName, listBatchIds, readStoredBatch, removeAttemptsIndex, stepKey, writeAttemptsIndex, writeJsonOnce, type StoredAttempt } from '../store/index.js';
 import { BatchRecord } from './batch-record.js';
 import { recoverBatch } from './recovery.js';
 
@@ -288,7 +288,36 @@ export class Scheduler {
     return [...record.views().values()].filter((v) => !target.job_id || v.jobId === target.job_id).map((view) => ({ record, view }));
   }
 
+  /**
+   * Writes attempts_index.json for a batch whose attempts have all ended, so a restart reads one
+   * file instead of every attempt directory. Nothing to do when it is written or not settled.
+   */
+  async indexSettledBatch(batchId: string): Promise<void> {
+    const record = this.batches.get(batchId);
+    if (!record || record.indexState !== 'absent' || !record.allTerminal()) return;
+    if ([...this.active.values()].some((entry) => entry.batchId === batchId)) return;
+    const writing = writeAttemptsIndex(this.options.paths, batchId, record.allAttempts());
+    record.indexState = writing;
+    try {
+      await writing;
+      record.indexState = 'written';
+    } catch (error) {
+      record.indexState = 'absent';
+      await removeAttemptsIndex(this.options.paths, batchId).catch(() => undefined);
+      this.options.log(`could not write the attempts index of ${batchId}: ${(error as Error).message}`);
+    }
+  }
+
+  /** A batch about to get a new attempt loses its index first, so the index never misses one. */
+  private async dropIndex(record: BatchRecord): Promise<void> {
+    if (typeof record.indexState === 'object') await record.indexState.catch(() => undefined);
+    if (record.indexState === 'absent') return;
+    await removeAttemptsIndex(this.options.paths, record.batchId);
+    record.indexState = 'absent';
+  }
+
   private async createAttempt(record: BatchRecord, view: StepView, why: { trigger: AttemptTrigger; cascade: boolean }, runId = createRunId()): Promise<StoredAttempt> {
+    await this.dropIndex(record);
     const createdAt = nowIso();
     const state = queuedState({
       run_id: runId,

@@ -7,3 +7,4 @@ export * from './event-log.js';
 export * from './scan.js';
 export * from './runs-lock.js';
 export * from './artifact-reader.js';
+export * from './attempts-index-file.js';

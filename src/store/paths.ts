@@ -85,6 +85,9 @@ export class RunsPaths {
   batchScoreboardFile(batchId: string): string {
     return join(this.batchDir(batchId), 'scoreboard.batch.json');
   }
+  attemptsIndexFile(batchId: string): string {
+    return join(this.batchDir(batchId), 'attempts_index.json');
+  }
   jobDir(batchId: string, jobId: string): string {
     return join(this.batchDir(batchId), segment(jobId));
   }

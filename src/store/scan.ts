@@ -7,6 +7,7 @@ import {
   type BatchMeta,
 } from '../core/index.js';
 import type { AttemptFiles } from './attempt-files.js';
+import { readAttemptsIndex } from './attempts-index-file.js';
 import { readJsonIfExists } from './json-file.js';
 import { createdAtOfDirName, runIdOfDirName, type AttemptLocation, type RunsPaths } from './paths.js';
 
@@ -20,6 +21,8 @@ export interface StoredAttempt {
 export interface StoredBatch {
   meta: BatchMeta;
   attempts: Map<string, StoredAttempt[]>;
+  /** Read from attempts_index.json, which must go before the batch gets a new attempt. */
+  fromIndex: boolean;
 }
 
 export function stepKey(jobId: string, stepId: string): string {
@@ -48,13 +51,16 @@ export async function listBatchIds(paths: RunsPaths): Promise<string[]> {
 }
 
 /**
- * Reads a batch back: batch_meta.json and the state.json of every attempt. A directory whose
+ * Reads a batch back: batch_meta.json and the state.json of every attempt (or, for a batch that
+ * settled, its attempts_index.json, which holds them all). A directory whose
  * state.json is missing (the server died between mkdir and the first write) reads as queued,
  * as SPEC §4.1 says. Undefined when the batch has no batch_meta.json (a half-made submission).
  */
 export async function readStoredBatch(paths: RunsPaths, files: AttemptFiles, batchId: string): Promise<StoredBatch | undefined> {
   const meta = await readJsonIfExists(paths.batchMetaFile(batchId), BatchMetaSchema);
   if (!meta) return undefined;
+  const indexed = await readAttemptsIndex(paths, meta);
+  if (indexed) return { meta, attempts: indexed, fromIndex: true };
   const attempts = new Map<string, StoredAttempt[]>();
   await Promise.all(
     meta.jobs.flatMap((job) =>
@@ -72,7 +78,7 @@ export async function readStoredBatch(paths: RunsPaths, files: AttemptFiles, bat
       }),
     ),
   );
-  return { meta, attempts };
+  return { meta, attempts, fromIndex: false };
 }
 
 function unwrittenState(location: AttemptLocation, index: number): AttemptState {

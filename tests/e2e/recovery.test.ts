@@ -1,6 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AttemptsIndexSchema } from '../../src/core/index.js';
 import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './helpers/harness-server.js';
 
 async function attemptStates(runsDir: string, batchId: string, jobId: string, stepId: string): Promise<any[]> {
@@ -89,5 +90,35 @@ describe('two servers on one runs root', () => {
       return result.isError ? undefined : (result.structuredContent as { batch_id: string });
     }, 'the second server to take over');
     expect((await second.settled(takenOver.batch_id)).counts.succeeded).toBe(1);
+  });
+
+  it('indexes a settled batch in one file, reads it back at restart, and drops it before the batch gets a new attempt', async () => {
+    const dir = await tempDir();
+    const first = await HarnessServer.start();
+    const batchId = await first.submit(oneJob(dir, [{ step_id: 'a', command: ['true'] }, { step_id: 'b', command: ['sh', '-c', 'exit 3'], depends_on: ['a'] }]));
+    const before = await first.settled(batchId);
+    const indexFile = join(first.runsDir, batchId, 'attempts_index.json');
+    const index = AttemptsIndexSchema.parse(await eventually(async () => JSON.parse(await readFile(indexFile, 'utf8')), 'the attempts index'));
+    expect(index.attempts.map((a) => [a.state.step_id, a.state.status]).sort()).toEqual([['a', 'succeeded'], ['b', 'failed']]);
+    await first.stop();
+
+    // A restart takes the attempts from the index: an attempt directory the index does not name
+    // (planted here) is not seen, which proves the index was read.
+    const planted = join(first.runsDir, batchId, 'j', 'a', '20991231T000000000Z_0123456789abcdef');
+    await mkdir(planted);
+    const second = await HarnessServer.start({ runsDir: first.runsDir });
+    const after = await second.ok('get_scoreboard', { batch_id: batchId, detail: 'full' });
+    expect(after.steps.map((s: any) => [s.step_id, s.status, s.attempts])).toEqual(before.steps.map((s: any) => [s.step_id, s.status, s.attempts]));
+    await rm(planted, { recursive: true });
+
+    // A retry removes the index before it makes the new attempt, and the batch is indexed again once it settles.
+    await second.ok('retry_step', { batch_id: batchId, job_id: 'j', step_id: 'b' });
+    const settledAgain = await second.settled(batchId);
+    expect(stepOf(settledAgain, 'j', 'b').attempts).toBe(2);
+    const reindexed = await eventually(async () => {
+      const again = AttemptsIndexSchema.parse(JSON.parse(await readFile(indexFile, 'utf8')));
+      return again.attempts.length === 3 ? again : undefined;
+    }, 'the batch to be indexed again with the retry');
+    expect(reindexed.attempts.filter((a) => a.state.step_id === 'b')).toHaveLength(2);
   });
 });
