@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import {
   addUsage,
-  usageSince,
   AgentOutcomeStatusSchema,
   createReportValidator,
   nowIso,
   redactArgv,
   redactEnv,
   ResumeUnavailableError,
+  usageSince,
   type AgentOutcome,
   type AttemptState,
   type FinalReport,

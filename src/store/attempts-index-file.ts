@@ -11,7 +11,8 @@ export async function writeAttemptsIndex(paths: RunsPaths, batchId: string, atte
     written_at: nowIso(),
     attempts: [...attempts].map((a) => ({ dir_name: a.location.dirName, state: a.state })),
   };
-  await writeJsonAtomic(paths.attemptsIndexFile(batchId), AttemptsIndexSchema.parse(index));
+  // No fsync: a cache that a crash leaves torn is read as absent, and the directories are read instead.
+  await writeJsonAtomic(paths.attemptsIndexFile(batchId), AttemptsIndexSchema.parse(index), { durable: false });
 }
 
 export async function removeAttemptsIndex(paths: RunsPaths, batchId: string): Promise<void> {
