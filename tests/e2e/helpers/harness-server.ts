@@ -131,11 +131,11 @@ export function stepOf(board: any, jobId: string, stepId: string): any {
 }
 
 // Derived views the server rewrites whenever it likes; no request writes them.
-const DERIVED = /\/scoreboard\.(batch|system)\.json/; // with write-file-atomic's temp names
+const DERIVED = /\/(scoreboard\.(batch|system)|attempts_index)\.json/; // with write-file-atomic's temp names
 
 /**
  * Every file below a directory with its size and the start of its content, to prove that a
- * refused request changed nothing. The derived scoreboards are left out.
+ * refused request changed nothing. The derived scoreboards and attempts index are left out.
  */
 export async function treeSnapshot(root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
