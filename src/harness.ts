@@ -72,6 +72,8 @@ export class Harness {
   private queue: FilesystemQueue | undefined;
   private control: ControlInbox | undefined;
   private readonly pendingWrites = new Map<string, NodeJS.Timeout>();
+  /** How long each batch's last scoreboard write took: a large batch's file is written less often. */
+  private readonly scoreboardWriteMs = new Map<string, number>();
   /** The system scoreboard covers every batch: one write follows a burst of batch changes. */
   private pendingSystemWrite: NodeJS.Timeout | undefined;
   private readonly serial = new KeyedSerial();
@@ -381,6 +383,7 @@ export class Harness {
       for (const candidate of garbage) {
         scheduler.unloadBatch(candidate.batch_id);
         this.knownBatches.delete(candidate.batch_id);
+        this.scoreboardWriteMs.delete(candidate.batch_id);
         clearTimeout(this.pendingWrites.get(candidate.batch_id));
         this.pendingWrites.delete(candidate.batch_id);
         await removeGarbage(this.paths, candidate);
@@ -413,20 +416,24 @@ export class Harness {
     }
     for (const listener of this.listeners) listener(batchId);
     if (!this.scheduler) return; // only the server that owns the runs root writes to it
-    // Scoreboard files are rewritten at most every 200 ms per batch, not once per state write.
+    // Scoreboard files are rewritten at most every 200 ms per batch, not once per state write,
+    // and no more than a tenth of the time goes to writing one (10,000 steps take ~50 ms).
     if (this.pendingWrites.has(batchId) || this.closed) return;
+    const delayMs = Math.max(SCOREBOARD_WRITE_DELAY_MS, 10 * (this.scoreboardWriteMs.get(batchId) ?? 0));
     this.pendingWrites.set(
       batchId,
       setTimeout(() => {
         this.pendingWrites.delete(batchId);
         this.writeScoreboards(batchId).catch((error: Error) => this.log('error', `could not write the scoreboards of ${batchId}: ${error.message}`));
-      }, SCOREBOARD_WRITE_DELAY_MS),
+      }, delayMs),
     );
   }
 
   private async writeScoreboards(batchId: string): Promise<void> {
+    const started = performance.now();
     const board = await this.batchScoreboard(batchId, 'all');
     await writeJsonAtomic(this.paths.batchScoreboardFile(batchId), board, { durable: false });
+    this.scoreboardWriteMs.set(batchId, performance.now() - started);
     if (board.settled) await this.scheduler?.indexSettledBatch(batchId);
     if (this.pendingSystemWrite || this.closed) return;
     this.pendingSystemWrite = setTimeout(() => {

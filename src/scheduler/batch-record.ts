@@ -1,4 +1,4 @@
-import { isTerminal, type AttemptState, type BatchMeta, type HarnessConfig } from '../core/index.js';
+import { isTerminal, type AttemptState, type BatchMeta, type HarnessConfig, type PlannedJob } from '../core/index.js';
 import { deriveJobViews, type StepView } from '../scoreboard/index.js';
 import { stepKey, type StoredAttempt, type StoredBatch } from '../store/index.js';
 
@@ -11,6 +11,8 @@ export class BatchRecord {
   // many jobs would otherwise be derived whole after every state write.
   private readonly jobViews = new Map<string, Map<string, StepView>>();
   private cachedViews: Map<string, StepView> | undefined;
+  private readonly changedJobs = new Set<string>();
+  private readonly readyByJob = new Map<string, StepView[]>();
   /** attempts_index.json: written (it holds every attempt), being written, or absent. */
   indexState: 'absent' | 'written' | Promise<void> = 'absent';
 
@@ -30,24 +32,49 @@ export class BatchRecord {
     return this.meta.batch_id;
   }
 
+  /** Every step's view, in the batch's order. Only the jobs that changed since the last call are derived again. */
   views(): Map<string, StepView> {
-    if (this.cachedViews) return this.cachedViews;
-    const views = new Map<string, StepView>();
-    for (const job of this.meta.jobs) {
-      let jobViews = this.jobViews.get(job.job_id);
-      if (!jobViews) {
-        jobViews = deriveJobViews(job, this.attempts, this.policy);
-        this.jobViews.set(job.job_id, jobViews);
+    if (!this.cachedViews) {
+      this.cachedViews = new Map();
+      for (const job of this.meta.jobs) for (const [key, view] of this.viewsOfJob(job)) this.cachedViews.set(key, view);
+    } else {
+      // A job's steps never change, so its entries are replaced in place and the order holds.
+      for (const job of this.meta.jobs) {
+        if (this.changedJobs.has(job.job_id)) for (const [key, view] of this.viewsOfJob(job)) this.cachedViews.set(key, view);
       }
-      for (const [key, view] of jobViews) views.set(key, view);
     }
-    this.cachedViews = views;
+    this.changedJobs.clear();
+    return this.cachedViews;
+  }
+
+  /**
+   * The ready steps, job by job. The scheduler asks after every change; this touches only the
+   * changed job's views, where views() would rebuild the whole batch's map.
+   */
+  *readyViews(): Iterable<StepView> {
+    for (const job of this.meta.jobs) {
+      let ready = this.readyByJob.get(job.job_id);
+      if (!ready) {
+        ready = [...this.viewsOfJob(job).values()].filter((v) => v.status === 'ready');
+        this.readyByJob.set(job.job_id, ready);
+      }
+      yield* ready;
+    }
+  }
+
+  private viewsOfJob(job: PlannedJob): Map<string, StepView> {
+    let views = this.jobViews.get(job.job_id);
+    if (!views) {
+      views = deriveJobViews(job, this.attempts, this.policy);
+      this.jobViews.set(job.job_id, views);
+    }
     return views;
   }
 
   private invalidate(jobId: string): void {
     this.jobViews.delete(jobId);
-    this.cachedViews = undefined;
+    this.readyByJob.delete(jobId);
+    this.changedJobs.add(jobId);
   }
 
   view(jobId: string, stepId: string): StepView | undefined {

@@ -380,29 +380,38 @@ export class Scheduler {
     const now = nowIso();
     let earliestRetry: string | undefined;
     const perBatchCap = this.options.config.runners.per_batch_max_concurrency ?? Infinity;
+    const running = new Map<string, number>();
+    for (const { batchId } of this.active.values()) running.set(batchId, (running.get(batchId) ?? 0) + 1);
+    // Ready steps are read lazily, as slots take them: a batch of 10,000 ready steps is not
+    // listed whole after every change.
     const queues = this.batchIds().map((batchId) => {
       const record = this.batches.get(batchId)!;
-      const ready: StepView[] = [];
-      for (const view of record.views().values()) {
-        if (view.status !== 'ready' || this.active.has(activeKey(batchId, view.jobId, view.stepId))) continue;
+      return { record, views: record.readyViews()[Symbol.iterator](), done: false, room: perBatchCap - (running.get(batchId) ?? 0) };
+    });
+    const next = (q: (typeof queues)[number]): StepView | undefined => {
+      for (let item = q.views.next(); !item.done; item = q.views.next()) {
+        const view = item.value;
+        if (this.active.has(activeKey(q.record.batchId, view.jobId, view.stepId))) continue;
         const notBefore = view.next?.notBefore;
         if (notBefore && notBefore > now) {
           if (!earliestRetry || notBefore < earliestRetry) earliestRetry = notBefore;
           continue;
         }
-        ready.push(view);
+        return view;
       }
-      const running = [...this.active.values()].filter((a) => a.batchId === batchId).length;
-      return { record, ready, room: perBatchCap - running };
-    });
+      q.done = true;
+      return undefined;
+    };
 
     let free = this.capacity - this.active.size;
     for (let progressed = true; free > 0 && progressed; ) {
       progressed = false;
       for (let i = 0; i < queues.length && free > 0; i++) {
         const q = queues[(this.roundRobin + i) % queues.length]!;
-        if (q.room <= 0 || q.ready.length === 0) continue;
-        this.launch(q.record, q.ready.shift()!);
+        if (q.room <= 0 || q.done) continue;
+        const view = next(q);
+        if (!view) continue;
+        this.launch(q.record, view);
         q.room--;
         free--;
         progressed = true;
@@ -410,6 +419,11 @@ export class Scheduler {
       this.roundRobin = (this.roundRobin + 1) % Math.max(1, queues.length);
     }
 
+    // With every slot taken, queues were not read to their end and earliestRetry is partial; but
+    // nothing can start before a slot frees, and the attempt that frees one pumps again. With a
+    // slot free, every batch below its cap was read to the end (a capped one starts nothing before
+    // its own attempts end and pump).
+    if (free === 0) return;
     clearTimeout(this.retryTimer);
     if (earliestRetry) {
       // setTimeout fires at once for delays over 2^31 ms; waking up hourly for a far retry is harmless.
