@@ -62,6 +62,8 @@ export class Scheduler {
   private readonly active = new Map<string, ActiveAttempt>(); // by batchId + step key
   private readonly slots: PQueue;
   private readonly byIdempotencyKey = new Map<string, Promise<BatchMeta>>();
+  /** Every attempt held, by run id: fetch_artifact, tail_events and cancel_run name runs alone. */
+  private readonly byRunId = new Map<string, { record: BatchRecord; attempt: StoredAttempt }>();
   private pumpScheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private roundRobin = 0;
@@ -81,7 +83,7 @@ export class Scheduler {
       if (!stored) continue;
       const record = BatchRecord.fromStored(stored, options.config.retries);
       await recoverBatch(options, record);
-      scheduler.batches.set(batchId, record);
+      scheduler.hold(record);
       if (stored.meta.idempotency_key) scheduler.byIdempotencyKey.set(stored.meta.idempotency_key, Promise.resolve(stored.meta));
     }
     scheduler.schedulePump();
@@ -155,7 +157,7 @@ export class Scheduler {
       throw error;
     }
     for (const job of meta.jobs) await this.options.currentIndex.update(meta.batch_id, job.job_id, () => undefined);
-    this.batches.set(meta.batch_id, new BatchRecord(meta, new Map(), config.retries));
+    this.hold(new BatchRecord(meta, new Map(), config.retries));
     this.changed(meta.batch_id);
     return meta;
   }
@@ -208,12 +210,9 @@ export class Scheduler {
 
   /** The batch and attempt of a run id. */
   findAttempt(runId: string): { record: BatchRecord; attempt: StoredAttempt } {
-    for (const record of this.batches.values()) {
-      for (const attempt of record.allAttempts()) {
-        if (attempt.state.run_id === runId) return { record, attempt };
-      }
-    }
-    throw new NotFoundError('run', runId, 'run ids are in get_scoreboard and list_batches answers');
+    const found = this.byRunId.get(runId);
+    if (!found) throw new NotFoundError('run', runId, 'run ids are in get_scoreboard and list_batches answers');
+    return found;
   }
 
   /**
@@ -253,7 +252,13 @@ export class Scheduler {
   /** Forgets a batch whose directory GC is about to remove; refused while anything of it runs. */
   unloadBatch(batchId: string): void {
     if ([...this.active.values()].some((a) => a.batchId === batchId)) throw new IllegalStateError(`Batch ${batchId} still has attempts running`);
+    for (const attempt of this.batches.get(batchId)?.allAttempts() ?? []) this.byRunId.delete(attempt.state.run_id);
     this.batches.delete(batchId);
+  }
+
+  private hold(record: BatchRecord): void {
+    this.batches.set(record.batchId, record);
+    for (const attempt of record.allAttempts()) this.byRunId.set(attempt.state.run_id, { record, attempt });
   }
 
   /** Ends every running attempt as runner_lost (they are retried by policy at the next start). */
@@ -333,6 +338,7 @@ export class Scheduler {
     await this.options.files.create(location, state);
     const attempt = { location, state };
     record.addAttempt(attempt);
+    this.byRunId.set(runId, { record, attempt });
     return attempt;
   }
 
