@@ -18,7 +18,7 @@ import { createAgentRegistry } from './agents/index.js';
 import { ControlInbox, FilesystemQueue } from './queue/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig, writeConfigSnapshot } from './config/index.js';
 import { BatchRecord, findGarbage, HealthMonitor, removeGarbage, Scheduler, type CancelTarget, type GcCandidate } from './scheduler/index.js';
-import { buildBatchScoreboard, buildSystemScoreboard, countSteps, isSettled } from './scoreboard/index.js';
+import { buildBatchScoreboard, buildSystemScoreboard, countSteps, isSettled, ScoreboardFiles } from './scoreboard/index.js';
 import {
   AttemptFiles,
   CurrentIndexFiles,
@@ -28,7 +28,6 @@ import {
   runIdOfDirName,
   RunsLock,
   RunsPaths,
-  writeJsonAtomic,
   type AttemptLocation,
   type StoredAttempt,
 } from './store/index.js';
@@ -52,7 +51,6 @@ export interface HarnessOptions {
 export type LogLevel = 'info' | 'warning' | 'error';
 export type LogListener = (level: LogLevel, message: string) => void;
 
-const SCOREBOARD_WRITE_DELAY_MS = 200;
 const WAIT_CHECK_MS = 25;
 
 /**
@@ -71,11 +69,7 @@ export class Harness {
   private readonly healthMonitor: HealthMonitor;
   private queue: FilesystemQueue | undefined;
   private control: ControlInbox | undefined;
-  private readonly pendingWrites = new Map<string, NodeJS.Timeout>();
-  /** How long each batch's last scoreboard write took: a large batch's file is written less often. */
-  private readonly scoreboardWriteMs = new Map<string, number>();
-  /** The system scoreboard covers every batch: one write follows a burst of batch changes. */
-  private pendingSystemWrite: NodeJS.Timeout | undefined;
+  private readonly scoreboardFiles: ScoreboardFiles;
   private readonly serial = new KeyedSerial();
   private readonly files: AttemptFiles;
   private readonly currentIndex: CurrentIndexFiles;
@@ -90,6 +84,12 @@ export class Harness {
   ) {
     this.files = new AttemptFiles(paths, this.serial);
     this.currentIndex = new CurrentIndexFiles(paths, this.serial);
+    this.scoreboardFiles = new ScoreboardFiles(paths, {
+      batchScoreboard: (batchId) => this.batchScoreboard(batchId, 'all'),
+      systemScoreboard: () => this.systemScoreboard(),
+      settled: async (batchId) => this.scheduler?.indexSettledBatch(batchId),
+      log: (message) => this.log('error', message),
+    });
     this.runnerId = config.runners.runner_id ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${process.pid}`;
     this.healthMonitor = new HealthMonitor({
       paths,
@@ -295,14 +295,7 @@ export class Harness {
     await this.queue?.stop();
     await this.control?.stop();
     await this.scheduler?.stop();
-    for (const [batchId, timer] of this.pendingWrites) {
-      clearTimeout(timer);
-      await this.writeScoreboards(batchId).catch(() => undefined);
-    }
-    if (this.pendingSystemWrite) {
-      clearTimeout(this.pendingSystemWrite);
-      await this.writeSystemScoreboard().catch(() => undefined);
-    }
+    await this.scoreboardFiles.close();
     await this.lock?.release();
   }
 
@@ -383,13 +376,11 @@ export class Harness {
       for (const candidate of garbage) {
         scheduler.unloadBatch(candidate.batch_id);
         this.knownBatches.delete(candidate.batch_id);
-        this.scoreboardWriteMs.delete(candidate.batch_id);
-        clearTimeout(this.pendingWrites.get(candidate.batch_id));
-        this.pendingWrites.delete(candidate.batch_id);
+        this.scoreboardFiles.forget(candidate.batch_id);
         await removeGarbage(this.paths, candidate);
         this.log('info', `gc removed batch ${candidate.batch_id} (${candidate.bytes} bytes)`);
       }
-      if (garbage.length > 0) await this.writeSystemScoreboard();
+      if (garbage.length > 0) await this.scoreboardFiles.writeSystem();
     }
     return { dry_run: dryRun, removed: garbage, bytes_total: garbage.reduce((n, g) => n + g.bytes, 0) };
   }
@@ -415,34 +406,6 @@ export class Harness {
       for (const listener of this.addedListeners) listener(batchId);
     }
     for (const listener of this.listeners) listener(batchId);
-    if (!this.scheduler) return; // only the server that owns the runs root writes to it
-    // Scoreboard files are rewritten at most every 200 ms per batch, not once per state write,
-    // and no more than a tenth of the time goes to writing one (10,000 steps take ~50 ms).
-    if (this.pendingWrites.has(batchId) || this.closed) return;
-    const delayMs = Math.max(SCOREBOARD_WRITE_DELAY_MS, 10 * (this.scoreboardWriteMs.get(batchId) ?? 0));
-    this.pendingWrites.set(
-      batchId,
-      setTimeout(() => {
-        this.pendingWrites.delete(batchId);
-        this.writeScoreboards(batchId).catch((error: Error) => this.log('error', `could not write the scoreboards of ${batchId}: ${error.message}`));
-      }, delayMs),
-    );
-  }
-
-  private async writeScoreboards(batchId: string): Promise<void> {
-    const started = performance.now();
-    const board = await this.batchScoreboard(batchId, 'all');
-    await writeJsonAtomic(this.paths.batchScoreboardFile(batchId), board, { durable: false });
-    this.scoreboardWriteMs.set(batchId, performance.now() - started);
-    if (board.settled) await this.scheduler?.indexSettledBatch(batchId);
-    if (this.pendingSystemWrite || this.closed) return;
-    this.pendingSystemWrite = setTimeout(() => {
-      this.pendingSystemWrite = undefined;
-      this.writeSystemScoreboard().catch((error: Error) => this.log('error', `could not write the system scoreboard: ${error.message}`));
-    }, SCOREBOARD_WRITE_DELAY_MS);
-  }
-
-  private async writeSystemScoreboard(): Promise<void> {
-    await writeJsonAtomic(this.paths.systemScoreboardFile, await this.systemScoreboard(), { durable: false });
+    if (this.scheduler) this.scoreboardFiles.changed(batchId); // only the server that owns the runs root writes to it
   }
 }

@@ -2,3 +2,4 @@ export * from './step-status.js';
 export * from './batch-scoreboard.js';
 export * from './system-scoreboard.js';
 export * from './describe.js';
+export * from './scoreboard-files.js';
