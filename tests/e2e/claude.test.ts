@@ -1,14 +1,15 @@
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudeUnderTest, reportTurn } from './helpers/agents-under-test.js';
+import { claudeUnderTest } from './helpers/agents-under-test.js';
+import { report } from './helpers/codex-env.js';
 import { goal, HarnessServer, stepOf, tempDir } from './helpers/harness-server.js';
 
 describe('the claude agent', () => {
   it('does not resume a session recorded in another working directory: needs_attention, saying why', async () => {
     const env = await claudeUnderTest.setup([
-      { when: 'PLAN', turns: [reportTurn('planned')] },
-      { when: 'BUILD', turns: [reportTurn('built')] },
+      { when: 'PLAN', turns: [report('planned')] },
+      { when: 'BUILD', turns: [report('built')] },
     ]);
     // An isolated job works in a copy under the runs root, so moving the store moves the
     // working directory the source's session was recorded in.
@@ -34,7 +35,7 @@ describe('the claude agent', () => {
   });
 
   it('bypasses permissions under danger-full-access, telling Claude Code it runs in a sandbox when the server is root', async () => {
-    const env = await claudeUnderTest.setup([{ when: 'FREE', turns: [{ kind: 'shell', cmd: 'echo free > free.txt' }, reportTurn('done')] }]);
+    const env = await claudeUnderTest.setup([{ when: 'FREE', turns: [{ kind: 'shell', cmd: 'echo free > free.txt' }, report('done')] }]);
     const server = await HarnessServer.start({ config: env.config, env: env.env });
     const board = await server.settled(
       await server.submit({ batch_goal_summary: goal(), defaults: { agent: 'claude' }, jobs: [{ job_id: 'j', working_directory: env.workdir, steps: [{ step_id: 'f', prompt: 'FREE', sandbox: 'danger-full-access' }] }] }),

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAnthropicServer } from '../../tools/model-servers/anthropic-server.js';
 import { byMarker } from '../../tools/model-servers/script.js';
-import { bin, reportTurn } from './helpers/agents-under-test.js';
-import { codexEnv } from './helpers/codex-env.js';
+import { bin } from './helpers/agents-under-test.js';
+import { codexEnv, report } from './helpers/codex-env.js';
 import { goal, HarnessServer, stepOf, whenDone } from './helpers/harness-server.js';
 
 /** The README's mixed batch, as a user would copy it, pointed at a temp repository. */
@@ -20,10 +20,10 @@ async function readmeMixedBatch(workdir: string): Promise<any> {
 describe('a batch that mixes agents', () => {
   it('runs the README’s example: claude plans, two codex steps build at once, a command step tests; usage per agent', async () => {
     const codex = await codexEnv([
-      { when: 'Implement the parser', turns: [{ kind: 'shell', cmd: 'echo parsed > parser.txt' }, reportTurn('parser built')] },
-      { when: 'Add the --strict flag', turns: [{ kind: 'shell', cmd: 'echo strict > flag.txt' }, reportTurn('flag added')] },
+      { when: 'Implement the parser', turns: [{ kind: 'shell', cmd: 'echo parsed > parser.txt' }, report('parser built')] },
+      { when: 'Add the --strict flag', turns: [{ kind: 'shell', cmd: 'echo strict > flag.txt' }, report('flag added')] },
     ]);
-    const claude = await startAnthropicServer(byMarker([{ when: 'write a plan', turns: [reportTurn('plan: parser, then flag')] }]));
+    const claude = await startAnthropicServer(byMarker([{ when: 'write a plan', turns: [report('plan: parser, then flag')] }]));
     whenDone(() => claude.close());
     await writeFile(join(codex.workdir, 'package.json'), JSON.stringify({ name: 'mixed', private: true, scripts: { test: 'test -f parser.txt && test -f flag.txt' } }));
     const server = await HarnessServer.start({

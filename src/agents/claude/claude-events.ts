@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Usage } from '../../core/index.js';
 import type { AgentEvent, ParsedLine } from '../agent-adapter.js';
+import { itemText, readAgentLine } from '../agent-line.js';
 
 // Lines of `claude -p --output-format stream-json --verbose` (Claude Code 2.1) the harness reads.
 const ContentBlockSchema = z.looseObject({
@@ -32,13 +33,11 @@ export const ClaudeLineSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-const RAW_CHARS = 2000;
-const ITEM_CHARS = 200;
 
 function describeToolUse(name: string, input: Record<string, unknown>): string {
   const detail = input.command ?? input.file_path ?? input.pattern ?? input.description;
   const text = typeof detail === 'string' ? `tool: ${name}: ${detail}` : `tool: ${name}`;
-  return text.length > ITEM_CHARS ? `${text.slice(0, ITEM_CHARS)}…` : text;
+  return itemText(text);
 }
 
 /**
@@ -57,17 +56,8 @@ function sessionUsage(models: Record<string, z.infer<typeof ModelUsageSchema>>, 
 
 /** One line of Claude Code's stream-json output in the harness's terms. */
 export function parseClaudeLine(line: string): ParsedLine {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    return { events: [], logged: { type: 'unparsed', raw: line.slice(0, RAW_CHARS) } };
-  }
-  const parsed = ClaudeLineSchema.safeParse(raw);
-  const type = (raw as { type?: unknown })?.type;
-  if (!parsed.success) return { events: [], logged: typeof type === 'string' ? { type: `agent.${type}`, event: raw } : { type: 'unparsed', raw: line.slice(0, RAW_CHARS) } };
-  const event = parsed.data;
-  const logged = { type: `agent.${event.type}`, event: raw };
+  const { event, logged } = readAgentLine(line, ClaudeLineSchema);
+  if (!event) return { events: [], logged };
   const events: AgentEvent[] = [];
   switch (event.type) {
     case 'system':

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AgentEvent, ParsedLine } from '../agent-adapter.js';
+import { itemText, readAgentLine } from '../agent-line.js';
 
 // Event shapes as emitted by `codex exec --json` 0.169: one JSON object per stdout line.
 const ItemSchema = z.looseObject({
@@ -32,21 +33,18 @@ export const CodexEventSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('error'), message: z.string() }),
 ]);
 
-const RAW_CHARS = 2000;
-const ITEM_CHARS = 200;
 
 /** What an item is doing, for the scoreboard's current_item: `command: npm test`, `editing src/x.ts`. */
 function describeItem(item: Item): string {
-  const cut = (text: string) => (text.length > ITEM_CHARS ? `${text.slice(0, ITEM_CHARS)}…` : text);
   switch (item.type) {
     case 'command_execution':
-      return cut(`command: ${item.command ?? ''}`);
+      return itemText(`command: ${item.command ?? ''}`);
     case 'file_change':
-      return cut(`editing ${(item.changes ?? []).map((c) => c.path).join(', ')}`);
+      return itemText(`editing ${(item.changes ?? []).map((c) => c.path).join(', ')}`);
     case 'mcp_tool_call':
-      return cut(`tool: ${item.server ?? '?'}.${item.tool ?? '?'}`);
+      return itemText(`tool: ${item.server ?? '?'}.${item.tool ?? '?'}`);
     case 'web_search':
-      return cut(`searching: ${item.query ?? ''}`);
+      return itemText(`searching: ${item.query ?? ''}`);
     case 'reasoning':
       return 'thinking';
     case 'agent_message':
@@ -60,19 +58,8 @@ function describeItem(item: Item): string {
 
 /** One line of `codex exec --json` output in the harness's terms; a line that does not parse is kept as `unparsed`. */
 export function parseCodexLine(line: string): ParsedLine {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    return { events: [], logged: { type: 'unparsed', raw: line.slice(0, RAW_CHARS) } };
-  }
-  const parsed = CodexEventSchema.safeParse(raw);
-  if (!parsed.success) {
-    const type = (raw as { type?: unknown })?.type;
-    return { events: [], logged: typeof type === 'string' ? { type: `agent.${type}`, event: raw } : { type: 'unparsed', raw: line.slice(0, RAW_CHARS) } };
-  }
-  const event = parsed.data;
-  const logged = { type: `agent.${event.type}`, event: raw };
+  const { event, logged } = readAgentLine(line, CodexEventSchema);
+  if (!event) return { events: [], logged };
   const events: AgentEvent[] = [];
   switch (event.type) {
     case 'thread.started':

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AgentEvent, ParsedLine } from '../agent-adapter.js';
+import { itemText, readAgentLine } from '../agent-line.js';
 
 // Lines of `gemini -o stream-json` (Gemini CLI 0.61) the harness reads.
 const StatsSchema = z.looseObject({
@@ -18,8 +19,6 @@ export const GeminiLineSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('result'), status: z.string(), error: z.looseObject({ message: z.string() }).optional(), stats: StatsSchema.optional() }),
 ]);
 
-const RAW_CHARS = 2000;
-const ITEM_CHARS = 200;
 
 /**
  * A reader of one attempt's lines. The CLI streams the assistant's reply in pieces
@@ -29,17 +28,8 @@ export function createGeminiLineParser(): (line: string) => ParsedLine {
   let reply = '';
   let lastError: string | null = null;
   return (line) => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      return { events: [], logged: { type: 'unparsed', raw: line.slice(0, RAW_CHARS) } };
-    }
-    const parsed = GeminiLineSchema.safeParse(raw);
-    const type = (raw as { type?: unknown })?.type;
-    if (!parsed.success) return { events: [], logged: typeof type === 'string' ? { type: `agent.${type}`, event: raw } : { type: 'unparsed', raw: line.slice(0, RAW_CHARS) } };
-    const event = parsed.data;
-    const logged = { type: `agent.${event.type}`, event: raw };
+    const { event, logged } = readAgentLine(line, GeminiLineSchema);
+    if (!event) return { events: [], logged };
     const events: AgentEvent[] = [];
     switch (event.type) {
       case 'init':
@@ -54,7 +44,7 @@ export function createGeminiLineParser(): (line: string) => ParsedLine {
         reply = '';
         const command = event.parameters?.command ?? event.parameters?.file_path;
         const item = typeof command === 'string' ? `tool: ${event.tool_name}: ${command}` : `tool: ${event.tool_name}`;
-        events.push({ kind: 'item', currentItem: item.length > ITEM_CHARS ? `${item.slice(0, ITEM_CHARS)}…` : item });
+        events.push({ kind: 'item', currentItem: itemText(item) });
         break;
       }
       case 'error':

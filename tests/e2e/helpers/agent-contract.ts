@@ -2,7 +2,7 @@ import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentUnderTest, Rule } from './agents-under-test.js';
-import { reportTurn } from './agents-under-test.js';
+import { report } from './codex-env.js';
 import { eventually, goal, HarnessServer, isProcessAlive, stepOf, treeSnapshot } from './harness-server.js';
 
 const table = (workdir: string, steps: Record<string, unknown>[]) => ({
@@ -38,7 +38,7 @@ export function describeAgentAdapter(agent: AgentUnderTest): void {
 
   describe(`the ${agent.name} agent, through the real CLI`, () => {
     it('succeeds with a valid report, captures session and usage, copies no credential, writes nothing to $HOME', async () => {
-      const { env, server } = await start([{ when: 'CONTRACT-OK', turns: [reportTurn('all done')] }]);
+      const { env, server } = await start([{ when: 'CONTRACT-OK', turns: [report('all done')] }]);
       const homeBefore = await treeSnapshot(env.home);
       const board = await server.settled(await server.submit(table(env.workdir, [{ step_id: 'ok', ...env.step('CONTRACT-OK') }])));
       const runId = stepOf(board, 'j', 'ok').run_id;
@@ -62,7 +62,7 @@ export function describeAgentAdapter(agent: AgentUnderTest): void {
     });
 
     it('needs attention when the report breaks the output schema', async () => {
-      const { env, server } = await start([{ when: 'CONTRACT-SCHEMA', turns: [reportTurn('no count')] }]);
+      const { env, server } = await start([{ when: 'CONTRACT-SCHEMA', turns: [report('no count')] }]);
       const schema = { type: 'object', required: ['status', 'summary', 'count'], properties: { status: { type: 'string' }, summary: { type: 'string' }, count: { type: 'integer' } } };
       const board = await server.settled(await server.submit(table(env.workdir, [{ step_id: 's', ...env.step('CONTRACT-SCHEMA'), output_schema: schema }])));
       const state = await artifact(server, stepOf(board, 'j', 's').run_id, 'state');
@@ -102,7 +102,7 @@ export function describeAgentAdapter(agent: AgentUnderTest): void {
     });
 
     it('runs the model’s shell tool call in the workspace', async () => {
-      const { env, server } = await start([{ when: 'CONTRACT-SHELL', turns: [{ kind: 'shell', cmd: 'echo made-by-the-agent > made.txt' }, reportTurn('made it')] }]);
+      const { env, server } = await start([{ when: 'CONTRACT-SHELL', turns: [{ kind: 'shell', cmd: 'echo made-by-the-agent > made.txt' }, report('made it')] }]);
       const board = await server.settled(
         await server.submit(table(env.workdir, [{ step_id: 't', ...env.step('CONTRACT-SHELL'), sandbox: agent.shellSandbox }])),
       );
@@ -113,8 +113,8 @@ export function describeAgentAdapter(agent: AgentUnderTest): void {
     if (agent.resumable) {
       it('resumes the conversation in a later step and leaves the source’s store untouched', async () => {
         const { env, server } = await start([
-          { when: 'CONTRACT-FIRST', turns: [reportTurn('first answer')] },
-          { when: 'CONTRACT-SECOND', turns: [reportTurn('second answer')] },
+          { when: 'CONTRACT-FIRST', turns: [report('first answer')] },
+          { when: 'CONTRACT-SECOND', turns: [report('second answer')] },
         ]);
         const board = await server.settled(
           await server.submit(table(env.workdir, [{ step_id: 'a', ...env.step('CONTRACT-FIRST') }, { step_id: 'b', ...env.step('CONTRACT-SECOND'), resume_from: { step_id: 'a' } }])),
@@ -139,7 +139,7 @@ export function describeAgentAdapter(agent: AgentUnderTest): void {
       });
     } else {
       it('refuses resume_from at submission', async () => {
-        const { env, server } = await start([{ when: 'CONTRACT-OK', turns: [reportTurn('ok')] }]);
+        const { env, server } = await start([{ when: 'CONTRACT-OK', turns: [report('ok')] }]);
         const error = await server.error('submit_batch', table(env.workdir, [{ step_id: 'a', ...env.step('CONTRACT-OK') }, { step_id: 'b', ...env.step('CONTRACT-OK'), resume_from: { step_id: 'a' } }]));
         expect(error.text).toMatch(/has no session to resume/);
       });

@@ -141,9 +141,3 @@ export const commandUnderTest: AgentUnderTest = {
     };
   },
 };
-
-/** A scripted step's report as the model's final message. */
-export function reportTurn(summary: string, status = 'success'): Turn {
-  return { kind: 'message', text: JSON.stringify({ status, summary }) };
-}
-
