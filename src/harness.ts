@@ -18,7 +18,7 @@ import { createAgentRegistry } from './agents/index.js';
 import { ControlInbox, FilesystemQueue } from './queue/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig, writeConfigSnapshot } from './config/index.js';
 import { BatchRecord, findGarbage, HealthMonitor, removeGarbage, Scheduler, type CancelTarget, type GcCandidate } from './scheduler/index.js';
-import { buildBatchScoreboard, buildSystemScoreboard, countSteps, isSettled, ScoreboardFiles } from './scoreboard/index.js';
+import { batchProgress, buildBatchScoreboard, buildSystemScoreboard, countSteps, isSettled, ScoreboardFiles, type BatchProgress } from './scoreboard/index.js';
 import {
   AttemptFiles,
   CurrentIndexFiles,
@@ -205,12 +205,9 @@ export class Harness {
     return buildSystemScoreboard(this.paths, await this.listBatches(), [this.healthMonitor.health], nowIso());
   }
 
-  /** How far a batch is: steps that will not change any more without a person, of all steps. */
-  async progress(batchId: string): Promise<{ done: number; total: number; counts: StepCounts; settled: boolean }> {
-    const views = [...(await this.batchRecord(batchId)).views().values()];
-    const counts = countSteps(views);
-    const waiting = views.filter((v) => v.status === 'running' || v.status === 'ready' || (v.status === 'blocked' && !v.blockedFinal)).length;
-    return { done: views.length - waiting, total: views.length, counts, settled: isSettled(counts) };
+  /** How far a batch is: steps ended, steps that will not run, steps still waiting. */
+  async progress(batchId: string): Promise<BatchProgress> {
+    return batchProgress((await this.batchRecord(batchId)).views().values());
   }
 
   /**
@@ -220,7 +217,7 @@ export class Harness {
   async waitUntilSettled(
     batchId: string,
     timeoutMs: number,
-    options: { signal?: AbortSignal; onChange?: (progress: Awaited<ReturnType<Harness['progress']>>) => void } = {},
+    options: { signal?: AbortSignal; onChange?: (progress: BatchProgress) => void } = {},
   ): Promise<boolean> {
     if ((await this.progress(batchId)).settled) return true;
     return new Promise<boolean>((resolve) => {

@@ -3,7 +3,7 @@ import { HARNESS_NAME, HARNESS_VERSION } from '../core/index.js';
 import type { Harness } from '../harness.js';
 import { wireNotifications } from './notifications.js';
 import { registerPrompts } from './prompts.js';
-import { CancelAwareTaskStore } from './task-store.js';
+import { HarnessTaskStore } from './task-store.js';
 import { registerResources } from './resources.js';
 import { registerCancelRun } from './tools/cancel-run.js';
 import { registerFetchArtifact } from './tools/fetch-artifact.js';
@@ -23,7 +23,7 @@ Read outputs with fetch_artifact (paged) and tail_events. Subscribe to harness:/
 
 /** An MCP server for one harness: the tools of SPEC §8.1 and the resources of §8.2. */
 export function createServer(harness: Harness): McpServer {
-  const taskStore = new CancelAwareTaskStore();
+  const taskStore = new HarnessTaskStore();
   const server = new McpServer(
     { name: HARNESS_NAME, version: HARNESS_VERSION },
     {
@@ -38,7 +38,7 @@ export function createServer(harness: Harness): McpServer {
       taskStore,
     },
   );
-  registerSubmitBatch(server, harness);
+  registerSubmitBatch(server, harness, taskStore);
   registerGetScoreboard(server, harness);
   registerListBatches(server, harness);
   registerWaitForBatch(server, harness, taskStore);

@@ -4,9 +4,16 @@ import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/t
 import { agent, eventually, HarnessServer, oneJob, tempDir } from './helpers/harness-server.js';
 
 /** tools/call with a task: the server answers with a task at once. */
-async function callAsTask(server: HarnessServer, name: string, args: Record<string, unknown>) {
-  const created = await server.client.request({ method: 'tools/call', params: { name, arguments: args, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+async function callAsTask(server: HarnessServer, name: string, args: Record<string, unknown>, task: { ttl?: number } = { ttl: 60_000 }) {
+  const created = await server.client.request({ method: 'tools/call', params: { name, arguments: args, task } }, CreateTaskResultSchema);
   return created.task;
+}
+
+/** Every notification method the client is sent that it has no handler of its own for (tasks/status among them). */
+function recordNotifications(server: HarnessServer): string[] {
+  const methods: string[] = [];
+  server.client.fallbackNotificationHandler = async (notification) => void methods.push(notification.method);
+  return methods;
 }
 
 describe('MCP tasks', () => {
@@ -29,6 +36,46 @@ describe('MCP tasks', () => {
     const board = await tasks.getTaskResult(wait.taskId, CallToolResultSchema);
     expect(board.structuredContent).toMatchObject({ batch_id: 'tasked', settled: true, timed_out: false, counts: { succeeded: 1 } });
     expect((await tasks.listTasks()).tasks.map((t) => t.taskId)).toEqual(expect.arrayContaining([submit.taskId, wait.taskId]));
+  });
+
+  it('sends no task traffic for plain calls: no notifications/tasks/*, and tasks/list stays empty', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start();
+    await server.client.listTools();
+    const methods = recordNotifications(server);
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'a', command: ['true'] }]));
+    await server.settled(batchId);
+    // A plain call that fails (its task ends failed) is as quiet.
+    const failed = await server.client.request({ method: 'tools/call', params: { name: 'wait_for_batch', arguments: { batch_id: 'no-such-batch' } } }, CallToolResultSchema);
+    expect(failed.isError).toBe(true);
+    // The SDK's plain-call loop answers only after it saw the task end, so a status notification would be here already.
+    expect(methods.filter((m) => m.startsWith('notifications/tasks/'))).toEqual([]);
+    expect((await server.client.experimental.tasks.listTasks()).tasks).toEqual([]);
+
+    // A client that asks for a task is told of its end and finds it listed.
+    const task = await callAsTask(server, 'submit_batch', oneJob(dir, [{ step_id: 'b', command: ['true'] }]));
+    await eventually(async () => methods.includes('notifications/tasks/status'), 'the status notification of the asked task');
+    expect((await server.client.experimental.tasks.listTasks()).tasks.map((t) => t.taskId)).toEqual([task.taskId]);
+  });
+
+  it('grants the ttl a task call asks for, up to one hour', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start();
+    const table = (id: string) => oneJob(dir, [{ step_id: 'a', command: ['true'] }], { batch_id: id });
+    expect((await callAsTask(server, 'submit_batch', table('one-minute'), { ttl: 60_000 })).ttl).toBe(60_000);
+    const capped = await callAsTask(server, 'submit_batch', table('two-hours'), { ttl: 7_200_000 });
+    expect(capped.ttl).toBe(3_600_000);
+    expect((await server.client.experimental.tasks.getTask(capped.taskId)).ttl).toBe(3_600_000);
+    expect((await callAsTask(server, 'submit_batch', table('unsaid'), {})).ttl).toBe(3_600_000);
+  });
+
+  it('forgets a task once its ttl has passed after it ended', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start();
+    const tasks = server.client.experimental.tasks;
+    const task = await callAsTask(server, 'submit_batch', oneJob(dir, [{ step_id: 'a', command: ['true'] }]), { ttl: 1 });
+    await eventually(async () => (await tasks.listTasks()).tasks.length === 0, 'the task to expire');
+    await expect(tasks.getTask(task.taskId)).rejects.toThrow(/Task not found/);
   });
 
   it('cancels the batch when a wait_for_batch task is canceled', async () => {

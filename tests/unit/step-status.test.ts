@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { queuedState, type AttemptState, type BatchMeta, type PlannedStep } from '../../src/core/index.js';
-import { deriveJobViews } from '../../src/scoreboard/index.js';
+import { batchProgress, deriveJobViews, describeProgress } from '../../src/scoreboard/index.js';
 import type { StoredAttempt } from '../../src/store/index.js';
 
 function step(id: string, deps: string[] = [], maxAttempts = 1): PlannedStep {
@@ -83,5 +83,23 @@ describe('deriveJobViews', () => {
     // A retry without cascade leaves the dependent as it was.
     const plain = { ...a2done, state: { ...a2done.state, cascade: false } };
     expect(views([step('a'), step('b', ['a'])], { a: [a1, plain], b: [b1] }).get('j/b')!.status).toBe('succeeded');
+  });
+});
+
+describe('batchProgress', () => {
+  it('counts ended steps of those that did or still can run, apart from steps that will not run and steps still waiting', () => {
+    const steps = [step('a'), step('b'), step('c', ['a']), step('d', ['c']), step('e'), step('f'), step('g', ['e'])];
+    const v = views(steps, { a: [attempt('a', 'failed', { failure_reason: 'agent_failure' })], b: [attempt('b', 'succeeded')], e: [attempt('e', 'running')] });
+    const progress = batchProgress(v.values());
+    // c and d can never run behind the failed a; e runs, f is ready, g waits for e.
+    expect(progress).toMatchObject({ ended: 2, willNotRun: 2, waiting: 3, total: 5, settled: false });
+    expect(describeProgress(progress)).toBe('2 of 5 ended (1 failed), 2 will not run, 3 waiting');
+  });
+
+  it('reaches its total when the batch settles', () => {
+    const v = views([step('a'), step('b', ['a'])], { a: [attempt('a', 'canceled')] });
+    const progress = batchProgress(v.values());
+    expect(progress).toMatchObject({ ended: 1, willNotRun: 1, waiting: 0, total: 1, settled: true });
+    expect(describeProgress(progress)).toBe('1 of 1 ended (1 canceled), 1 will not run');
   });
 });

@@ -4,6 +4,7 @@ import { LaunchTableSchema } from '../../core/index.js';
 import { batchScoreboardUri } from '../../scoreboard/index.js';
 import type { Harness } from '../../harness.js';
 import { runAsTask } from '../run-as-task.js';
+import { type HarnessTaskStore, TASK_TTL_NOTE } from '../task-store.js';
 import { answer, toolResult } from '../tool-result.js';
 
 /**
@@ -42,7 +43,7 @@ function submitBatch(harness: Harness, args: unknown) {
 // What task clients are told to poll at; a submission is written in milliseconds.
 const SUBMIT_POLL_MS = 200;
 
-export function registerSubmitBatch(server: McpServer, harness: Harness): void {
+export function registerSubmitBatch(server: McpServer, harness: Harness, taskStore: HarnessTaskStore): void {
   server.experimental.tasks.registerToolTask(
     'submit_batch',
     {
@@ -50,12 +51,13 @@ export function registerSubmitBatch(server: McpServer, harness: Harness): void {
       description:
         'Submit a launch table: jobs (each with a working_directory) of steps run by an agent CLI or a plain command, ' +
         'wired by depends_on and resume_from. The whole table is validated first; on rejection every problem comes back ' +
-        'with its JSON path and nothing is written. Returns at once; follow the batch with get_scoreboard or wait_for_batch.',
+        'with its JSON path and nothing is written. Returns at once; follow the batch with get_scoreboard or wait_for_batch. ' +
+        TASK_TTL_NOTE,
       inputSchema: SubmitBatchInput,
       outputSchema: SubmitBatchOutput,
       annotations: { destructiveHint: false, idempotentHint: false, openWorldHint: true },
       execution: { taskSupport: 'optional' },
     },
-    runAsTask<unknown>(SUBMIT_POLL_MS, (args) => submitBatch(harness, args)),
+    runAsTask<unknown>(taskStore, SUBMIT_POLL_MS, (args) => submitBatch(harness, args)),
   );
 }

@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { IdSchema, StepCountsSchema } from '../../core/index.js';
+import { IdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness.js';
 import { batchScoreboardPage, DetailSchema, ScoreboardOutput } from '../scoreboard-answer.js';
-import { describeBatch, describeCounts } from '../../scoreboard/index.js';
+import { describeBatch, describeProgress, type BatchProgress } from '../../scoreboard/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { ProgressToken, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { runAsTask } from '../run-as-task.js';
-import type { CancelAwareTaskStore } from '../task-store.js';
+import { type HarnessTaskStore, TASK_TTL_NOTE } from '../task-store.js';
 import { answer, toolResult } from '../tool-result.js';
+import { createTrailingThrottle } from '../trailing-throttle.js';
 
 // Under the 60 s most MCP clients wait for a tool call before giving up.
 const DEFAULT_WAIT_SECONDS = 50;
@@ -28,49 +29,67 @@ export const WaitForBatchInput = z.object({
 type WaitArgs = z.infer<typeof WaitForBatchInput>;
 type Extra = Pick<RequestHandlerExtra<ServerRequest, ServerNotification>, '_meta' | 'sendNotification'>;
 
-/** Waits for the batch, with progress notifications, and answers its scoreboard. */
+/**
+ * Waits for the batch and answers its scoreboard. With a progress token, the client hears the
+ * progress at the start, at most every PROGRESS_INTERVAL_MS while it changes (the last change
+ * of a burst is sent when the interval ends, not dropped), and once more right before the
+ * answer, so the last notification tells what the answer does.
+ */
 function waitForBatch(harness: Harness, args: WaitArgs, extra: Extra, signal: AbortSignal) {
   return answer(async () => {
     const progressToken = extra._meta?.progressToken;
-    let lastSent = 0;
-    let lastDone = -1;
-    const settled = await harness.waitUntilSettled(args.batch_id, (args.timeout_seconds ?? DEFAULT_WAIT_SECONDS) * 1000, {
-      signal,
-      onChange: (progress) => {
-        if (progressToken === undefined || progress.done === lastDone || Date.now() - lastSent < PROGRESS_INTERVAL_MS) return;
-        lastSent = Date.now();
-        lastDone = progress.done;
-        void extra
-          .sendNotification({
-            method: 'notifications/progress',
-            params: { progressToken, progress: progress.done, total: progress.total, message: describeCounts(StepCountsSchema.parse(progress.counts)) },
-          })
-          .catch(() => undefined);
-      },
-    });
-    const board = await batchScoreboardPage(harness, args.batch_id, args.detail, undefined);
-    return toolResult({ ...board, timed_out: !settled }, `${settled ? '' : 'Still going (timed out waiting). '}${describeBatch(board)}`);
+    const throttle =
+      progressToken === undefined ? undefined : createTrailingThrottle((p: BatchProgress) => notifyProgress(extra, progressToken, p), PROGRESS_INTERVAL_MS, sameProgress);
+    try {
+      throttle?.offer(await harness.progress(args.batch_id));
+      const settled = await harness.waitUntilSettled(args.batch_id, (args.timeout_seconds ?? DEFAULT_WAIT_SECONDS) * 1000, {
+        signal,
+        onChange: (progress) => throttle?.offer(progress),
+      });
+      // Read right before the board: a settled batch says the same in both; one still going may move in between.
+      await throttle?.end(await harness.progress(args.batch_id));
+      const board = await batchScoreboardPage(harness, args.batch_id, args.detail, undefined);
+      return toolResult({ ...board, timed_out: !settled }, `${settled ? '' : 'Still going (timed out waiting). '}${describeBatch(board)}`);
+    } finally {
+      throttle?.stop();
+    }
   });
+}
+
+function notifyProgress(extra: Extra, progressToken: ProgressToken, progress: BatchProgress): Promise<void> {
+  return extra
+    .sendNotification({
+      method: 'notifications/progress',
+      params: { progressToken, progress: progress.ended, total: progress.total, message: describeProgress(progress) },
+    })
+    .catch(() => undefined); // the client has gone; its answer will not arrive either
+}
+
+// The message holds every number a notification carries, so equal messages tell the same.
+function sameProgress(a: BatchProgress, b: BatchProgress): boolean {
+  return describeProgress(a) === describeProgress(b);
 }
 
 // What task clients are told to poll at.
 const WAIT_POLL_MS = 1000;
 
-export function registerWaitForBatch(server: McpServer, harness: Harness, taskStore: CancelAwareTaskStore): void {
+export function registerWaitForBatch(server: McpServer, harness: Harness, taskStore: HarnessTaskStore): void {
   server.experimental.tasks.registerToolTask(
     'wait_for_batch',
     {
       title: 'Wait for a batch',
       description:
         'Waits until the batch is settled (no step running or ready) or the timeout passes, sending progress ' +
-        'notifications meanwhile, then answers its scoreboard with timed_out saying which happened. As a task ' +
-        '(tasks/get, tasks/result), tasks/cancel cancels the batch.',
+        'notifications meanwhile (steps ended, of the steps that did or still can run; the last one before the answer ' +
+        'tells what it does), then answers its scoreboard with timed_out saying which happened. As a task ' +
+        '(tasks/get, tasks/result), tasks/cancel cancels the batch. ' +
+        TASK_TTL_NOTE,
       inputSchema: WaitForBatchInput,
       outputSchema: ScoreboardOutput,
       annotations: { readOnlyHint: true },
       execution: { taskSupport: 'optional' },
     },
-    runAsTask<WaitArgs>(WAIT_POLL_MS, async (args, extra, taskId) => {
+    runAsTask<WaitArgs>(taskStore, WAIT_POLL_MS, async (args, extra, taskId) => {
       const canceled = new AbortController();
       taskStore.onCancel(taskId, () => {
         canceled.abort();
