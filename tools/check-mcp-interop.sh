@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Interoperability checks CI runs after the tests (bash tools/check-mcp-interop.sh; needs the
 # npm registry, and dist/ built):
-#   1. the MCP Inspector CLI lists the built server's tools with their schemas and calls one;
+#   1. the MCP Inspector CLI lists the built server's tools with their schemas (no portability
+#      warning from --strict), calls one, and prints the server's message for a failing call;
 #   2. `npm pack`, installed into an empty directory, answers tools/list as `npx harness-mcp`;
 #   3. the MCP conformance suite passes over HTTP, but for the baseline in conformance/.
 set -euo pipefail
@@ -21,7 +22,14 @@ mkdir -p "$HOME"
 inspector=(npx -y @modelcontextprotocol/inspector@2.12.0 --cli)
 
 echo "== MCP Inspector: tools/list and tools/call against the built server"
-"${inspector[@]}" node "$root/dist/cli.js" --runs-dir "$work/runs" --method tools/list > "$work/tools.json"
+# --strict prints each schema portability problem (a `type` array, say) on stderr, and exits 6 on an error-severity one.
+if ! "${inspector[@]}" node "$root/dist/cli.js" --runs-dir "$work/runs" --method tools/list --strict > "$work/tools.json" 2> "$work/strict.log" \
+  || grep -qE "^(Warning|Error)" "$work/strict.log"; then
+  cat "$work/strict.log" >&2
+  echo "inspector --strict: $(grep -cE "^(Warning|Error)" "$work/strict.log") schema portability problems" >&2
+  exit 1
+fi
+echo "inspector --strict: 0 schema portability warnings"
 node -e '
   const { tools } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const spec = ["submit_batch", "get_scoreboard", "list_batches", "wait_for_batch", "fetch_artifact", "tail_events", "cancel_run", "retry_step", "get_harness_config"];
@@ -32,6 +40,15 @@ node -e '
 ' "$work/tools.json"
 "${inspector[@]}" node "$root/dist/cli.js" --runs-dir "$work/runs" --method tools/call --tool-name list_batches > "$work/call.json"
 grep -q '"batches"' "$work/call.json" && echo "inspector: tools/call list_batches answered"
+# A tool error must reach the Inspector whole: it exits non-zero (5) for isError, and prints the
+# server's message unless the result broke the tool's output schema.
+"${inspector[@]}" node "$root/dist/cli.js" --runs-dir "$work/runs" --method tools/call --tool-name get_scoreboard --tool-arg batch_id=nope > "$work/error-call.json" 2>&1 || true
+if ! grep -q 'not_found: No batch `nope`' "$work/error-call.json"; then
+  echo "inspector: a failing tools/call did not show the server's message; it printed:" >&2
+  cat "$work/error-call.json" >&2
+  exit 1
+fi
+echo "inspector: a failing tools/call (get_scoreboard of batch nope) printed the server's message"
 
 echo "== npm pack, installed into an empty directory, run as npx harness-mcp"
 npm pack --silent --pack-destination "$work" > /dev/null

@@ -12,6 +12,7 @@ import {
   LaunchTableSchema,
   SystemScoreboardSchema,
   AttemptEventSchema,
+  portableJsonSchema,
 } from '../src/core/index.js';
 
 /** Every file on disk and the launch table, by the name of its schema file in schemas/. */
@@ -30,9 +31,9 @@ export const SCHEMAS: Record<string, { schema: z.ZodType; io: 'input' | 'output'
   'scoreboard.system': { schema: SystemScoreboardSchema, io: 'output' },
 };
 
-/** The text of schemas/<name>.schema.json as generated from zod. */
+/** The text of schemas/<name>.schema.json as generated from zod, in the portable form tools/list publishes too. */
 export function renderSchema(name: string): string {
   const { schema, io } = SCHEMAS[name]!;
-  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  const json = portableJsonSchema(z.toJSONSchema(schema, { io, unrepresentable: 'any' }));
   return `${JSON.stringify({ title: name, ...json }, null, 2)}\n`;
 }

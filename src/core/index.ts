@@ -17,3 +17,4 @@ export * from './events.js';
 export * from './report-validator.js';
 export * from './version.js';
 export * from './canonical-json.js';
+export * from './portable-json-schema.js';

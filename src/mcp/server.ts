@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { HARNESS_NAME, HARNESS_VERSION } from '../core/index.js';
 import type { Harness } from '../harness.js';
 import { wireNotifications } from './notifications.js';
+import { publishPortableToolSchemas } from './portable-tool-list.js';
 import { registerPrompts } from './prompts.js';
 import { HarnessTaskStore } from './task-store.js';
 import { registerResources } from './resources.js';
@@ -49,6 +50,7 @@ export function createServer(harness: Harness): McpServer {
   registerGetHarnessConfig(server, harness);
   registerSetDrain(server, harness);
   registerGc(server, harness);
+  publishPortableToolSchemas(server);
   registerResources(server, harness);
   registerPrompts(server, harness);
   wireNotifications(server, harness);

@@ -1,6 +1,9 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { HarnessError, LaunchTableInvalidError } from '../core/index.js';
 
+/** Where an error result carries its code, message and problems for programs to branch on. */
+const ERROR_META_KEY = 'harness-mcp/error';
+
 /** A successful tool result: the structured answer and a short text rendering of it. */
 export function toolResult(structured: Record<string, unknown>, text: string): CallToolResult {
   return { structuredContent: structured, content: [{ type: 'text', text }] };
@@ -8,8 +11,11 @@ export function toolResult(structured: Record<string, unknown>, text: string): C
 
 /**
  * Runs a tool handler and turns a HarnessError (a caller's mistake or a refused request) into
- * an `isError` result carrying its code and message. Anything else is an internal failure and
- * is left to the SDK, which reports it as such.
+ * an `isError` result: `code: message` as text (a LaunchTableInvalidError's message lists its
+ * problems one per line with their paths) and the same as data in `_meta`. Not in
+ * structuredContent: the SDK Client validates that against the tool's output schema even on an
+ * error, and throws away the message when it does not match. Anything else is an internal
+ * failure and is left to the SDK, which reports it as such.
  */
 export async function answer(handler: () => Promise<CallToolResult>): Promise<CallToolResult> {
   try {
@@ -20,7 +26,7 @@ export async function answer(handler: () => Promise<CallToolResult>): Promise<Ca
     return {
       isError: true,
       content: [{ type: 'text', text: `${error.code}: ${error.message}` }],
-      structuredContent: { error: { code: error.code, message: error.message, ...problems } },
+      _meta: { [ERROR_META_KEY]: { code: error.code, message: error.message, ...problems } },
     };
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/tasks';
-import { agent, eventually, HarnessServer, oneJob, tempDir } from './helpers/harness-server.js';
+import { agent, eventually, HarnessServer, oneJob, tempDir, toolError } from './helpers/harness-server.js';
 
 /** tools/call with a task: the server answers with a task at once. */
 async function callAsTask(server: HarnessServer, name: string, args: Record<string, unknown>, task: { ttl?: number } = { ttl: 60_000 }) {
@@ -95,7 +95,8 @@ describe('MCP tasks', () => {
     const task = await callAsTask(server, 'submit_batch', { batch_goal_summary: 'too short', jobs: [] });
     const result = await server.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
     expect(result.isError).toBe(true);
-    expect((result.structuredContent as any).error.code).toBe('launch_table_invalid');
+    expect(result.structuredContent).toBeUndefined();
+    expect(toolError(result)).toMatchObject({ code: 'launch_table_invalid', text: expect.stringContaining('launch_table_invalid: The launch table has') });
     expect((await server.client.experimental.tasks.getTask(task.taskId)).status).toBe('failed');
   });
 });

@@ -48,9 +48,9 @@ function table(overrides: Record<string, unknown> = {}, change?: (t: any) => voi
 /** Submits a bad table and proves it was refused with `path` named and nothing written. */
 async function expectRefused(bad: unknown, path: string, message: RegExp) {
   const before = await treeSnapshot(server.runsDir);
-  const { code, structured, text } = await server.error('submit_batch', bad as Record<string, unknown>);
+  const { code, error, text } = await server.error('submit_batch', bad as Record<string, unknown>);
   expect(code).toBe('launch_table_invalid');
-  const problems = structured.error.problems as { path: string; message: string }[];
+  const problems = error?.problems ?? [];
   expect(problems, text).toContainEqual({ path, message: expect.stringMatching(message) });
   const after = await treeSnapshot(server.runsDir);
   expect(Object.keys(after).filter((k) => !(k in before)), "new files").toEqual([]);

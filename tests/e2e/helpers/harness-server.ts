@@ -75,6 +75,8 @@ export class HarnessServer {
     transport.stderr?.on('data', (chunk: Buffer) => stderrChunks.push(chunk.toString()));
     const client = new Client({ name: 'harness-tests', version: '0.0.0' });
     await client.connect(transport);
+    // Like every real client: from here on the SDK validates structuredContent against the output schemas.
+    await client.listTools();
     const server = new HarnessServer(client, transport, runsDir, stderrChunks);
     whenDone(() => server.stop(), options.shared);
     return server;
@@ -98,12 +100,11 @@ export class HarnessServer {
     return result.structuredContent as T;
   }
 
-  /** Calls a tool that must fail and returns the error's code and text. */
-  async error(name: string, args: Record<string, unknown> = {}): Promise<{ code: string | undefined; text: string; structured: any }> {
+  /** Calls a tool that must fail and returns the error's code, text and machine-readable form. */
+  async error(name: string, args: Record<string, unknown> = {}): Promise<ToolError> {
     const result = await this.call(name, args);
     if (!result.isError) throw new Error(`${name} was expected to fail but answered ${JSON.stringify(result.structuredContent)}`);
-    const text = (result.content as { text: string }[]).map((c) => c.text).join('\n');
-    return { code: (result.structuredContent as any)?.error?.code, text, structured: result.structuredContent };
+    return toolError(result);
   }
 
   async submit(table: Record<string, unknown>): Promise<string> {
@@ -121,6 +122,19 @@ export class HarnessServer {
   async stop(): Promise<void> {
     await this.client.close().catch(() => undefined);
   }
+}
+
+/** What a client reads of an error result: the text, and the `harness-mcp/error` entry of `_meta`. */
+export interface ToolError {
+  code: string | undefined;
+  text: string;
+  error: { code: string; message: string; problems?: { path: string; message: string }[] } | undefined;
+}
+
+export function toolError(result: CallToolResult): ToolError {
+  const text = (result.content as { text: string }[]).map((c) => c.text).join('\n');
+  const error = result._meta?.['harness-mcp/error'] as ToolError['error'];
+  return { code: error?.code, text, error };
 }
 
 /** The step entry of a scoreboard. */

@@ -48,6 +48,8 @@ export async function startHttpHarness(options: { env?: Record<string, string>; 
       const transport = new StreamableHTTPClientTransport(new URL(url), token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : undefined);
       await client.connect(transport);
       whenDone(() => client.close());
+      // Like every real client: from here on the SDK validates structuredContent against the output schemas.
+      await client.listTools();
       return client;
     },
   };
