@@ -37,14 +37,14 @@ const program = store(new Command('harness-mcp'))
   .action((options) => serve(options));
 
 store(program.command('status').argument('[batch]', 'a batch id; all batches without one'))
-  .description('show the scoreboard of every batch, or of one')
+  .description("show every batch and the server's health, or one batch's steps (attempts, time, summary)")
   .option('--json', 'print the scoreboard as JSON')
   .action((batch, options) => status(batch, options));
 
 store(program.command('logs').argument('<run_id>', 'the attempt'))
-  .description("print an attempt's output")
-  .option('--stream <name>', 'stdout, stderr or events', 'stdout')
-  .option('-f, --follow', 'keep printing until the attempt ends')
+  .description("print an attempt's output, or one of its files")
+  .option('--stream <name>', 'stdout, stderr, events (logs); final, meta, state (JSON: report, what ran, state)', 'stdout')
+  .option('-f, --follow', 'keep printing a log until the attempt ends')
   .action((runId, options) => logs(runId, options));
 
 store(program.command('run').argument('<file>', 'a launch table (JSON)'))

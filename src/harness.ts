@@ -17,7 +17,17 @@ import {
 import { createAgentRegistry } from './agents/index.js';
 import { ControlInbox, FilesystemQueue } from './queue/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig, writeConfigSnapshot } from './config/index.js';
-import { BatchRecord, findGarbage, HealthMonitor, removeGarbage, Scheduler, type CancelTarget, type GcCandidate } from './scheduler/index.js';
+import {
+  BatchRecord,
+  findGarbage,
+  HealthMonitor,
+  readOwnerHealth,
+  readOwnerPauseReason,
+  removeGarbage,
+  Scheduler,
+  type CancelTarget,
+  type GcCandidate,
+} from './scheduler/index.js';
 import { batchProgress, buildBatchScoreboard, buildSystemScoreboard, countSteps, isSettled, ScoreboardFiles, type BatchProgress } from './scoreboard/index.js';
 import {
   AttemptFiles,
@@ -81,6 +91,7 @@ export class Harness {
     readonly configFile: HarnessConfigFile,
     private readonly config: HarnessConfig,
     private readonly dispatch: boolean,
+    private readonly readOnly: boolean,
   ) {
     this.files = new AttemptFiles(paths, this.serial);
     this.currentIndex = new CurrentIndexFiles(paths, this.serial);
@@ -115,7 +126,7 @@ export class Harness {
     }
     const root = resolve(options.runsDir);
     const paths = new RunsPaths(root);
-    const harness = new Harness(paths, configFileOf(loaded), loaded.config, options.dispatch ?? true);
+    const harness = new Harness(paths, configFileOf(loaded), loaded.config, options.dispatch ?? true, options.readOnly ?? false);
     if (options.readOnly) return harness; // reads only: not even _system/ is created
     await mkdir(paths.systemDir, { recursive: true });
     await harness.tryTakeLock();
@@ -189,7 +200,7 @@ export class Harness {
       staleAfterSeconds: this.staleAfterSeconds,
       listLimit,
       page,
-      dispatchPaused: this.healthMonitor.pausedReason,
+      dispatchPaused: this.scheduler ? this.healthMonitor.pausedReason : await readOwnerPauseReason(this.paths),
     });
   }
 
@@ -202,7 +213,17 @@ export class Harness {
   }
 
   async systemScoreboard(): Promise<SystemScoreboard> {
-    return buildSystemScoreboard(this.paths, await this.listBatches(), [this.healthMonitor.health], nowIso());
+    return buildSystemScoreboard(this.paths, await this.listBatches(), await this.runners(), nowIso());
+  }
+
+  /**
+   * The runners of the system scoreboard: this server when it runs the root; otherwise the
+   * owner, from its health file, after this server (waiting for the lock) unless it only reads.
+   */
+  private async runners(): Promise<RunnerHealth[]> {
+    if (this.scheduler) return [this.healthMonitor.health];
+    const owner = await readOwnerHealth(this.paths);
+    return [...(this.readOnly ? [] : [this.healthMonitor.health]), ...(owner ? [owner] : [])];
   }
 
   /** How far a batch is: steps ended, steps that will not run, steps still waiting. */

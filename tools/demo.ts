@@ -1,9 +1,10 @@
 // `npm run demo`: real codex sessions and plain commands, end to end, offline. It starts the
 // scripted model server (tools/model-servers) on 127.0.0.1, starts the built harness-mcp over
 // stdio with codex pointed at that server, submits a batch through MCP as an orchestrator
-// would, follows it with progress notifications and prints the scoreboard. The files stay
-// under ./runs (or --runs-dir DIR).
-import { mkdtemp, writeFile } from 'node:fs/promises';
+// would, follows it with progress notifications and prints the scoreboard and every step with
+// its attempts. The files stay under ./runs (or --runs-dir DIR); the demo's working directory
+// (a temp dir with the codex config and the scripts) is removed at the end.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,7 +34,6 @@ await writeFile(harnessConfig, JSON.stringify({ agents: { codex: { command: code
 await writeFile(join(work, 'flaky.sh'), '#!/bin/sh\n[ -e attempted ] && { echo "second time lucky"; exit 0; }\ntouch attempted; echo "first try fails" >&2; exit 1\n', { mode: 0o755 });
 
 const client = new Client({ name: 'harness-demo', version: '1.0.0' });
-await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', runsDir, '--config', harnessConfig], stderr: 'inherit' }));
 
 const goal = `Demonstrate harness-mcp end to end, offline, on this machine: real codex sessions driven by a
 scripted model server, and plain command steps. In the app job a codex step plans the change; a second codex
@@ -72,24 +72,35 @@ const table = {
     },
   ],
 };
-const submitted = (await client.callTool({ name: 'submit_batch', arguments: table })).structuredContent as { batch_id: string };
-console.log(`submitted ${submitted.batch_id} to ${runsDir}`);
-const result = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: submitted.batch_id, timeout_seconds: 300 } }, undefined, {
-  onprogress: (p) => console.log(`  progress ${p.progress}/${p.total}: ${p.message}`),
-  timeout: 400_000,
-});
-console.log(`\n${(result.content as { text: string }[])[0]!.text}\n`);
-type Board = {
-  steps: { job_id: string; step_id: string; status: string; attempts: number; blocked_reasons: string[] }[];
-  resumes: { items: { step_id: string; resumed_from: { step_id: string; thread_id: string | null } }[] };
-  usage: { input_tokens: number; output_tokens: number } | null;
-};
-const board = result.structuredContent as Board;
-for (const step of board.steps) {
-  console.log(`${`${step.job_id}/${step.step_id}`.padEnd(16)} ${step.status.padEnd(10)} attempts ${step.attempts}${step.blocked_reasons.length ? `  (${step.blocked_reasons.join('; ')})` : ''}`);
+try {
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', runsDir, '--config', harnessConfig], stderr: 'inherit' }));
+  const submitted = (await client.callTool({ name: 'submit_batch', arguments: table })).structuredContent as { batch_id: string };
+  console.log(`submitted ${submitted.batch_id} to ${runsDir}`);
+  const result = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: submitted.batch_id, timeout_seconds: 300 } }, undefined, {
+    onprogress: (p) => console.log(`  progress ${p.progress}/${p.total}: ${p.message}`),
+    timeout: 400_000,
+  });
+  console.log(`\n${(result.content as { text: string }[])[0]!.text}\n`);
+  type Board = {
+    steps: { job_id: string; step_id: string; status: string; attempts: number; blocked_reasons: string[] }[];
+    resumes: { items: { step_id: string; resumed_from: { step_id: string; thread_id: string | null } }[] };
+    usage: { input_tokens: number; output_tokens: number } | null;
+  };
+  // wait_for_batch answers a summary; the step list is in the full scoreboard.
+  const board = (await client.callTool({ name: 'get_scoreboard', arguments: { batch_id: submitted.batch_id, detail: 'full' } })).structuredContent as Board;
+  for (const step of board.steps) {
+    const attempts = `${step.attempts} attempt${step.attempts === 1 ? '' : 's'}`;
+    const why = step.blocked_reasons.length ? `(${step.blocked_reasons.join('; ')})` : '';
+    console.log(`${`${step.job_id}/${step.step_id}`.padEnd(16)} ${step.status.padEnd(10)} ${attempts.padEnd(10)} ${why}`.trimEnd());
+  }
+  for (const step of board.steps.filter((s) => s.attempts > 1)) {
+    console.log(`\n${step.job_id}/${step.step_id} failed at first and was retried by its retry policy: ${step.status} on attempt ${step.attempts}`);
+  }
+  for (const r of board.resumes.items) console.log(`\n${r.step_id} resumed ${r.resumed_from.step_id}'s conversation (thread ${r.resumed_from.thread_id})`);
+  if (board.usage) console.log(`tokens: ${board.usage.input_tokens} in, ${board.usage.output_tokens} out`);
+  console.log(`model requests served: ${model.requests.length}\nfiles: ${join(runsDir, submitted.batch_id)}`);
+} finally {
+  await client.close();
+  await model.close();
+  await rm(work, { recursive: true, force: true });
 }
-for (const r of board.resumes.items) console.log(`\n${r.step_id} resumed ${r.resumed_from.step_id}'s conversation (thread ${r.resumed_from.thread_id})`);
-if (board.usage) console.log(`tokens: ${board.usage.input_tokens} in, ${board.usage.output_tokens} out`);
-console.log(`model requests served: ${model.requests.length}\nfiles: ${join(runsDir, submitted.batch_id)}`);
-await client.close();
-await model.close();

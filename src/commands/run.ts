@@ -1,8 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { secondsBetween } from '../core/index.js';
-import { describeBatch } from '../scoreboard/index.js';
+import { CLI_LOGS, describeBatch } from '../scoreboard/index.js';
 import { fail, followBatch, openHarness, orFail, type StoreOptions } from './common.js';
-import { junitReport } from './junit.js';
+import { junitReport, readStepRuns } from './junit.js';
 
 /**
  * `harness-mcp run FILE [--junit PATH]`: runs a launch table to the end without an MCP client
@@ -23,14 +22,8 @@ export async function run(file: string, options: StoreOptions & { junit?: string
   const { meta } = await orFail(() => harness.submit(table));
   process.stderr.write(`running ${meta.batch_id} in ${harness.paths.root}\n`);
   const board = await followBatch(harness, meta.batch_id);
-  process.stdout.write(`${describeBatch(board)}\n`);
-  if (options.junit) {
-    const durations = new Map<string, number>();
-    for (const { state } of await harness.latestAttempts(meta.batch_id)) {
-      if (state.started_at && state.ended_at) durations.set(`${state.job_id}/${state.step_id}`, secondsBetween(state.started_at, state.ended_at));
-    }
-    await writeFile(options.junit, junitReport(board, durations));
-  }
+  process.stdout.write(`${describeBatch(board, CLI_LOGS)}\n`);
+  if (options.junit) await writeFile(options.junit, junitReport(board, await readStepRuns(harness, meta.batch_id)));
   await harness.close();
   return board.counts.succeeded === board.steps_total ? 0 : 1;
 }

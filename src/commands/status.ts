@@ -1,5 +1,13 @@
-import { describeBatch, describeCounts } from '../scoreboard/index.js';
+import { nowIso, type RunnerHealth } from '../core/index.js';
+import { CLI_LOGS, describeBatch, describeCounts } from '../scoreboard/index.js';
 import { openHarness, orFail, printJson, type StoreOptions } from './common.js';
+import { describeSteps } from './describe-steps.js';
+
+/** `pid 4242 on host (runner r1): 2 of 4 running`, and why new attempts are held back, if so. */
+function describeRunner(runner: RunnerHealth): string {
+  const held = runner.paused_reason ? `; new attempts are held back: ${runner.paused_reason}` : '';
+  return `served by pid ${runner.pid} on ${runner.hostname} (runner ${runner.runner_id}): ${runner.running} of ${runner.capacity} running${held}`;
+}
 
 /** `harness-mcp status [BATCH]`: the system scoreboard, or one batch's, read from the files. */
 export async function status(batchId: string | undefined, options: StoreOptions & { json?: boolean }): Promise<void> {
@@ -8,18 +16,18 @@ export async function status(batchId: string | undefined, options: StoreOptions 
     if (batchId) {
       const board = await harness.batchScoreboard(batchId, 'all');
       if (options.json) return printJson(board);
-      process.stdout.write(`${describeBatch({ ...board, next_cursor: null })}\n`);
-      for (const step of board.steps) {
-        const why = step.blocked_reasons.length ? `  (${step.blocked_reasons.join('; ')})` : '';
-        process.stdout.write(`  ${`${step.job_id}/${step.step_id}`.padEnd(32)} ${step.status.padEnd(15)} ${step.run_id ?? ''}${why}\n`);
-      }
-      if (board.dispatch_paused) process.stdout.write(`  new attempts are held back: ${board.dispatch_paused}\n`);
+      const latest = new Map((await harness.latestAttempts(batchId)).map(({ state }) => [`${state.job_id}/${state.step_id}`, state]));
+      process.stdout.write(`${describeBatch({ ...board, next_cursor: null }, CLI_LOGS)}\n`);
+      for (const line of describeSteps(board, latest, nowIso())) process.stdout.write(`${line}\n`);
+      if (board.dispatch_paused && !board.settled) process.stdout.write(`  new attempts are held back: ${board.dispatch_paused}\n`);
       return;
     }
     const system = await harness.systemScoreboard();
     if (options.json) return printJson(system);
     process.stdout.write(`${system.batches_total} batches in ${system.runs_root}: ${describeCounts(system.counts)}\n`);
     for (const b of system.batches) process.stdout.write(`  ${b.batch_id.padEnd(40)} ${describeCounts(b.counts)}${b.settled ? ' (settled)' : ''}\n`);
+    if (system.runners.length === 0) process.stdout.write('no server runs this runs root: nothing starts until one does (harness-mcp serve)\n');
+    for (const runner of system.runners) process.stdout.write(`${describeRunner(runner)}\n`);
   });
   await harness.close();
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describeBatch } from '../scoreboard/index.js';
+import { CLI_LOGS, describeBatch } from '../scoreboard/index.js';
 import { RunsPaths } from '../store/index.js';
 import { fail, followBatch, harnessOptions, openHarness, type StoreOptions } from './common.js';
 
@@ -55,6 +55,6 @@ export async function submit(file: string, options: StoreOptions & { follow?: bo
   const harness = await openHarness(options, { readOnly: true });
   const board = await followBatch(harness, batchId);
   await harness.close();
-  process.stdout.write(`${describeBatch(board)}\n`);
+  process.stdout.write(`${describeBatch(board, CLI_LOGS)}\n`);
   return board.counts.succeeded === board.steps_total ? 0 : 1;
 }

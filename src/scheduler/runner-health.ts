@@ -1,7 +1,8 @@
 import { access, statfs } from 'node:fs/promises';
-import { freemem, loadavg } from 'node:os';
-import type { RunnerHealth } from '../core/index.js';
-import type { RunsPaths } from '../store/index.js';
+import { freemem, hostname, loadavg } from 'node:os';
+import { RunnerHealthSchema, type RunnerHealth } from '../core/index.js';
+import { isProcessAlive } from '../process/index.js';
+import { readJsonIfExists, RunsLock, type Owner, type RunsPaths } from '../store/index.js';
 
 export type Pressure = RunnerHealth['pressure'];
 
@@ -31,4 +32,45 @@ export function pauseReason(drain: boolean, pressure: Pressure, minFreeDiskBytes
     return `low disk: ${gib(pressure.free_disk_bytes)} free on the runs root, below runners.min_free_disk_bytes (${gib(minFreeDiskBytes)}); new attempts wait`;
   }
   return null;
+}
+
+/**
+ * The server that owns the runs root, from owner.json, while it lives: owner.json outlives its
+ * server, so an owner on this host counts only while its process runs.
+ */
+async function readLiveOwner(paths: RunsPaths): Promise<Owner | undefined> {
+  const owner = await RunsLock.readOwner(paths);
+  if (!owner || (owner.hostname === hostname() && !(await isProcessAlive(owner.pid)))) return undefined;
+  return owner;
+}
+
+/** The owner's health.json, when it is that process's (a runner id may be reused by the next server). */
+async function readHealthOf(paths: RunsPaths, owner: Owner): Promise<RunnerHealth | undefined> {
+  try {
+    const health = await readJsonIfExists(paths.runnerHealthFile(owner.runner_id), RunnerHealthSchema);
+    return health?.pid === owner.pid && health.hostname === owner.hostname ? health : undefined;
+  } catch {
+    return undefined; // torn, or a runner id no path may hold: no health to show
+  }
+}
+
+/**
+ * The health of the live server that owns the runs root, as it last wrote it to
+ * `_system/runners/<runner_id>/health.json`; undefined when no live server owns the root, or
+ * it has written none yet.
+ */
+export async function readOwnerHealth(paths: RunsPaths): Promise<RunnerHealth | undefined> {
+  const owner = await readLiveOwner(paths);
+  return owner ? readHealthOf(paths, owner) : undefined;
+}
+
+/**
+ * Why ready steps do not start, as a reader that does not run the root sees it: the owner's
+ * reason, or, with no live owner, that nothing will start them (draining besides, if so).
+ */
+export async function readOwnerPauseReason(paths: RunsPaths): Promise<string | null> {
+  const owner = await readLiveOwner(paths);
+  if (owner) return (await readHealthOf(paths, owner))?.paused_reason ?? null;
+  const drain = await isDraining(paths);
+  return `no server runs this runs root: ready steps start when one does (harness-mcp serve)${drain ? ', and it is draining (harness-mcp undrain)' : ''}`;
 }

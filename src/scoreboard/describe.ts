@@ -8,11 +8,21 @@ export function describeCounts(counts: StepCounts): string {
   return parts.join(', ') || 'no steps';
 }
 
+/**
+ * How the reader of a failure line gets at the attempt's whole output: a person at a terminal
+ * types a command, a model calls a tool. The line itself holds only the end of the output.
+ */
+export type LogsPointer = (runId: string) => string;
+
+export const CLI_LOGS: LogsPointer = (runId) => `harness-mcp logs ${runId} --stream stderr`;
+export const MCP_LOGS: LogsPointer = (runId) => `fetch_artifact {"run_id": "${runId}", "name": "stderr"}`;
+
 /** A few lines a person or a model reads first: counts, failure groups, stuck steps, more pages. */
-export function describeBatch(board: BatchScoreboard): string {
+export function describeBatch(board: BatchScoreboard, logsOf: LogsPointer): string {
   const lines = [`${board.batch_id}: ${describeCounts(board.counts)}${board.settled ? ' (settled)' : ''}`];
   for (const group of board.failure_groups.slice(0, 5)) {
-    lines.push(`- ${group.count} × ${group.failure_reason ?? 'failed'}${group.message ? `: ${group.message.slice(0, 160)}` : ''} (e.g. ${group.examples[0]!.job_id}/${group.examples[0]!.step_id})`);
+    const example = group.examples[0]!;
+    lines.push(`- ${group.count} × ${group.failure_reason ?? 'failed'}${group.message ? `: ${group.message.slice(0, 160)}` : ''} (e.g. ${example.job_id}/${example.step_id}; logs: ${logsOf(example.run_id)})`);
   }
   for (const item of board.attention.items.filter((a) => a.kind === 'stuck').slice(0, 5)) {
     lines.push(`- ${item.kind}: ${item.job_id}/${item.step_id} (run ${item.run_id})${item.message ? `: ${item.message.slice(0, 200)}` : ''}`);

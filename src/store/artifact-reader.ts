@@ -123,3 +123,23 @@ export async function tailEventLines(paths: RunsPaths, at: AttemptLocation, coun
     await handle.close();
   }
 }
+
+/**
+ * The last `maxBytes` of an artifact (all of it when smaller), starting on a whole UTF-8
+ * character, and whether the start was cut off.
+ */
+export async function readArtifactTail(paths: RunsPaths, at: AttemptLocation, name: ArtifactName, maxBytes: number): Promise<{ content: string; cut: boolean }> {
+  const handle = await openArtifact(paths, at, name);
+  try {
+    const { size } = await handle.stat();
+    const start = Math.max(0, size - maxBytes);
+    const buffer = Buffer.alloc(size - start);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
+    let from = 0;
+    // Skip the continuation bytes of a character that began before the window.
+    while (start > 0 && from < Math.min(3, bytesRead) && (buffer[from]! & 0xc0) === 0x80) from++;
+    return { content: buffer.subarray(from, bytesRead).toString('utf8'), cut: start > 0 };
+  } finally {
+    await handle.close();
+  }
+}

@@ -42,9 +42,9 @@ describe('the terminal CLI', () => {
     const failed = await cli(['run', bad, '--runs-dir', runs, '--config', config, '--junit', join(dir, 'bad.xml')]);
     expect(failed.code).toBe(1);
     const badXml = await readFile(join(dir, 'bad.xml'), 'utf8');
-    expect(badXml).toContain('tests="2" failures="2"');
+    expect(badXml).toContain('tests="2" failures="1" skipped="1"');
     expect(badXml).toContain('<failure type="failed" message="exited 4; output ends: broken &lt;build&gt;"');
-    expect(badXml).toContain('<failure type="blocked"');
+    expect(badXml).toContain('<skipped message="blocked: ');
 
     const refused = await cli(['run', join(dir, 'nope.json'), '--runs-dir', runs]);
     expect(refused).toMatchObject({ code: 2, stderr: expect.stringContaining('is not a readable JSON launch table') });

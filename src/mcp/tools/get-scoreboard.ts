@@ -3,7 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { IdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness.js';
 import { batchScoreboardPage, DetailSchema, ScoreboardOutput } from '../scoreboard-answer.js';
-import { describeBatch, describeCounts } from '../../scoreboard/index.js';
+import { describeBatch, describeCounts, MCP_LOGS } from '../../scoreboard/index.js';
 import { answer, toolResult } from '../tool-result.js';
 
 export const GetScoreboardInput = z.object({
@@ -32,7 +32,7 @@ export function registerGetScoreboard(server: McpServer, harness: Harness): void
           return toolResult(system, text.join('\n'));
         }
         const board = await batchScoreboardPage(harness, args.batch_id, args.detail, args.cursor);
-        return toolResult(board, describeBatch(board));
+        return toolResult(board, describeBatch(board, MCP_LOGS));
       }),
   );
 }
