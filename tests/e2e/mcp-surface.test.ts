@@ -3,7 +3,7 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI, goal, HarnessServer, tempDir } from './helpers/harness-server.js';
+import { CLI, eventually, goal, HarnessServer, tempDir } from './helpers/harness-server.js';
 
 const TOOLS = ['cancel_run', 'fetch_artifact', 'gc', 'get_harness_config', 'get_scoreboard', 'list_batches', 'retry_step', 'set_drain', 'submit_batch', 'tail_events', 'wait_for_batch'];
 
@@ -77,6 +77,8 @@ describe('the MCP surface over stdio', () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
     const batchId = await server.submit({ ...commandTable(dir, 1), jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'slow', command: ['sleep', '30'] }] }] });
+    // Running first, so the short wait below can only time out, however loaded the machine is.
+    await eventually(async () => (await server.ok('get_scoreboard', { batch_id: batchId })).counts.running === 1, 'the step to start');
     const board = await server.ok('wait_for_batch', { batch_id: batchId, timeout_seconds: 0.3 });
     expect(board).toMatchObject({ timed_out: true, settled: false, counts: { running: 1 } });
     await server.ok('cancel_run', { batch_id: batchId });
