@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HARNESS_VERSION } from './core/index.js';
+import { EXIT } from './commands/common.js';
 import { control } from './commands/control.js';
 import { setDrainFlag } from './commands/drain.js';
 import { gc } from './commands/gc.js';
@@ -10,6 +11,12 @@ import { serve } from './commands/serve.js';
 import { status } from './commands/status.js';
 import { submit } from './commands/submit.js';
 
+// A reader that goes away early (`harness-mcp status | head -1`) ends the command, quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 function wholeNumber(min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
@@ -18,70 +25,116 @@ function wholeNumber(min: number, max: number) {
   };
 }
 
-const store = (command: Command) =>
-  command
-    .option('--runs-dir <dir>', 'the store (default: $HARNESS_RUNS_DIR, else ./runs)')
-    .option('--config <file>', 'harness config JSON (default: $HARNESS_CONFIG, else built-in defaults)');
+/**
+ * The options a command may be given before its name or after it. The program declares them
+ * all (for the default command); each command declares those it honours, and the preAction hook
+ * below refuses the others, so that none is ever accepted and then ignored.
+ */
+const OPTIONS = {
+  runsDir: () => new Option('--runs-dir <dir>', 'the store (default: $HARNESS_RUNS_DIR, else ./runs)'),
+  config: () => new Option('--config <file>', 'harness config JSON (default: $HARNESS_CONFIG, else built-in defaults)'),
+  maxConcurrency: () => new Option('--max-concurrency <n>', 'attempts run at once (default: runners.max_concurrency, 4)').argParser(wholeNumber(1, 256)),
+  http: () => new Option('--http', 'serve MCP over Streamable HTTP at /mcp'),
+  host: () => new Option('--host <host>', 'HTTP: address to listen on (default: 127.0.0.1)'),
+  port: () => new Option('--port <n>', 'HTTP: port, 0 picks a free one (default: 8765)').argParser(wholeNumber(0, 65535)),
+  tokenFile: () => new Option('--token-file <file>', 'HTTP: require this bearer token (default: $HARNESS_MCP_TOKEN); required off loopback'),
+  jsonResponse: () => new Option('--json-response', 'HTTP: answer requests with JSON instead of an SSE stream'),
+};
+type OptionName = keyof typeof OPTIONS;
+const STORE: OptionName[] = ['runsDir', 'config'];
+const SERVER = Object.keys(OPTIONS) as OptionName[];
 
-const program = store(new Command('harness-mcp'))
-  .description('An MCP server that runs batches of coding-agent sessions in parallel, on disk.\nWithout a command it serves MCP over stdio, which is what MCP clients start.')
+/** Adds the shared options a command honours; its action reads them with optsWithGlobals(), so those given before its name count too. */
+function withOptions(command: Command, names: OptionName[]): Command {
+  for (const name of names) command.addOption(OPTIONS[name]());
+  return command;
+}
+
+const program = withOptions(new Command('harness-mcp'), SERVER)
+  .description(
+    'An MCP server that runs batches of coding-agent sessions in parallel, on disk.\n' +
+      'Without a command it serves MCP over stdio, which is what MCP clients start; `serve` is the server for a terminal.',
+  )
   .version(HARNESS_VERSION)
-  // Options after a command's name are that command's, not the server's.
+  // Options before a command's name are parsed here; the command parses its own after it.
   .enablePositionalOptions()
-  .option('--max-concurrency <n>', 'attempts run at once (default: runners.max_concurrency, 4)', wholeNumber(1, 256))
-  .option('--http', 'serve MCP over Streamable HTTP at /mcp instead of stdio')
-  .option('--host <host>', 'HTTP: address to listen on', '127.0.0.1')
-  .addOption(new Option('--port <n>', 'HTTP: port (0 picks a free one)').default(8765).argParser(wholeNumber(0, 65535)))
-  .option('--token-file <file>', 'HTTP: require this bearer token (default: $HARNESS_MCP_TOKEN); required off loopback')
-  .option('--json-response', 'HTTP: answer requests with JSON instead of an SSE stream')
-  .action((options) => serve(options));
+  // Usage mistakes exit 2, like every refused input (the README's exit-code table); help and version 0.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.refused))
+  .action((_options, command: Command) => serve(command.optsWithGlobals(), 'mcp-client'));
 
-store(program.command('status').argument('[batch]', 'a batch id; all batches without one'))
+program.hook('preAction', (_, command) => {
+  if (command === program) return;
+  for (const option of program.options) {
+    const key = option.attributeName();
+    if (program.getOptionValueSource(key) === 'cli' && !command.options.some((o) => o.attributeName() === key)) {
+      program.error(`error: option '${option.long}' does not apply to \`${command.name()}\``);
+    }
+  }
+});
+
+withOptions(program.command('serve'), SERVER)
+  .description(
+    'run the runs root for terminal commands (submit, cancel, retry) until SIGINT or SIGTERM, stdin or not; ' +
+      'with --http it serves MCP over HTTP too',
+  )
+  .action((_options, command: Command) => serve(command.optsWithGlobals(), 'terminal'));
+
+withOptions(program.command('status').argument('[batch]', 'a batch id; all batches without one'), STORE)
   .description("show every batch and the server's health, or one batch's steps (attempts, time, summary)")
   .option('--json', 'print the scoreboard as JSON')
-  .action((batch, options) => status(batch, options));
+  .action((batch, _options, command: Command) => status(batch, command.optsWithGlobals()));
 
-store(program.command('logs').argument('<run_id>', 'the attempt'))
+withOptions(program.command('logs').argument('<run_id>', 'the attempt'), STORE)
   .description("print an attempt's output, or one of its files")
   .option('--stream <name>', 'stdout, stderr, events (logs); final, meta, state (JSON: report, what ran, state)', 'stdout')
   .option('-f, --follow', 'keep printing a log until the attempt ends')
-  .action((runId, options) => logs(runId, options));
+  .action((runId, _options, command: Command) => logs(runId, command.optsWithGlobals()));
 
-store(program.command('run').argument('<file>', 'a launch table (JSON)'))
+withOptions(program.command('run').argument('<file>', 'a launch table (JSON)'), [...STORE, 'maxConcurrency'])
   .description('run a batch to the end without an MCP client (for CI); exit 0 only if every step succeeded')
   .option('--junit <path>', 'write a JUnit XML report, one testcase per step')
-  .action(async (file, options) => {
-    process.exitCode = await run(file, options);
+  .action(async (file, _options, command: Command) => {
+    process.exitCode = await run(file, command.optsWithGlobals());
   });
 
-store(program.command('submit').argument('<file>', 'a launch table (JSON)'))
-  .description('queue a batch for the server that runs the runs root (or the next to start)')
+withOptions(program.command('submit').argument('<file>', 'a launch table (JSON)'), STORE)
+  .description('check a batch, then queue it for the server that runs the runs root (or the next to start)')
   .option('-f, --follow', 'wait for it to be accepted, then follow it until it settles; exit 0 only if every step succeeded')
-  .action(async (file, options) => {
-    process.exitCode = await submit(file, options);
+  .action(async (file, _options, command: Command) => {
+    process.exitCode = await submit(file, command.optsWithGlobals());
   });
 
-store(program.command('cancel').argument('[run_id]', 'one attempt; or give --batch (and --job, --step)'))
+withOptions(program.command('cancel').argument('[run_id]', 'one attempt; or give --batch (and --job, --step)'), STORE)
   .description('cancel an attempt, or the unfinished steps of a batch, job or step (through the running server)')
   .option('--batch <id>')
   .option('--job <id>')
   .option('--step <id>')
   .option('--json', 'print the answer as JSON')
-  .action((runId, options) => control({ op: 'cancel', run_id: runId, batch_id: options.batch, job_id: options.job, step_id: options.step }, options));
+  .action((runId, _options, command: Command) => {
+    const options = command.optsWithGlobals();
+    return control({ op: 'cancel', run_id: runId, batch_id: options.batch, job_id: options.job, step_id: options.step }, options);
+  });
 
-store(program.command('retry').argument('<batch>').argument('<job>').argument('<step>'))
+withOptions(program.command('retry').argument('<batch>').argument('<job>').argument('<step>'), STORE)
   .description('run a step again (through the running server)')
   .option('--cascade', 'then run again every step that depends on it')
   .option('--json', 'print the answer as JSON')
-  .action((batch, job, step, options) => control({ op: 'retry', batch_id: batch, job_id: job, step_id: step, cascade: options.cascade ?? false }, options));
+  .action((batch, job, step, _options, command: Command) => {
+    const options = command.optsWithGlobals();
+    return control({ op: 'retry', batch_id: batch, job_id: job, step_id: step, cascade: options.cascade ?? false }, options);
+  });
 
-store(program.command('drain')).description('stop new attempts from starting in the runs root; running ones finish').action((options) => setDrainFlag(true, options));
-store(program.command('undrain')).description('let new attempts start again').action((options) => setDrainFlag(false, options));
+withOptions(program.command('drain'), STORE)
+  .description('stop new attempts from starting in the runs root; running ones finish')
+  .action((_options, command: Command) => setDrainFlag(true, command.optsWithGlobals()));
+withOptions(program.command('undrain'), STORE)
+  .description('let new attempts start again')
+  .action((_options, command: Command) => setDrainFlag(false, command.optsWithGlobals()));
 
-store(program.command('gc'))
+withOptions(program.command('gc'), STORE)
   .description('remove settled batches idle past retention_policy.keep_closed_batches_days')
   .option('--dry-run', 'list what would go, and the bytes, without removing it')
   .option('--json', 'print the result as JSON')
-  .action((options) => gc(options));
+  .action((_options, command: Command) => gc(command.optsWithGlobals()));
 
 await program.parseAsync();

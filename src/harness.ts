@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import {
   HARNESS_VERSION,
+  HarnessConfigFileSchema,
   nowIso,
   NotFoundError,
   StoreLockedError,
+  WHERE_IDS_ARE,
   type BatchMeta,
   type BatchScoreboard,
   type HarnessConfig,
@@ -19,6 +20,7 @@ import { ControlInbox, FilesystemQueue } from './queue/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig, writeConfigSnapshot } from './config/index.js';
 import {
   BatchRecord,
+  checkLaunchTable,
   findGarbage,
   HealthMonitor,
   readOwnerHealth,
@@ -34,7 +36,9 @@ import {
   CurrentIndexFiles,
   KeyedSerial,
   listBatchIds,
+  readJsonIfExists,
   readStoredBatch,
+  resolveRunsRoot,
   runIdOfDirName,
   RunsLock,
   RunsPaths,
@@ -52,7 +56,7 @@ export interface HarnessOptions {
   interfaces?: Partial<HarnessConfig['interfaces']>;
   /** How often a read-only server tries to take the lock over, in ms (default 2000). */
   lockRetryMs?: number;
-  /** Never take the runs root: read what another server writes (terminal status and logs). */
+  /** Never take the runs root: read what another server writes (terminal status and logs). It must exist. */
   readOnly?: boolean;
   /** false: recover and serve, but start no attempts (one-off commands such as gc). */
   dispatch?: boolean;
@@ -124,7 +128,7 @@ export class Harness {
       const runners = { ...config.runners, max_concurrency: options.maxConcurrency ?? config.runners.max_concurrency };
       loaded = parseHarnessConfig({ ...config, runners, interfaces: { ...config.interfaces, ...options.interfaces } }, 'command-line options');
     }
-    const root = resolve(options.runsDir);
+    const root = await resolveRunsRoot(options.runsDir, { mustExist: options.readOnly });
     const paths = new RunsPaths(root);
     const harness = new Harness(paths, configFileOf(loaded), loaded.config, options.dispatch ?? true, options.readOnly ?? false);
     if (options.readOnly) return harness; // reads only: not even _system/ is created
@@ -137,6 +141,18 @@ export class Harness {
       harness.lockTimer.unref();
     }
     return harness;
+  }
+
+  /**
+   * Checks a launch table as the server of `paths` would on submit, and writes nothing (see
+   * checkLaunchTable). It meets the config that server took the root with (its
+   * harness_config.json) when `owned`, else `configFile`'s; returns the config it met.
+   */
+  static async checkLaunchTable(input: unknown, options: { paths: RunsPaths; owned: boolean; configFile?: string | undefined }): Promise<HarnessConfig> {
+    const snapshot = options.owned ? await readJsonIfExists(options.paths.configFile, HarnessConfigFileSchema).catch(() => undefined) : undefined;
+    const config = snapshot ?? (await loadHarnessConfig(options.configFile)).config;
+    await checkLaunchTable(input, config, createAgentRegistry(config));
+    return config;
   }
 
   /**
@@ -269,6 +285,7 @@ export class Harness {
       // A batch another server runs changes only on disk, so a read-only server looks every second.
       const poll = this.scheduler ? undefined : setInterval(check, 1000);
       options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.signal?.aborted) onAbort(); // aborted while progress was read: no event will come
     });
   }
 
@@ -286,7 +303,7 @@ export class Harness {
         if (runIdOfDirName(attempt.location.dirName) === runId) return attempt.location;
       }
     }
-    throw new NotFoundError('run', runId, 'run ids are in get_scoreboard answers');
+    throw new NotFoundError('run', runId, WHERE_IDS_ARE.run);
   }
 
   /** The newest attempt of every step of a batch that has one. */
@@ -367,7 +384,7 @@ export class Harness {
   private async batchRecord(batchId: string): Promise<BatchRecord> {
     if (this.scheduler) return this.scheduler.requireBatch(batchId);
     const stored = await readStoredBatch(this.paths, this.files, batchId).catch(() => undefined);
-    if (!stored) throw new NotFoundError('batch', batchId, 'list_batches shows the batches in this store');
+    if (!stored) throw new NotFoundError('batch', batchId, WHERE_IDS_ARE.batch);
     return BatchRecord.fromStored(stored, this.config.retries);
   }
 

@@ -1,4 +1,5 @@
-import { HarnessError, type BatchScoreboard } from '../core/index.js';
+import { HarnessError, NoServerError, type BatchScoreboard } from '../core/index.js';
+import { resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
 import { createProgressDisplay } from './progress-display.js';
 import { Harness, type HarnessOptions } from '../harness.js';
 
@@ -8,27 +9,51 @@ export interface StoreOptions {
   config?: string;
 }
 
-/** Prints to stderr and exits 2: the command was given something it cannot work with. */
-export function fail(message: string): never {
+/** The exit codes of every command, as the README's "From a terminal" lists them. */
+export const EXIT = {
+  /** Done; for a batch: every step succeeded. */
+  ok: 0,
+  /** The batch ran, and some step did not succeed. */
+  stepsFailed: 1,
+  /** Refused input or usage: nothing was done. */
+  refused: 2,
+  /** No server runs the runs root, or another one holds it. */
+  noServer: 3,
+} as const;
+
+/** Prints to stderr and exits: 2 (the command was given something it cannot work with) unless told. */
+export function fail(message: string, exitCode: number = EXIT.refused): never {
   process.stderr.write(`harness-mcp: ${message}\n`);
-  process.exit(2);
+  process.exit(exitCode);
+}
+
+/** Exits with a HarnessError's terminal message; a missing or busy server is exit 3, the rest 2. */
+export function failWith(error: HarnessError): never {
+  fail(error.cliMessage, error.code === 'runs_locked' || error.code === 'no_server' ? EXIT.noServer : EXIT.refused);
 }
 
 export function harnessOptions(options: StoreOptions): HarnessOptions {
   return {
+    // `??`, not `||`: an empty value is refused by resolveRunsRoot, never taken for the default.
     runsDir: options.runsDir ?? process.env.HARNESS_RUNS_DIR ?? 'runs',
     configFile: options.config ?? process.env.HARNESS_CONFIG,
   };
 }
 
+/** The runs root the options name, checked as every entry point checks it (see resolveRunsRoot). */
+export async function runsPathsOf(options: StoreOptions): Promise<RunsPaths> {
+  return new RunsPaths(await orFail(() => resolveRunsRoot(harnessOptions(options).runsDir)));
+}
+
+/** Exits 3 at once when no server runs the root: `what` is done by that server, and nobody would answer. */
+export async function requireServer(paths: RunsPaths, what: string): Promise<void> {
+  if (await RunsLock.isHeld(paths)) return;
+  failWith(new NoServerError(paths.root, `${what}; start one with \`harness-mcp serve --runs-dir ${paths.root}\``));
+}
+
 /** Opens the harness, turning a HarnessError (bad config, say) into a clear exit. */
 export async function openHarness(options: StoreOptions, extra: Partial<HarnessOptions> = {}): Promise<Harness> {
-  try {
-    return await Harness.open({ ...harnessOptions(options), ...extra });
-  } catch (error) {
-    if (error instanceof HarnessError) fail(error.message);
-    throw error;
-  }
+  return orFail(() => Harness.open({ ...harnessOptions(options), ...extra }));
 }
 
 /** Runs a command's body, printing a HarnessError (unknown batch, locked store) as a clear failure. */
@@ -36,7 +61,7 @@ export async function orFail<T>(body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (error) {
-    if (error instanceof HarnessError) fail(error.message);
+    if (error instanceof HarnessError) failWith(error);
     throw error;
   }
 }
@@ -45,13 +70,16 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Shows a batch's progress until it settles, however long that takes; returns its full scoreboard. */
-export async function followBatch(harness: Harness, batchId: string): Promise<BatchScoreboard> {
+/**
+ * Shows a batch's progress until it settles, however long that takes; returns its full
+ * scoreboard. An abort of `signal` ends the wait by throwing its reason.
+ */
+export async function followBatch(harness: Harness, batchId: string, signal?: AbortSignal): Promise<BatchScoreboard> {
   const display = createProgressDisplay();
   const show = async () => display.update(await harness.batchScoreboard(batchId, { offset: 0, size: 0 }, 10));
   await show();
-  while (!(await harness.waitUntilSettled(batchId, 3600 * 1000, { onChange: () => void show().catch(() => undefined) }))) {
-    // a long batch outlasts one wait
+  while (!(await harness.waitUntilSettled(batchId, 3600 * 1000, { signal, onChange: () => void show().catch(() => undefined) }))) {
+    signal?.throwIfAborted(); // else a long batch outlasted one wait
   }
   const board = await harness.batchScoreboard(batchId, 'all');
   display.update(board);

@@ -2,16 +2,20 @@ import { readFile } from 'node:fs/promises';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { HarnessError } from '../core/index.js';
 import { checkHttpOptions, createServer, startHttpServer } from '../mcp/index.js';
-import { fail, openHarness, type StoreOptions } from './common.js';
+import { RunsLock } from '../store/index.js';
+import { EXIT, fail, openHarness, type StoreOptions } from './common.js';
 
 export interface ServeOptions extends StoreOptions {
   maxConcurrency?: number;
   http?: boolean;
-  host: string;
-  port: number;
+  host?: string;
+  port?: number;
   tokenFile?: string;
   jsonResponse?: boolean;
 }
+
+/** Who the server is for: MCP clients that start it (stdio, until stdin closes), or a person at a terminal. */
+export type ServeFor = 'mcp-client' | 'terminal';
 
 async function readToken(file: string | undefined): Promise<string | undefined> {
   if (!file) return process.env.HARNESS_MCP_TOKEN || undefined;
@@ -22,26 +26,45 @@ async function readToken(file: string | undefined): Promise<string | undefined> 
   }
 }
 
-/** The MCP server: over stdio (what MCP clients start), or Streamable HTTP with --http. */
-export async function serve(options: ServeOptions): Promise<void> {
+/**
+ * The server. For an MCP client (no command): MCP over stdio, ending when stdin closes, or
+ * over Streamable HTTP with --http. For a terminal (`harness-mcp serve`): it runs the runs root
+ * for the terminal commands (submit, cancel, retry reach it through the filesystem queue), with
+ * MCP over HTTP only if --http asks, never reads stdin, and ends on SIGINT or SIGTERM alone.
+ */
+export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<void> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 8765;
   const token = options.http ? await readToken(options.tokenFile) : undefined;
   if (options.http) {
     try {
-      checkHttpOptions({ host: options.host, token });
+      checkHttpOptions({ host, token });
     } catch (error) {
       fail((error as Error).message);
     }
   }
+  const stdio = serveFor === 'mcp-client' && !options.http;
   const harness = await openHarness(options, {
     maxConcurrency: options.maxConcurrency,
-    interfaces: options.http ? { mcp_stdio: { enabled: false }, mcp_http: { enabled: true, auth_mode: token ? 'token' : 'none' } } : undefined,
+    interfaces: stdio ? undefined : { mcp_stdio: { enabled: false }, mcp_http: { enabled: options.http ?? false, auth_mode: token ? 'token' : 'none' } },
   });
+  if (serveFor === 'terminal' && harness.mode !== 'active') {
+    // A standby with no client to serve would only look like a server.
+    const owner = await RunsLock.readOwner(harness.paths);
+    await harness.close();
+    fail(`another harness-mcp${owner ? ` (pid ${owner.pid})` : ''} runs ${harness.paths.root} already; stop it first, or give a different --runs-dir`, EXIT.noServer);
+  }
 
-  let stop: () => Promise<void>;
+  if (serveFor === 'terminal' && !options.http && !harness.configFile.interfaces.filesystem_queue.enabled) {
+    await harness.close();
+    fail('serve without --http takes batches only through the filesystem queue, which the config turns off (interfaces.filesystem_queue.enabled)');
+  }
+
+  let stop: () => Promise<void> = async () => undefined;
   if (options.http) {
     let http: Awaited<ReturnType<typeof startHttpServer>>;
     try {
-      http = await startHttpServer(harness, { host: options.host, port: options.port, token, jsonResponse: options.jsonResponse ?? false });
+      http = await startHttpServer(harness, { host, port, token, jsonResponse: options.jsonResponse ?? false });
     } catch (error) {
       await harness.close();
       if (error instanceof HarnessError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail((error as Error).message);
@@ -49,7 +72,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
     process.stderr.write(`harness-mcp: serving MCP at ${http.url}${token ? ' (bearer token required)' : ''}\n`);
     stop = http.close;
-  } else {
+  } else if (stdio) {
     // In stdio mode stdout belongs to the MCP transport; everything else goes to stderr.
     const server = createServer(harness);
     const transport = new StdioServerTransport();
@@ -58,6 +81,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     await server.connect(transport);
     stop = () => server.close();
   }
+  if (serveFor === 'terminal') {
+    process.stderr.write(
+      `harness-mcp: serving ${harness.paths.root} (pid ${process.pid}): \`harness-mcp submit FILE --runs-dir ${harness.paths.root}\` queues a batch; Ctrl-C stops\n`,
+    );
+  }
 
   let closing = false;
   async function shutdown(code: number): Promise<void> {
@@ -65,10 +93,12 @@ export async function serve(options: ServeOptions): Promise<void> {
     closing = true;
     await stop().catch(() => undefined);
     await harness.close();
+    if (serveFor === 'terminal') process.stderr.write('harness-mcp: stopped\n');
     process.exit(code);
   }
-  process.on('SIGINT', () => void shutdown(130));
-  process.on('SIGTERM', () => void shutdown(143));
+  // Asked to stop is how a terminal server ends well; an MCP client's server keeps the shell's 128+signal.
+  process.on('SIGINT', () => void shutdown(serveFor === 'terminal' ? EXIT.ok : 130));
+  process.on('SIGTERM', () => void shutdown(serveFor === 'terminal' ? EXIT.ok : 143));
   // SIGUSR2 toggles drain mode, for a person at the machine: kill -USR2 <pid>.
   process.on('SIGUSR2', () => void harness.refreshHealth().then((health) => harness.setDrain(!health.drain)));
 }

@@ -1,12 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LaunchTableInvalidError, NoServerError, type ValidationProblem } from '../core/index.js';
+import { Harness } from '../harness.js';
 import { CLI_LOGS, describeBatch } from '../scoreboard/index.js';
-import { RunsPaths } from '../store/index.js';
-import { fail, followBatch, harnessOptions, openHarness, type StoreOptions } from './common.js';
+import { RunsLock, type RunsPaths } from '../store/index.js';
+import { EXIT, fail, failWith, followBatch, harnessOptions, openHarness, orFail, runsPathsOf, type StoreOptions } from './common.js';
 
 const POLL_MS = 200;
+// How often a follower checks that the server is still there (one connect to its lock socket).
+const OWNER_CHECK_MS = 1000;
+// A server takes a queued table within a moment; past this, say what is being waited for.
+const QUIET_MS = 5000;
 
 async function readJsonFile(path: string): Promise<Record<string, unknown> | undefined> {
   return readFile(path, 'utf8').then(
@@ -16,45 +22,81 @@ async function readJsonFile(path: string): Promise<Record<string, unknown> | und
 }
 
 /**
- * `harness-mcp submit FILE [--follow]`: puts a launch table in the runs root's queue inbox, where
- * the server that owns the root takes it (or the next one to start). With --follow it waits for
- * the verdict, then follows the batch until it settles; the exit code says how it went.
+ * `harness-mcp submit FILE [--follow]`: checks a launch table as the server would, then puts it
+ * in the runs root's queue inbox, where the server that owns the root takes it (or, without
+ * --follow, the next one to start). With --follow it waits for the verdict, then follows the
+ * batch until it settles; it never waits for a server that is not there.
  */
 export async function submit(file: string, options: StoreOptions & { follow?: boolean }): Promise<number> {
   let text: string;
+  let table: unknown;
   try {
     text = await readFile(file, 'utf8');
-    JSON.parse(text);
+    table = JSON.parse(text);
   } catch (error) {
     fail(`${file} is not a readable JSON launch table: ${(error as Error).message}`);
   }
-  const paths = new RunsPaths(resolve(harnessOptions(options).runsDir));
+  const paths = await runsPathsOf(options);
+  const owned = await RunsLock.isHeld(paths);
+  const config = await orFail(() => Harness.checkLaunchTable(table, { paths, owned, configFile: harnessOptions(options).configFile }));
+  if (owned && !config.interfaces.filesystem_queue.enabled) {
+    failWith(new NoServerError(paths.root, 'the server that runs it does not read the filesystem queue (interfaces.filesystem_queue.enabled is false)'));
+  }
+  if (!owned && options.follow) {
+    failWith(new NoServerError(paths.root, `nothing was queued; start one with \`harness-mcp serve --runs-dir ${paths.root}\`, or run the batch here with \`harness-mcp run ${file}\``));
+  }
+
   const name = `${basename(file, '.json').replace(/[^A-Za-z0-9._-]/g, '-')}-${randomBytes(3).toString('hex')}.json`;
   const inbox = paths.queueDir('inbox');
   await mkdir(inbox, { recursive: true });
   // Written aside and renamed in, so the server never reads half a file.
-  const aside = join(paths.queueDir('inbox'), '..', `.${name}.partial`);
+  const aside = join(inbox, '..', `.${name}.partial`);
   await writeFile(aside, text);
   await rename(aside, join(inbox, name));
   process.stderr.write(`queued ${name} in ${inbox}\n`);
-  if (!options.follow) return 0;
+  if (!owned) {
+    process.stderr.write(`no server runs ${paths.root} now: the table waits until one starts (\`harness-mcp serve --runs-dir ${paths.root}\`)\n`);
+    return EXIT.ok;
+  }
+  if (!options.follow) return EXIT.ok;
 
-  let verdict: Record<string, unknown> | undefined;
+  const batchId = await awaitVerdict(paths, name);
+  process.stderr.write(`accepted as ${batchId}\n`);
+  const harness = await openHarness(options, { readOnly: true });
+  const ownerGone = new AbortController();
+  const watch = setInterval(() => {
+    void RunsLock.isHeld(paths).then((held) => {
+      if (!held) ownerGone.abort(new NoServerError(paths.root, `the one that did stopped while ${batchId} ran; \`harness-mcp status ${batchId}\` shows where it got to, and the next server carries it on`));
+    });
+  }, OWNER_CHECK_MS);
+  try {
+    const board = await orFail(() => followBatch(harness, batchId, ownerGone.signal));
+    process.stdout.write(`${describeBatch(board, CLI_LOGS)}\n`);
+    return board.counts.succeeded === board.steps_total ? EXIT.ok : EXIT.stepsFailed;
+  } finally {
+    clearInterval(watch);
+    await harness.close();
+  }
+}
+
+/** Waits for the server to accept a queued table (its batch id) or refuse it (exit 2), while it is there (else exit 3). */
+async function awaitVerdict(paths: RunsPaths, name: string): Promise<string> {
+  let quietUntil = Date.now() + QUIET_MS;
+  let nextOwnerCheck = Date.now() + OWNER_CHECK_MS;
   for (;;) {
-    verdict = await readJsonFile(join(paths.queueDir('accepted'), `${name}.result.json`));
-    if (verdict) break;
+    const verdict = await readJsonFile(join(paths.queueDir('accepted'), `${name}.result.json`));
+    if (verdict) return String(verdict.batch_id);
     const errors = await readJsonFile(join(paths.queueDir('rejected'), `${name}.errors.json`));
-    if (errors) {
-      for (const p of (errors.problems as { path: string; message: string }[]) ?? []) process.stdout.write(`${p.path}: ${p.message}\n`);
-      return 1;
+    if (errors) failWith(new LaunchTableInvalidError((errors.problems as ValidationProblem[] | undefined) ?? []));
+    if (Date.now() > nextOwnerCheck) {
+      nextOwnerCheck = Date.now() + OWNER_CHECK_MS;
+      if (!(await RunsLock.isHeld(paths))) failWith(new NoServerError(paths.root, `the one that did stopped before taking ${name}, which stays queued for the next one`));
+    }
+    if (Date.now() > quietUntil) {
+      const owner = await RunsLock.readOwner(paths);
+      process.stderr.write(`waiting for the server that runs ${paths.root}${owner ? ` (pid ${owner.pid})` : ''} to take ${name}\n`);
+      quietUntil = Infinity;
     }
     await sleep(POLL_MS);
   }
-  const batchId = String(verdict.batch_id);
-  process.stderr.write(`accepted as ${batchId}\n`);
-  const harness = await openHarness(options, { readOnly: true });
-  const board = await followBatch(harness, batchId);
-  await harness.close();
-  process.stdout.write(`${describeBatch(board, CLI_LOGS)}\n`);
-  return board.counts.succeeded === board.steps_total ? 0 : 1;
 }

@@ -8,7 +8,24 @@ export abstract class HarnessError extends Error {
     super(message, options);
     this.name = new.target.name;
   }
+
+  /** The message for a person at a terminal: the same, except where `message` names MCP tools. */
+  get cliMessage(): string {
+    return this.message;
+  }
 }
+
+/** What to do next, in the words of each surface: MCP tools for a client, commands at a terminal. */
+export interface SurfaceHint {
+  mcp: string;
+  cli: string;
+}
+
+/** The hints that point at where ids are listed, shared by every lookup that can miss. */
+export const WHERE_IDS_ARE = {
+  batch: { mcp: 'list_batches shows the batches in this store', cli: '`harness-mcp status` lists the batches in this store' },
+  run: { mcp: 'run ids are in get_scoreboard answers', cli: 'run ids are in `harness-mcp status BATCH`' },
+} satisfies Record<string, SurfaceHint>;
 
 /** One problem of a submission, at a JSON path such as `jobs[0].steps[1].depends_on[0]`. */
 export interface ValidationProblem {
@@ -41,9 +58,17 @@ export class NotFoundError extends HarnessError {
   constructor(
     readonly kind: 'batch' | 'job' | 'step' | 'run' | 'artifact',
     readonly id: string,
-    hint = '',
+    private readonly hint: string | SurfaceHint = '',
   ) {
-    super(`No ${kind} \`${id}\`${hint ? `; ${hint}` : ''}`);
+    super(NotFoundError.describe(kind, id, typeof hint === 'string' ? hint : hint.mcp));
+  }
+
+  override get cliMessage(): string {
+    return NotFoundError.describe(this.kind, this.id, typeof this.hint === 'string' ? this.hint : this.hint.cli);
+  }
+
+  private static describe(kind: string, id: string, hint: string): string {
+    return `No ${kind} \`${id}\`${hint ? `; ${hint}` : ''}`;
   }
 }
 
@@ -105,6 +130,32 @@ export class StoreLockedError extends HarnessError {
       `${runsRoot} is run by another harness-mcp${ownerPid ? ` (pid ${ownerPid})` : ''}; this server is read-only. ` +
         'Stop the other server, or start this one with a different --runs-dir.',
     );
+  }
+
+  override get cliMessage(): string {
+    return `${this.runsRoot} is run by another harness-mcp${this.ownerPid ? ` (pid ${this.ownerPid})` : ''}; stop it, or give a different --runs-dir`;
+  }
+}
+
+/** A runs root that cannot be one: an empty path (the cwd), the top of a source checkout, a typo. */
+export class RunsRootInvalidError extends HarnessError {
+  readonly code = 'runs_root_invalid';
+  constructor(
+    readonly runsRoot: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A terminal command that needs the server of a runs root, when none runs it. */
+export class NoServerError extends HarnessError {
+  readonly code = 'no_server';
+  constructor(
+    readonly runsRoot: string,
+    detail: string,
+  ) {
+    super(`no harness-mcp server runs ${runsRoot}; ${detail}`);
   }
 }
 

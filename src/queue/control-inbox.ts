@@ -18,6 +18,11 @@ export const ControlRequestSchema = z.discriminatedUnion('op', [
 ]);
 export type ControlRequest = z.infer<typeof ControlRequestSchema>;
 
+/** A control request's problems, one `field: message` a line (never zod's raw issue list). */
+export function describeControlProblems(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(request)'}: ${issue.message}`).join('\n');
+}
+
 export type ControlResponse = { ok: true; result: unknown; at: string } | { ok: false; code: string; message: string; at: string };
 
 const REQUEST = /^[A-Za-z0-9-]{1,64}\.request\.json$/;
@@ -55,11 +60,16 @@ export class ControlInbox {
     const responsePath = join(this.dir, name.replace(/\.request\.json$/, '.response.json'));
     let response: ControlResponse;
     try {
-      const request = ControlRequestSchema.parse(JSON.parse(await readFile(path, 'utf8')));
-      response = { ok: true, result: await this.handle(request), at: nowIso() };
+      const request = ControlRequestSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+      if (!request.success) {
+        response = { ok: false, code: 'invalid_request', message: describeControlProblems(request.error), at: nowIso() };
+      } else {
+        response = { ok: true, result: await this.handle(request.data), at: nowIso() };
+      }
     } catch (error) {
-      const code = error instanceof HarnessError ? error.code : 'invalid_request';
-      response = { ok: false, code, message: (error as Error).message, at: nowIso() };
+      // The requests come from terminal commands, so the message is the terminal's.
+      if (error instanceof HarnessError) response = { ok: false, code: error.code, message: error.cliMessage, at: nowIso() };
+      else response = { ok: false, code: 'invalid_request', message: (error as Error).message, at: nowIso() };
     }
     await writeJsonAtomic(responsePath, response);
     await rm(path, { force: true });

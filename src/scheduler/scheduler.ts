@@ -11,6 +11,7 @@ import {
   NotFoundError,
   nowIso,
   queuedState,
+  WHERE_IDS_ARE,
   WriteOnceError,
   type AgentName,
   type AttemptTrigger,
@@ -18,7 +19,7 @@ import {
   type HarnessConfig,
 } from '../core/index.js';
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
-import { launchTableDigest, planBatch } from '../launch-table/index.js';
+import { launchTableDigest, planBatch, type PlanContext } from '../launch-table/index.js';
 import { endedState, recordInCurrentIndex, runAttempt, ShutdownReason, StuckReason, type Ending, type RunnerContext } from '../runner/index.js';
 import { selectResumeSource, type StepView } from '../scoreboard/index.js';
 import { attemptDirName, listBatchIds, readStoredBatch, removeAttemptsIndex, stepKey, writeAttemptsIndex, writeJsonOnce, type StoredAttempt } from '../store/index.js';
@@ -131,12 +132,7 @@ export class Scheduler {
 
   private async submitNew(input: unknown): Promise<BatchMeta> {
     const { paths, config } = this.options;
-    const planned = await planBatch(input, {
-      config,
-      agents: new Map([...this.options.agents].map(([name, a]) => [name, { resumable: a.resumable }])),
-      batchIdTaken: (id) => this.batches.has(id),
-      now: new Date(),
-    });
+    const planned = await planBatch(input, planContext(config, this.options.agents, (id) => this.batches.has(id)));
     const meta: BatchMeta = {
       batch_id: planned.batchId,
       spec_version: planned.specVersion,
@@ -211,7 +207,7 @@ export class Scheduler {
   /** The batch and attempt of a run id. */
   findAttempt(runId: string): { record: BatchRecord; attempt: StoredAttempt } {
     const found = this.byRunId.get(runId);
-    if (!found) throw new NotFoundError('run', runId, 'run ids are in get_scoreboard and list_batches answers');
+    if (!found) throw new NotFoundError('run', runId, WHERE_IDS_ARE.run);
     return found;
   }
 
@@ -273,7 +269,7 @@ export class Scheduler {
 
   requireBatch(batchId: string): BatchRecord {
     const record = this.batches.get(batchId);
-    if (!record) throw new NotFoundError('batch', batchId, 'list_batches shows the batches in this store');
+    if (!record) throw new NotFoundError('batch', batchId, WHERE_IDS_ARE.batch);
     return record;
   }
 
@@ -494,6 +490,19 @@ export class Scheduler {
     record.updateState(ended); // the scheduler must not retry forever even if the disk refuses the write
     await this.options.files.writeState(attempt.location, ended).catch((e: Error) => this.options.log(`could not record the failure of ${attempt.state.run_id}: ${e.message}`));
   }
+}
+
+/**
+ * Checks a launch table as submit does, and writes nothing: throws the same
+ * LaunchTableInvalidError with every problem. Whether its batch_id is taken is left to the
+ * server, which alone knows when an idempotency_key makes the table a resubmission.
+ */
+export async function checkLaunchTable(input: unknown, config: HarnessConfig, agents: ReadonlyMap<AgentName, AgentAdapter>): Promise<void> {
+  await planBatch(input, planContext(config, agents, () => false));
+}
+
+function planContext(config: HarnessConfig, agents: ReadonlyMap<AgentName, AgentAdapter>, batchIdTaken: (id: string) => boolean): PlanContext {
+  return { config, agents: new Map([...agents].map(([name, a]) => [name, { resumable: a.resumable }])), batchIdTaken, now: new Date() };
 }
 
 const MAX_TIMER_MS = 3600 * 1000;

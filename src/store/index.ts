@@ -8,3 +8,4 @@ export * from './scan.js';
 export * from './runs-lock.js';
 export * from './artifact-reader.js';
 export * from './attempts-index-file.js';
+export * from './runs-root.js';

@@ -40,6 +40,15 @@ export class RunsLock {
     return new RunsLock(server);
   }
 
+  /**
+   * Whether a live server holds the lock, without taking it: a connection to the lock's socket
+   * succeeds only while its owner listens. A root that does not exist is held by nobody.
+   */
+  static async isHeld(paths: RunsPaths): Promise<boolean> {
+    const address = await lockAddress(paths.root).catch(() => undefined);
+    return address !== undefined && (await answers(address));
+  }
+
   static readOwner(paths: RunsPaths): Promise<Owner | undefined> {
     return readJsonIfExists(paths.ownerFile, OwnerSchema).catch(() => undefined);
   }
@@ -67,17 +76,20 @@ function listen(address: string): Promise<Server | undefined> {
   });
 }
 
-/** Outside Linux: a socket file nobody listens on is a dead server's; remove it and try again. */
-async function takeOverStaleSocketFile(address: string): Promise<Server | undefined> {
-  if (address.startsWith('\0')) return undefined;
-  const alive = await new Promise<boolean>((resolve) => {
+function answers(address: string): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     const socket = connect(address, () => {
       socket.destroy();
       resolve(true);
     });
     socket.once('error', () => resolve(false));
   });
-  if (alive) return undefined;
+}
+
+/** Outside Linux: a socket file nobody listens on is a dead server's; remove it and try again. */
+async function takeOverStaleSocketFile(address: string): Promise<Server | undefined> {
+  if (address.startsWith('\0')) return undefined;
+  if (await answers(address)) return undefined;
   await unlink(address).catch(() => undefined);
   return listen(address);
 }
