@@ -3,7 +3,8 @@
 # npm registry, and dist/ built):
 #   1. the MCP Inspector CLI lists the built server's tools with their schemas (no portability
 #      warning from --strict), calls one, and prints the server's message for a failing call;
-#   2. `npm pack`, installed into an empty directory, answers tools/list as `npx harness-mcp`;
+#   2. `npm pack`, installed into an empty directory, answers tools/list as `npx harness-mcp`, and
+#      so does mcp.json's server; the README's Inspector command works as pasted;
 #   3. the MCP conformance suite passes over HTTP, but for the baseline in conformance/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +51,13 @@ if ! grep -q 'not_found: No batch `nope`' "$work/error-call.json"; then
 fi
 echo "inspector: a failing tools/call (get_scoreboard of batch nope) printed the server's message"
 
+echo "== The README's Inspector command, as pasted (in a directory that has this build's dist/)"
+readme_line=$(grep -m1 -E '^npx -y @modelcontextprotocol/inspector@[^ ]+ --cli node dist/cli.js .*--method tools/list$' README.md)
+[ -n "$readme_line" ] || { echo "README.md has no Inspector --cli line to check" >&2; exit 1; }
+mkdir "$work/readme" && ln -s "$root/dist" "$work/readme/dist"
+(cd "$work/readme" && bash -c "$readme_line" > "$work/readme-tools.json")
+grep -q '"submit_batch"' "$work/readme-tools.json" && echo "readme: \`$readme_line\` lists the tools"
+
 echo "== npm pack, installed into an empty directory, run as npx harness-mcp"
 npm pack --silent --pack-destination "$work" > /dev/null
 mkdir "$work/app"
@@ -60,6 +68,10 @@ node -e '
   if (!tools.some((t) => t.name === "submit_batch")) { console.error("the packed server lists", tools.map((t) => t.name)); process.exit(1); }
   console.log(`packed: npx harness-mcp answered tools/list with ${tools.length} tools`);
 ' "$work/packed-tools.json"
+# mcp.json, as a client started in a directory with the package would read it.
+cp "$root/mcp.json" "$work/app/mcp.json"
+(cd "$work/app" && "${inspector[@]}" --config mcp.json --server harness --method tools/list > "$work/mcp-json-tools.json")
+grep -q '"submit_batch"' "$work/mcp-json-tools.json" && echo "mcp.json: its server (npx --no -- harness-mcp) lists the tools"
 
 echo "== MCP conformance suite over HTTP"
 node "$root/dist/cli.js" --http --port 0 --runs-dir "$work/http-runs" 2> "$work/server.log" &
