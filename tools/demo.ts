@@ -74,7 +74,7 @@ const table = {
 };
 const submitted = (await client.callTool({ name: 'submit_batch', arguments: table })).structuredContent as { batch_id: string };
 console.log(`submitted ${submitted.batch_id} to ${runsDir}`);
-const result = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: submitted.batch_id, timeout_seconds: 300 } }, undefined, {
+const result = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: submitted.batch_id, timeout_seconds: 300, detail: 'full' } }, undefined, {
   onprogress: (p) => console.log(`  progress ${p.progress}/${p.total}: ${p.message}`),
   timeout: 400_000,
 });
