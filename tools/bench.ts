@@ -166,19 +166,45 @@ async function roundTrips(client: Client, batchId: string, calls: number): Promi
   return ms;
 }
 
-/** get_scoreboard over stdio and over HTTP against one runs root holding a settled 100-step batch. */
-async function mcpRoundTrips(): Promise<{ stdio: number[]; http: number[]; http8: number[] }> {
+/** The bytes a model reads of an answer: its structuredContent as JSON. */
+function answerBytes(result: Record<string, unknown>): number {
+  return Buffer.byteLength(JSON.stringify(result.structuredContent ?? null));
+}
+
+/**
+ * get_scoreboard over stdio and over HTTP against one runs root holding a settled 100-step
+ * batch, and the size of each tool's answer on it and on a one-step batch.
+ */
+async function mcpRoundTrips(): Promise<{ stdio: number[]; http: number[]; http8: number[]; bytes: [string, number][] }> {
   const dir = await mkdtemp(join(tmpdir(), 'harness-bench-rtt-'));
   const runs = join(dir, 'runs');
   const stdio = new Client({ name: 'bench', version: '1' });
   await stdio.connect(new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', runs] }));
+  await stdio.listTools(); // as a real client does: every answer is checked against its output schema
   const steps = Array.from({ length: 100 }, (_, i) => ({ step_id: `s${i}`, command: ['true'] }));
   const submitted = await stdio.callTool({
     name: 'submit_batch',
     arguments: { batch_goal_summary: Array(150).fill('word').join(' '), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: dir, steps }] },
   });
   const batchId = (submitted.structuredContent as { batch_id: string }).batch_id;
-  await stdio.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 120 } }, undefined, { timeout: 200_000 });
+  const waited = await stdio.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 120 } }, undefined, { timeout: 200_000 });
+  const one = await stdio.callTool({
+    name: 'submit_batch',
+    arguments: { batch_goal_summary: Array(150).fill('word').join(' '), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'a', command: ['true'] }] }] },
+  });
+  const oneId = (one.structuredContent as { batch_id: string }).batch_id;
+  const call = (name: string, args: Record<string, unknown>) => stdio.callTool({ name, arguments: args }, undefined, { timeout: 200_000 });
+  const bytes: [string, number][] = [
+    ['`submit_batch`, one step', answerBytes(one)],
+    ['`wait_for_batch`, settled one-step batch (budget ≤ 600)', answerBytes(await call('wait_for_batch', { batch_id: oneId, timeout_seconds: 60 }))],
+    ['`wait_for_batch` `detail: "full"`, settled one-step batch', answerBytes(await call('wait_for_batch', { batch_id: oneId, detail: 'full' }))],
+    ['`submit_batch`, 100 steps', answerBytes(submitted)],
+    ['`wait_for_batch`, settled 100-step batch', answerBytes(waited)],
+    ['`get_scoreboard`, 100-step batch', answerBytes(await call('get_scoreboard', { batch_id: batchId }))],
+    ['`get_scoreboard` `detail: "full"`, 100-step batch (first page of steps)', answerBytes(await call('get_scoreboard', { batch_id: batchId, detail: 'full' }))],
+    ['`list_batches`, two batches', answerBytes(await call('list_batches', {}))],
+    ['`get_scoreboard` (system), two batches', answerBytes(await call('get_scoreboard', {}))],
+  ];
   await stdio.close(); // the HTTP server takes the runs root over
 
   const server = spawn(process.execPath, [cli, '--http', '--port', '0', '--runs-dir', runs], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -208,7 +234,7 @@ async function mcpRoundTrips(): Promise<{ stdio: number[]; http: number[]; http8
   const stdioMs = await roundTrips(again, batchId, RTT_CALLS);
   await again.close();
   await rm(dir, { recursive: true, force: true });
-  return { stdio: stdioMs, http: httpMs, http8: http8Ms };
+  return { stdio: stdioMs, http: httpMs, http8: http8Ms, bytes };
 }
 
 /** A stdio client of a server started on `runs`, and how long it took to answer its first call. */
@@ -425,6 +451,12 @@ if (ONLY.has('mcp')) {
 ${row('stdio, one client', rtt.stdio)}
 ${row('Streamable HTTP (SSE), one client', rtt.http)}
 ${row('Streamable HTTP, 8 clients polling at once', rtt.http8)}
+
+Answer sizes: bytes of \`structuredContent\` as JSON, what a client such as Claude Code hands the model.
+
+| answer | bytes |
+|---|---|
+${rtt.bytes.map(([name, n]) => `| ${name} | ${n} |`).join('\n')}
 `);
 }
 

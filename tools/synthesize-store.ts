@@ -5,8 +5,18 @@ import PQueue from 'p-queue';
 import { createRunId, queuedState, type BatchMeta, type CurrentIndex } from '../src/core/index.js';
 import { attemptDirName, RunsPaths, writeJsonAtomic, writeJsonOnce } from '../src/store/index.js';
 
-/** `batches` batches of `jobs` jobs of `steps` steps, every step with one succeeded attempt. */
-export async function synthesizeStore(root: string, batches: number, jobs: number, steps: number, workdir: string): Promise<number> {
+// The tails of three kinds of failure, 2,000 characters each as the runner keeps them.
+const FAILURE_OUTPUT = ['npm ERR! connection refused', 'FAIL src/app.test.ts: expected 2 to be 3', 'error: disk quota exceeded'].map((line) =>
+  `${line}\n`.repeat(200).slice(-2000),
+);
+
+/**
+ * `batches` batches of `jobs` jobs of `steps` steps (each step depends on the one before), every
+ * step with one succeeded attempt. With `failStep`, that step of every job failed instead, with
+ * 2,000 characters of output in its message (one of three, by job), and the steps after it are
+ * left without an attempt: blocked, as a real failure leaves them.
+ */
+export async function synthesizeStore(root: string, batches: number, jobs: number, steps: number, workdir: string, failStep?: number): Promise<number> {
   const paths = new RunsPaths(root);
   const queue = new PQueue({ concurrency: 64 });
   let attempts = 0;
@@ -46,12 +56,18 @@ export async function synthesizeStore(root: string, batches: number, jobs: numbe
     await writeJsonOnce(paths.batchMetaFile(batchId), meta);
     for (const job of meta.jobs) {
       const current: CurrentIndex = { batch_id: batchId, job_id: job.job_id, updated_at: at, steps: {} };
-      for (const step of job.steps) {
+      for (const [index, step] of job.steps.entries()) {
+        if (failStep !== undefined && index > failStep) break;
+        const failed = index === failStep;
         const runId = createRunId();
         const location = { batchId, jobId: job.job_id, stepId: step.step_id, dirName: attemptDirName(at, runId) };
-        const state = { ...queuedState({ run_id: runId, batch_id: batchId, job_id: job.job_id, step_id: step.step_id, attempt: 1, trigger: 'initial', cascade: false, created_at: at }), status: 'succeeded' as const, started_at: at, ended_at: at, exit_code: 0 };
-        const pointer = { run_id: runId, attempt_dir: paths.relative(paths.attemptDir(location)), resume_base_dir: null, thread_id: null, status: 'succeeded' as const };
-        current.steps[step.step_id] = { latest: pointer, latest_successful: pointer };
+        const base = { ...queuedState({ run_id: runId, batch_id: batchId, job_id: job.job_id, step_id: step.step_id, attempt: 1, trigger: 'initial', cascade: false, created_at: at }), started_at: at, ended_at: at };
+        const message = `exited 1; output ends: ${FAILURE_OUTPUT[Number(job.job_id.slice(1)) % FAILURE_OUTPUT.length]}`;
+        const state = failed
+          ? { ...base, status: 'failed' as const, exit_code: 1, failure_reason: 'exit_nonzero' as const, message, agent_outcome: { status: 'failure' as const, summary: message } }
+          : { ...base, status: 'succeeded' as const, exit_code: 0 };
+        const pointer = { run_id: runId, attempt_dir: paths.relative(paths.attemptDir(location)), resume_base_dir: null, thread_id: null, status: state.status };
+        current.steps[step.step_id] = { latest: pointer, latest_successful: failed ? null : pointer };
         attempts++;
         void queue.add(async () => {
           await mkdir(paths.attemptDir(location), { recursive: true });

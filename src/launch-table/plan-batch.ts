@@ -5,14 +5,12 @@ import {
   canonicalJson,
   createBatchId,
   DefaultsSchema,
-  JobSchema,
   LaunchTableInvalidError,
   LaunchTableSchema,
   reportSchemaProblem,
   type AgentName,
   type Defaults,
   type HarnessConfig,
-  type Job,
   type PlannedJob,
   type PlannedStep,
   type Retries,
@@ -20,6 +18,7 @@ import {
 } from '../core/index.js';
 import { formatJsonPath } from './json-path.js';
 import { orderSteps } from './step-graph.js';
+import { draftDefaults, draftJob, type JobDraft, type StepDraft } from './table-draft.js';
 
 export interface PlanContext {
   config: HarnessConfig;
@@ -79,7 +78,7 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
   if (typeof raw.batch_id === 'string' && ctx.batchIdTaken(raw.batch_id)) {
     add(['batch_id'], `\`${raw.batch_id}\` is already in the store; choose another id or omit it to have one generated`);
   }
-  const defaults = DefaultsSchema.safeParse(raw.defaults ?? {});
+  const defaults = draftDefaults(raw.defaults);
   const allowed = new Set<string>(config.launch_table_overrides.allowed_defaults);
   if (raw.defaults && typeof raw.defaults === 'object') {
     for (const key of Object.keys(raw.defaults)) {
@@ -88,7 +87,7 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
       }
     }
   }
-  const batchDefaults: Defaults = defaults.success ? defaults.data : {};
+  const batchDefaults: Defaults = defaults.fields;
   const effectiveDefaults: EffectiveDefaults = {
     timeout_seconds: batchDefaults.timeout_seconds ?? config.timeouts.step_seconds,
     retries: {
@@ -103,18 +102,24 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
   if (rawJobs.length > config.limits.max_jobs_per_batch) {
     add(['jobs'], `has ${rawJobs.length} jobs; at most ${config.limits.max_jobs_per_batch} are allowed (limits.max_jobs_per_batch)`);
   }
+  // A broken defaults.agent decides no step's agent: checks that hang on the agent wait for it.
+  const defaultAgent = defaults.broken.has('agent') ? undefined : effectiveDefaults.agent;
   const firstJobIndex = new Map<string, number>();
   const jobs: PlannedJob[] = [];
   for (const [jobIndex, rawJob] of rawJobs.entries()) {
-    const parsed = JobSchema.safeParse(rawJob);
-    if (!parsed.success) continue; // its structural problems are already reported
-    const job = parsed.data;
+    // A job's broken fields are already reported; its well-formed ones are checked all the same.
+    const job = draftJob(rawJob);
+    if (!job) continue;
     const at = (...rest: PropertyKey[]) => ['jobs', jobIndex, ...rest];
-    const earlier = firstJobIndex.get(job.job_id);
-    if (earlier !== undefined) add(at('job_id'), `\`${job.job_id}\` is also the id of jobs[${earlier}]; job ids are unique in a batch`);
-    else firstJobIndex.set(job.job_id, jobIndex);
-    const workingDirectory = await checkWorkingDirectory(job.working_directory, (m) => add(at('working_directory'), m));
-    const planned = planJob(job, workingDirectory ?? job.working_directory, effectiveDefaults, ctx, at, add);
+    const jobId = job.fields.job_id;
+    if (jobId !== undefined) {
+      const earlier = firstJobIndex.get(jobId);
+      if (earlier !== undefined) add(at('job_id'), `\`${jobId}\` is also the id of jobs[${earlier}]; job ids are unique in a batch`);
+      else firstJobIndex.set(jobId, jobIndex);
+    }
+    const path = job.fields.working_directory;
+    const workingDirectory = path === undefined ? undefined : await checkWorkingDirectory(path, (m) => add(at('working_directory'), m));
+    const planned = planJob(job, { name: jobId === undefined ? `jobs[${jobIndex}]` : `job \`${jobId}\``, workingDirectory, defaultAgent }, effectiveDefaults, ctx, at, add);
     if (planned) jobs.push(planned);
   }
 
@@ -164,9 +169,29 @@ async function checkWorkingDirectory(path: string, problem: (m: string) => void)
   }
 }
 
+/** What planJob knows of a job beyond its draft: how messages name it, and its checked directory. */
+interface JobContext {
+  name: string;
+  workingDirectory: string | undefined;
+  defaultAgent: AgentName | undefined;
+}
+
+/** The agent that runs a step, or undefined when the field that decides it is broken. */
+function agentOf(step: StepDraft, job: JobDraft, defaultAgent: AgentName | undefined): { agent: AgentName; source: string } | undefined {
+  if (step.broken.has('agent')) return undefined;
+  if (step.fields.agent) return { agent: step.fields.agent, source: 'step' };
+  if (job.broken.has('agent')) return undefined;
+  if (job.fields.agent) return { agent: job.fields.agent, source: 'job' };
+  return defaultAgent && { agent: defaultAgent, source: 'defaults' };
+}
+
+/**
+ * Checks a job's steps and plans them. Every check runs on the well-formed fields of a draft;
+ * the planned job comes back only when the job is whole (a broken field is a problem already).
+ */
 function planJob(
-  job: Job,
-  workingDirectory: string,
+  job: JobDraft,
+  context: JobContext,
   defaults: EffectiveDefaults,
   ctx: PlanContext,
   at: (...rest: PropertyKey[]) => PropertyKey[],
@@ -178,75 +203,84 @@ function planJob(
   }
   const stepIndex = new Map<string, number>();
   for (const [i, step] of job.steps.entries()) {
-    const earlier = stepIndex.get(step.step_id);
-    if (earlier !== undefined) add(at('steps', i, 'step_id'), `\`${step.step_id}\` is also the id of steps[${earlier}]; step ids are unique in a job`);
-    else stepIndex.set(step.step_id, i);
+    const stepId = step?.fields.step_id;
+    if (stepId === undefined) continue;
+    const earlier = stepIndex.get(stepId);
+    if (earlier !== undefined) add(at('steps', i, 'step_id'), `\`${stepId}\` is also the id of steps[${earlier}]; step ids are unique in a job`);
+    else stepIndex.set(stepId, i);
   }
 
   const planned = new Map<string, PlannedStep>();
   for (const [i, step] of job.steps.entries()) {
+    if (!step) continue;
     const here = (...rest: PropertyKey[]) => at('steps', i, ...rest);
-    const agent = step.agent ?? job.agent ?? defaults.agent;
-    const agentSource = step.agent ? 'step' : job.agent ? 'job' : 'defaults';
-    const capability = ctx.agents.get(agent);
-    if (!capability) {
-      add(here('agent'), `agent \`${agent}\` (from the ${agentSource}) cannot run in this build; available: ${[...ctx.agents.keys()].join(', ')}`);
+    const fields = step.fields;
+    const chosen = agentOf(step, job, context.defaultAgent);
+    const capability = chosen && ctx.agents.get(chosen.agent);
+    if (chosen && !capability) {
+      add(here('agent'), `agent \`${chosen.agent}\` (from the ${chosen.source}) cannot run in this build; available: ${[...ctx.agents.keys()].join(', ')}`);
     }
-    if (agent === 'command') {
-      if (!step.command) add(here('command'), 'a command step needs `command`, the argv to run');
-      if (step.prompt !== undefined) add(here('prompt'), 'a command step takes `command`, not `prompt`');
-    } else {
-      if (step.command) add(here('command'), `a ${agent} step takes \`prompt\`, not \`command\``);
-      if (!step.prompt?.trim()) add(here('prompt'), `a ${agent} step needs a non-empty \`prompt\``);
+    if (chosen?.agent === 'command') {
+      if (!fields.command && !step.broken.has('command')) add(here('command'), 'a command step needs `command`, the argv to run');
+      if (fields.prompt !== undefined) add(here('prompt'), 'a command step takes `command`, not `prompt`');
+    } else if (chosen) {
+      if (fields.command) add(here('command'), `a ${chosen.agent} step takes \`prompt\`, not \`command\``);
+      if (!fields.prompt?.trim() && !step.broken.has('prompt')) add(here('prompt'), `a ${chosen.agent} step needs a non-empty \`prompt\``);
     }
-    const promptBytes = Buffer.byteLength(step.prompt ?? '');
+    const promptBytes = Buffer.byteLength(fields.prompt ?? '');
     if (promptBytes > limits.max_prompt_bytes) {
       add(here('prompt'), `is ${promptBytes} bytes; at most ${limits.max_prompt_bytes} are allowed (limits.max_prompt_bytes)`);
     }
     const depends = new Set<string>();
-    for (const [d, dep] of (step.depends_on ?? []).entries()) {
-      if (dep === step.step_id) add(here('depends_on', d), 'a step cannot depend on itself');
-      else if (!stepIndex.has(dep)) add(here('depends_on', d), `\`${dep}\` is not a step of job \`${job.job_id}\``);
+    for (const [d, dep] of step.dependsOn.entries()) {
+      if (dep === undefined) continue;
+      if (dep === fields.step_id) add(here('depends_on', d), 'a step cannot depend on itself');
+      else if (!stepIndex.has(dep)) add(here('depends_on', d), `\`${dep}\` is not a step of ${context.name}`);
       else if (depends.has(dep)) add(here('depends_on', d), `\`${dep}\` is listed twice`);
       depends.add(dep);
     }
     let resumeFrom: PlannedStep['resume_from'] = null;
-    if (step.resume_from) {
-      const source = step.resume_from;
-      const selector = source.selector ?? 'latest_successful';
-      if (source.step_id === step.step_id) add(here('resume_from', 'step_id'), 'a step cannot resume its own session');
-      else if (!stepIndex.has(source.step_id)) add(here('resume_from', 'step_id'), `\`${source.step_id}\` is not a step of job \`${job.job_id}\``);
-      else {
-        const sourceStep = job.steps[stepIndex.get(source.step_id) as number]!;
-        const sourceAgent = sourceStep.agent ?? job.agent ?? defaults.agent;
-        if (sourceAgent !== agent) add(here('resume_from', 'step_id'), `\`${source.step_id}\` runs ${sourceAgent}; a ${agent} step cannot resume its session`);
+    if (step.resumeFrom) {
+      const source = step.resumeFrom.fields;
+      const selector = source.selector ?? (step.resumeFrom.broken.has('selector') ? undefined : 'latest_successful');
+      const sourceId = source.step_id; // undefined when it is not an id: the parse said so
+      if (sourceId !== undefined && sourceId === fields.step_id) add(here('resume_from', 'step_id'), 'a step cannot resume its own session');
+      else if (sourceId !== undefined && !stepIndex.has(sourceId)) add(here('resume_from', 'step_id'), `\`${sourceId}\` is not a step of ${context.name}`);
+      else if (sourceId !== undefined) {
+        const sourceAgent = agentOf(job.steps[stepIndex.get(sourceId) as number]!, job, context.defaultAgent);
+        if (chosen && sourceAgent && sourceAgent.agent !== chosen.agent) {
+          add(here('resume_from', 'step_id'), `\`${sourceId}\` runs ${sourceAgent.agent}; a ${chosen.agent} step cannot resume its session`);
+        }
       }
-      if (selector === 'run_id' && !source.run_id) add(here('resume_from', 'run_id'), 'selector `run_id` needs `run_id`');
-      if (selector !== 'run_id' && source.run_id) add(here('resume_from', 'selector'), '`run_id` is given, so the selector must be `run_id`');
-      if (capability && !capability.resumable) add(here('resume_from'), `agent \`${agent}\` has no session to resume`);
-      depends.add(source.step_id); // resume_from implies a dependency on its source (SPEC §3)
-      resumeFrom = { step_id: source.step_id, selector, run_id: source.run_id ?? null };
+      if (selector === 'run_id' && !source.run_id && !step.resumeFrom.broken.has('run_id')) add(here('resume_from', 'run_id'), 'selector `run_id` needs `run_id`');
+      if (selector && selector !== 'run_id' && source.run_id) add(here('resume_from', 'selector'), '`run_id` is given, so the selector must be `run_id`');
+      if (chosen && capability && !capability.resumable) add(here('resume_from'), `agent \`${chosen.agent}\` has no session to resume`);
+      if (sourceId !== undefined) {
+        depends.add(sourceId); // resume_from implies a dependency on its source (SPEC §3)
+        resumeFrom = { step_id: sourceId, selector: selector ?? 'latest_successful', run_id: source.run_id ?? null };
+      }
     }
-    if (step.output_schema) {
-      const problem = reportSchemaProblem(step.output_schema);
+    if (fields.output_schema) {
+      const problem = reportSchemaProblem(fields.output_schema);
       if (problem) add(here('output_schema'), `is not a usable JSON Schema: ${problem}`);
     }
-    for (const name of Object.keys(step.env ?? {})) {
+    for (const name of step.envNames) {
       if (name.startsWith('HARNESS_')) add(here('env', name), 'HARNESS_* variables are set by the harness and cannot be overridden');
     }
-    const retries: Retries = step.retries ?? job.retries ?? defaults.retries;
-    planned.set(step.step_id, {
-      step_id: step.step_id,
-      agent,
-      prompt: step.prompt ?? null,
-      command: step.command ?? null,
-      depends_on: [...depends].filter((d) => d !== step.step_id && stepIndex.has(d)),
+    if (fields.step_id === undefined || !chosen) continue;
+    const retries: Retries = fields.retries ?? job.fields.retries ?? defaults.retries;
+    planned.set(fields.step_id, {
+      step_id: fields.step_id,
+      agent: chosen.agent,
+      prompt: fields.prompt ?? null,
+      command: fields.command ?? null,
+      depends_on: [...depends].filter((d) => d !== fields.step_id && stepIndex.has(d)),
       resume_from: resumeFrom,
-      timeout_seconds: step.timeout_seconds ?? job.timeout_seconds ?? defaults.timeout_seconds,
+      timeout_seconds: fields.timeout_seconds ?? job.fields.timeout_seconds ?? defaults.timeout_seconds,
       retries: { max_attempts: retries.max_attempts, backoff_seconds: retries.backoff_seconds ?? defaults.retries.backoff_seconds! },
-      sandbox: step.sandbox ?? job.sandbox ?? defaults.sandbox ?? null,
-      output_schema: step.output_schema ?? null,
-      env: step.env ?? {},
+      sandbox: fields.sandbox ?? job.fields.sandbox ?? defaults.sandbox ?? null,
+      output_schema: fields.output_schema ?? null,
+      env: fields.env ?? {},
     });
   }
 
@@ -255,10 +289,12 @@ function planJob(
     add(at('steps'), `depends_on and resume_from form a cycle: ${ordered.cycle.join(' → ')}`);
     return undefined;
   }
+  const jobId = job.fields.job_id;
+  if (jobId === undefined || context.workingDirectory === undefined || job.broken.size > 0 || planned.size !== job.steps.length) return undefined;
   return {
-    job_id: job.job_id,
-    working_directory: workingDirectory,
-    workspace_policy: job.workspace_policy ?? 'shared',
+    job_id: jobId,
+    working_directory: context.workingDirectory,
+    workspace_policy: job.fields.workspace_policy ?? 'shared',
     steps: ordered.order.map((id) => planned.get(id)!),
   };
 }

@@ -112,7 +112,7 @@ describe('submit_batch refuses a bad launch table, names every problem and write
       /at least 150/,
     );
     expect(problems.map((p) => p.path).sort()).toEqual(
-      ['batch_goal_summary', 'jobs[0].job_id', 'jobs[1].steps[0].depends_on[0]', 'jobs[1].working_directory'].sort(),
+      ['batch_goal_summary', 'jobs[0].job_id', 'jobs[0].steps[1].depends_on[0]', 'jobs[1].steps[0].depends_on[0]', 'jobs[1].working_directory'].sort(),
     );
   });
 
@@ -126,5 +126,77 @@ describe('submit_batch refuses a bad launch table, names every problem and write
     await server.settled(batchId);
     const after = Object.keys(await treeSnapshot(server.runsDir));
     expect(after.filter((p) => !before.includes(p))).toContain('/fixed/batch_meta.json');
+  });
+});
+
+describe('one round of validation', () => {
+  it('answers every problem of a table at once, those of a job whose shape is broken too, and writes nothing', async () => {
+    const own: (() => Promise<unknown>)[] = [];
+    try {
+      const strict = await HarnessServer.start({
+        shared: own,
+        config: { limits: { max_jobs_per_batch: 3, max_steps_per_job: 5, max_prompt_bytes: 100 }, launch_table_overrides: { allowed_defaults: ['agent'] } },
+      });
+      await strict.client.listTools(); // as every real client does: results are checked against the output schemas
+      const dir = await tempDir(own);
+      const before = await treeSnapshot(strict.runsDir);
+      const bad = {
+        batch_goal_summary: 'fix it',
+        priority: 1,
+        defaults: { agent: 'command', retries: { max_attempts: 5 } },
+        jobs: [
+          {
+            job_id: 'bad id!',
+            working_directory: 'relative/dir',
+            workspace: 'x',
+            steps: [
+              { step_id: 'a', command: [] },
+              { step_id: 'a', command: ['true'] },
+              { step_id: 'b', command: ['true'], depends_on: ['ghost'] },
+              { step_id: 'c', command: ['true'], depends_on: ['d'] },
+              { step_id: 'd', command: ['true'], depends_on: ['c'] },
+              { step_id: 'e', agent: 'codex', prompt: 'é'.repeat(60), resume_from: { step_id: 'nope' } },
+              { step_id: 'f', command: ['true'], dependson: ['a'] },
+              { step_id: 'g/h', command: ['true'] },
+              { step_id: 'i', command: ['true'], timeout_seconds: -1, env: { HARNESS_RUN_ID: 'x' } },
+            ],
+          },
+          { job_id: 'k', working_directory: join(dir, 'missing'), steps: [{ step_id: 'x', command: ['true'] }] },
+          { job_id: 'k', working_directory: dir, steps: [{ step_id: 'y', command: ['true'] }] },
+        ],
+      };
+      const result = await strict.call('submit_batch', bad);
+      expect(result.isError).toBe(true);
+      const text = (result.content as { text: string }[]).map((c) => c.text).join('\n');
+      // One problem a line, `- path: message`, after the line that says how many.
+      const problems = [...text.matchAll(/^- (\S+): (.*)$/gm)].map(([, path, message]) => ({ path, message }));
+      const expected: [string, RegExp][] = [
+        ['(root)', /Unrecognized key.*priority/],
+        ['batch_goal_summary', /has 2 words/],
+        ['defaults.retries', /does not let a batch override `retries`/],
+        ['jobs[0]', /Unrecognized key.*workspace/],
+        ['jobs[0].job_id', /must match/],
+        ['jobs[0].working_directory', /must be an absolute path/],
+        ['jobs[0].steps', /at most 5 .*max_steps_per_job/],
+        ['jobs[0].steps', /cycle: (c → d → c|d → c → d)/],
+        ['jobs[0].steps[0].command', /Too small|>=1/],
+        ['jobs[0].steps[1].step_id', /`a` is also the id of steps\[0\]/],
+        ['jobs[0].steps[2].depends_on[0]', /`ghost` is not a step of jobs\[0\]/],
+        ['jobs[0].steps[5].prompt', /120 bytes; at most 100/],
+        ['jobs[0].steps[5].resume_from.step_id', /`nope` is not a step/],
+        ['jobs[0].steps[6]', /Unrecognized key.*dependson/],
+        ['jobs[0].steps[7].step_id', /must match/],
+        ['jobs[0].steps[8].timeout_seconds', /Too small|>0/],
+        ['jobs[0].steps[8].env.HARNESS_RUN_ID', /set by the harness/],
+        ['jobs[1].working_directory', /does not exist/],
+        ['jobs[2].job_id', /`k` is also the id of jobs\[1\]/],
+      ];
+      expect(text).toMatch(new RegExp(`^launch_table_invalid: .*${expected.length} problems`));
+      expect(problems, text).toHaveLength(expected.length);
+      for (const [path, message] of expected) expect(problems, text).toContainEqual({ path, message: expect.stringMatching(message) });
+      expect(await treeSnapshot(strict.runsDir)).toEqual(before);
+    } finally {
+      for (const cleanup of own.reverse()) await cleanup();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { IdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness.js';
-import { batchScoreboardPage, DetailSchema, ScoreboardOutput } from '../scoreboard-answer.js';
+import { batchAnswer, batchScoreboardPage, DetailSchema, ScoreboardOutput, systemAnswer } from '../scoreboard-answer.js';
 import { describeBatch, describeCounts, MCP_LOGS } from '../../scoreboard/index.js';
 import { answer, toolResult } from '../tool-result.js';
 
@@ -29,10 +29,10 @@ export function registerGetScoreboard(server: McpServer, harness: Harness): void
         if (!args.batch_id) {
           const system = await harness.systemScoreboard();
           const text = [`${system.batches_total} batches: ${describeCounts(system.counts)}`, ...system.batches.map((b) => `- ${b.batch_id}: ${describeCounts(b.counts)}${b.settled ? ' (settled)' : ''}`)];
-          return toolResult(system, text.join('\n'));
+          return toolResult(systemAnswer(system, args.detail), text.join('\n'));
         }
         const board = await batchScoreboardPage(harness, args.batch_id, args.detail, args.cursor);
-        return toolResult(board, describeBatch(board, MCP_LOGS));
+        return toolResult(batchAnswer(board, args.detail), describeBatch(board, MCP_LOGS));
       }),
   );
 }

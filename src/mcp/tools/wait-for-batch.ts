@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { IdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness.js';
-import { batchScoreboardPage, DetailSchema, ScoreboardOutput } from '../scoreboard-answer.js';
+import { batchAnswer, batchScoreboardPage, DetailSchema, ScoreboardOutput } from '../scoreboard-answer.js';
 import { describeBatch, describeProgress, MCP_LOGS, type BatchProgress } from '../../scoreboard/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ProgressToken, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -49,7 +49,7 @@ function waitForBatch(harness: Harness, args: WaitArgs, extra: Extra, signal: Ab
       // Read right before the board: a settled batch says the same in both; one still going may move in between.
       await throttle?.end(await harness.progress(args.batch_id));
       const board = await batchScoreboardPage(harness, args.batch_id, args.detail, undefined);
-      return toolResult({ ...board, timed_out: !settled }, `${settled ? '' : 'Still going (timed out waiting). '}${describeBatch(board, MCP_LOGS)}`);
+      return toolResult({ ...batchAnswer(board, args.detail), timed_out: !settled }, `${settled ? '' : 'Still going (timed out waiting). '}${describeBatch(board, MCP_LOGS)}`);
     } finally {
       throttle?.stop();
     }
