@@ -60,7 +60,12 @@ const program = withOptions(new Command('harness-mcp'), SERVER)
   .enablePositionalOptions()
   // Usage mistakes exit 2, like every refused input (the README's exit-code table); help and version 0.
   .exitOverride((error) => process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.refused))
-  .action((_options, command: Command) => serve(command.optsWithGlobals(), 'mcp-client'));
+  // A word that names no command reaches the default action (commander would call it "too many arguments").
+  .allowExcessArguments()
+  .action((_options, command: Command) => {
+    if (command.args.length > 0) command.error(`error: unknown command '${command.args[0]}' (harness-mcp --help lists the commands)`);
+    return serve(command.optsWithGlobals(), 'mcp-client');
+  });
 
 program.hook('preAction', (_, command) => {
   if (command === program) return;

@@ -40,9 +40,13 @@ export function harnessOptions(options: StoreOptions): HarnessOptions {
   };
 }
 
-/** The runs root the options name, checked as every entry point checks it (see resolveRunsRoot). */
+/**
+ * The runs root of a command that acts on an existing one (submit, cancel, retry, drain, gc),
+ * checked as every entry point checks it (see resolveRunsRoot). It must exist: a mistyped
+ * --runs-dir is refused, never made into a new, empty root that no server serves.
+ */
 export async function runsPathsOf(options: StoreOptions): Promise<RunsPaths> {
-  return new RunsPaths(await orFail(() => resolveRunsRoot(harnessOptions(options).runsDir)));
+  return new RunsPaths(await orFail(() => resolveRunsRoot(harnessOptions(options).runsDir, { mustExist: true })));
 }
 
 /** Exits 3 at once when no server runs the root: `what` is done by that server, and nobody would answer. */

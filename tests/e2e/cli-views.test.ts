@@ -206,7 +206,8 @@ describe('terminal views of a server that drains', () => {
     await server.client.listTools();
     const batchId = await server.submit(oneJob(dir, [{ step_id: 'x', command: [agent('exit-with.sh'), '3', 'no template'] }]));
     await server.settled(batchId);
-    const result = await server.call('get_scoreboard', { batch_id: batchId });
+    // The full view: a summary keeps only the failures' total, and the run id is in their items.
+    const result = await server.call('get_scoreboard', { batch_id: batchId, detail: 'full' });
     const text = (result.content as { text: string }[]).map((c) => c.text).join('\n');
     const runId = (result.structuredContent as { failures: { items: { run_id: string }[] } }).failures.items[0]!.run_id;
     expect(text).toContain(`exited 3; output ends: no template (e.g. j/x; logs: fetch_artifact {"run_id": "${runId}", "name": "stderr"})`);

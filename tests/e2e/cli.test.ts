@@ -219,11 +219,14 @@ describe('submit', () => {
     const { dir, runs, config } = await setup();
     const bad = join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ batch_goal_summary: 'short', jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'a', command: [] }] }] }));
+    await mkdir(runs);
     const before = await treeSnapshot(dir);
     const refused = await cli(['submit', bad, '--runs-dir', runs, '--config', config]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('harness-mcp: The launch table has 2 problems; nothing was written:\n');
+    expect(refused.stderr).toContain('harness-mcp: The launch table has 3 problems; nothing was written:\n');
     expect(refused.stderr).toContain('- jobs[0].steps[0].command: ');
+    // No agent named: the default, codex, which takes a prompt.
+    expect(refused.stderr).toContain('- jobs[0].steps[0].prompt: a codex step needs a non-empty `prompt`');
     expect(refused.stderr).toContain('- batch_goal_summary: has 1 words; at least 150 are required (limits.min_goal_summary_words)');
     expect(await treeSnapshot(dir)).toEqual(before);
 
@@ -243,6 +246,7 @@ describe('submit', () => {
     const { dir, runs, config } = await setup();
     const table = join(dir, 't.json');
     await writeFile(table, JSON.stringify(oneJob(dir, [{ step_id: 'a', command: ['true'] }])));
+    await mkdir(runs);
     const before = await treeSnapshot(dir);
     const refused = await cli(['submit', table, '--follow', '--runs-dir', runs, '--config', config]);
     expect(refused).toMatchObject({
@@ -256,6 +260,7 @@ describe('submit', () => {
     const { dir, runs, config } = await setup();
     const table = join(dir, 't.json');
     await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'a', command: ['true'] }]), batch_id: 'later' }));
+    await mkdir(runs);
     const queued = await cli(['submit', table, '--runs-dir', runs, '--config', config]);
     expect(queued.code, queued.stderr).toBe(0);
     expect(queued.stderr).toContain(`no server runs ${runs} now: the table waits until one starts (\`harness-mcp serve --runs-dir ${runs}\`)`);
@@ -275,6 +280,27 @@ describe('submit', () => {
     server.child.kill('SIGTERM');
     expect(await follower.exited).toBe(3);
     expect(follower.stderr).toContain(`no harness-mcp server runs ${runs}; the one that did stopped while orphaned ran; \`harness-mcp status orphaned\` shows where it got to`);
+  });
+});
+
+describe('a mistyped command', () => {
+  it('is named as unknown, with where the commands are listed (exit 2)', async () => {
+    expect(await cli(['stauts'])).toMatchObject({ code: 2, stderr: "error: unknown command 'stauts' (harness-mcp --help lists the commands)\n" });
+  });
+});
+
+describe('a mistyped runs dir', () => {
+  it('is refused by every command that acts on a runs root, and nothing is made (exit 2)', async () => {
+    const { dir, config } = await setup();
+    const typo = join(dir, 'typo');
+    const table = join(dir, 't.json');
+    await writeFile(table, JSON.stringify(oneJob(dir, [{ step_id: 'a', command: ['true'] }])));
+    const before = await treeSnapshot(dir);
+    for (const args of [['submit', table], ['submit', table, '--follow'], ['drain'], ['undrain'], ['gc'], ['cancel', '--batch', 'b'], ['retry', 'b', 'j', 's']]) {
+      const refused = await cli([...args, '--runs-dir', typo, '--config', config]);
+      expect(refused, args.join(' ')).toMatchObject({ code: 2, stderr: `harness-mcp: no such directory: ${typo} (check --runs-dir or HARNESS_RUNS_DIR)\n` });
+    }
+    expect(await treeSnapshot(dir)).toEqual(before);
   });
 });
 
@@ -356,7 +382,6 @@ describe('options and exit codes', () => {
     for (const args of [['status'], ['logs', '0123456789abcdef'], ['gc', '--dry-run']]) {
       expect(await cli([...args, '--runs-dir', typo]), args.join(' ')).toMatchObject({ code: 2, stderr: `harness-mcp: no such directory: ${typo} (check --runs-dir or HARNESS_RUNS_DIR)\n` });
     }
-    expect(await cli(['undrain', '--runs-dir', typo])).toMatchObject({ code: 0, stdout: `${typo} was not draining\n` });
     await expect(access(typo)).rejects.toThrow(/ENOENT/);
   });
 
