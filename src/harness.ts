@@ -400,7 +400,7 @@ export class Harness {
 
   /**
    * Removes the batches that are settled and idle past retention_policy.keep_closed_batches_days
-   * (SPEC §9), or with `dryRun` only says which and how many bytes.
+   * (docs/spec.md §9), or with `dryRun` only says which and how many bytes.
    */
   async collectGarbage(dryRun: boolean): Promise<{ dry_run: boolean; removed: GcCandidate[]; bytes_total: number }> {
     const records = await this.allBatchRecords();

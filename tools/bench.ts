@@ -1,5 +1,5 @@
 // `npm run bench`: side by side in one run, and written to BENCHMARKS.md:
-// - throughput of no-op command steps through harness-mcp (MCP over stdio, every file of SPEC §4
+// - throughput of no-op command steps through harness-mcp (MCP over stdio, every file of docs/spec.md §4
 //   written) against a bare loop spawning the same commands with execa under p-queue;
 // - one codex attempt through harness-mcp against bare `codex exec`, both against the same
 //   scripted model server.
@@ -423,7 +423,7 @@ if (ONLY.has('throughput')) {
 |---|---|---|
 | bare loop: execa under p-queue, nothing written | ${median(bare).toFixed(1)} | ${bare.map((x) => x.toFixed(1)).join(', ')} |
 | GNU parallel with --joblog | ${parallelMissing ? 'not installed (`apt-get install parallel`)' : `${median(parallelRuns).toFixed(1)} | ${parallelRuns.map((x) => x.toFixed(1)).join(', ')}`} |
-| harness-mcp over stdio, every file of SPEC §4 written | ${median(harnessed).toFixed(1)} | ${harnessed.map((x) => x.toFixed(1)).join(', ')} |
+| harness-mcp over stdio, every file of docs/spec.md §4 written | ${median(harnessed).toFixed(1)} | ${harnessed.map((x) => x.toFixed(1)).join(', ')} |
 
 Ratio harness / bare: **${ratio.toFixed(2)}×** (goal ≥ 0.8×)${parallelMissing ? '' : `; harness / GNU parallel: **${(median(harnessed) / median(parallelRuns)).toFixed(2)}×**`}.
 `);

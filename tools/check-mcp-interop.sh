@@ -37,7 +37,7 @@ node -e '
   const missing = spec.filter((name) => !tools.some((t) => t.name === name));
   const bad = tools.filter((t) => !t.inputSchema || !t.outputSchema || !t.description);
   if (missing.length || bad.length) { console.error("missing:", missing, "without schemas:", bad.map((t) => t.name)); process.exit(1); }
-  console.log(`inspector: ${tools.length} tools (the nine of SPEC 8.1 among them), each with input and output schemas`);
+  console.log(`inspector: ${tools.length} tools (the nine of docs/spec.md §8.1 among them), each with input and output schemas`);
 ' "$work/tools.json"
 "${inspector[@]}" node "$root/dist/cli.js" --runs-dir "$work/runs" --method tools/call --tool-name list_batches > "$work/call.json"
 grep -q '"batches"' "$work/call.json" && echo "inspector: tools/call list_batches answered"

@@ -4,7 +4,7 @@ import type { AgentAdapter, AttemptContext, ExitSummary, ReportReading } from '.
 const SUMMARY_TAIL_CHARS = 2000;
 
 /**
- * The `command` agent (SPEC §6): any argv, run without a shell. A program may write a run
+ * The `command` agent (docs/spec.md §6): any argv, run without a shell. A program may write a run
  * report as JSON to $HARNESS_FINAL_PATH; without one the harness makes the report from the exit
  * code and the output's tail, unless the step declares an output_schema and so expects one.
  */

@@ -3,7 +3,7 @@ import { IdSchema, RunIdSchema } from './ids.js';
 import { AgentNameSchema, WorkspacePolicySchema } from './launch-table.js';
 import { AttemptTriggerSchema } from './attempt-state.js';
 
-/** What an attempt ran, where and why; written before the agent is spawned (SPEC §4.1). */
+/** What an attempt ran, where and why; written before the agent is spawned (docs/spec.md §4.1). */
 export const AttemptMetaSchema = z.strictObject({
   run_id: RunIdSchema,
   batch_id: IdSchema,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { IdSchema } from './ids.js';
 import { DefaultsSchema, PlannedJobSchema } from './launch-table.js';
 
-/** batch_meta.json: written once at submit; no runtime results (SPEC §4.1). */
+/** batch_meta.json: written once at submit; no runtime results (docs/spec.md §4.1). */
 export const BatchMetaSchema = z.strictObject({
   batch_id: IdSchema,
   spec_version: z.string().nullable(),

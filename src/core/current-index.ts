@@ -11,7 +11,7 @@ export const AttemptPointerSchema = z.strictObject({
 });
 export type AttemptPointer = z.infer<typeof AttemptPointerSchema>;
 
-/** current.json: a job's small mutable index of its latest attempts (SPEC §4.1). */
+/** current.json: a job's small mutable index of its latest attempts (docs/spec.md §4.1). */
 export const CurrentIndexSchema = z.strictObject({
   batch_id: IdSchema,
   job_id: IdSchema,

@@ -3,7 +3,7 @@ import { RunIdSchema } from './ids.js';
 import { AttemptStatusSchema, FailureReasonSchema } from './attempt-state.js';
 import { AgentOutcomeSchema, UsageSchema } from './run-report.js';
 
-/** final.json: the run report with both outcomes, host (exit) and agent (report) (SPEC §4.1). */
+/** final.json: the run report with both outcomes, host (exit) and agent (report) (docs/spec.md §4.1). */
 export const FinalReportSchema = z.strictObject({
   run_id: RunIdSchema,
   status: AttemptStatusSchema,

@@ -126,7 +126,7 @@ export const HarnessConfigSchema = z.strictObject({
 });
 export type HarnessConfig = z.infer<typeof HarnessConfigSchema>;
 
-/** harness_config.json: the effective config as served, with its version (SPEC §4.1). */
+/** harness_config.json: the effective config as served, with its version (docs/spec.md §4.1). */
 export const HarnessConfigFileSchema = HarnessConfigSchema.extend({
   harness_config_version: z.string(),
   written_at: z.iso.datetime(),

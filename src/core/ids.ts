@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
-/** The one pattern every batch, job and step id must match (SPEC §3). */
+/** The one pattern every batch, job and step id must match (docs/spec.md §3). */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 // Names Windows refuses as file names, whatever the extension; ids become directory names.

@@ -3,7 +3,7 @@ import { z } from 'zod';
 export const AgentOutcomeStatusSchema = z.enum(['success', 'failure', 'blocked']);
 export type AgentOutcomeStatus = z.infer<typeof AgentOutcomeStatusSchema>;
 
-/** The run report an agent gives when its step names no output_schema (SPEC §4.1). */
+/** The run report an agent gives when its step names no output_schema (docs/spec.md §4.1). */
 export const DefaultRunReportSchema = z.looseObject({
   status: AgentOutcomeStatusSchema,
   summary: z.string(),

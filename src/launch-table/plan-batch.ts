@@ -44,7 +44,7 @@ export interface PlannedBatch {
 export type EffectiveDefaults = Required<Pick<Defaults, 'timeout_seconds' | 'retries' | 'agent'>> & Pick<Defaults, 'sandbox'>;
 
 /**
- * Validates a launch table (SPEC §3) and plans it. Every problem is collected before anything
+ * Validates a launch table (docs/spec.md §3) and plans it. Every problem is collected before anything
  * is decided, and all of them are thrown at once in a LaunchTableInvalidError, each with its
  * JSON path. Nothing is written here.
  */
@@ -256,7 +256,7 @@ function planJob(
       if (selector && selector !== 'run_id' && source.run_id) add(here('resume_from', 'selector'), '`run_id` is given, so the selector must be `run_id`');
       if (chosen && capability && !capability.resumable) add(here('resume_from'), `agent \`${chosen.agent}\` has no session to resume`);
       if (sourceId !== undefined) {
-        depends.add(sourceId); // resume_from implies a dependency on its source (SPEC §3)
+        depends.add(sourceId); // resume_from implies a dependency on its source (docs/spec.md §3)
         resumeFrom = { step_id: sourceId, selector: selector ?? 'latest_successful', run_id: source.run_id ?? null };
       }
     }

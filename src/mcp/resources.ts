@@ -19,7 +19,7 @@ function checkedId(value: string | string[] | undefined, field: string): string 
 }
 
 /**
- * The resources of SPEC §8.2: the system scoreboard, each batch's scoreboard and meta, and
+ * The resources of docs/spec.md §8.2: the system scoreboard, each batch's scoreboard and meta, and
  * every attempt artifact, listed and completable through resource templates.
  */
 export function registerResources(server: McpServer, harness: Harness): void {

@@ -22,7 +22,7 @@ const INSTRUCTIONS = `harness-mcp runs batches of coding-agent sessions (and pla
 Submit a launch table with submit_batch, then follow it with wait_for_batch (progress notifications, returns when settled) or get_scoreboard.
 Read outputs with fetch_artifact (paged) and tail_events. Subscribe to harness://batches/{batch_id}/scoreboard to hear of changes instead of polling. cancel_run stops work; retry_step runs a step again (cascade re-runs its dependents).`;
 
-/** An MCP server for one harness: the tools of SPEC §8.1 and the resources of §8.2. */
+/** An MCP server for one harness: the tools of docs/spec.md §8.1 and the resources of §8.2. */
 export function createServer(harness: Harness): McpServer {
   const taskStore = new HarnessTaskStore();
   const server = new McpServer(

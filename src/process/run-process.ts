@@ -25,7 +25,7 @@ export interface ProcessSpec {
   onStdoutLine?: (line: string, truncated: boolean) => void;
 }
 
-/** How a process ended: data, never an exception (SPEC §5, STYLE "failure as data"). */
+/** How a process ended: data, never an exception (docs/spec.md §5, STYLE "failure as data"). */
 export interface ProcessOutcome {
   pid: number | null;
   exitCode: number | null;

@@ -11,7 +11,7 @@ type Submit = (table: unknown) => Promise<{ meta: { batch_id: string }; deduplic
 const STABLE_MS = 300;
 
 /**
- * The filesystem queue (SPEC §8.3): a launch table dropped into runs/_system/queue/inbox/ is
+ * The filesystem queue (docs/spec.md §8.3): a launch table dropped into runs/_system/queue/inbox/ is
  * submitted exactly once and moved to accepted/ (with <name>.result.json) or rejected/ (with
  * <name>.errors.json). A file is claimed by renaming it into processing/, which is atomic, and
  * submitted with an idempotency key made of its name and content: a server that dies between

@@ -65,7 +65,7 @@ interface Observed {
 }
 
 /**
- * Runs one attempt from queued to terminal (SPEC §5): workspace, session store, meta.json,
+ * Runs one attempt from queued to terminal (docs/spec.md §5): workspace, session store, meta.json,
  * spawn, running, output and agent events streamed to files with a heartbeat, then the run
  * report validated, the session store frozen as a resume base, final.json, the terminal state
  * and current.json. Returns the terminal state; an agent that fails is an outcome, not an
@@ -258,7 +258,7 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
   }
 }
 
-/** The attempt's terminal status from its host outcome first, then its run report (SPEC §4.1, §6). */
+/** The attempt's terminal status from its host outcome first, then its run report (docs/spec.md §4.1, §6). */
 async function judge(
   job: AttemptJob,
   attemptCtx: AttemptContext,

@@ -5,7 +5,7 @@ import { runCommand } from '../process/index.js';
 import type { KeyedSerial, RunsPaths } from '../store/index.js';
 
 export interface Workspace {
-  /** The directory the job's workspace policy gives it (SPEC §6). */
+  /** The directory the job's workspace policy gives it (docs/spec.md §6). */
   root: string;
   /** Where its steps run: the working directory, or its place inside the isolated copy. */
   cwd: string;

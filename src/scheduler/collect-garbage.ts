@@ -31,7 +31,7 @@ function lastActivity(record: BatchRecord): number {
 }
 
 /**
- * Batches GC may remove (SPEC §9): settled, and idle for longer than the retention period. A
+ * Batches GC may remove (docs/spec.md §9): settled, and idle for longer than the retention period. A
  * batch holding a resume base that an open batch's current.json names is kept.
  */
 export async function findGarbage(

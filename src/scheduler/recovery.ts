@@ -4,7 +4,7 @@ import { endedState, recordInCurrentIndex, type RunnerContext } from '../runner/
 import type { BatchRecord } from './batch-record.js';
 
 /**
- * Ends the attempts a dead server left queued or running (SPEC §5 "restart recovery"): their
+ * Ends the attempts a dead server left queued or running (docs/spec.md §5 "restart recovery"): their
  * process group is killed if it still runs, so the retry never overlaps it, and they end
  * failed / runner_lost, which the retry policy then treats like any other failure.
  */

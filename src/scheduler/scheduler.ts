@@ -54,7 +54,7 @@ export interface CancelTarget {
 }
 
 /**
- * Owns every state transition of the runs root it was opened on (SPEC §5): it creates
+ * Owns every state transition of the runs root it was opened on (docs/spec.md §5): it creates
  * attempts for ready steps, runs them in a bounded number of slots shared fairly between
  * batches, retries by policy, cancels and retries on request, and recovers after a crash.
  */
@@ -159,7 +159,7 @@ export class Scheduler {
   }
 
   /**
-   * Cancels one attempt by run_id, or every unfinished step of a batch, job or step (SPEC §5):
+   * Cancels one attempt by run_id, or every unfinished step of a batch, job or step (docs/spec.md §5):
    * a running attempt is killed and ends canceled (this waits for that), a queued one ends
    * without starting, and a step with no attempt yet gets a canceled one so it never starts.
    */
@@ -212,7 +212,7 @@ export class Scheduler {
   }
 
   /**
-   * Queues a new attempt of a step, finished or not (SPEC §5 "retry/resume on demand"). With
+   * Queues a new attempt of a step, finished or not (docs/spec.md §5 "retry/resume on demand"). With
    * `cascade` the steps that depend on it run again after it succeeds.
    */
   async retry(batchId: string, jobId: string, stepId: string, cascade: boolean): Promise<{ run_ids: string[]; cascade_steps: string[] }> {

@@ -43,7 +43,7 @@ function capped<T>(items: T[], limit: number): { total: number; items: T[] } {
 }
 
 /**
- * The batch scoreboard of SPEC §7, from batch_meta.json and the attempts' state.json only.
+ * The batch scoreboard of docs/spec.md §7, from batch_meta.json and the attempts' state.json only.
  * Every list is cut to `listLimit` entries and says how many there were in all.
  */
 export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepView>, allAttempts: Iterable<StoredAttempt>, options: ScoreboardOptions): BatchScoreboard {

@@ -26,7 +26,7 @@ const RETRYABLE = new Set(['exit_nonzero', 'timeout', 'runner_lost', 'stuck']);
 const MAX_BACKOFF_MS = 24 * 3600 * 1000;
 
 /**
- * Every step's status in one job (SPEC §5, §7). A step is ready when every dependency's latest
+ * Every step's status in one job (docs/spec.md §5, §7). A step is ready when every dependency's latest
  * attempt succeeded, blocked otherwise; a failed attempt with attempts left is ready again once
  * its backoff is over; a step whose dependency was retried with cascade runs again.
  * Dependencies never leave a job, so a job is derived alone.
@@ -152,7 +152,7 @@ function blockedReason(dep: StepView): string {
 }
 
 /**
- * The attempt a resume_from picks among its source step's attempts (SPEC §6): the newest that
+ * The attempt a resume_from picks among its source step's attempts (docs/spec.md §6): the newest that
  * succeeded, the newest that ended, or the one named by run id; or why there is none.
  */
 export function selectResumeSource(

@@ -11,7 +11,7 @@ export interface BatchSummary {
 
 export type RunnerEntry = SystemScoreboard['runners'][number];
 
-/** The system scoreboard of SPEC §7: every batch with its counts and where its scoreboard is. */
+/** The system scoreboard of docs/spec.md §7: every batch with its counts and where its scoreboard is. */
 export function buildSystemScoreboard(paths: RunsPaths, batches: BatchSummary[], runners: RunnerEntry[], now: string): SystemScoreboard {
   const counts = emptyCounts();
   for (const batch of batches) {

@@ -54,7 +54,7 @@ export async function listBatchIds(paths: RunsPaths): Promise<string[]> {
  * Reads a batch back: batch_meta.json and the state.json of every attempt (or, for a batch that
  * settled, its attempts_index.json, which holds them all). A directory whose
  * state.json is missing (the server died between mkdir and the first write) reads as queued,
- * as SPEC §4.1 says. Undefined when the batch has no batch_meta.json (a half-made submission).
+ * as docs/spec.md §4.1 says. Undefined when the batch has no batch_meta.json (a half-made submission).
  */
 export async function readStoredBatch(paths: RunsPaths, files: AttemptFiles, batchId: string): Promise<StoredBatch | undefined> {
   const meta = await readJsonIfExists(paths.batchMetaFile(batchId), BatchMetaSchema);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goal, HarnessServer, tempDir, treeSnapshot } from './helpers/harness-server.js';
 
-// SPEC §10: every bad input gets a clear error naming the field and the rule, and nothing on
+// docs/spec.md §10: every bad input gets a clear error naming the field and the rule, and nothing on
 // disk changes. (Launch-table rules are in validation.test.ts, artifact escapes in control.test.ts.)
 const cleanups: (() => Promise<unknown>)[] = [];
 let server: HarnessServer;

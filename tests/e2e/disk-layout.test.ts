@@ -18,7 +18,7 @@ import { agent, eventually, goal, HarnessServer, stepOf, tempDir, oneJob } from 
 const json = async (path: string) => JSON.parse(await readFile(path, 'utf8'));
 
 describe('the files on disk', () => {
-  it('match SPEC §4: every JSON file parses with its schema and every attempt directory is named <UTC>_<run_id>', async () => {
+  it('match docs/spec.md §4: every JSON file parses with its schema and every attempt directory is named <UTC>_<run_id>', async () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
     const batchId = await server.submit({

@@ -17,7 +17,7 @@ function commandTable(dir: string, steps: number, batchId?: string) {
 }
 
 describe('the MCP surface over stdio', () => {
-  it('lists its tools (the nine of SPEC §8.1, set_drain and gc), each with an input and an output schema', async () => {
+  it('lists its tools (the nine of docs/spec.md §8.1, set_drain and gc), each with an input and an output schema', async () => {
     const server = await HarnessServer.start();
     const { tools } = await server.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);

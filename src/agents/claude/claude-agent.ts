@@ -42,7 +42,7 @@ async function transcriptCwd(file: string): Promise<string | null> {
 }
 
 /**
- * The claude adapter (SPEC §6, Claude Code 2.1): `claude -p --output-format stream-json
+ * The claude adapter (docs/spec.md §6, Claude Code 2.1): `claude -p --output-format stream-json
  * --verbose` with CLAUDE_CONFIG_DIR=<attempt>/claude_config, the step's output schema through
  * --json-schema, and `--resume <session_id>` for resume_from. `userClaudeDir` is the runner's
  * own ~/.claude; `env` is the server's environment.

@@ -23,7 +23,7 @@ async function countSessions(dir: string): Promise<number> {
 }
 
 /**
- * The codex adapter (SPEC §6): `codex exec --json` with CODEX_HOME=<attempt>/codex_home, the
+ * The codex adapter (docs/spec.md §6): `codex exec --json` with CODEX_HOME=<attempt>/codex_home, the
  * step's output schema, and `codex exec resume <thread_id>` for resume_from. `userCodexDir` is
  * the runner's own ~/.codex; `env` is the server's environment (for env_passthrough).
  */

@@ -27,7 +27,7 @@ async function artifact(server: HarnessServer, runId: string, name: string): Pro
 
 /**
  * What every agent adapter must do, proven through the real CLI against a scripted model
- * (SPEC §6): the same script, the same expectations, for codex, claude, gemini and command.
+ * (docs/spec.md §6): the same script, the same expectations, for codex, claude, gemini and command.
  */
 export function describeAgentAdapter(agent: AgentUnderTest): void {
   const start = async (rules: Rule[]) => {
