@@ -49,6 +49,34 @@ export async function runsPathsOf(options: StoreOptions): Promise<RunsPaths> {
   return new RunsPaths(await orFail(() => resolveRunsRoot(harnessOptions(options).runsDir, { mustExist: true })));
 }
 
+// How often a command that waits on the server checks that it is still there.
+const OWNER_CHECK_MS = 1000;
+
+/**
+ * For a command that polls for the server's answer: whether the server still holds the root,
+ * looked up at most every OWNER_CHECK_MS (one connect to its lock socket) and assumed in between.
+ */
+export function createOwnerCheck(paths: RunsPaths): () => Promise<boolean> {
+  let nextAt = Date.now() + OWNER_CHECK_MS;
+  return async () => {
+    if (Date.now() < nextAt) return true;
+    nextAt = Date.now() + OWNER_CHECK_MS;
+    return RunsLock.isHeld(paths);
+  };
+}
+
+/** Calls `onGone` once the server no longer holds the root (looked up every OWNER_CHECK_MS); returns what stops the watch. */
+export function watchOwner(paths: RunsPaths, onGone: () => void): () => void {
+  const timer = setInterval(() => {
+    void RunsLock.isHeld(paths).then((held) => {
+      if (held) return;
+      clearInterval(timer);
+      onGone();
+    });
+  }, OWNER_CHECK_MS);
+  return () => clearInterval(timer);
+}
+
 /** Exits 3 at once when no server runs the root: `what` is done by that server, and nobody would answer. */
 export async function requireServer(paths: RunsPaths, what: string): Promise<void> {
   if (await RunsLock.isHeld(paths)) return;

@@ -6,13 +6,10 @@ import { NoServerError } from '../core/index.js';
 import { RetryStepOutput } from '../mcp/tools/retry-step.js';
 import { CancelRunOutput } from '../mcp/tools/cancel-run.js';
 import { ControlInbox, ControlRequestSchema, describeControlProblems, type ControlRequest, type ControlResponse } from '../queue/index.js';
-import { RunsLock } from '../store/index.js';
-import { EXIT, fail, failWith, printJson, requireServer, runsPathsOf, type StoreOptions } from './common.js';
+import { createOwnerCheck, EXIT, fail, failWith, printJson, requireServer, runsPathsOf, type StoreOptions } from './common.js';
 
 const ANSWER_TIMEOUT_MS = 30_000;
 const POLL_MS = 100;
-// How often a waiting command checks that the server is still there.
-const OWNER_CHECK_MS = 1000;
 
 /** How the command line names each field of a request, for messages about them. */
 const ARGUMENT_NAMES: Record<ControlRequest['op'], Record<string, string>> = {
@@ -24,12 +21,11 @@ const ARGUMENT_NAMES: Record<ControlRequest['op'], Record<string, string>> = {
 function requestProblem(request: ControlRequest): string | undefined {
   const parsed = ControlRequestSchema.safeParse(request);
   if (!parsed.success) {
-    return describeControlProblems(parsed.error)
-      .split('\n')
-      .map((line) =>
-        line.replace(/^(\w+):/, (_, field: string) => `${ARGUMENT_NAMES[request.op][field] ?? field} \`${String((request as Record<string, unknown>)[field])}\`:`),
-      )
-      .join('\n');
+    return describeControlProblems(parsed.error, (path) => {
+      const field = String(path[0] ?? '');
+      if (path.length !== 1) return path.join('.') || '(request)';
+      return `${ARGUMENT_NAMES[request.op][field] ?? field} \`${String((request as Record<string, unknown>)[field])}\``;
+    });
   }
   if (request.op !== 'cancel') return undefined;
   if (!request.run_id && !request.batch_id) return 'cancel needs RUN_ID, or --batch (with --job and --step to narrow it)';
@@ -71,7 +67,7 @@ export async function control(request: ControlRequest, options: StoreOptions & {
   await rename(join(dir, `.${id}.partial`), requestPath);
   const responsePath = join(dir, `${id}.response.json`);
   const deadline = Date.now() + ANSWER_TIMEOUT_MS;
-  let nextOwnerCheck = Date.now() + OWNER_CHECK_MS;
+  const ownerHolds = createOwnerCheck(paths);
   for (;;) {
     const text = await readFile(responsePath, 'utf8').catch(() => undefined);
     if (text) {
@@ -81,12 +77,9 @@ export async function control(request: ControlRequest, options: StoreOptions & {
       if (options.json) return printJson(response.result);
       return printAnswer(request, response.result);
     }
-    if (Date.now() > nextOwnerCheck) {
-      nextOwnerCheck = Date.now() + OWNER_CHECK_MS;
-      if (!(await RunsLock.isHeld(paths))) {
-        await rm(requestPath, { force: true });
-        failWith(new NoServerError(paths.root, `the one that did stopped before answering; \`harness-mcp status\` shows whether the ${request.op} took effect`));
-      }
+    if (!(await ownerHolds())) {
+      await rm(requestPath, { force: true });
+      failWith(new NoServerError(paths.root, `the one that did stopped before answering; \`harness-mcp status\` shows whether the ${request.op} took effect`));
     }
     if (Date.now() > deadline) {
       await rm(requestPath, { force: true });

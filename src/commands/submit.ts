@@ -6,11 +6,9 @@ import { LaunchTableInvalidError, NoServerError, type ValidationProblem } from '
 import { Harness } from '../harness.js';
 import { CLI_LOGS, describeBatch } from '../scoreboard/index.js';
 import { RunsLock, type RunsPaths } from '../store/index.js';
-import { EXIT, fail, failWith, followBatch, harnessOptions, openHarness, orFail, runsPathsOf, type StoreOptions } from './common.js';
+import { createOwnerCheck, EXIT, fail, failWith, followBatch, harnessOptions, openHarness, orFail, runsPathsOf, watchOwner, type StoreOptions } from './common.js';
 
 const POLL_MS = 200;
-// How often a follower checks that the server is still there (one connect to its lock socket).
-const OWNER_CHECK_MS = 1000;
 // A server takes a queued table within a moment; past this, say what is being waited for.
 const QUIET_MS = 5000;
 
@@ -64,17 +62,15 @@ export async function submit(file: string, options: StoreOptions & { follow?: bo
   process.stderr.write(`accepted as ${batchId}\n`);
   const harness = await openHarness(options, { readOnly: true });
   const ownerGone = new AbortController();
-  const watch = setInterval(() => {
-    void RunsLock.isHeld(paths).then((held) => {
-      if (!held) ownerGone.abort(new NoServerError(paths.root, `the one that did stopped while ${batchId} ran; \`harness-mcp status ${batchId}\` shows where it got to, and the next server carries it on`));
-    });
-  }, OWNER_CHECK_MS);
+  const stopWatching = watchOwner(paths, () =>
+    ownerGone.abort(new NoServerError(paths.root, `the one that did stopped while ${batchId} ran; \`harness-mcp status ${batchId}\` shows where it got to, and the next server carries it on`)),
+  );
   try {
     const board = await orFail(() => followBatch(harness, batchId, ownerGone.signal));
     process.stdout.write(`${describeBatch(board, CLI_LOGS)}\n`);
     return board.counts.succeeded === board.steps_total ? EXIT.ok : EXIT.stepsFailed;
   } finally {
-    clearInterval(watch);
+    stopWatching();
     await harness.close();
   }
 }
@@ -82,16 +78,13 @@ export async function submit(file: string, options: StoreOptions & { follow?: bo
 /** Waits for the server to accept a queued table (its batch id) or refuse it (exit 2), while it is there (else exit 3). */
 async function awaitVerdict(paths: RunsPaths, name: string): Promise<string> {
   let quietUntil = Date.now() + QUIET_MS;
-  let nextOwnerCheck = Date.now() + OWNER_CHECK_MS;
+  const ownerHolds = createOwnerCheck(paths);
   for (;;) {
     const verdict = await readJsonFile(join(paths.queueDir('accepted'), `${name}.result.json`));
     if (verdict) return String(verdict.batch_id);
     const errors = await readJsonFile(join(paths.queueDir('rejected'), `${name}.errors.json`));
     if (errors) failWith(new LaunchTableInvalidError((errors.problems as ValidationProblem[] | undefined) ?? []));
-    if (Date.now() > nextOwnerCheck) {
-      nextOwnerCheck = Date.now() + OWNER_CHECK_MS;
-      if (!(await RunsLock.isHeld(paths))) failWith(new NoServerError(paths.root, `the one that did stopped before taking ${name}, which stays queued for the next one`));
-    }
+    if (!(await ownerHolds())) failWith(new NoServerError(paths.root, `the one that did stopped before taking ${name}, which stays queued for the next one`));
     if (Date.now() > quietUntil) {
       const owner = await RunsLock.readOwner(paths);
       process.stderr.write(`waiting for the server that runs ${paths.root}${owner ? ` (pid ${owner.pid})` : ''} to take ${name}\n`);

@@ -18,9 +18,12 @@ export const ControlRequestSchema = z.discriminatedUnion('op', [
 ]);
 export type ControlRequest = z.infer<typeof ControlRequestSchema>;
 
-/** A control request's problems, one `field: message` a line (never zod's raw issue list). */
-export function describeControlProblems(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(request)'}: ${issue.message}`).join('\n');
+/**
+ * A control request's problems, one `field: message` a line (never zod's raw issue list);
+ * `label` names a field in the caller's words (default: its path).
+ */
+export function describeControlProblems(error: z.ZodError, label: (path: PropertyKey[]) => string = (path) => path.join('.') || '(request)'): string {
+  return error.issues.map((issue) => `${label(issue.path)}: ${issue.message}`).join('\n');
 }
 
 export type ControlResponse = { ok: true; result: unknown; at: string } | { ok: false; code: string; message: string; at: string };

@@ -1,7 +1,6 @@
 import { access, statfs } from 'node:fs/promises';
 import { freemem, hostname, loadavg } from 'node:os';
 import { RunnerHealthSchema, type RunnerHealth } from '../core/index.js';
-import { isProcessAlive } from '../process/index.js';
 import { readJsonIfExists, RunsLock, type Owner, type RunsPaths } from '../store/index.js';
 
 export type Pressure = RunnerHealth['pressure'];
@@ -36,11 +35,11 @@ export function pauseReason(drain: boolean, pressure: Pressure, minFreeDiskBytes
 
 /**
  * The server that owns the runs root, from owner.json, while it lives: owner.json outlives its
- * server, so an owner on this host counts only while its process runs.
+ * server, so an owner on this host counts only while it holds the runs lock.
  */
 async function readLiveOwner(paths: RunsPaths): Promise<Owner | undefined> {
   const owner = await RunsLock.readOwner(paths);
-  if (!owner || (owner.hostname === hostname() && !(await isProcessAlive(owner.pid)))) return undefined;
+  if (!owner || (owner.hostname === hostname() && !(await RunsLock.isHeld(paths)))) return undefined;
   return owner;
 }
 

@@ -15,8 +15,9 @@ async function statOf(path: string) {
 /**
  * The absolute runs root of a --runs-dir / HARNESS_RUNS_DIR value, for every entry point.
  * Refuses an empty value (resolve('') is the cwd: that is how run output once got committed at
- * the top of this repository), the top of a source checkout, and, with `mustExist` (commands
- * that only read, and must not create it), a directory that is not there.
+ * the top of this repository), the top of a source checkout, and, with `mustExist` (every
+ * command but the servers and `run`: one that reads must not create it, and one that acts on a
+ * root must not make a mistyped one), a directory that is not there.
  */
 export async function resolveRunsRoot(runsDir: string, options: { mustExist?: boolean } = {}): Promise<string> {
   if (runsDir.trim() === '') {
