@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { AttemptsIndexSchema, nowIso, type BatchMeta } from '../core/index.js';
 import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
 import type { RunsPaths } from './paths.js';
-import { stepKey, type StoredAttempt } from './scan.js';
+import { stepKey, type StoredAttempt } from './stored-attempt.js';
 
 /** Writes the attempts index of a settled batch (every attempt terminal; the caller makes sure). */
 export async function writeAttemptsIndex(paths: RunsPaths, batchId: string, attempts: Iterable<StoredAttempt>): Promise<void> {

@@ -5,6 +5,7 @@ export * from './attempt-files.js';
 export * from './current-index-files.js';
 export * from './event-log.js';
 export * from './scan.js';
+export * from './stored-attempt.js';
 export * from './runs-lock.js';
 export * from './artifact-reader.js';
 export * from './attempts-index-file.js';

@@ -4,30 +4,12 @@ import {
   idProblem,
   queuedState,
   type AttemptState,
-  type BatchMeta,
 } from '../core/index.js';
 import type { AttemptFiles } from './attempt-files.js';
 import { readAttemptsIndex } from './attempts-index-file.js';
 import { readJsonIfExists } from './json-file.js';
 import { createdAtOfDirName, runIdOfDirName, type AttemptLocation, type RunsPaths } from './paths.js';
-
-/** An attempt as the store holds it: where it is and what its state.json says. */
-export interface StoredAttempt {
-  location: AttemptLocation;
-  state: AttemptState;
-}
-
-/** A batch as read back from disk: its meta and every attempt, oldest first per step. */
-export interface StoredBatch {
-  meta: BatchMeta;
-  attempts: Map<string, StoredAttempt[]>;
-  /** Read from attempts_index.json, which must go before the batch gets a new attempt. */
-  fromIndex: boolean;
-}
-
-export function stepKey(jobId: string, stepId: string): string {
-  return `${jobId}/${stepId}`;
-}
+import { stepKey, type StoredAttempt, type StoredBatch } from './stored-attempt.js';
 
 async function listNames(dir: string): Promise<string[]> {
   try {
