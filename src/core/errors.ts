@@ -56,7 +56,7 @@ export class InvalidArgumentError extends HarnessError {
 export class NotFoundError extends HarnessError {
   readonly code = 'not_found';
   constructor(
-    readonly kind: 'batch' | 'job' | 'step' | 'run' | 'artifact',
+    readonly kind: 'batch' | 'job' | 'step' | 'run' | 'artifact' | 'task',
     readonly id: string,
     private readonly hint: string | SurfaceHint = '',
   ) {

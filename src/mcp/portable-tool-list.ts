@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ListToolsRequestSchema, ListToolsResultSchema, type ServerNotification, type ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import { portableJsonSchema } from '../core/index.js';
+import { IllegalStateError, portableJsonSchema } from '../core/index.js';
 
 type RawHandler = (request: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => Promise<unknown>;
 
@@ -15,7 +15,7 @@ export function publishPortableToolSchemas(server: McpServer): void {
   // Protocol keeps its handlers in a private map and offers no getter; a missing entry means the SDK changed.
   const handlers = (server.server as unknown as { _requestHandlers: Map<string, RawHandler> })._requestHandlers;
   const listTools = handlers.get('tools/list');
-  if (!listTools) throw new Error('tools/list has no handler yet: register the tools before publishPortableToolSchemas');
+  if (!listTools) throw new IllegalStateError('tools/list has no handler yet: register the tools before publishPortableToolSchemas');
   server.server.setRequestHandler(ListToolsRequestSchema, async (request, extra) => {
     const listed = ListToolsResultSchema.parse(await listTools(request, extra));
     return {

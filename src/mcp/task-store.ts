@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isTerminal } from '@modelcontextprotocol/sdk/experimental/tasks';
 import type { CreateTaskOptions, TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks';
 import type { Request, RequestId, Result, Task } from '@modelcontextprotocol/sdk/types.js';
+import { IllegalStateError, InvalidArgumentError, NotFoundError } from '../core/index.js';
 
 /** How long a task and its result are kept after the task ends: what a client gets without a ttl, and the most it may ask for. */
 export const MAX_TASK_TTL_MS = 60 * 60 * 1000;
@@ -83,7 +84,7 @@ export class HarnessTaskStore implements TaskStore {
     const stored = this.found(taskId, sessionId);
     // Only the SDK's own polling loop reads a plain call's result, and it reads it once.
     if (!stored.asked) this.tasks.delete(taskId);
-    if (!stored.result) throw new Error(`Task ${taskId} has no result stored (it is ${stored.task.status})`);
+    if (!stored.result) throw new IllegalStateError(`Task ${taskId} has no result stored (it is ${stored.task.status})`);
     return stored.result;
   }
 
@@ -101,7 +102,7 @@ export class HarnessTaskStore implements TaskStore {
     let start = 0;
     if (cursor) {
       const at = listed.findIndex((t) => t.taskId === cursor);
-      if (at < 0) throw new Error(`Invalid cursor: ${cursor}`);
+      if (at < 0) throw new InvalidArgumentError('cursor', `Invalid cursor: ${cursor}`);
       start = at + 1;
     }
     const page = listed.slice(start, start + LIST_PAGE_SIZE).map((t) => ({ ...t }));
@@ -128,14 +129,14 @@ export class HarnessTaskStore implements TaskStore {
 
   private found(taskId: string, sessionId: string | undefined): StoredTask {
     const stored = this.lookup(taskId, sessionId);
-    if (!stored) throw new Error(`Task ${taskId} not found`);
+    if (!stored) throw new NotFoundError('task', taskId);
     return stored;
   }
 
   /** The task, which must still be working: a terminal status never changes. */
   private working(taskId: string, sessionId: string | undefined, next: Task['status']): StoredTask {
     const stored = this.found(taskId, sessionId);
-    if (isTerminal(stored.task.status)) throw new Error(`Cannot move task ${taskId} from ${stored.task.status} to ${next}: a terminal status never changes`);
+    if (isTerminal(stored.task.status)) throw new IllegalStateError(`Cannot move task ${taskId} from ${stored.task.status} to ${next}: a terminal status never changes`);
     return stored;
   }
 

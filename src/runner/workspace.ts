@@ -1,6 +1,6 @@
 import { cp, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import type { PlannedJob } from '../core/index.js';
+import { HarnessError, type PlannedJob } from '../core/index.js';
 import { runCommand } from '../process/index.js';
 import type { KeyedSerial, RunsPaths } from '../store/index.js';
 
@@ -13,7 +13,10 @@ export interface Workspace {
   inGitRepo: boolean;
 }
 
-export class WorkspaceError extends Error {}
+/** A workspace that could not be made (git worktree add refused); the attempt ends spawn_error. */
+export class WorkspaceError extends HarnessError {
+  readonly code = 'workspace_failed';
+}
 
 /**
  * The job's workspace. `shared` runs in the working directory itself. `isolated` gives the job

@@ -23,7 +23,7 @@ async function openArtifact(paths: RunsPaths, at: AttemptLocation, name: Artifac
     real = await realpath(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    const runId = at.dirName.slice(-16);
+    const runId = paths.runIdOf(at);
     throw new NotFoundError('artifact', `${name} of run ${runId}`, 'it is written as the attempt goes on (final once it ends)');
   }
   const realDir = await realpath(dir);

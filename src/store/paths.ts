@@ -101,8 +101,14 @@ export class RunsPaths {
     return join(this.jobDir(batchId, jobId), segment(stepId));
   }
   attemptDir(at: AttemptLocation): string {
-    if (!runIdOfDirName(at.dirName)) throw new PathEscapeError(at.dirName, this.root);
+    this.runIdOf(at);
     return join(this.stepDir(at.batchId, at.jobId, at.stepId), at.dirName);
+  }
+  /** The run id an attempt directory's name ends with; a name that is not an attempt's is refused. */
+  runIdOf(at: AttemptLocation): string {
+    const runId = runIdOfDirName(at.dirName);
+    if (!runId) throw new PathEscapeError(at.dirName, this.root);
+    return runId;
   }
   artifactFile(at: AttemptLocation, name: ArtifactName): string {
     return join(this.attemptDir(at), ARTIFACT_FILES[name]);

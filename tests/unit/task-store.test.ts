@@ -31,7 +31,7 @@ describe('HarnessTaskStore', () => {
     vi.advanceTimersByTime(1);
     expect(await store.getTask(taskId)).toBeNull();
     expect((await store.listTasks()).tasks).toEqual([]);
-    await expect(store.getTaskResult(taskId)).rejects.toThrow(`Task ${taskId} not found`);
+    await expect(store.getTaskResult(taskId)).rejects.toThrow(`No task \`${taskId}\``);
   });
 
   it('lists only the tasks clients asked for, and drops a plain call task once its result is read', async () => {

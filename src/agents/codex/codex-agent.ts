@@ -1,6 +1,6 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_REPORT_STRICT_JSON_SCHEMA, type HarnessConfig } from '../../core/index.js';
+import { DEFAULT_REPORT_STRICT_JSON_SCHEMA, ResumeUnavailableError, type HarnessConfig } from '../../core/index.js';
 import type { AgentAdapter, AttemptContext, ExitSummary, ReportReading } from '../agent-adapter.js';
 import { reportFromMessage } from '../final-message.js';
 import { passthroughEnv } from '../session-store-copy.js';
@@ -41,7 +41,7 @@ export function createCodexAgent(config: CodexConfig, userCodexDir: string, env:
     async prepareSession(ctx: AttemptContext) {
       const home = ctx.sessionDir!;
       if (ctx.resume && !ctx.resume.threadId && (await countSessions(join(ctx.resume.sessionDir, 'sessions'))) !== 1) {
-        throw new Error(`cannot resume run ${ctx.resume.runId}: no thread id was captured and its store does not hold exactly one session`);
+        throw new ResumeUnavailableError(ctx.resume.runId, 'no thread id was captured and its store does not hold exactly one session');
       }
       await prepareCodexHome(home, ctx.resume?.sessionDir ?? null, {
         userCodexDir,

@@ -1,5 +1,6 @@
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { InvalidArgumentError } from '../../core/index.js';
 
 interface Stream {
   events: { seq: number; message: JSONRPCMessage }[];
@@ -39,7 +40,7 @@ export class BoundedEventStore implements EventStore {
   async replayEventsAfter(lastEventId: string, { send }: { send: (eventId: string, message: JSONRPCMessage) => Promise<void> }): Promise<string> {
     const parsed = parseEventId(lastEventId);
     const stream = parsed && this.streams.get(parsed.streamId);
-    if (!parsed || !stream) throw new Error(`Unknown or expired event id ${lastEventId}`);
+    if (!parsed || !stream) throw new InvalidArgumentError('Last-Event-ID', `Unknown or expired event id ${lastEventId}`);
     stream.lastUsed = Date.now();
     for (const event of stream.events) {
       if (event.seq > parsed.seq) await send(eventId(parsed.streamId, event.seq), event.message);

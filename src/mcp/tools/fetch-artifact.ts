@@ -64,7 +64,7 @@ export function registerFetchArtifact(server: McpServer, harness: Harness): void
         }
         const location = await resolveAttempt(harness, args);
         const page = await readArtifactPage(harness.paths, location, args.name, args.offset ?? 0, args.max_bytes ?? Math.min(DEFAULT_PAGE_BYTES, limit));
-        const runId = location.dirName.slice(-16);
+        const runId = harness.paths.runIdOf(location);
         const result = { run_id: runId, name: args.name, ...page };
         const text = `${args.name} of run ${runId}, bytes ${page.offset}–${page.next_offset} of ${page.size}${page.eof ? ' (end)' : ''}:\n${page.content}`;
         return toolResult(result, text);
