@@ -1,4 +1,4 @@
 export * from './run-attempt.js';
-export * from './attempt-state-change.js';
+export * from './abort-reasons.js';
 export * from './workspace.js';
 export * from './session-store.js';

@@ -3,13 +3,16 @@ import {
   addUsage,
   AgentOutcomeStatusSchema,
   createReportValidator,
+  endedState,
   nowIso,
   redactArgv,
   redactEnv,
   ResumeUnavailableError,
+  truncateMessage,
   usageSince,
   type AgentOutcome,
   type AttemptState,
+  type Ending,
   type FinalReport,
   type PlannedJob,
   type PlannedStep,
@@ -19,7 +22,7 @@ import type { AgentAdapter, AgentEvent, AttemptContext, ReportReading, ResumeSou
 import { runProcess, type ProcessOutcome } from '../process/index.js';
 import { EventLog, type AttemptFiles, type AttemptLocation, type CurrentIndexFiles, type KeyedSerial, type RunsPaths } from '../store/index.js';
 import { agentVersion } from './agent-version.js';
-import { endedState, isShutdown, SHUTDOWN_ENDING, StuckReason, truncateMessage, type Ending } from './attempt-state-change.js';
+import { isShutdown, SHUTDOWN_ENDING, StuckReason } from './abort-reasons.js';
 import { freezeTree } from './session-store.js';
 import { prepareWorkspace } from './workspace.js';
 

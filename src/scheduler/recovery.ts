@@ -1,6 +1,6 @@
-import { isTerminal } from '../core/index.js';
+import { endedState, isTerminal } from '../core/index.js';
 import { killOrphanedGroup } from '../process/index.js';
-import { endedState, recordInCurrentIndex, type RunnerContext } from '../runner/index.js';
+import { recordInCurrentIndex, type RunnerContext } from '../runner/index.js';
 import type { BatchRecord } from './batch-record.js';
 
 /**

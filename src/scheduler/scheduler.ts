@@ -4,6 +4,7 @@ import PQueue from 'p-queue';
 import {
   BatchExistsError,
   createRunId,
+  endedState,
   IdempotencyConflictError,
   IllegalStateError,
   InvalidArgumentError,
@@ -16,11 +17,12 @@ import {
   type AgentName,
   type AttemptTrigger,
   type BatchMeta,
+  type Ending,
   type HarnessConfig,
 } from '../core/index.js';
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import { launchTableDigest, planBatch, type PlanContext } from '../launch-table/index.js';
-import { endedState, recordInCurrentIndex, runAttempt, ShutdownReason, StuckReason, type Ending, type RunnerContext } from '../runner/index.js';
+import { recordInCurrentIndex, runAttempt, ShutdownReason, StuckReason, type RunnerContext } from '../runner/index.js';
 import { selectResumeSource, type StepView } from '../scoreboard/index.js';
 import { attemptDirName, listBatchIds, readStoredBatch, removeAttemptsIndex, stepKey, writeAttemptsIndex, writeJsonOnce, type StoredAttempt } from '../store/index.js';
 import { BatchRecord } from './batch-record.js';
