@@ -8,6 +8,7 @@ import {
   IdempotencyConflictError,
   IllegalStateError,
   InvalidArgumentError,
+  isStorageError,
   isTerminal,
   NotFoundError,
   nowIso,
@@ -487,8 +488,7 @@ export class Scheduler {
     if (!attempt) return;
     const current = record.attempts.get(stepKey(attempt.location.jobId, attempt.location.stepId))?.find((a) => a.state.run_id === attempt.state.run_id);
     if (!current || isTerminal(current.state.status)) return;
-    const failureReason = /ENOSPC|EDQUOT|EACCES|EROFS|EIO/.test(String((error as NodeJS.ErrnoException).code ?? (error as Error).message)) ? 'storage_error' : 'spawn_error';
-    const ended = endedState(current.state, { status: 'failed', failureReason, message });
+    const ended = endedState(current.state, { status: 'failed', failureReason: isStorageError(error) ? 'storage_error' : 'spawn_error', message });
     record.updateState(ended); // the scheduler must not retry forever even if the disk refuses the write
     await this.options.files.writeState(attempt.location, ended).catch((e: Error) => this.options.log(`could not record the failure of ${attempt.state.run_id}: ${e.message}`));
   }
