@@ -20,7 +20,7 @@ import {
 } from '../core/index.js';
 import type { AgentAdapter, AgentEvent, AttemptContext, ReportReading, ResumeSource } from '../agents/index.js';
 import { runProcess, type ProcessOutcome } from '../process/index.js';
-import { EventLog, type AttemptFiles, type AttemptLocation, type CurrentIndexFiles, type KeyedSerial, type RunsPaths } from '../store/index.js';
+import { EventLog, type AttemptFiles, type AttemptLocation, type AttemptTransitions, type KeyedSerial, type RunsPaths } from '../store/index.js';
 import { agentVersion } from './agent-version.js';
 import { isShutdown, SHUTDOWN_ENDING, StuckReason } from './abort-reasons.js';
 import { freezeTree } from './session-store.js';
@@ -32,8 +32,9 @@ const FINAL_TAIL_CHARS = 4000;
 /** Everything one attempt needs from the server around it. */
 export interface RunnerContext {
   paths: RunsPaths;
-  files: AttemptFiles;
-  currentIndex: CurrentIndexFiles;
+  /** meta.json and final.json; the attempt's state changes go through `transitions` alone. */
+  files: Pick<AttemptFiles, 'writeMeta' | 'writeFinal'>;
+  transitions: AttemptTransitions;
   serial: KeyedSerial;
   runnerId: string;
   harnessVersion: string;
@@ -86,11 +87,7 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
   // state.json, then current.json when the attempt starts or ends, and only then the caller
   // hears of it: whoever sees the new state can rely on the index being written too.
   const write = async (next: AttemptState, durable = true) => {
-    await ctx.files.writeState(location, next, { durable });
-    const ended = next.status !== 'running' && next.status !== 'queued';
-    if (next.status !== state.status || next.thread_id !== state.thread_id) {
-      await recordInCurrentIndex(ctx, location, next, ended ? resumeBaseDir : null);
-    }
+    await ctx.transitions.write(location, state, next, { durable, resumeBaseDir });
     state = next;
     job.onState(next);
   };
@@ -368,28 +365,4 @@ async function finish(
   await write(ended);
   events.append('harness.attempt.ended', { status: ended.status, failure_reason: ended.failure_reason, message: ended.message });
   return ended;
-}
-
-/**
- * Points current.json's latest (and, on success, latest_successful) at this attempt, with its
- * frozen session store as the resume base once it has ended.
- */
-export async function recordInCurrentIndex(
-  ctx: Pick<RunnerContext, 'paths' | 'currentIndex'>,
-  location: AttemptLocation,
-  state: AttemptState,
-  resumeBaseDir: string | null = null,
-): Promise<void> {
-  const pointer = {
-    run_id: state.run_id,
-    attempt_dir: ctx.paths.relative(ctx.paths.attemptDir(location)),
-    resume_base_dir: resumeBaseDir,
-    thread_id: state.thread_id,
-    status: state.status,
-  };
-  await ctx.currentIndex.update(location.batchId, location.jobId, (index) => {
-    const entry = (index.steps[location.stepId] ??= { latest: null, latest_successful: null });
-    entry.latest = pointer;
-    if (state.status === 'succeeded') entry.latest_successful = pointer;
-  });
 }
