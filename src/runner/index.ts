@@ -1,3 +1,4 @@
+export * from './runner-context.js';
 export * from './run-attempt.js';
 export * from './abort-reasons.js';
 export * from './workspace.js';
