@@ -33,6 +33,7 @@ import {
 import { batchProgress, buildBatchScoreboard, buildSystemScoreboard, countSteps, isSettled, ScoreboardFiles, type BatchProgress } from './scoreboard/index.js';
 import {
   AttemptFiles,
+  AttemptTransitions,
   CurrentIndexFiles,
   KeyedSerial,
   listBatchIds,
@@ -347,6 +348,7 @@ export class Harness {
       paths: this.paths,
       files: this.files,
       currentIndex: this.currentIndex,
+      transitions: new AttemptTransitions(this.paths, this.files, this.currentIndex),
       serial: this.serial,
       runnerId: this.runnerId,
       harnessVersion: HARNESS_VERSION,

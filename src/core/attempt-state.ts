@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { nowIso } from './clock.js';
 import { IdSchema, RunIdSchema } from './ids.js';
-import { AgentOutcomeSchema, UsageSchema } from './run-report.js';
+import { AgentOutcomeSchema, UsageSchema, type AgentOutcome, type Usage } from './run-report.js';
 
 export const AttemptStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'canceled', 'needs_attention']);
 export type AttemptStatus = z.infer<typeof AttemptStatusSchema>;
@@ -107,4 +108,39 @@ export function queuedState(
     thread_id: null,
     resumed_from: null,
   };
+}
+
+/** How an attempt ended, in the terms its terminal state needs; fields left out keep their value. */
+export interface Ending {
+  status: 'succeeded' | 'failed' | 'canceled' | 'needs_attention';
+  failureReason: FailureReason | null;
+  message: string | null;
+  exitCode?: number | null;
+  signal?: string | null;
+  agentOutcome?: AgentOutcome | null;
+  usage?: Usage | null;
+}
+
+/** The terminal state that follows `state`: ended now, started now too if it never started. */
+export function endedState(state: AttemptState, ending: Ending): AttemptState {
+  const endedAt = nowIso();
+  return {
+    ...state,
+    status: ending.status,
+    started_at: state.started_at ?? endedAt,
+    ended_at: endedAt,
+    failure_reason: ending.failureReason,
+    message: ending.message === null ? null : truncateMessage(ending.message),
+    exit_code: ending.exitCode ?? state.exit_code,
+    signal: ending.signal ?? state.signal,
+    agent_outcome: ending.agentOutcome ?? state.agent_outcome,
+    usage: ending.usage ?? state.usage,
+  };
+}
+
+/** Error text kept in JSON is cut to 8 KiB, keeping its end, where the cause usually is. */
+export function truncateMessage(text: string): string {
+  if (text.length <= MAX_MESSAGE_CHARS) return text;
+  const marker = '…[truncated] ';
+  return marker + text.slice(text.length - (MAX_MESSAGE_CHARS - marker.length));
 }

@@ -190,3 +190,17 @@ export class ResumeUnavailableError extends HarnessError {
     super(`cannot resume run ${sourceRunId}: ${detail}`);
   }
 }
+
+// errno codes of a filesystem that refuses a write: full, over quota, not permitted, read-only, failing.
+const STORAGE_ERROR_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EROFS', 'EIO']);
+
+/** Whether an error, or one it wraps (`cause`, followed down), is the filesystem refusing a write, by its errno code. */
+export function isStorageError(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let at = error; typeof at === 'object' && at !== null && !seen.has(at); at = (at as { cause?: unknown }).cause) {
+    seen.add(at);
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === 'string' && STORAGE_ERROR_CODES.has(code)) return true;
+  }
+  return false;
+}

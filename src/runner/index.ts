@@ -1,4 +1,5 @@
+export * from './runner-context.js';
 export * from './run-attempt.js';
-export * from './attempt-state-change.js';
+export * from './abort-reasons.js';
 export * from './workspace.js';
 export * from './session-store.js';

@@ -1,6 +1,6 @@
-import { isTerminal } from '../core/index.js';
+import { endedState, isTerminal } from '../core/index.js';
 import { killOrphanedGroup } from '../process/index.js';
-import { endedState, recordInCurrentIndex, type RunnerContext } from '../runner/index.js';
+import type { AttemptTransitions } from '../store/index.js';
 import type { BatchRecord } from './batch-record.js';
 
 /**
@@ -8,7 +8,7 @@ import type { BatchRecord } from './batch-record.js';
  * process group is killed if it still runs, so the retry never overlaps it, and they end
  * failed / runner_lost, which the retry policy then treats like any other failure.
  */
-export async function recoverBatch(ctx: RunnerContext & { log: (m: string) => void }, record: BatchRecord): Promise<number> {
+export async function recoverBatch(ctx: { transitions: AttemptTransitions; runnerId: string; log: (m: string) => void }, record: BatchRecord): Promise<number> {
   let recovered = 0;
   for (const attempt of [...record.allAttempts()]) {
     const { state } = attempt;
@@ -21,9 +21,8 @@ export async function recoverBatch(ctx: RunnerContext & { log: (m: string) => vo
       failureReason: 'runner_lost',
       message: `the server that ${state.status === 'running' ? 'ran' : 'queued'} it (${state.runner_id ?? 'unknown runner'}) is gone; ended at restart by ${ctx.runnerId}`,
     });
-    await ctx.files.writeState(attempt.location, ended);
+    await ctx.transitions.write(attempt.location, state, ended);
     record.updateState(ended);
-    await recordInCurrentIndex(ctx, attempt.location, ended);
     recovered++;
   }
   return recovered;

@@ -4,9 +4,11 @@ import PQueue from 'p-queue';
 import {
   BatchExistsError,
   createRunId,
+  endedState,
   IdempotencyConflictError,
   IllegalStateError,
   InvalidArgumentError,
+  isStorageError,
   isTerminal,
   NotFoundError,
   nowIso,
@@ -16,17 +18,20 @@ import {
   type AgentName,
   type AttemptTrigger,
   type BatchMeta,
+  type Ending,
   type HarnessConfig,
 } from '../core/index.js';
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import { launchTableDigest, planBatch, type PlanContext } from '../launch-table/index.js';
-import { endedState, recordInCurrentIndex, runAttempt, ShutdownReason, StuckReason, type Ending, type RunnerContext } from '../runner/index.js';
+import { runAttempt, ShutdownReason, StuckReason, type RunnerContext } from '../runner/index.js';
 import { selectResumeSource, type StepView } from '../scoreboard/index.js';
-import { attemptDirName, listBatchIds, readStoredBatch, removeAttemptsIndex, stepKey, writeAttemptsIndex, writeJsonOnce, type StoredAttempt } from '../store/index.js';
+import { attemptDirName, listBatchIds, readStoredBatch, removeAttemptsIndex, stepKey, writeAttemptsIndex, writeJsonOnce, type AttemptFiles, type CurrentIndexFiles, type StoredAttempt } from '../store/index.js';
 import { BatchRecord } from './batch-record.js';
 import { recoverBatch } from './recovery.js';
 
 export interface SchedulerOptions extends RunnerContext {
+  files: AttemptFiles;
+  currentIndex: CurrentIndexFiles;
   config: HarnessConfig;
   agents: ReadonlyMap<AgentName, AgentAdapter>;
   /** Told about every change of a batch's files (new attempts, state changes). */
@@ -356,8 +361,7 @@ export class Scheduler {
 
   private async endQueued(record: BatchRecord, attempt: StoredAttempt, ending: Ending | string): Promise<void> {
     const ended = endedState(attempt.state, typeof ending === 'string' ? { status: 'canceled', failureReason: 'canceled', message: ending } : ending);
-    await this.options.files.writeState(attempt.location, ended);
-    await recordInCurrentIndex(this.options, attempt.location, ended);
+    await this.options.transitions.write(attempt.location, attempt.state, ended);
     record.updateState(ended);
     this.changed(record.batchId);
   }
@@ -485,10 +489,11 @@ export class Scheduler {
     if (!attempt) return;
     const current = record.attempts.get(stepKey(attempt.location.jobId, attempt.location.stepId))?.find((a) => a.state.run_id === attempt.state.run_id);
     if (!current || isTerminal(current.state.status)) return;
-    const failureReason = /ENOSPC|EDQUOT|EACCES|EROFS|EIO/.test(String((error as NodeJS.ErrnoException).code ?? (error as Error).message)) ? 'storage_error' : 'spawn_error';
-    const ended = endedState(current.state, { status: 'failed', failureReason, message });
-    record.updateState(ended); // the scheduler must not retry forever even if the disk refuses the write
-    await this.options.files.writeState(attempt.location, ended).catch((e: Error) => this.options.log(`could not record the failure of ${attempt.state.run_id}: ${e.message}`));
+    const ended = endedState(current.state, { status: 'failed', failureReason: isStorageError(error) ? 'storage_error' : 'spawn_error', message });
+    await this.options.transitions
+      .write(attempt.location, current.state, ended)
+      .catch((e: Error) => this.options.log(`could not record the failure of ${attempt.state.run_id}: ${e.message}`));
+    record.updateState(ended); // even when the disk refused the write: the scheduler must not retry forever
   }
 }
 

@@ -3,6 +3,7 @@ export * from './keyed-serial.js';
 export * from './json-file.js';
 export * from './attempt-files.js';
 export * from './current-index-files.js';
+export * from './attempt-transitions.js';
 export * from './event-log.js';
 export * from './scan.js';
 export * from './stored-attempt.js';

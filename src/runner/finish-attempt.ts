@@ -1,0 +1,60 @@
+import { endedState, nowIso, truncateMessage, usageSince, type AttemptState, type Ending, type FinalReport } from '../core/index.js';
+import type { ReportReading } from '../agents/index.js';
+import type { ProcessOutcome } from '../process/index.js';
+import type { Observed } from './observed.js';
+import type { AttemptUnderWay, RunnerContext } from './runner-context.js';
+import { freezeTree } from './session-store.js';
+
+const FINAL_TAIL_CHARS = 4000;
+
+/** Everything the attempt ends with. */
+export interface Verdict {
+  ending: Ending;
+  /** How the process ended and the report read for it; null when it never spawned. */
+  run: { outcome: ProcessOutcome; reading: ReportReading | null } | null;
+  observed: Observed;
+}
+
+/**
+ * Ends the attempt: its session store frozen as a resume base, final.json, then the terminal
+ * state (state.json, then current.json). Returns the terminal state.
+ */
+export async function finishAttempt(ctx: Pick<RunnerContext, 'files'>, attempt: AttemptUnderWay, { ending, run, observed }: Verdict): Promise<AttemptState> {
+  const { job, events, writer } = attempt;
+  const state = writer.state;
+  // This attempt's own tokens: what the conversation used in all, less what it had used before the resume.
+  const usage = observed.threadUsage ? usageSince(observed.threadUsage, job.resume?.threadUsage ?? null) : null;
+  const ended = {
+    ...endedState(state, { ...ending, usage }),
+    thread_id: observed.threadId,
+    thread_usage: observed.threadUsage,
+    current_item: observed.currentItem ?? state.current_item,
+  };
+  if (attempt.sessionDir) {
+    await freezeTree(attempt.sessionDir).catch((error: Error) => events.append('harness.session.freeze_failed', { message: error.message }));
+  }
+  const reading = run?.reading;
+  const final: FinalReport = {
+    run_id: state.run_id,
+    status: ended.status,
+    written_at: nowIso(),
+    host_outcome: {
+      exit_code: ended.exit_code,
+      signal: ended.signal,
+      timed_out: ended.failure_reason === 'timeout',
+      failure_reason: ended.failure_reason,
+      message: ended.message,
+    },
+    agent_outcome: ended.agent_outcome,
+    report: reading?.kind === 'report' ? reading.report : null,
+    report_source: reading?.kind === 'report' ? reading.source : 'harness',
+    validation_error: ended.failure_reason === 'schema_invalid' || ended.failure_reason === 'no_final' ? ended.message : null,
+    usage: ended.usage,
+    stdout_tail: truncateMessage(run?.outcome.stdoutTail.slice(-FINAL_TAIL_CHARS) ?? ''),
+    stderr_tail: truncateMessage(run?.outcome.stderrTail.slice(-FINAL_TAIL_CHARS) ?? ''),
+  };
+  await ctx.files.writeFinal(job.location, final);
+  await writer.write(ended);
+  events.append('harness.attempt.ended', { status: ended.status, failure_reason: ended.failure_reason, message: ended.message });
+  return ended;
+}

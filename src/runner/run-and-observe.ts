@@ -1,0 +1,97 @@
+import { nowIso, type AttemptMeta, type AttemptState } from '../core/index.js';
+import type { AgentEvent } from '../agents/index.js';
+import { runProcess, type ProcessOutcome } from '../process/index.js';
+import { StuckReason } from './abort-reasons.js';
+import { initialObserved, observeAgentEvent, type Observed } from './observed.js';
+import type { PreparedAttempt } from './prepare-attempt.js';
+import type { AttemptUnderWay, RunnerContext } from './runner-context.js';
+
+/** How the agent process ended, and what its event stream said on the way. */
+export interface RunResult {
+  outcome: ProcessOutcome;
+  observed: Observed;
+}
+
+/**
+ * Spawns the prepared command and follows it to its exit: running in state.json once it has a
+ * pid, a heartbeat while it shows activity, output and agent events streamed to files, the
+ * thread id in state.json and meta.json once the agent names it, and a stuck kill noted in
+ * meta.json. Every write it causes is done when it resolves.
+ */
+export async function runAndObserve(ctx: RunnerContext, attempt: AttemptUnderWay, prepared: PreparedAttempt): Promise<RunResult> {
+  const { job, events, writer } = attempt;
+  const { location, step } = job;
+  const { attemptCtx, meta } = prepared;
+  const observed = initialObserved(job.resume);
+  events.append('harness.attempt.spawning', { argv: meta.argv, cwd: attemptCtx.cwd });
+
+  // Writes that follow the process (running, heartbeats, thread id, meta.json) are chained in order.
+  let pending: Promise<void> = Promise.resolve();
+  const enqueueState = (make: () => AttemptState | undefined, durable = true) => {
+    pending = pending
+      .then(() => {
+        const next = make();
+        return next ? writer.write(next, durable) : undefined;
+      })
+      .catch((error: Error) => {
+        events.append('harness.state_write_failed', { message: error.message });
+      });
+  };
+  const enqueueMeta = (next: AttemptMeta) => {
+    pending = pending.then(() => ctx.files.writeMeta(location, next)).catch(() => undefined);
+  };
+
+  let activitySinceBeat = false;
+  const beat = setInterval(() => {
+    if (!activitySinceBeat) return;
+    activitySinceBeat = false;
+    enqueueState(() => (writer.state.status === 'running' ? { ...writer.state, last_heartbeat_at: nowIso(), current_item: observed.currentItem } : undefined), false);
+  }, ctx.heartbeatIntervalMs);
+
+  const onAgentEvent = (event: AgentEvent) => {
+    observeAgentEvent(observed, event, job.resume);
+    if (event.kind === 'session') {
+      enqueueState(() => ({ ...writer.state, thread_id: event.threadId }));
+      enqueueMeta({ ...meta, thread_id: event.threadId });
+    }
+  };
+
+  const onStuck = () => {
+    if (!(job.signal.reason instanceof StuckReason)) return;
+    const lastActivityAt = job.signal.reason.lastActivityAt;
+    events.append('harness.attempt.stuck_killed', { last_activity_at: lastActivityAt });
+    enqueueMeta({ ...meta, thread_id: observed.threadId, remediation: { kind: 'stuck_killed', at: nowIso(), last_activity_at: lastActivityAt } });
+  };
+  job.signal.addEventListener('abort', onStuck, { once: true });
+
+  const parseLine = job.adapter.lineParser?.() ?? null;
+  const outcome = await runProcess({
+    argv: prepared.argv,
+    cwd: attemptCtx.cwd,
+    env: prepared.env,
+    stdoutPath: ctx.paths.artifactFile(location, 'stdout'),
+    stderrPath: ctx.paths.artifactFile(location, 'stderr'),
+    timeoutMs: step.timeout_seconds * 1000,
+    killGraceMs: ctx.killGraceMs,
+    signal: job.signal,
+    onSpawn: (pid) => {
+      const now = nowIso();
+      events.append('harness.attempt.running', { pid });
+      enqueueState(() => ({ ...writer.state, status: 'running', pid, runner_id: ctx.runnerId, started_at: now, last_heartbeat_at: now }));
+    },
+    onActivity: () => {
+      activitySinceBeat = true;
+    },
+    onStdoutLine: parseLine
+      ? (line) => {
+          const parsed = parseLine(line);
+          const { type, ...fields } = parsed.logged;
+          events.append(type, fields);
+          parsed.events.forEach(onAgentEvent);
+        }
+      : undefined,
+  }).finally(() => clearInterval(beat));
+  await pending;
+  events.append('harness.attempt.exited', { exit_code: outcome.exitCode, signal: outcome.signal, timed_out: outcome.timedOut, canceled: outcome.canceled });
+  return { outcome, observed };
+}

@@ -1,0 +1,41 @@
+import type { AttemptState, PlannedJob, PlannedStep } from '../core/index.js';
+import type { AgentAdapter, ResumeSource } from '../agents/index.js';
+import type { AttemptFiles, AttemptLocation, AttemptTransitions, EventLog, KeyedSerial, RunsPaths } from '../store/index.js';
+import type { StateWriter } from './state-writer.js';
+
+/** Everything one attempt needs from the server around it. */
+export interface RunnerContext {
+  paths: RunsPaths;
+  /** meta.json and final.json; the attempt's state changes go through `transitions` alone. */
+  files: Pick<AttemptFiles, 'writeMeta' | 'writeFinal'>;
+  transitions: AttemptTransitions;
+  serial: KeyedSerial;
+  runnerId: string;
+  harnessVersion: string;
+  configVersion: string;
+  killGraceMs: number;
+  heartbeatIntervalMs: number;
+}
+
+export interface AttemptJob {
+  location: AttemptLocation;
+  /** The attempt's state as it is on disk now (queued). */
+  state: AttemptState;
+  job: PlannedJob;
+  step: PlannedStep;
+  adapter: AgentAdapter;
+  /** The attempt whose session this one continues (resume_from), already chosen by selector. */
+  resume: ResumeSource | null;
+  signal: AbortSignal;
+  /** Called after every state.json write, so the caller's view matches the disk. */
+  onState: (state: AttemptState) => void;
+}
+
+/** One attempt under way, as its phases share it: what it runs, its event log and its state. */
+export interface AttemptUnderWay {
+  job: AttemptJob;
+  /** The agent's session store in the attempt directory, when it keeps one; frozen at the end. */
+  sessionDir: string | null;
+  events: EventLog;
+  writer: StateWriter;
+}

@@ -1,0 +1,218 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commandAgent, type AgentAdapter } from '../../src/agents/index.js';
+import { HarnessConfigSchema, type AgentName, type AttemptState } from '../../src/core/index.js';
+import { Scheduler } from '../../src/scheduler/index.js';
+import { AttemptFiles, AttemptTransitions, CurrentIndexFiles, KeyedSerial, RunsPaths } from '../../src/store/index.js';
+
+// Every way an attempt ends must leave current.json's `latest` saying what state.json says: a
+// reader (the scoreboard, a resume, a restart) trusts the index without opening the attempt.
+
+const BATCH = 'b';
+const JOB = 'j';
+const STEP = 's';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A runs root of its own and a scheduler over it, told of every change through `changes`. */
+class Root {
+  readonly changes = new Changes();
+  private constructor(readonly dir: string) {}
+
+  static async create(): Promise<Root> {
+    const dir = await mkdtemp(join(tmpdir(), 'harness-transitions-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    return new Root(dir);
+  }
+
+  async open(options: { paused?: string; adapter?: AgentAdapter } = {}): Promise<Scheduler> {
+    const paths = new RunsPaths(join(this.dir, 'runs'));
+    const serial = new KeyedSerial();
+    const files = new AttemptFiles(paths, serial);
+    const currentIndex = new CurrentIndexFiles(paths, serial);
+    const config = HarnessConfigSchema.parse({ retries: { max_attempts: 1, backoff_seconds: 0 }, timeouts: { kill_grace_seconds: 1 } });
+    const scheduler = await Scheduler.open({
+      paused: options.paused ?? null,
+      paths,
+      files,
+      currentIndex,
+      transitions: new AttemptTransitions(paths, files, currentIndex),
+      serial,
+      runnerId: 'transitions-test',
+      harnessVersion: '0.0.0',
+      configVersion: 'test',
+      killGraceMs: 1000,
+      heartbeatIntervalMs: 200,
+      config,
+      agents: new Map<AgentName, AgentAdapter>([['command', options.adapter ?? commandAgent]]),
+      onBatchChanged: () => this.changes.notify(),
+      log: () => undefined,
+    });
+    cleanups.push(() => scheduler.stop());
+    return scheduler;
+  }
+
+  submit(scheduler: Scheduler, command: string[]): Promise<unknown> {
+    const goal = Array.from({ length: 160 }, (_, i) => `word${i}`).join(' ');
+    return scheduler.submit({ batch_id: BATCH, batch_goal_summary: goal, defaults: { agent: 'command' }, jobs: [{ job_id: JOB, working_directory: this.dir, steps: [{ step_id: STEP, command }] }] });
+  }
+
+  /** The state.json of the step's latest attempt, once there is one. */
+  async latestState(): Promise<AttemptState | undefined> {
+    const stepDir = join(this.dir, 'runs', BATCH, JOB, STEP);
+    const dirs = (await readdir(stepDir).catch(() => [])).sort();
+    const last = dirs.at(-1);
+    return last ? JSON.parse(await readFile(join(stepDir, last, 'state.json'), 'utf8')) : undefined;
+  }
+
+  async currentEntry(): Promise<{ latest: Record<string, unknown> | null; latest_successful: Record<string, unknown> | null }> {
+    const current = JSON.parse(await readFile(join(this.dir, 'runs', BATCH, JOB, 'current.json'), 'utf8'));
+    return current.steps[STEP] ?? { latest: null, latest_successful: null };
+  }
+
+  /** Waits, change by change, for the latest attempt's state.json to be in `status`. */
+  async stateIn(status: (s: AttemptState['status']) => boolean): Promise<AttemptState> {
+    return this.changes.until(async () => {
+      const state = await this.latestState();
+      return state && status(state.status) ? state : undefined;
+    });
+  }
+
+  /** state.json and current.json of the latest attempt, checked against each other. */
+  async expectIndexMatchesState(): Promise<AttemptState> {
+    const state = (await this.latestState())!;
+    const entry = await this.currentEntry();
+    expect(entry.latest).toMatchObject({ run_id: state.run_id, status: state.status, thread_id: state.thread_id });
+    if (state.status === 'succeeded') expect(entry.latest_successful).toMatchObject({ run_id: state.run_id, status: 'succeeded' });
+    else expect(entry.latest_successful).toBeNull();
+    return state;
+  }
+}
+
+/** The scheduler's change notifications, as something a test can wait on without sleeping. */
+class Changes {
+  private count = 0;
+  private wake: (() => void) | undefined;
+
+  notify(): void {
+    this.count++;
+    this.wake?.();
+  }
+
+  /** Re-runs `check` after each change until it gives a value; a change during a check is not lost. */
+  async until<T>(check: () => Promise<T | undefined>): Promise<T> {
+    for (;;) {
+      const seen = this.count;
+      const found = await check();
+      if (found !== undefined) return found;
+      if (this.count === seen) await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+}
+
+const terminal = (s: AttemptState['status']) => s !== 'queued' && s !== 'running';
+
+describe('current.json after each kind of ending', () => {
+  it('points latest and latest_successful at an attempt that succeeded, with the thread id it learnt', async () => {
+    // The command agent with a line parser, so the attempt learns a thread id as agents do.
+    const withThread: AgentAdapter = {
+      ...commandAgent,
+      lineParser: () => (line) => ({
+        events: line.startsWith('thread ') ? [{ kind: 'session', threadId: line.slice('thread '.length) }] : [],
+        logged: { type: 'test.line', line },
+      }),
+    };
+    const root = await Root.create();
+    const scheduler = await root.open({ adapter: withThread });
+    await root.submit(scheduler, ['sh', '-c', 'echo thread t-123; echo done']);
+    await root.stateIn(terminal);
+    await scheduler.stop(); // every write of the attempt is done
+    const state = await root.expectIndexMatchesState();
+    expect(state).toMatchObject({ status: 'succeeded', thread_id: 't-123' });
+  });
+
+  it('points latest at an attempt that exited non-zero', async () => {
+    const root = await Root.create();
+    const scheduler = await root.open();
+    await root.submit(scheduler, ['sh', '-c', 'exit 3']);
+    await root.stateIn(terminal);
+    await scheduler.stop();
+    expect(await root.expectIndexMatchesState()).toMatchObject({ status: 'failed', failure_reason: 'exit_nonzero' });
+  });
+
+  it('points latest at an attempt canceled while queued', async () => {
+    const root = await Root.create();
+    const scheduler = await root.open({ paused: 'held for the test' });
+    await root.submit(scheduler, ['true']);
+    const { canceled } = await scheduler.cancel({ batch_id: BATCH, job_id: JOB, step_id: STEP });
+    expect(canceled).toHaveLength(1);
+    expect(await root.expectIndexMatchesState()).toMatchObject({ status: 'canceled', started_at: expect.any(String), pid: null });
+  });
+
+  it('points latest at an attempt canceled while running', async () => {
+    const root = await Root.create();
+    const scheduler = await root.open();
+    await root.submit(scheduler, ['sleep', '100']);
+    const running = await root.stateIn((s) => s === 'running');
+    expect((await root.currentEntry()).latest).toMatchObject({ run_id: running.run_id, status: 'running' });
+    await scheduler.cancel({ run_id: running.run_id }); // waits for the attempt to end
+    expect(await root.expectIndexMatchesState()).toMatchObject({ run_id: running.run_id, status: 'canceled', failure_reason: 'canceled' });
+  });
+
+  it('points latest at an attempt the server ended runner_lost as it shut down', async () => {
+    const root = await Root.create();
+    const scheduler = await root.open();
+    await root.submit(scheduler, ['sleep', '100']);
+    await root.stateIn((s) => s === 'running');
+    await scheduler.stop();
+    expect(await root.expectIndexMatchesState()).toMatchObject({ status: 'failed', failure_reason: 'runner_lost' });
+  });
+
+  it('points latest at an attempt a restart ended runner_lost', async () => {
+    const root = await Root.create();
+    const first = await root.open({ paused: 'held for the test' });
+    await root.submit(first, ['true']);
+    await first.retry(BATCH, JOB, STEP, false); // a queued attempt this server will never start
+    await first.stop();
+    expect((await root.latestState())?.status).toBe('queued');
+    await root.open({ paused: 'held for the test' }); // recovery runs as it opens
+    expect(await root.expectIndexMatchesState()).toMatchObject({ status: 'failed', failure_reason: 'runner_lost' });
+  });
+
+  it('points latest at an attempt the harness itself could not start', async () => {
+    const broken: AgentAdapter = {
+      ...commandAgent,
+      invocation: () => {
+        throw new Error('the adapter is broken');
+      },
+    };
+    const root = await Root.create();
+    const scheduler = await root.open({ adapter: broken });
+    await root.submit(scheduler, ['true']);
+    await root.stateIn(terminal);
+    await scheduler.stop();
+    const state = await root.expectIndexMatchesState();
+    expect(state).toMatchObject({ status: 'failed', failure_reason: 'spawn_error', message: 'harness-mcp could not run the attempt: the adapter is broken' });
+  });
+
+  it('points latest at an attempt the harness itself failed while it ran, not at its running state', async () => {
+    const broken: AgentAdapter = {
+      ...commandAgent,
+      readReport: async () => {
+        throw new Error('the report reader is broken');
+      },
+    };
+    const root = await Root.create();
+    const scheduler = await root.open({ adapter: broken });
+    await root.submit(scheduler, ['true']);
+    await root.stateIn(terminal);
+    await scheduler.stop();
+    const state = await root.expectIndexMatchesState();
+    expect(state).toMatchObject({ status: 'failed', failure_reason: 'spawn_error', pid: expect.any(Number), message: 'harness-mcp could not run the attempt: the report reader is broken' });
+  });
+});
