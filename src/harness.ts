@@ -18,8 +18,8 @@ import {
 import { createAgentRegistry } from './agents/index.js';
 import { ControlInbox, FilesystemQueue } from './queue/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig, writeConfigSnapshot } from './config/index.js';
+import { BatchRecord } from './batch/index.js';
 import {
-  BatchRecord,
   checkLaunchTable,
   findGarbage,
   HealthMonitor,

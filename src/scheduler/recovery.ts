@@ -1,7 +1,7 @@
 import { isTerminal } from '../core/index.js';
 import { killOrphanedGroup } from '../process/index.js';
 import { endedState, recordInCurrentIndex, type RunnerContext } from '../runner/index.js';
-import type { BatchRecord } from './batch-record.js';
+import type { BatchRecord } from '../batch/index.js';
 
 /**
  * Ends the attempts a dead server left queued or running (docs/spec.md §5 "restart recovery"): their

@@ -21,9 +21,8 @@ import {
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import { launchTableDigest, planBatch, type PlanContext } from '../launch-table/index.js';
 import { endedState, recordInCurrentIndex, runAttempt, ShutdownReason, StuckReason, type Ending, type RunnerContext } from '../runner/index.js';
-import { selectResumeSource, type StepView } from '../scoreboard/index.js';
+import { BatchRecord, selectResumeSource, type ReadyStepView, type StepView } from '../batch/index.js';
 import { attemptDirName, listBatchIds, readStoredBatch, removeAttemptsIndex, stepKey, writeAttemptsIndex, writeJsonOnce, type StoredAttempt } from '../store/index.js';
-import { BatchRecord } from './batch-record.js';
 import { recoverBatch } from './recovery.js';
 
 export interface SchedulerOptions extends RunnerContext {
@@ -192,7 +191,7 @@ export class Scheduler {
       for (const { record, view } of this.stepsInScope(target)) {
         if (await cancelAttempt(record, view)) continue;
         if (view.status === 'ready' || view.status === 'blocked') {
-          const placeholder = await this.createAttempt(record, view, { trigger: view.next?.trigger ?? 'initial', cascade: false });
+          const placeholder = await this.createAttempt(record, view, { trigger: view.status === 'ready' ? (view.next?.trigger ?? 'initial') : 'initial', cascade: false });
           await this.endQueued(record, placeholder, 'canceled before it started');
           canceled.push(placeholder.state.run_id);
         } else if (view.latest) {
@@ -390,7 +389,7 @@ export class Scheduler {
       const record = this.batches.get(batchId)!;
       return { record, views: record.readyViews()[Symbol.iterator](), done: false, room: perBatchCap - (running.get(batchId) ?? 0) };
     });
-    const next = (q: (typeof queues)[number]): StepView | undefined => {
+    const next = (q: (typeof queues)[number]): ReadyStepView | undefined => {
       for (let item = q.views.next(); !item.done; item = q.views.next()) {
         const view = item.value;
         if (this.active.has(activeKey(q.record.batchId, view.jobId, view.stepId))) continue;
@@ -434,7 +433,7 @@ export class Scheduler {
     }
   }
 
-  private launch(record: BatchRecord, view: StepView): void {
+  private launch(record: BatchRecord, view: ReadyStepView): void {
     const key = activeKey(record.batchId, view.jobId, view.stepId);
     const controller = new AbortController();
     // The run id is fixed now, so a cancel arriving while the attempt is being made can name it.

@@ -1,4 +1,3 @@
-export * from './step-status.js';
 export * from './batch-scoreboard.js';
 export * from './system-scoreboard.js';
 export * from './describe.js';
