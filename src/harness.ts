@@ -18,7 +18,7 @@ import {
 import { createAgentRegistry } from './agents/index.js';
 import { ControlInbox, FilesystemQueue } from './queue/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig, writeConfigSnapshot } from './config/index.js';
-import { BatchRecord } from './batch/index.js';
+import { readAllRecords, StoredBatches, type BatchRecord } from './batch/index.js';
 import {
   checkLaunchTable,
   findGarbage,
@@ -35,9 +35,7 @@ import {
   AttemptFiles,
   CurrentIndexFiles,
   KeyedSerial,
-  listBatchIds,
   readJsonIfExists,
-  readStoredBatch,
   resolveRunsRoot,
   runIdOfDirName,
   RunsLock,
@@ -87,6 +85,8 @@ export class Harness {
   private readonly serial = new KeyedSerial();
   private readonly files: AttemptFiles;
   private readonly currentIndex: CurrentIndexFiles;
+  /** The batches as the disk says, read by a server that does not run the root. */
+  private readonly stored: StoredBatches;
   readonly runnerId: string;
   private closed = false;
 
@@ -99,6 +99,7 @@ export class Harness {
   ) {
     this.files = new AttemptFiles(paths, this.serial);
     this.currentIndex = new CurrentIndexFiles(paths, this.serial);
+    this.stored = new StoredBatches(paths, this.files, config.retries);
     this.scoreboardFiles = new ScoreboardFiles(paths, {
       batchScoreboard: (batchId) => this.batchScoreboard(batchId, 'all'),
       systemScoreboard: () => this.systemScoreboard(),
@@ -380,22 +381,17 @@ export class Harness {
     throw new StoreLockedError(this.paths.root, owner?.pid);
   }
 
-  /** The batch as the scheduler holds it, or read from disk when another server owns it. */
+  /** The batch as the scheduler holds it, or read from disk when another server owns it (a file that does not parse is an error naming it). */
   private async batchRecord(batchId: string): Promise<BatchRecord> {
     if (this.scheduler) return this.scheduler.requireBatch(batchId);
-    const stored = await readStoredBatch(this.paths, this.files, batchId).catch(() => undefined);
-    if (!stored) throw new NotFoundError('batch', batchId, WHERE_IDS_ARE.batch);
-    return BatchRecord.fromStored(stored, this.config.retries);
+    const record = await this.stored.get(batchId);
+    if (!record) throw new NotFoundError('batch', batchId, WHERE_IDS_ARE.batch);
+    return record;
   }
 
   private async allBatchRecords(): Promise<BatchRecord[]> {
     if (this.scheduler) return this.scheduler.batchIds().map((id) => this.scheduler!.requireBatch(id));
-    const records: BatchRecord[] = [];
-    for (const batchId of await listBatchIds(this.paths)) {
-      const stored = await readStoredBatch(this.paths, this.files, batchId).catch(() => undefined);
-      if (stored) records.push(BatchRecord.fromStored(stored, this.config.retries));
-    }
-    return records;
+    return readAllRecords(this.stored);
   }
 
   /**

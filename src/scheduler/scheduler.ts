@@ -21,7 +21,7 @@ import {
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import { launchTableDigest, planBatch, type PlanContext } from '../launch-table/index.js';
 import { endedState, recordInCurrentIndex, runAttempt, ShutdownReason, StuckReason, type Ending, type RunnerContext } from '../runner/index.js';
-import { BatchRecord, selectResumeSource, type ReadyStepView, type StepView } from '../batch/index.js';
+import { BatchRecord, HeldBatches, selectResumeSource, type FoundRun, type ReadyStepView, type StepView } from '../batch/index.js';
 import { attemptDirName, listBatchIds, readStoredBatch, removeAttemptsIndex, stepKey, writeAttemptsIndex, writeJsonOnce, type StoredAttempt } from '../store/index.js';
 import { recoverBatch } from './recovery.js';
 
@@ -58,12 +58,10 @@ export interface CancelTarget {
  * batches, retries by policy, cancels and retries on request, and recovers after a crash.
  */
 export class Scheduler {
-  private readonly batches = new Map<string, BatchRecord>();
+  private readonly batches = new HeldBatches();
   private readonly active = new Map<string, ActiveAttempt>(); // by batchId + step key
   private readonly slots: PQueue;
   private readonly byIdempotencyKey = new Map<string, Promise<BatchMeta>>();
-  /** Every attempt held, by run id: fetch_artifact, tail_events and cancel_run name runs alone. */
-  private readonly byRunId = new Map<string, { record: BatchRecord; attempt: StoredAttempt }>();
   private pumpScheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private roundRobin = 0;
@@ -83,7 +81,7 @@ export class Scheduler {
       if (!stored) continue;
       const record = BatchRecord.fromStored(stored, options.config.retries);
       await recoverBatch(options, record);
-      scheduler.hold(record);
+      scheduler.batches.hold(record);
       if (stored.meta.idempotency_key) scheduler.byIdempotencyKey.set(stored.meta.idempotency_key, Promise.resolve(stored.meta));
     }
     scheduler.schedulePump();
@@ -105,7 +103,7 @@ export class Scheduler {
   }
 
   batchIds(): string[] {
-    return [...this.batches.keys()].sort();
+    return this.batches.ids();
   }
 
   /**
@@ -152,7 +150,7 @@ export class Scheduler {
       throw error;
     }
     for (const job of meta.jobs) await this.options.currentIndex.update(meta.batch_id, job.job_id, () => undefined);
-    this.hold(new BatchRecord(meta, new Map(), config.retries));
+    this.batches.hold(new BatchRecord(meta, new Map(), config.retries));
     this.changed(meta.batch_id);
     return meta;
   }
@@ -204,8 +202,8 @@ export class Scheduler {
   }
 
   /** The batch and attempt of a run id. */
-  findAttempt(runId: string): { record: BatchRecord; attempt: StoredAttempt } {
-    const found = this.byRunId.get(runId);
+  findAttempt(runId: string): FoundRun {
+    const found = this.batches.findRun(runId);
     if (!found) throw new NotFoundError('run', runId, WHERE_IDS_ARE.run);
     return found;
   }
@@ -247,13 +245,7 @@ export class Scheduler {
   /** Forgets a batch whose directory GC is about to remove; refused while anything of it runs. */
   unloadBatch(batchId: string): void {
     if ([...this.active.values()].some((a) => a.batchId === batchId)) throw new IllegalStateError(`Batch ${batchId} still has attempts running`);
-    for (const attempt of this.batches.get(batchId)?.allAttempts() ?? []) this.byRunId.delete(attempt.state.run_id);
-    this.batches.delete(batchId);
-  }
-
-  private hold(record: BatchRecord): void {
-    this.batches.set(record.batchId, record);
-    for (const attempt of record.allAttempts()) this.byRunId.set(attempt.state.run_id, { record, attempt });
+    this.batches.forget(batchId);
   }
 
   /** Ends every running attempt as runner_lost (they are retried by policy at the next start). */
@@ -332,8 +324,7 @@ export class Scheduler {
     const location = { batchId: record.batchId, jobId: view.jobId, stepId: view.stepId, dirName: attemptDirName(createdAt, runId) };
     await this.options.files.create(location, state);
     const attempt = { location, state };
-    record.addAttempt(attempt);
-    this.byRunId.set(runId, { record, attempt });
+    this.batches.addAttempt(record, attempt);
     return attempt;
   }
 
