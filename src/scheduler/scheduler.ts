@@ -21,7 +21,7 @@ import {
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import { launchTableDigest, planBatch, type PlanContext } from '../launch-table/index.js';
 import { endedState, recordInCurrentIndex, runAttempt, ShutdownReason, StuckReason, type Ending, type RunnerContext } from '../runner/index.js';
-import { BatchRecord, HeldBatches, selectResumeSource, type FoundRun, type ReadyStepView, type StepView } from '../batch/index.js';
+import { BatchRecord, HeldBatches, selectResumeSource, type BatchRecords, type FoundRun, type ReadyStepView, type StepView } from '../batch/index.js';
 import { attemptDirName, listBatchIds, readStoredBatch, removeAttemptsIndex, stepKey, writeAttemptsIndex, writeJsonOnce, type StoredAttempt } from '../store/index.js';
 import { recoverBatch } from './recovery.js';
 
@@ -104,6 +104,11 @@ export class Scheduler {
 
   batchIds(): string[] {
     return this.batches.ids();
+  }
+
+  /** The batches as this scheduler holds them, for the reads of the server that runs the root. */
+  get records(): BatchRecords {
+    return this.batches;
   }
 
   /**
@@ -202,7 +207,7 @@ export class Scheduler {
   }
 
   /** The batch and attempt of a run id. */
-  findAttempt(runId: string): FoundRun {
+  private findAttempt(runId: string): FoundRun {
     const found = this.batches.findRun(runId);
     if (!found) throw new NotFoundError('run', runId, WHERE_IDS_ARE.run);
     return found;
@@ -258,7 +263,7 @@ export class Scheduler {
     await this.slots.onIdle();
   }
 
-  requireBatch(batchId: string): BatchRecord {
+  private requireBatch(batchId: string): BatchRecord {
     const record = this.batches.get(batchId);
     if (!record) throw new NotFoundError('batch', batchId, WHERE_IDS_ARE.batch);
     return record;

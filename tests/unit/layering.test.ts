@@ -18,9 +18,9 @@ const ALLOWED: Record<string, string[]> = {
   scoreboard: ['core', 'store', 'batch'],
   scheduler: ['core', 'store', 'batch', 'runner', 'launch-table', 'agents', 'process'],
   queue: ['core', 'store'],
-  'harness.ts': ['core', 'store', 'batch', 'agents', 'config', 'scheduler', 'scoreboard', 'queue'],
-  mcp: ['core', 'store', 'scoreboard', 'harness.ts'],
-  commands: ['core', 'store', 'scoreboard', 'harness.ts', 'mcp', 'queue'],
+  harness: ['core', 'store', 'batch', 'agents', 'config', 'scheduler', 'scoreboard', 'queue'],
+  mcp: ['core', 'store', 'scoreboard', 'harness'],
+  commands: ['core', 'store', 'scoreboard', 'harness', 'mcp', 'queue'],
   'cli.ts': ['core', 'commands'],
 };
 
