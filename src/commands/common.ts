@@ -1,7 +1,7 @@
 import { HarnessError, NoServerError, type BatchScoreboard } from '../core/index.js';
 import { resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
 import { createProgressDisplay } from './progress-display.js';
-import { Harness, type HarnessOptions } from '../harness.js';
+import { Harness, type HarnessOptions } from '../harness/index.js';
 
 /** Options every command takes. */
 export interface StoreOptions {
@@ -108,12 +108,12 @@ export function printJson(value: unknown): void {
  */
 export async function followBatch(harness: Harness, batchId: string, signal?: AbortSignal): Promise<BatchScoreboard> {
   const display = createProgressDisplay();
-  const show = async () => display.update(await harness.batchScoreboard(batchId, { offset: 0, size: 0 }, 10));
+  const show = async () => display.update(await harness.reader.batchScoreboard(batchId, { offset: 0, size: 0 }, 10));
   await show();
-  while (!(await harness.waitUntilSettled(batchId, 3600 * 1000, { signal, onChange: () => void show().catch(() => undefined) }))) {
+  while (!(await harness.reader.waitUntilSettled(batchId, 3600 * 1000, { signal, onChange: () => void show().catch(() => undefined) }))) {
     signal?.throwIfAborted(); // else a long batch outlasted one wait
   }
-  const board = await harness.batchScoreboard(batchId, 'all');
+  const board = await harness.reader.batchScoreboard(batchId, 'all');
   display.update(board);
   return board;
 }

@@ -1,6 +1,6 @@
 import { secondsBetween, type BatchScoreboard, type StepEntry } from '../core/index.js';
 import { readArtifactTail, type ArtifactName } from '../store/index.js';
-import type { Harness } from '../harness.js';
+import type { Harness } from '../harness/index.js';
 
 // A CI page shows the end of a step's output; all of it stays in the runs root.
 const OUTPUT_TAIL_BYTES = 64 * 1024;
@@ -17,7 +17,7 @@ export interface StepRun {
 /** The latest attempt of every step that has one: how long it ran, why it ended, the ends of its output. */
 export async function readStepRuns(harness: Harness, batchId: string): Promise<Map<string, StepRun>> {
   const runs = new Map<string, StepRun>();
-  for (const { location, state } of await harness.latestAttempts(batchId)) {
+  for (const { location, state } of await harness.reader.latestAttempts(batchId)) {
     const tail = async (name: ArtifactName) => {
       const read = await readArtifactTail(harness.paths, location, name, OUTPUT_TAIL_BYTES).catch(() => undefined);
       if (!read) return '';

@@ -19,7 +19,7 @@ export async function logs(runId: string, options: StoreOptions & { stream?: str
   if (options.follow && !FOLLOWED.includes(name)) fail(`--follow follows ${FOLLOWED.join(', ')}; ${name} is printed whole, without --follow`);
   const harness = await openHarness(options, { readOnly: true });
   await orFail(async () => {
-    const location = await harness.locateRun(runId);
+    const location = await harness.reader.locateRun(runId);
     let offset = 0;
     let ended = '';
     for (;;) {

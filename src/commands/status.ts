@@ -14,15 +14,15 @@ export async function status(batchId: string | undefined, options: StoreOptions 
   const harness = await openHarness(options, { readOnly: true });
   await orFail(async () => {
     if (batchId) {
-      const board = await harness.batchScoreboard(batchId, 'all');
+      const board = await harness.reader.batchScoreboard(batchId, 'all');
       if (options.json) return printJson(board);
-      const latest = new Map((await harness.latestAttempts(batchId)).map(({ state }) => [`${state.job_id}/${state.step_id}`, state]));
+      const latest = new Map((await harness.reader.latestAttempts(batchId)).map(({ state }) => [`${state.job_id}/${state.step_id}`, state]));
       process.stdout.write(`${describeBatch({ ...board, next_cursor: null }, CLI_LOGS)}\n`);
       for (const line of describeSteps(board, latest, nowIso())) process.stdout.write(`${line}\n`);
       if (board.dispatch_paused && !board.settled) process.stdout.write(`  new attempts are held back: ${board.dispatch_paused}\n`);
       return;
     }
-    const system = await harness.systemScoreboard();
+    const system = await harness.reader.systemScoreboard();
     if (options.json) return printJson(system);
     process.stdout.write(`${system.batches_total} batches in ${system.runs_root}: ${describeCounts(system.counts)}\n`);
     for (const b of system.batches) process.stdout.write(`  ${b.batch_id.padEnd(40)} ${describeCounts(b.counts)}${b.settled ? ' (settled)' : ''}\n`);

@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LaunchTableInvalidError, NoServerError, type ValidationProblem } from '../core/index.js';
-import { Harness } from '../harness.js';
+import { Harness } from '../harness/index.js';
 import { CLI_LOGS, describeBatch } from '../scoreboard/index.js';
 import { RunsLock, type RunsPaths } from '../store/index.js';
 import { createOwnerCheck, EXIT, fail, failWith, followBatch, harnessOptions, openHarness, orFail, runsPathsOf, watchOwner, type StoreOptions } from './common.js';

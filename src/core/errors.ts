@@ -100,6 +100,18 @@ export class FileCorruptError extends HarnessError {
   }
 }
 
+/** A file of the runs root that is there but cannot be read (permissions, an I/O error). */
+export class FileUnreadableError extends HarnessError {
+  readonly code = 'file_unreadable';
+  constructor(
+    readonly path: string,
+    readonly errorCode: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${path} cannot be read (${errorCode}); check its permissions and the disk`, options);
+  }
+}
+
 export class PathEscapeError extends HarnessError {
   readonly code = 'path_escape';
   constructor(

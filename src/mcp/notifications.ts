@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { Harness } from '../harness.js';
+import type { Harness } from '../harness/index.js';
 import { batchScoreboardUri, SYSTEM_SCOREBOARD_URI } from '../scoreboard/index.js';
 
 // Updates of one scoreboard are sent at most this often, not once per file write.

@@ -3,7 +3,7 @@ import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { idProblem, InvalidArgumentError, RUN_ID_PATTERN } from '../core/index.js';
 import { batchScoreboardUri, SYSTEM_SCOREBOARD_URI } from '../scoreboard/index.js';
 import { ARTIFACT_NAMES, readArtifactPage, type ArtifactName } from '../store/index.js';
-import type { Harness } from '../harness.js';
+import type { Harness } from '../harness/index.js';
 
 const COMPLETIONS = 50;
 
@@ -23,21 +23,21 @@ function checkedId(value: string | string[] | undefined, field: string): string 
  * every attempt artifact, listed and completable through resource templates.
  */
 export function registerResources(server: McpServer, harness: Harness): void {
-  const batchIds = async () => (await harness.listBatches()).map((b) => b.batch_id);
+  const batchIds = async () => (await harness.reader.listBatches()).map((b) => b.batch_id);
   const completeBatch = async (prefix: string) => (await batchIds()).filter((id) => id.startsWith(prefix)).slice(0, COMPLETIONS);
 
   server.registerResource(
     'system-scoreboard',
     SYSTEM_SCOREBOARD_URI,
     { title: 'System scoreboard', description: 'Every batch with its counts, and the runner', mimeType: 'application/json' },
-    async (uri) => json(uri.href, await harness.systemScoreboard()),
+    async (uri) => json(uri.href, await harness.reader.systemScoreboard()),
   );
 
   server.registerResource(
     'batch-scoreboard',
     new ResourceTemplate('harness://batches/{batch_id}/scoreboard', {
       list: async () => ({
-        resources: (await harness.listBatches()).map((b) => ({
+        resources: (await harness.reader.listBatches()).map((b) => ({
           uri: batchScoreboardUri(b.batch_id),
           name: `${b.batch_id} scoreboard`,
           mimeType: 'application/json',
@@ -46,7 +46,7 @@ export function registerResources(server: McpServer, harness: Harness): void {
       complete: { batch_id: completeBatch },
     }),
     { title: 'Batch scoreboard', description: 'Counts, attention, running, blocked and failure lists, and every step', mimeType: 'application/json' },
-    async (uri, variables) => json(uri.href, await harness.batchScoreboard(checkedId(variables.batch_id, 'batch_id'), 'all')),
+    async (uri, variables) => json(uri.href, await harness.reader.batchScoreboard(checkedId(variables.batch_id, 'batch_id'), 'all')),
   );
 
   server.registerResource(
@@ -58,7 +58,7 @@ export function registerResources(server: McpServer, harness: Harness): void {
       complete: { batch_id: completeBatch },
     }),
     { title: 'Batch meta', description: 'batch_meta.json: the launch table as submitted and as planned', mimeType: 'application/json' },
-    async (uri, variables) => json(uri.href, await harness.batchMeta(checkedId(variables.batch_id, 'batch_id'))),
+    async (uri, variables) => json(uri.href, await harness.reader.batchMeta(checkedId(variables.batch_id, 'batch_id'))),
   );
 
   server.registerResource(
@@ -68,10 +68,10 @@ export function registerResources(server: McpServer, harness: Harness): void {
       list: undefined,
       complete: {
         run_id: async (prefix) => {
-          const runs = await harness.systemScoreboard();
+          const runs = await harness.reader.systemScoreboard();
           const ids: string[] = [];
           for (const batch of runs.batches) {
-            const board = await harness.batchScoreboard(batch.batch_id, 'all');
+            const board = await harness.reader.batchScoreboard(batch.batch_id, 'all');
             for (const step of board.steps) if (step.run_id?.startsWith(prefix)) ids.push(step.run_id);
             if (ids.length >= COMPLETIONS) break;
           }
@@ -89,7 +89,7 @@ export function registerResources(server: McpServer, harness: Harness): void {
       const name = String(variables.name) as ArtifactName;
       if (!RUN_ID_PATTERN.test(runId)) throw new InvalidArgumentError('run_id', `\`${runId}\` is not a run id`);
       if (!ARTIFACT_NAMES.includes(name)) throw new InvalidArgumentError('name', `\`${name}\` is not one of ${ARTIFACT_NAMES.join(', ')}`);
-      const location = await harness.locateRun(runId);
+      const location = await harness.reader.locateRun(runId);
       const maxBytes = harness.configFile.limits.max_artifact_bytes;
       const first = await readArtifactPage(harness.paths, location, name, 0, maxBytes);
       // For logs the end is what matters; JSON files are small and come whole.

@@ -6,7 +6,7 @@ import {
   type BatchScoreboard,
   type SystemScoreboard,
 } from '../core/index.js';
-import type { Harness } from '../harness.js';
+import type { Harness } from '../harness/index.js';
 import { compactJson, omittable } from './compact-answer.js';
 
 // Every list of a summary answer is cut to this: a model polling a batch of 10,000 steps reads
@@ -48,10 +48,10 @@ export async function batchScoreboardPage(
   const offset = cursor === undefined ? 0 : Number(cursor);
   if (!Number.isSafeInteger(offset) || offset < 0) throw new InvalidArgumentError('cursor', `\`${cursor}\` is not a cursor this server gave out`);
   if (detail !== 'full') {
-    const board = await harness.batchScoreboard(batchId, { offset: 0, size: 0 }, SUMMARY_LIST_LIMIT);
+    const board = await harness.reader.batchScoreboard(batchId, { offset: 0, size: 0 }, SUMMARY_LIST_LIMIT);
     return { ...board, next_cursor: null };
   }
-  return harness.batchScoreboard(batchId, { offset, size: harness.configFile.scoreboard.steps_page_size });
+  return harness.reader.batchScoreboard(batchId, { offset, size: harness.configFile.scoreboard.steps_page_size });
 }
 
 const CAPPED_LISTS = ['attention', 'running', 'blocked', 'failures', 'resumes'] as const;

@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { HARNESS_NAME, HARNESS_VERSION } from '../core/index.js';
-import type { Harness } from '../harness.js';
+import type { Harness } from '../harness/index.js';
 import { wireNotifications } from './notifications.js';
 import { publishPortableToolSchemas } from './portable-tool-list.js';
 import { registerPrompts } from './prompts.js';

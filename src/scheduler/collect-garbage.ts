@@ -3,7 +3,7 @@ import { dirname, join, sep } from 'node:path';
 import { PathEscapeError } from '../core/index.js';
 import { runCommand } from '../process/index.js';
 import type { CurrentIndexFiles, RunsPaths } from '../store/index.js';
-import type { BatchRecord } from './batch-record.js';
+import type { BatchRecord } from '../batch/index.js';
 
 export interface GcCandidate {
   batch_id: string;

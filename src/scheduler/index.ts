@@ -1,5 +1,4 @@
 export * from './scheduler.js';
-export * from './batch-record.js';
 export * from './recovery.js';
 export * from './runner-health.js';
 export * from './collect-garbage.js';

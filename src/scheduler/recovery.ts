@@ -1,7 +1,7 @@
 import { endedState, isTerminal } from '../core/index.js';
 import { killOrphanedGroup } from '../process/index.js';
 import type { AttemptTransitions } from '../store/index.js';
-import type { BatchRecord } from './batch-record.js';
+import type { BatchRecord } from '../batch/index.js';
 
 /**
  * Ends the attempts a dead server left queued or running (docs/spec.md §5 "restart recovery"): their

@@ -24,9 +24,8 @@ import {
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import { launchTableDigest, planBatch, type PlanContext } from '../launch-table/index.js';
 import { runAttempt, ShutdownReason, StuckReason, type RunnerContext } from '../runner/index.js';
-import { selectResumeSource, type StepView } from '../scoreboard/index.js';
+import { BatchRecord, HeldBatches, selectResumeSource, type BatchRecords, type FoundRun, type ReadyStepView, type StepView } from '../batch/index.js';
 import { attemptDirName, listBatchIds, readStoredBatch, removeAttemptsIndex, stepKey, writeAttemptsIndex, writeJsonOnce, type AttemptFiles, type CurrentIndexFiles, type StoredAttempt } from '../store/index.js';
-import { BatchRecord } from './batch-record.js';
 import { recoverBatch } from './recovery.js';
 
 export interface SchedulerOptions extends RunnerContext {
@@ -64,12 +63,10 @@ export interface CancelTarget {
  * batches, retries by policy, cancels and retries on request, and recovers after a crash.
  */
 export class Scheduler {
-  private readonly batches = new Map<string, BatchRecord>();
+  private readonly batches = new HeldBatches();
   private readonly active = new Map<string, ActiveAttempt>(); // by batchId + step key
   private readonly slots: PQueue;
   private readonly byIdempotencyKey = new Map<string, Promise<BatchMeta>>();
-  /** Every attempt held, by run id: fetch_artifact, tail_events and cancel_run name runs alone. */
-  private readonly byRunId = new Map<string, { record: BatchRecord; attempt: StoredAttempt }>();
   private pumpScheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private roundRobin = 0;
@@ -89,7 +86,7 @@ export class Scheduler {
       if (!stored) continue;
       const record = BatchRecord.fromStored(stored, options.config.retries);
       await recoverBatch(options, record);
-      scheduler.hold(record);
+      scheduler.batches.hold(record);
       if (stored.meta.idempotency_key) scheduler.byIdempotencyKey.set(stored.meta.idempotency_key, Promise.resolve(stored.meta));
     }
     scheduler.schedulePump();
@@ -111,7 +108,12 @@ export class Scheduler {
   }
 
   batchIds(): string[] {
-    return [...this.batches.keys()].sort();
+    return this.batches.ids();
+  }
+
+  /** The batches as this scheduler holds them, for the reads of the server that runs the root. */
+  get records(): BatchRecords {
+    return this.batches;
   }
 
   /**
@@ -158,7 +160,7 @@ export class Scheduler {
       throw error;
     }
     for (const job of meta.jobs) await this.options.currentIndex.update(meta.batch_id, job.job_id, () => undefined);
-    this.hold(new BatchRecord(meta, new Map(), config.retries));
+    this.batches.hold(new BatchRecord(meta, new Map(), config.retries));
     this.changed(meta.batch_id);
     return meta;
   }
@@ -197,7 +199,7 @@ export class Scheduler {
       for (const { record, view } of this.stepsInScope(target)) {
         if (await cancelAttempt(record, view)) continue;
         if (view.status === 'ready' || view.status === 'blocked') {
-          const placeholder = await this.createAttempt(record, view, { trigger: view.next?.trigger ?? 'initial', cascade: false });
+          const placeholder = await this.createAttempt(record, view, { trigger: view.status === 'ready' ? (view.next?.trigger ?? 'initial') : 'initial', cascade: false });
           await this.endQueued(record, placeholder, 'canceled before it started');
           canceled.push(placeholder.state.run_id);
         } else if (view.latest) {
@@ -210,8 +212,8 @@ export class Scheduler {
   }
 
   /** The batch and attempt of a run id. */
-  findAttempt(runId: string): { record: BatchRecord; attempt: StoredAttempt } {
-    const found = this.byRunId.get(runId);
+  private findAttempt(runId: string): FoundRun {
+    const found = this.batches.findRun(runId);
     if (!found) throw new NotFoundError('run', runId, WHERE_IDS_ARE.run);
     return found;
   }
@@ -253,13 +255,7 @@ export class Scheduler {
   /** Forgets a batch whose directory GC is about to remove; refused while anything of it runs. */
   unloadBatch(batchId: string): void {
     if ([...this.active.values()].some((a) => a.batchId === batchId)) throw new IllegalStateError(`Batch ${batchId} still has attempts running`);
-    for (const attempt of this.batches.get(batchId)?.allAttempts() ?? []) this.byRunId.delete(attempt.state.run_id);
-    this.batches.delete(batchId);
-  }
-
-  private hold(record: BatchRecord): void {
-    this.batches.set(record.batchId, record);
-    for (const attempt of record.allAttempts()) this.byRunId.set(attempt.state.run_id, { record, attempt });
+    this.batches.forget(batchId);
   }
 
   /** Ends every running attempt as runner_lost (they are retried by policy at the next start). */
@@ -272,7 +268,7 @@ export class Scheduler {
     await this.slots.onIdle();
   }
 
-  requireBatch(batchId: string): BatchRecord {
+  private requireBatch(batchId: string): BatchRecord {
     const record = this.batches.get(batchId);
     if (!record) throw new NotFoundError('batch', batchId, WHERE_IDS_ARE.batch);
     return record;
@@ -338,8 +334,7 @@ export class Scheduler {
     const location = { batchId: record.batchId, jobId: view.jobId, stepId: view.stepId, dirName: attemptDirName(createdAt, runId) };
     await this.options.files.create(location, state);
     const attempt = { location, state };
-    record.addAttempt(attempt);
-    this.byRunId.set(runId, { record, attempt });
+    this.batches.addAttempt(record, attempt);
     return attempt;
   }
 
@@ -394,7 +389,7 @@ export class Scheduler {
       const record = this.batches.get(batchId)!;
       return { record, views: record.readyViews()[Symbol.iterator](), done: false, room: perBatchCap - (running.get(batchId) ?? 0) };
     });
-    const next = (q: (typeof queues)[number]): StepView | undefined => {
+    const next = (q: (typeof queues)[number]): ReadyStepView | undefined => {
       for (let item = q.views.next(); !item.done; item = q.views.next()) {
         const view = item.value;
         if (this.active.has(activeKey(q.record.batchId, view.jobId, view.stepId))) continue;
@@ -438,7 +433,7 @@ export class Scheduler {
     }
   }
 
-  private launch(record: BatchRecord, view: StepView): void {
+  private launch(record: BatchRecord, view: ReadyStepView): void {
     const key = activeKey(record.batchId, view.jobId, view.stepId);
     const controller = new AbortController();
     // The run id is fixed now, so a cancel arriving while the attempt is being made can name it.

@@ -1,6 +1,6 @@
 import type { StepCounts } from '../core/index.js';
+import type { StepView } from '../batch/index.js';
 import { countSteps, isSettled } from './batch-scoreboard.js';
-import type { StepView } from './step-status.js';
 
 /** How far a batch is, in the three kinds of step a follower asks about. */
 export interface BatchProgress {
@@ -20,7 +20,7 @@ export interface BatchProgress {
 export function batchProgress(views: Iterable<StepView>): BatchProgress {
   const all = [...views];
   const counts = countSteps(all);
-  const willNotRun = all.filter((v) => v.status === 'blocked' && v.blockedFinal).length;
+  const willNotRun = all.filter((v) => v.status === 'blocked' && v.blocked.forGood).length;
   const waiting = counts.running + counts.ready + counts.blocked - willNotRun;
   const ended = all.length - waiting - willNotRun;
   return { ended, willNotRun, waiting, total: ended + waiting, counts, settled: isSettled(counts) };

@@ -9,8 +9,8 @@ import {
   type StepEntry,
   type Usage,
 } from '../core/index.js';
+import type { StepView } from '../batch/index.js';
 import type { RunsPaths, StoredAttempt } from '../store/index.js';
-import type { StepView } from './step-status.js';
 
 export interface ScoreboardOptions {
   paths: RunsPaths;
@@ -98,8 +98,8 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
     status: v.status,
     run_id: v.latest?.state.run_id ?? null,
     attempts: v.attempts,
-    blocked_reasons: v.blockedReasons,
-    retry_at: v.retryAt,
+    blocked_reasons: v.status === 'blocked' ? v.blocked.reasons : [],
+    retry_at: v.status === 'ready' ? v.retryAt : null,
   }));
 
   return {
@@ -132,7 +132,7 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
       options.listLimit,
     ),
     blocked: capped(
-      all.filter((v) => v.status === 'blocked').map((v) => ({ ...ref(v), reasons: v.blockedReasons, final: v.blockedFinal })),
+      all.filter((v) => v.status === 'blocked').map((v) => ({ ...ref(v), reasons: v.blocked.reasons, final: v.blocked.forGood })),
       options.listLimit,
     ),
     failures: capped(failures, options.listLimit),

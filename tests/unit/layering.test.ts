@@ -14,12 +14,13 @@ const ALLOWED: Record<string, string[]> = {
   agents: ['core'],
   process: ['core'],
   runner: ['core', 'store', 'agents', 'process'],
-  scoreboard: ['core', 'store'],
-  scheduler: ['core', 'store', 'runner', 'launch-table', 'scoreboard', 'agents', 'process'],
+  batch: ['core', 'store'],
+  scoreboard: ['core', 'store', 'batch'],
+  scheduler: ['core', 'store', 'batch', 'runner', 'launch-table', 'agents', 'process'],
   queue: ['core', 'store'],
-  'harness.ts': ['core', 'store', 'agents', 'config', 'scheduler', 'scoreboard', 'queue'],
-  mcp: ['core', 'store', 'scoreboard', 'harness.ts'],
-  commands: ['core', 'store', 'scoreboard', 'harness.ts', 'mcp', 'queue'],
+  harness: ['core', 'store', 'batch', 'agents', 'config', 'scheduler', 'scoreboard', 'queue'],
+  mcp: ['core', 'store', 'scoreboard', 'harness'],
+  commands: ['core', 'store', 'scoreboard', 'harness', 'mcp', 'queue'],
   'cli.ts': ['core', 'commands'],
 };
 

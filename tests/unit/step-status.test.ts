@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { queuedState, type AttemptState, type BatchMeta, type PlannedStep } from '../../src/core/index.js';
-import { batchProgress, deriveJobViews, describeProgress } from '../../src/scoreboard/index.js';
+import { deriveJobViews } from '../../src/batch/index.js';
+import { batchProgress, describeProgress } from '../../src/scoreboard/index.js';
 import type { StoredAttempt } from '../../src/store/index.js';
 
 function step(id: string, deps: string[] = [], maxAttempts = 1): PlannedStep {
@@ -42,15 +43,15 @@ describe('deriveJobViews', () => {
   it('is ready when every dependency succeeded and blocked (waiting) otherwise', () => {
     const v = views([step('a'), step('b', ['a'])], { a: [attempt('a', 'running')] });
     expect(v.get('j/a')!.status).toBe('running');
-    expect(v.get('j/b')).toMatchObject({ status: 'blocked', blockedFinal: false, blockedReasons: ['waiting for dependency `a` (running)'] });
+    expect(v.get('j/b')).toMatchObject({ status: 'blocked', blocked: { forGood: false, reasons: ['waiting for dependency `a` (running)'] } });
     const done = views([step('a'), step('b', ['a'])], { a: [attempt('a', 'succeeded')] });
     expect(done.get('j/b')).toMatchObject({ status: 'ready', next: { trigger: 'initial', cascade: false, notBefore: null } });
   });
 
   it('blocks for good behind a dependency that ended badly, transitively', () => {
     const v = views([step('a'), step('b', ['a']), step('c', ['b'])], { a: [attempt('a', 'canceled')] });
-    expect(v.get('j/b')).toMatchObject({ status: 'blocked', blockedFinal: true });
-    expect(v.get('j/c')).toMatchObject({ status: 'blocked', blockedFinal: true });
+    expect(v.get('j/b')).toMatchObject({ status: 'blocked', blocked: { forGood: true } });
+    expect(v.get('j/c')).toMatchObject({ status: 'blocked', blocked: { forGood: true } });
   });
 
   it('schedules a retry with exponential backoff while attempts are left', () => {
@@ -59,7 +60,7 @@ describe('deriveJobViews', () => {
     expect(v.get('j/a')).toMatchObject({ status: 'ready', retryAt: new Date(Date.parse(first.state.ended_at!) + 5000).toISOString() });
     const second = attempt('a', 'failed', { trigger: 'auto_retry', attempt: 2 });
     const v2 = views([step('a', [], 3)], { a: [first, second] });
-    expect(v2.get('j/a')!.retryAt).toBe(new Date(Date.parse(second.state.ended_at!) + 10_000).toISOString());
+    expect(v2.get('j/a')).toMatchObject({ retryAt: new Date(Date.parse(second.state.ended_at!) + 10_000).toISOString() });
     const third = attempt('a', 'failed', { trigger: 'auto_retry', attempt: 3 });
     expect(views([step('a', [], 3)], { a: [first, second, third] }).get('j/a')!.status).toBe('failed');
   });

@@ -6,7 +6,7 @@ import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middlewar
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { HarnessError } from '../../core/index.js';
-import type { Harness } from '../../harness.js';
+import type { Harness } from '../../harness/index.js';
 import { createServer } from '../server.js';
 import { bearerAuth } from './bearer-auth.js';
 import { BoundedEventStore } from './event-store.js';

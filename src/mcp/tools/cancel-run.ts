@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { IdSchema, RunIdSchema } from '../../core/index.js';
-import type { Harness } from '../../harness.js';
+import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
 
 export const CancelRunInput = z.object({

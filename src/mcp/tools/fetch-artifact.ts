@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { IdSchema, InvalidArgumentError, RunIdSchema } from '../../core/index.js';
 import { ARTIFACT_NAMES, readArtifactPage, type AttemptLocation } from '../../store/index.js';
-import type { Harness } from '../../harness.js';
+import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
 
 const DEFAULT_PAGE_BYTES = 64 * 1024;
@@ -38,10 +38,10 @@ export async function resolveAttempt(
 ): Promise<AttemptLocation> {
   if (args.run_id) {
     if (args.batch_id || args.job_id || args.step_id) throw new InvalidArgumentError('run_id', 'give run_id alone, or batch_id, job_id and step_id instead of it');
-    return harness.locateRun(args.run_id);
+    return harness.reader.locateRun(args.run_id);
   }
   if (!args.batch_id || !args.job_id || !args.step_id) throw new InvalidArgumentError('run_id', 'give run_id, or all of batch_id, job_id and step_id');
-  return harness.latestRun(args.batch_id, args.job_id, args.step_id);
+  return harness.reader.latestRun(args.batch_id, args.job_id, args.step_id);
 }
 
 export function registerFetchArtifact(server: McpServer, harness: Harness): void {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Harness } from '../../harness.js';
+import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
 
 export const GcOutput = z.object({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { IdSchema } from '../../core/index.js';
-import type { Harness } from '../../harness.js';
+import type { Harness } from '../../harness/index.js';
 import { batchAnswer, batchScoreboardPage, DetailSchema, ScoreboardOutput, systemAnswer } from '../scoreboard-answer.js';
 import { describeBatch, describeCounts, MCP_LOGS } from '../../scoreboard/index.js';
 import { answer, toolResult } from '../tool-result.js';
@@ -27,7 +27,7 @@ export function registerGetScoreboard(server: McpServer, harness: Harness): void
     (args) =>
       answer(async () => {
         if (!args.batch_id) {
-          const system = await harness.systemScoreboard();
+          const system = await harness.reader.systemScoreboard();
           const text = [`${system.batches_total} batches: ${describeCounts(system.counts)}`, ...system.batches.map((b) => `- ${b.batch_id}: ${describeCounts(b.counts)}${b.settled ? ' (settled)' : ''}`)];
           return toolResult(systemAnswer(system, args.detail), text.join('\n'));
         }

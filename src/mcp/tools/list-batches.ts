@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { IdSchema, StepCountsSchema } from '../../core/index.js';
-import type { Harness } from '../../harness.js';
+import type { Harness } from '../../harness/index.js';
 import { describeCounts } from '../../scoreboard/index.js';
 import { answer, toolResult } from '../tool-result.js';
 
@@ -23,7 +23,7 @@ export function registerListBatches(server: McpServer, harness: Harness): void {
     },
     () =>
       answer(async () => {
-        const batches = await harness.listBatches();
+        const batches = await harness.reader.listBatches();
         const text = batches.length === 0 ? 'No batches yet.' : batches.map((b) => `${b.batch_id}: ${describeCounts(b.counts)}${b.settled ? ' (settled)' : ''}`).join('\n');
         return toolResult({ batches }, text);
       }),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { LaunchTableSchema } from '../../core/index.js';
 import { batchScoreboardUri } from '../../scoreboard/index.js';
-import type { Harness } from '../../harness.js';
+import type { Harness } from '../../harness/index.js';
 import { runAsTask } from '../run-as-task.js';
 import { type HarnessTaskStore, TASK_TTL_NOTE } from '../task-store.js';
 import { answer, toolResult } from '../tool-result.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AttemptEventSchema, InvalidArgumentError, RunIdSchema } from '../../core/index.js';
 import { tailEventLines } from '../../store/index.js';
-import type { Harness } from '../../harness.js';
+import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
 
 // The longest stretch of events.jsonl one call reads, whatever `lines` says.
@@ -51,7 +51,7 @@ export function registerTailEvents(server: McpServer, harness: Harness): void {
         if (cursor !== undefined && (!Number.isSafeInteger(cursor) || cursor < 0)) {
           throw new InvalidArgumentError('cursor', `\`${args.cursor}\` is not a cursor this server gave out`);
         }
-        const location = await harness.locateRun(args.run_id);
+        const location = await harness.reader.locateRun(args.run_id);
         const tail = await tailEventLines(harness.paths, location, count, cursor, MAX_SCAN_BYTES);
         const events = tail.lines.map(parseEvent);
         const text = events.length === 0 ? 'No events.' : events.map((e) => JSON.stringify(e)).join('\n');

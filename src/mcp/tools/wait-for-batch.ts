@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { IdSchema } from '../../core/index.js';
-import type { Harness } from '../../harness.js';
+import type { Harness } from '../../harness/index.js';
 import { batchAnswer, batchScoreboardPage, DetailSchema, ScoreboardOutput } from '../scoreboard-answer.js';
 import { describeBatch, describeProgress, MCP_LOGS, type BatchProgress } from '../../scoreboard/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -41,13 +41,13 @@ function waitForBatch(harness: Harness, args: WaitArgs, extra: Extra, signal: Ab
     const throttle =
       progressToken === undefined ? undefined : createTrailingThrottle((p: BatchProgress) => notifyProgress(extra, progressToken, p), PROGRESS_INTERVAL_MS, sameProgress);
     try {
-      throttle?.offer(await harness.progress(args.batch_id));
-      const settled = await harness.waitUntilSettled(args.batch_id, (args.timeout_seconds ?? DEFAULT_WAIT_SECONDS) * 1000, {
+      throttle?.offer(await harness.reader.progress(args.batch_id));
+      const settled = await harness.reader.waitUntilSettled(args.batch_id, (args.timeout_seconds ?? DEFAULT_WAIT_SECONDS) * 1000, {
         signal,
         onChange: (progress) => throttle?.offer(progress),
       });
       // Read right before the board: a settled batch says the same in both; one still going may move in between.
-      await throttle?.end(await harness.progress(args.batch_id));
+      await throttle?.end(await harness.reader.progress(args.batch_id));
       const board = await batchScoreboardPage(harness, args.batch_id, args.detail, undefined);
       return toolResult({ ...batchAnswer(board, args.detail), timed_out: !settled }, `${settled ? '' : 'Still going (timed out waiting). '}${describeBatch(board, MCP_LOGS)}`);
     } finally {

@@ -1,10 +1,10 @@
 import { isTerminal, type AttemptState, type BatchMeta, type HarnessConfig, type PlannedJob } from '../core/index.js';
-import { deriveJobViews, type StepView } from '../scoreboard/index.js';
 import { stepKey, type StoredAttempt, type StoredBatch } from '../store/index.js';
+import { deriveJobViews, type ReadyStepView, type StepView } from './step-views.js';
 
 /**
- * A batch as the scheduler holds it: exactly what its files say (batch_meta.json and every
- * attempt's state.json), with the step views derived from that on demand.
+ * A batch as the scheduler holds it, or as a reader finds it on disk: exactly what its files say
+ * (batch_meta.json and every attempt's state.json), with the step views derived from that on demand.
  */
 export class BatchRecord {
   // Views are derived per job and only again for a job whose attempts changed: a busy batch of
@@ -12,7 +12,7 @@ export class BatchRecord {
   private readonly jobViews = new Map<string, Map<string, StepView>>();
   private cachedViews: Map<string, StepView> | undefined;
   private readonly changedJobs = new Set<string>();
-  private readonly readyByJob = new Map<string, StepView[]>();
+  private readonly readyByJob = new Map<string, ReadyStepView[]>();
   /** attempts_index.json: written (it holds every attempt), being written, or absent. */
   indexState: 'absent' | 'written' | Promise<void> = 'absent';
 
@@ -51,11 +51,11 @@ export class BatchRecord {
    * The ready steps, job by job. The scheduler asks after every change; this touches only the
    * changed job's views, where views() would rebuild the whole batch's map.
    */
-  *readyViews(): Iterable<StepView> {
+  *readyViews(): Iterable<ReadyStepView> {
     for (const job of this.meta.jobs) {
       let ready = this.readyByJob.get(job.job_id);
       if (!ready) {
-        ready = [...this.viewsOfJob(job).values()].filter((v) => v.status === 'ready');
+        ready = [...this.viewsOfJob(job).values()].filter((v): v is ReadyStepView => v.status === 'ready');
         this.readyByJob.set(job.job_id, ready);
       }
       yield* ready;

@@ -1,0 +1,45 @@
+import { FileUnreadableError, HarnessError, type HarnessConfig } from '../core/index.js';
+import { listBatchIds, readStoredBatch, runIdOfDirName, type AttemptFiles, type RunsPaths } from '../store/index.js';
+import { BatchRecord } from './batch-record.js';
+import type { BatchRecords, FoundRun } from './batch-records.js';
+
+/**
+ * The batches of a runs root as its files say now, read on every call: what a server that does
+ * not run the root sees of the one that does. A file that does not parse is a FileCorruptError
+ * and one that cannot be read a FileUnreadableError, each naming the file, never "no batch".
+ */
+export class StoredBatches implements BatchRecords {
+  constructor(
+    private readonly paths: RunsPaths,
+    private readonly files: AttemptFiles,
+    private readonly policy: HarnessConfig['retries'],
+  ) {}
+
+  ids(): Promise<string[]> {
+    return listBatchIds(this.paths);
+  }
+
+  async get(batchId: string): Promise<BatchRecord | undefined> {
+    const stored = await readStoredBatch(this.paths, this.files, batchId).catch((error: unknown) => {
+      throw namingTheFile(error);
+    });
+    return stored && BatchRecord.fromStored(stored, this.policy);
+  }
+
+  async findRun(runId: string): Promise<FoundRun | undefined> {
+    for (const batchId of await this.ids()) {
+      const record = await this.get(batchId);
+      for (const attempt of record?.allAttempts() ?? []) {
+        if (runIdOfDirName(attempt.location.dirName) === runId) return { record: record!, attempt };
+      }
+    }
+    return undefined;
+  }
+}
+
+/** A system error of reading (EACCES, EIO) as a HarnessError naming its file; anything else as it is. */
+function namingTheFile(error: unknown): unknown {
+  if (error instanceof HarnessError) return error;
+  const { code, path } = error as NodeJS.ErrnoException;
+  return code && path ? new FileUnreadableError(path, code, { cause: error }) : error;
+}

@@ -1,0 +1,253 @@
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { HarnessConfigFileSchema, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type RunnerHealth } from '../core/index.js';
+import { createAgentRegistry } from '../agents/index.js';
+import { StoredBatches } from '../batch/index.js';
+import { configFileOf, loadHarnessConfig, parseHarnessConfig } from '../config/index.js';
+import { checkLaunchTable, findGarbage, HealthMonitor, type CancelTarget, type GcCandidate } from '../scheduler/index.js';
+import { countSteps, isSettled, type BatchReader, type ReaderOptions } from '../scoreboard/index.js';
+import { AttemptFiles, CurrentIndexFiles, KeyedSerial, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
+import { OwnedRoot } from './owned-root.js';
+import type { RootRole } from './root-role.js';
+import { WatchedRoot } from './watched-root.js';
+
+export interface HarnessOptions {
+  /** --runs-dir, else HARNESS_RUNS_DIR, else ./runs (the caller resolves that order). */
+  runsDir: string;
+  configFile?: string | undefined;
+  /** --max-concurrency: overrides runners.max_concurrency of the config. */
+  maxConcurrency?: number | undefined;
+  /** The interfaces this server actually serves, recorded in harness_config.json. */
+  interfaces?: Partial<HarnessConfig['interfaces']>;
+  /** How often a read-only server tries to take the lock over, in ms (default 2000). */
+  lockRetryMs?: number;
+  /** Never take the runs root: read what another server writes (terminal status and logs). It must exist. */
+  readOnly?: boolean;
+  /** false: recover and serve, but start no attempts (one-off commands such as gc). */
+  dispatch?: boolean;
+}
+
+export type LogLevel = 'info' | 'warning' | 'error';
+export type LogListener = (level: LogLevel, message: string) => void;
+
+/**
+ * The engine behind every interface: one runs root, its config, the lock, and the role this
+ * server plays on the root (it runs it, or it reads what another server writes). Reads go
+ * through `reader`. A server that finds the lock taken serves the files read-only and takes
+ * over as soon as the other server is gone.
+ */
+export class Harness {
+  private root: RootRole;
+  private lockTimer: NodeJS.Timeout | undefined;
+  private readonly listeners = new Set<(batchId: string) => void>();
+  private readonly addedListeners = new Set<(batchId: string) => void>();
+  private readonly logListeners = new Set<LogListener>();
+  private readonly knownBatches = new Set<string>();
+  private readonly healthMonitor: HealthMonitor;
+  private readonly serial = new KeyedSerial();
+  private readonly files: AttemptFiles;
+  private readonly currentIndex: CurrentIndexFiles;
+  readonly runnerId: string;
+  private closed = false;
+
+  private constructor(
+    readonly paths: RunsPaths,
+    readonly configFile: HarnessConfigFile,
+    private readonly config: HarnessConfig,
+    private readonly dispatch: boolean,
+    readOnly: boolean,
+  ) {
+    this.files = new AttemptFiles(paths, this.serial);
+    this.currentIndex = new CurrentIndexFiles(paths, this.serial);
+    this.runnerId = config.runners.runner_id ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${process.pid}`;
+    this.healthMonitor = new HealthMonitor({
+      paths,
+      config,
+      runnerId: this.runnerId,
+      dispatch,
+      mode: () => this.mode,
+      scheduler: () => this.root.scheduler,
+      staleAfterSeconds: () => this.staleAfterSeconds,
+      log: (level, message) => this.log(level, message),
+      onPauseChanged: () => {
+        for (const batchId of this.root.heldBatchIds()) this.batchChanged(batchId);
+      },
+    });
+    // A server that waits for the lock lists itself among the runners; a read-only command does not.
+    const ownHealth = readOnly ? () => [] : () => [this.healthMonitor.health];
+    this.root = new WatchedRoot(paths, new StoredBatches(paths, this.files, config.retries), this.readerOptions(), ownHealth);
+  }
+
+  static async open(options: HarnessOptions): Promise<Harness> {
+    let loaded = await loadHarnessConfig(options.configFile);
+    if (options.maxConcurrency !== undefined || options.interfaces) {
+      const { config } = loaded;
+      const runners = { ...config.runners, max_concurrency: options.maxConcurrency ?? config.runners.max_concurrency };
+      loaded = parseHarnessConfig({ ...config, runners, interfaces: { ...config.interfaces, ...options.interfaces } }, 'command-line options');
+    }
+    const root = await resolveRunsRoot(options.runsDir, { mustExist: options.readOnly });
+    const paths = new RunsPaths(root);
+    const harness = new Harness(paths, configFileOf(loaded), loaded.config, options.dispatch ?? true, options.readOnly ?? false);
+    if (options.readOnly) return harness; // reads only: not even _system/ is created
+    await mkdir(paths.systemDir, { recursive: true });
+    if (!(await harness.tryTakeLock())) {
+      const owner = await RunsLock.readOwner(paths);
+      harness.log('warning', `${root} is run by another server${owner ? ` (pid ${owner.pid})` : ''}; serving it read-only until that server stops`);
+      harness.lockTimer = setInterval(() => void harness.tryTakeLock(), options.lockRetryMs ?? 2000);
+      harness.lockTimer.unref();
+    }
+    return harness;
+  }
+
+  /**
+   * Checks a launch table as the server of `paths` would on submit, and writes nothing (see
+   * checkLaunchTable). It meets the config that server took the root with (its
+   * harness_config.json) when `owned`, else `configFile`'s; returns the config it met.
+   */
+  static async checkLaunchTable(input: unknown, options: { paths: RunsPaths; owned: boolean; configFile?: string | undefined }): Promise<HarnessConfig> {
+    const snapshot = options.owned ? await readJsonIfExists(options.paths.configFile, HarnessConfigFileSchema).catch(() => undefined) : undefined;
+    const config = snapshot ?? (await loadHarnessConfig(options.configFile)).config;
+    await checkLaunchTable(input, config, createAgentRegistry(config));
+    return config;
+  }
+
+  /**
+   * When a running step counts as stuck. HARNESS_TEST_HEARTBEAT_STALE_SECONDS overrides the
+   * config (never below 1800 s there) so that tests need not wait half an hour; it is for tests only.
+   */
+  get staleAfterSeconds(): number {
+    const forTests = Number(process.env.HARNESS_TEST_HEARTBEAT_STALE_SECONDS);
+    return forTests > 0 ? forTests : this.config.scoreboard.heartbeat_stale_after_seconds;
+  }
+
+  get mode(): 'active' | 'read_only' {
+    return this.root.mode;
+  }
+
+  /** Batch meta, scoreboards, progress, waits and run lookups, as this server sees the root now. */
+  get reader(): BatchReader {
+    return this.root.reader;
+  }
+
+  /** Called with a batch id whenever that batch's files change. */
+  onBatchChanged(listener: (batchId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called with the id of every batch submitted after the listener was added. */
+  onBatchAdded(listener: (batchId: string) => void): () => void {
+    this.addedListeners.add(listener);
+    return () => this.addedListeners.delete(listener);
+  }
+
+  /** Hears what the server has to say that is nobody's request (MCP logging); stderr always hears it too. */
+  onLog(listener: LogListener): () => void {
+    this.logListeners.add(listener);
+    return () => this.logListeners.delete(listener);
+  }
+
+  async submit(input: unknown): Promise<{ meta: BatchMeta; deduplicated: boolean }> {
+    const submitted = await (await this.root.requests()).submit(input);
+    if (!submitted.deduplicated) {
+      const steps = submitted.meta.jobs.reduce((n, j) => n + j.steps.length, 0);
+      this.log('info', `batch ${submitted.meta.batch_id} submitted: ${submitted.meta.jobs.length} jobs, ${steps} steps`);
+    }
+    return submitted;
+  }
+
+  async cancel(target: CancelTarget) {
+    return (await this.root.requests()).cancel(target);
+  }
+
+  async retry(batchId: string, jobId: string, stepId: string, cascade: boolean) {
+    return (await this.root.requests()).retry(batchId, jobId, stepId, cascade);
+  }
+
+  /**
+   * Removes the batches that are settled and idle past retention_policy.keep_closed_batches_days
+   * (docs/spec.md §9), or with `dryRun` only says which and how many bytes.
+   */
+  async collectGarbage(dryRun: boolean): Promise<{ dry_run: boolean; removed: GcCandidate[]; bytes_total: number }> {
+    const records = await this.reader.allRecords();
+    const garbage = await findGarbage(this.paths, this.currentIndex, records, (r) => isSettled(countSteps(r.views().values())), this.config.retention_policy.keep_closed_batches_days);
+    if (!dryRun) {
+      await this.root.removeGarbage(garbage, (candidate) => {
+        this.knownBatches.delete(candidate.batch_id);
+        this.log('info', `gc removed batch ${candidate.batch_id} (${candidate.bytes} bytes)`);
+      });
+    }
+    return { dry_run: dryRun, removed: garbage, bytes_total: garbage.reduce((n, g) => n + g.bytes, 0) };
+  }
+
+  /** Drains the runs root (no new attempts; running ones finish) or ends draining. */
+  setDrain(drain: boolean): Promise<RunnerHealth> {
+    return this.healthMonitor.setDrain(drain);
+  }
+
+  /** Reads the runner's health now (and acts on it); see HealthMonitor. */
+  refreshHealth(): Promise<RunnerHealth> {
+    return this.healthMonitor.refresh();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.lockTimer);
+    this.healthMonitor.stop();
+    await this.root.close();
+  }
+
+  /** Takes the runs root when no live server holds its lock, and starts running it; false when another one does. */
+  private async tryTakeLock(): Promise<boolean> {
+    if (this.closed) return false;
+    const lock = await RunsLock.acquire(this.paths, this.runnerId);
+    if (!lock) return false;
+    clearInterval(this.lockTimer);
+    const owned = await OwnedRoot.open(lock, {
+      paths: this.paths,
+      configFile: this.configFile,
+      config: this.config,
+      runnerId: this.runnerId,
+      files: this.files,
+      currentIndex: this.currentIndex,
+      serial: this.serial,
+      healthMonitor: this.healthMonitor,
+      readerOptions: this.readerOptions(),
+      onBatchChanged: (batchId) => this.batchChanged(batchId),
+      log: (level, message) => this.log(level, message),
+    });
+    this.root = owned;
+    for (const batchId of owned.scheduler.batchIds()) {
+      this.knownBatches.add(batchId); // there before this server: not "added"
+      this.batchChanged(batchId);
+    }
+    await this.refreshHealth();
+    if (this.config.interfaces.filesystem_queue.enabled && this.dispatch) await owned.startQueues((table) => this.submit(table));
+    this.healthMonitor.start();
+    return true;
+  }
+
+  private readerOptions(): ReaderOptions {
+    return {
+      paths: this.paths,
+      staleAfterSeconds: this.staleAfterSeconds,
+      listLimit: this.config.scoreboard.list_limit,
+      onBatchChanged: (listener) => this.onBatchChanged(listener),
+    };
+  }
+
+  private log(level: LogLevel, message: string): void {
+    process.stderr.write(`harness-mcp: ${message}\n`);
+    for (const listener of this.logListeners) listener(level, message);
+  }
+
+  private batchChanged(batchId: string): void {
+    if (!this.knownBatches.has(batchId)) {
+      this.knownBatches.add(batchId);
+      for (const listener of this.addedListeners) listener(batchId);
+    }
+    for (const listener of this.listeners) listener(batchId);
+    this.root.batchChanged(batchId);
+  }
+}

@@ -1,0 +1,1 @@
+export { Harness, type HarnessOptions, type LogLevel, type LogListener } from './harness.js';

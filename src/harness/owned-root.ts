@@ -1,0 +1,128 @@
+import { HARNESS_VERSION, type BatchMeta, type HarnessConfig, type HarnessConfigFile } from '../core/index.js';
+import { createAgentRegistry } from '../agents/index.js';
+import { writeConfigSnapshot } from '../config/index.js';
+import { ControlInbox, FilesystemQueue } from '../queue/index.js';
+import { removeGarbage, Scheduler, type GcCandidate, type HealthMonitor } from '../scheduler/index.js';
+import { BatchReader, ScoreboardFiles, type ReaderOptions } from '../scoreboard/index.js';
+import { AttemptTransitions, type AttemptFiles, type CurrentIndexFiles, type KeyedSerial, type RunsLock, type RunsPaths } from '../store/index.js';
+import type { RootRole } from './root-role.js';
+
+export interface OwnedRootOptions {
+  paths: RunsPaths;
+  configFile: HarnessConfigFile;
+  config: HarnessConfig;
+  runnerId: string;
+  files: AttemptFiles;
+  currentIndex: CurrentIndexFiles;
+  serial: KeyedSerial;
+  healthMonitor: HealthMonitor;
+  readerOptions: ReaderOptions;
+  /** Told about every change of a batch's files. */
+  onBatchChanged: (batchId: string) => void;
+  log: (level: 'info' | 'warning' | 'error', message: string) => void;
+}
+
+/**
+ * A runs root this server runs, holding its lock: the scheduler owns every batch, reads come
+ * from what it holds, and the scoreboard files, the filesystem queue and the control inbox are
+ * served here and nowhere else.
+ */
+export class OwnedRoot implements RootRole {
+  readonly mode = 'active';
+  readonly reader: BatchReader;
+  private readonly scoreboardFiles: ScoreboardFiles;
+  private queue: FilesystemQueue | undefined;
+  private control: ControlInbox | undefined;
+
+  private constructor(
+    private readonly lock: RunsLock,
+    readonly scheduler: Scheduler,
+    private readonly options: OwnedRootOptions,
+  ) {
+    const { healthMonitor } = options;
+    this.reader = new BatchReader(
+      {
+        records: scheduler.records,
+        dispatchPaused: async () => healthMonitor.pausedReason,
+        runners: async () => [healthMonitor.health],
+        poll: () => () => undefined, // every change comes from this server's scheduler, which announces it
+      },
+      options.readerOptions,
+    );
+    this.scoreboardFiles = new ScoreboardFiles(options.paths, {
+      batchScoreboard: (batchId) => this.reader.batchScoreboard(batchId, 'all'),
+      systemScoreboard: () => this.reader.systemScoreboard(),
+      settled: (batchId) => scheduler.indexSettledBatch(batchId),
+      log: (message) => options.log('error', message),
+    });
+  }
+
+  /**
+   * Runs the root whose lock was just taken: records the config it is run with, then loads every
+   * batch, ends what a dead server left running and starts dispatching (see Scheduler.open).
+   */
+  static async open(lock: RunsLock, options: OwnedRootOptions): Promise<OwnedRoot> {
+    const { paths, config, configFile } = options;
+    await writeConfigSnapshot(paths, configFile);
+    const { paused } = await options.healthMonitor.conditions();
+    const scheduler = await Scheduler.open({
+      paused,
+      paths,
+      files: options.files,
+      currentIndex: options.currentIndex,
+      transitions: new AttemptTransitions(paths, options.files, options.currentIndex),
+      serial: options.serial,
+      runnerId: options.runnerId,
+      harnessVersion: HARNESS_VERSION,
+      configVersion: configFile.harness_config_version,
+      killGraceMs: config.timeouts.kill_grace_seconds * 1000,
+      heartbeatIntervalMs: config.runners.heartbeat_write_interval_seconds * 1000,
+      config,
+      agents: createAgentRegistry(config),
+      onBatchChanged: options.onBatchChanged,
+      log: (message) => options.log('warning', message),
+    });
+    return new OwnedRoot(lock, scheduler, options);
+  }
+
+  /** Takes launch tables from the filesystem queue (through `submit`) and cancels and retries from the control inbox. */
+  async startQueues(submit: (table: unknown) => Promise<{ meta: BatchMeta; deduplicated: boolean }>): Promise<void> {
+    const { paths, log } = this.options;
+    this.queue = new FilesystemQueue(paths, submit, (message) => log('info', message));
+    await this.queue.start();
+    this.control = new ControlInbox(ControlInbox.dirOf(paths), (request) =>
+      request.op === 'cancel' ? this.scheduler.cancel(request) : this.scheduler.retry(request.batch_id, request.job_id, request.step_id, request.cascade ?? false),
+    );
+    await this.control.start();
+  }
+
+  async requests(): Promise<Scheduler> {
+    return this.scheduler;
+  }
+
+  async removeGarbage(garbage: GcCandidate[], removed: (candidate: GcCandidate) => void): Promise<void> {
+    for (const candidate of garbage) {
+      this.scheduler.unloadBatch(candidate.batch_id);
+      this.scoreboardFiles.forget(candidate.batch_id);
+      await removeGarbage(this.options.paths, candidate);
+      removed(candidate);
+    }
+    if (garbage.length > 0) await this.scoreboardFiles.writeSystem();
+  }
+
+  heldBatchIds(): string[] {
+    return this.scheduler.batchIds();
+  }
+
+  batchChanged(batchId: string): void {
+    this.scoreboardFiles.changed(batchId);
+  }
+
+  async close(): Promise<void> {
+    await this.queue?.stop();
+    await this.control?.stop();
+    await this.scheduler.stop();
+    await this.scoreboardFiles.close();
+    await this.lock.release();
+  }
+}

@@ -1,0 +1,24 @@
+import type { GcCandidate, Scheduler } from '../scheduler/index.js';
+import type { BatchReader } from '../scoreboard/index.js';
+
+/**
+ * How this server stands to its runs root: it runs it (OwnedRoot), or it reads what another
+ * server writes (WatchedRoot). Chosen when the root is opened, and once more if this server
+ * takes the root over; everything that differs between the two is here, so Harness never asks.
+ */
+export interface RootRole {
+  readonly mode: 'active' | 'read_only';
+  /** Answers every read: from memory when running the root, from the disk otherwise. */
+  readonly reader: BatchReader;
+  /** The scheduler the health monitor pauses and rids of stuck attempts; none when not running the root. */
+  readonly scheduler: Scheduler | undefined;
+  /** What takes submissions, cancels and retries; refused (StoreLockedError) when another server runs the root. */
+  requests(): Promise<Scheduler>;
+  /** Removes batches GC found, telling `removed` of each; refused when another server runs the root. */
+  removeGarbage(garbage: GcCandidate[], removed: (candidate: GcCandidate) => void): Promise<void>;
+  /** The batches held in memory, to announce them all when whether attempts may start changes. */
+  heldBatchIds(): string[];
+  /** A batch's files changed: the server that runs the root rewrites its scoreboard files; others write nothing. */
+  batchChanged(batchId: string): void;
+  close(): Promise<void>;
+}

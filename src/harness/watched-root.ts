@@ -1,0 +1,66 @@
+import { StoreLockedError, type RunnerHealth } from '../core/index.js';
+import type { BatchRecords } from '../batch/index.js';
+import { readOwnerHealth, readOwnerPauseReason, type Scheduler } from '../scheduler/index.js';
+import { BatchReader, type ReaderOptions } from '../scoreboard/index.js';
+import { RunsLock, type RunsPaths } from '../store/index.js';
+import type { RootRole } from './root-role.js';
+
+// A batch another server runs changes only on disk: a wait looks there every second.
+const DISK_POLL_MS = 1000;
+
+/**
+ * A runs root another server runs (or none, for a read-only command): everything is read from
+ * its files, and every request that would change it is refused naming the owner.
+ */
+export class WatchedRoot implements RootRole {
+  readonly mode = 'read_only';
+  readonly scheduler = undefined;
+  readonly reader: BatchReader;
+
+  /** `ownHealth`: this server's own entry in the system scoreboard's runners, if it waits for the lock. */
+  constructor(
+    private readonly paths: RunsPaths,
+    records: BatchRecords,
+    readerOptions: ReaderOptions,
+    ownHealth: () => RunnerHealth[],
+  ) {
+    this.reader = new BatchReader(
+      {
+        records,
+        dispatchPaused: () => readOwnerPauseReason(paths),
+        runners: async () => {
+          const owner = await readOwnerHealth(paths);
+          return [...ownHealth(), ...(owner ? [owner] : [])];
+        },
+        poll: (check) => {
+          const timer = setInterval(check, DISK_POLL_MS);
+          return () => clearInterval(timer);
+        },
+      },
+      readerOptions,
+    );
+  }
+
+  async requests(): Promise<Scheduler> {
+    throw await this.locked();
+  }
+
+  async removeGarbage(): Promise<void> {
+    throw await this.locked();
+  }
+
+  heldBatchIds(): string[] {
+    return [];
+  }
+
+  batchChanged(): void {
+    // Only the server that runs the root writes its scoreboard files.
+  }
+
+  async close(): Promise<void> {}
+
+  private async locked(): Promise<StoreLockedError> {
+    const owner = await RunsLock.readOwner(this.paths);
+    return new StoreLockedError(this.paths.root, owner?.pid);
+  }
+}

@@ -1,0 +1,184 @@
+import {
+  NotFoundError,
+  nowIso,
+  WHERE_IDS_ARE,
+  type BatchMeta,
+  type BatchScoreboard,
+  type RunnerHealth,
+  type StepCounts,
+  type SystemScoreboard,
+} from '../core/index.js';
+import { readAllRecords, type BatchRecord, type BatchRecords } from '../batch/index.js';
+import type { AttemptLocation, RunsPaths, StoredAttempt } from '../store/index.js';
+import { batchProgress, type BatchProgress } from './batch-progress.js';
+import { buildBatchScoreboard, countSteps, isSettled } from './batch-scoreboard.js';
+import { buildSystemScoreboard } from './system-scoreboard.js';
+
+/**
+ * What a reader reads: the batches, and what the runner says of itself. The server that runs
+ * the root answers from memory; one that reads what another server writes, from the disk.
+ */
+export interface ReadSource {
+  records: BatchRecords;
+  /** Why the runner starts no new attempts now, if so. */
+  dispatchPaused(): Promise<string | null>;
+  /** The runners the system scoreboard lists. */
+  runners(): Promise<RunnerHealth[]>;
+  /**
+   * Calls `check` from time to time until the returned function is called, for changes nobody
+   * announces (a batch another server runs changes only on disk); where every change is
+   * announced, it calls nothing.
+   */
+  poll(check: () => void): () => void;
+}
+
+export interface ReaderOptions {
+  paths: RunsPaths;
+  /** When a running step counts as stuck. */
+  staleAfterSeconds: number;
+  /** How many entries a scoreboard's lists keep unless told (scoreboard.list_limit). */
+  listLimit: number;
+  /** Hears every change of a batch's files that this server announces; returns what stops it. */
+  onBatchChanged(listener: (batchId: string) => void): () => void;
+}
+
+/** A line of list_batches. */
+export interface BatchListing {
+  batch_id: string;
+  submitted_at: string;
+  counts: StepCounts;
+  settled: boolean;
+  steps_total: number;
+}
+
+// A busy batch changes hundreds of times a second: a wait looks at most every 25 ms.
+const WAIT_CHECK_MS = 25;
+
+/**
+ * The read side every interface calls: batch meta, scoreboards, the list of batches, progress,
+ * waiting for a batch to settle, and finding runs. A batch or run that is not there is a
+ * NotFoundError; a file that cannot be read is its own error, naming the file.
+ */
+export class BatchReader {
+  constructor(
+    private readonly source: ReadSource,
+    private readonly options: ReaderOptions,
+  ) {}
+
+  async batchMeta(batchId: string): Promise<BatchMeta> {
+    return (await this.record(batchId)).meta;
+  }
+
+  /** A batch's scoreboard with one page of its steps (or all) and its lists cut to `listLimit` entries. */
+  async batchScoreboard(batchId: string, page: { offset: number; size: number } | 'all', listLimit = this.options.listLimit): Promise<BatchScoreboard> {
+    const record = await this.record(batchId);
+    return buildBatchScoreboard(record.meta, record.views(), record.allAttempts(), {
+      paths: this.options.paths,
+      now: nowIso(),
+      staleAfterSeconds: this.options.staleAfterSeconds,
+      listLimit,
+      page,
+      dispatchPaused: await this.source.dispatchPaused(),
+    });
+  }
+
+  async listBatches(): Promise<BatchListing[]> {
+    return (await this.allRecords()).map((r) => {
+      const counts = countSteps(r.views().values());
+      return { batch_id: r.batchId, submitted_at: r.meta.submitted_at, counts, settled: isSettled(counts), steps_total: r.views().size };
+    });
+  }
+
+  async systemScoreboard(): Promise<SystemScoreboard> {
+    return buildSystemScoreboard(this.options.paths, await this.listBatches(), await this.source.runners(), nowIso());
+  }
+
+  /** How far a batch is: steps ended, steps that will not run, steps still waiting. */
+  async progress(batchId: string): Promise<BatchProgress> {
+    return batchProgress((await this.record(batchId)).views().values());
+  }
+
+  /**
+   * Resolves true once the batch is settled, false when `timeoutMs` passes or `signal` aborts
+   * first; `onChange` hears the batch's progress at each change meanwhile. Rejects when the
+   * batch can no longer be read.
+   */
+  async waitUntilSettled(
+    batchId: string,
+    timeoutMs: number,
+    options: { signal?: AbortSignal; onChange?: (progress: BatchProgress) => void } = {},
+  ): Promise<boolean> {
+    if ((await this.progress(batchId)).settled) return true;
+    return new Promise<boolean>((resolve, reject) => {
+      const stop = () => {
+        clearTimeout(timer);
+        clearTimeout(checkTimer);
+        stopPolling();
+        off();
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      const finish = (settled: boolean) => {
+        stop();
+        resolve(settled);
+      };
+      const onAbort = () => finish(false);
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      let checkTimer: NodeJS.Timeout | undefined;
+      const check = () =>
+        void this.progress(batchId).then(
+          (progress) => {
+            options.onChange?.(progress);
+            if (progress.settled) finish(true);
+          },
+          (error: unknown) => {
+            stop();
+            reject(error);
+          },
+        );
+      const scheduleCheck = () => {
+        checkTimer ??= setTimeout(() => {
+          checkTimer = undefined;
+          check();
+        }, WAIT_CHECK_MS);
+      };
+      const off = this.options.onBatchChanged((changed) => changed === batchId && scheduleCheck());
+      const stopPolling = this.source.poll(check);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.signal?.aborted) onAbort(); // aborted while progress was read: no event will come
+    });
+  }
+
+  /** Where an attempt is, from its run id alone (its directory name ends with it). */
+  async locateRun(runId: string): Promise<AttemptLocation> {
+    const found = await this.source.records.findRun(runId);
+    if (!found) throw new NotFoundError('run', runId, WHERE_IDS_ARE.run);
+    return found.attempt.location;
+  }
+
+  /** The newest attempt of every step of a batch that has one. */
+  async latestAttempts(batchId: string): Promise<StoredAttempt[]> {
+    const record = await this.record(batchId);
+    return [...record.views().values()].flatMap((v) => (v.latest ? [v.latest] : []));
+  }
+
+  /** The latest attempt of a step. */
+  async latestRun(batchId: string, jobId: string, stepId: string): Promise<AttemptLocation> {
+    const record = await this.record(batchId);
+    if (!record.meta.jobs.some((j) => j.job_id === jobId)) throw new NotFoundError('job', jobId, `batch ${batchId} has no such job`);
+    const view = record.view(jobId, stepId);
+    if (!view) throw new NotFoundError('step', stepId, `job ${jobId} has no such step`);
+    if (!view.latest) throw new NotFoundError('run', `${jobId}/${stepId}`, `the step has no attempt yet (${view.status})`);
+    return view.latest.location;
+  }
+
+  /** Every batch, in id order (what GC looks through). */
+  allRecords(): Promise<BatchRecord[]> {
+    return readAllRecords(this.source.records);
+  }
+
+  private async record(batchId: string): Promise<BatchRecord> {
+    const record = await this.source.records.get(batchId);
+    if (!record) throw new NotFoundError('batch', batchId, WHERE_IDS_ARE.batch);
+    return record;
+  }
+}

@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CLI, oneJob, tempDir, TEST_CONFIG, treeSnapshot } from './helpers/harness-server.js';
+
+const exec = promisify(execFile);
+
+/** Runs the CLI to its end without the harness's own environment variables; never throws. */
+async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env };
+  delete env.HARNESS_RUNS_DIR;
+  delete env.HARNESS_CONFIG;
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd, env });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** A runs root holding one settled batch `kept` of one step, run from the terminal. */
+async function rootWithOneBatch() {
+  const dir = await tempDir();
+  const runs = join(dir, 'runs');
+  const config = join(dir, 'config.json');
+  await writeFile(config, JSON.stringify(TEST_CONFIG));
+  const table = join(dir, 't.json');
+  await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'a', command: ['true'] }]), batch_id: 'kept' }));
+  const ran = await cli(['run', table, '--runs-dir', runs, '--config', config], dir);
+  expect(ran.code, ran.stderr).toBe(0);
+  return { dir, runs };
+}
+
+describe('a runs root with a file that does not parse', () => {
+  it('makes status name batch_meta.json instead of saying there is no batch, and changes nothing', async () => {
+    const { dir, runs } = await rootWithOneBatch();
+    const metaFile = join(runs, 'kept', 'batch_meta.json');
+    await writeFile(metaFile, JSON.stringify({ batch_id: 'kept' }));
+    const before = await treeSnapshot(runs);
+    for (const args of [['status', 'kept'], ['status'], ['status', '--json']]) {
+      const shown = await cli([...args, '--runs-dir', runs], dir);
+      expect(shown.code, args.join(' ')).toBe(2);
+      expect(shown.stderr).toContain(`harness-mcp: ${metaFile} does not hold what harness-mcp expects: `);
+      expect(shown.stderr).not.toContain('No batch');
+    }
+    expect(await treeSnapshot(runs)).toEqual(before);
+  });
+
+  it('makes status and logs name a torn state.json, and changes nothing', async () => {
+    const { dir, runs } = await rootWithOneBatch();
+    // A settled batch is read from its attempts index; without one every state.json is read.
+    await rm(join(runs, 'kept', 'attempts_index.json'));
+    const stepDir = join(runs, 'kept', 'j', 'a');
+    const [attemptDir] = await readdir(stepDir);
+    const stateFile = join(stepDir, attemptDir!, 'state.json');
+    await writeFile(stateFile, '{"run_id": ');
+    const before = await treeSnapshot(runs);
+    for (const args of [['status', 'kept'], ['logs', attemptDir!.slice(-16)]]) {
+      const shown = await cli([...args, '--runs-dir', runs], dir);
+      expect(shown).toMatchObject({ code: 2, stderr: `harness-mcp: ${stateFile} does not hold what harness-mcp expects: not JSON\n` });
+    }
+    expect(await treeSnapshot(runs)).toEqual(before);
+  });
+});
