@@ -2,7 +2,7 @@ import { HARNESS_VERSION, type BatchMeta, type HarnessConfig, type HarnessConfig
 import { createAgentRegistry } from '../agents/index.js';
 import { writeConfigSnapshot } from '../config/index.js';
 import { ControlInbox, FilesystemQueue } from '../queue/index.js';
-import { removeGarbage, Scheduler, type GcCandidate, type HealthMonitor } from '../scheduler/index.js';
+import { removeGarbage, Scheduler, type GcCandidate, type HealthMonitor, type Requests } from '../scheduler/index.js';
 import { BatchReader, ScoreboardFiles, type ReaderOptions } from '../scoreboard/index.js';
 import { AttemptTransitions, type AttemptFiles, type CurrentIndexFiles, type KeyedSerial, type RunsLock, type RunsPaths } from '../store/index.js';
 import type { RootRole } from './root-role.js';
@@ -91,18 +91,18 @@ export class OwnedRoot implements RootRole {
     this.queue = new FilesystemQueue(paths, submit, (message) => log('info', message));
     await this.queue.start();
     this.control = new ControlInbox(ControlInbox.dirOf(paths), (request) =>
-      request.op === 'cancel' ? this.scheduler.cancel(request) : this.scheduler.retry(request.batch_id, request.job_id, request.step_id, request.cascade ?? false),
+      request.op === 'cancel' ? this.scheduler.requests.cancel(request) : this.scheduler.requests.retry(request.batch_id, request.job_id, request.step_id, request.cascade ?? false),
     );
     await this.control.start();
   }
 
-  async requests(): Promise<Scheduler> {
-    return this.scheduler;
+  async requests(): Promise<Requests> {
+    return this.scheduler.requests;
   }
 
   async removeGarbage(garbage: GcCandidate[], removed: (candidate: GcCandidate) => void): Promise<void> {
     for (const candidate of garbage) {
-      this.scheduler.unloadBatch(candidate.batch_id);
+      this.scheduler.requests.unloadBatch(candidate.batch_id);
       this.scoreboardFiles.forget(candidate.batch_id);
       await removeGarbage(this.options.paths, candidate);
       removed(candidate);

@@ -1,4 +1,4 @@
-import type { GcCandidate, Scheduler } from '../scheduler/index.js';
+import type { GcCandidate, Requests, Scheduler } from '../scheduler/index.js';
 import type { BatchReader } from '../scoreboard/index.js';
 
 /**
@@ -13,7 +13,7 @@ export interface RootRole {
   /** The scheduler the health monitor pauses and rids of stuck attempts; none when not running the root. */
   readonly scheduler: Scheduler | undefined;
   /** What takes submissions, cancels and retries; refused (StoreLockedError) when another server runs the root. */
-  requests(): Promise<Scheduler>;
+  requests(): Promise<Requests>;
   /** Removes batches GC found, telling `removed` of each; refused when another server runs the root. */
   removeGarbage(garbage: GcCandidate[], removed: (candidate: GcCandidate) => void): Promise<void>;
   /** The batches held in memory, to announce them all when whether attempts may start changes. */

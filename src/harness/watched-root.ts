@@ -1,6 +1,6 @@
 import { StoreLockedError, type RunnerHealth } from '../core/index.js';
 import type { BatchRecords } from '../batch/index.js';
-import { readOwnerHealth, readOwnerPauseReason, type Scheduler } from '../scheduler/index.js';
+import { readOwnerHealth, readOwnerPauseReason, type Requests } from '../scheduler/index.js';
 import { BatchReader, type ReaderOptions } from '../scoreboard/index.js';
 import { RunsLock, type RunsPaths } from '../store/index.js';
 import type { RootRole } from './root-role.js';
@@ -41,7 +41,7 @@ export class WatchedRoot implements RootRole {
     );
   }
 
-  async requests(): Promise<Scheduler> {
+  async requests(): Promise<Requests> {
     throw await this.locked();
   }
 

@@ -54,10 +54,10 @@ export class HealthMonitor {
     this.current = this.record(drain, pressure, paused);
     const scheduler = this.ctx.scheduler();
     if (scheduler) {
-      scheduler.setPaused(paused);
+      scheduler.dispatch.setPaused(paused);
       if (this.ctx.config.scoreboard.stuck_auto_remediation) {
         const staleAfter = this.ctx.staleAfterSeconds();
-        for (const runId of scheduler.killStuck(staleAfter)) {
+        for (const runId of scheduler.requests.killStuck(staleAfter)) {
           this.ctx.log('warning', `attempt ${runId} showed no activity for ${staleAfter} s: killed as stuck, retried by policy`);
         }
       }
@@ -95,7 +95,7 @@ export class HealthMonitor {
       hostname: hostname(),
       mode: this.ctx.mode(),
       capacity: this.ctx.config.runners.max_concurrency,
-      running: this.ctx.scheduler()?.runningCount ?? 0,
+      running: this.ctx.scheduler()?.dispatch.runningCount ?? 0,
       drain,
       paused_reason: paused,
       pressure,

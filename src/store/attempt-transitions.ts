@@ -4,7 +4,7 @@ import type { CurrentIndexFiles } from './current-index-files.js';
 import type { AttemptLocation, RunsPaths } from './paths.js';
 
 /**
- * The one way an attempt changes state after it is made (running, a heartbeat, a thread id, its
+ * The one way an attempt is made and changes state (running, a heartbeat, a thread id, its
  * ending, whoever ends it): state.json first, then, when the status or the thread id changed, the
  * attempt's pointer in its job's current.json. It resolves only when both are written, so a
  * caller that updates its own view and tells others afterwards never lets anyone see a state the
@@ -16,6 +16,11 @@ export class AttemptTransitions {
     private readonly files: AttemptFiles,
     private readonly currentIndex: CurrentIndexFiles,
   ) {}
+
+  /** Makes the attempt: its directory and its first state.json (queued). current.json points at it once it changes. */
+  async create(at: AttemptLocation, state: AttemptState): Promise<void> {
+    await this.files.create(at, state);
+  }
 
   /**
    * Moves the attempt at `at` from `from` (its state as the caller last wrote or read it) to `to`.

@@ -59,7 +59,7 @@ class Root {
 
   submit(scheduler: Scheduler, command: string[]): Promise<unknown> {
     const goal = Array.from({ length: 160 }, (_, i) => `word${i}`).join(' ');
-    return scheduler.submit({ batch_id: BATCH, batch_goal_summary: goal, defaults: { agent: 'command' }, jobs: [{ job_id: JOB, working_directory: this.dir, steps: [{ step_id: STEP, command }] }] });
+    return scheduler.requests.submit({ batch_id: BATCH, batch_goal_summary: goal, defaults: { agent: 'command' }, jobs: [{ job_id: JOB, working_directory: this.dir, steps: [{ step_id: STEP, command }] }] });
   }
 
   /** The state.json of the step's latest attempt, once there is one. */
@@ -149,7 +149,7 @@ describe('current.json after each kind of ending', () => {
     const root = await Root.create();
     const scheduler = await root.open({ paused: 'held for the test' });
     await root.submit(scheduler, ['true']);
-    const { canceled } = await scheduler.cancel({ batch_id: BATCH, job_id: JOB, step_id: STEP });
+    const { canceled } = await scheduler.requests.cancel({ batch_id: BATCH, job_id: JOB, step_id: STEP });
     expect(canceled).toHaveLength(1);
     expect(await root.expectIndexMatchesState()).toMatchObject({ status: 'canceled', started_at: expect.any(String), pid: null });
   });
@@ -160,7 +160,7 @@ describe('current.json after each kind of ending', () => {
     await root.submit(scheduler, ['sleep', '100']);
     const running = await root.stateIn((s) => s === 'running');
     expect((await root.currentEntry()).latest).toMatchObject({ run_id: running.run_id, status: 'running' });
-    await scheduler.cancel({ run_id: running.run_id }); // waits for the attempt to end
+    await scheduler.requests.cancel({ run_id: running.run_id }); // waits for the attempt to end
     expect(await root.expectIndexMatchesState()).toMatchObject({ run_id: running.run_id, status: 'canceled', failure_reason: 'canceled' });
   });
 
@@ -177,7 +177,7 @@ describe('current.json after each kind of ending', () => {
     const root = await Root.create();
     const first = await root.open({ paused: 'held for the test' });
     await root.submit(first, ['true']);
-    await first.retry(BATCH, JOB, STEP, false); // a queued attempt this server will never start
+    await first.requests.retry(BATCH, JOB, STEP, false); // a queued attempt this server will never start
     await first.stop();
     expect((await root.latestState())?.status).toBe('queued');
     await root.open({ paused: 'held for the test' }); // recovery runs as it opens

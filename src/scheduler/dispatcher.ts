@@ -1,0 +1,220 @@
+import { join } from 'node:path';
+import { createRunId, nowIso, type AgentName, type HarnessConfig } from '../core/index.js';
+import type { AgentAdapter, ResumeSource } from '../agents/index.js';
+import { runAttempt, ShutdownReason, type RunnerContext } from '../runner/index.js';
+import { selectResumeSource, type BatchRecord, type HeldBatches, type ReadyStepView } from '../batch/index.js';
+import { stepKey, type StoredAttempt } from '../store/index.js';
+import type { AttemptLifecycle } from './attempt-lifecycle.js';
+
+export interface DispatcherOptions {
+  runner: RunnerContext;
+  runners: HarnessConfig['runners'];
+  agents: ReadonlyMap<AgentName, AgentAdapter>;
+  batches: HeldBatches;
+  lifecycle: AttemptLifecycle;
+  /** Told about every change of a batch's files (new attempts, state changes). */
+  onBatchChanged: (batchId: string) => void;
+  /** Why no attempt may start from the outset (drain, low disk), if so; see setPaused. */
+  paused: string | null;
+}
+
+/** An attempt this server is starting or running: it holds one slot until it has ended. */
+export interface ActiveAttempt {
+  runId: string;
+  batchId: string;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+// setTimeout fires at once for delays over 2^31 ms; waking up hourly for a far retry is harmless.
+const MAX_TIMER_MS = 3600 * 1000;
+
+/**
+ * Starts ready steps in a bounded number of slots, shared fairly between batches (docs/spec.md
+ * §7): each active attempt holds a slot from the moment it is chosen until it has ended, and a
+ * slot that frees, a change of any batch or a retry's backoff ending looks for work again.
+ */
+export class Dispatcher {
+  private readonly active = new Map<string, ActiveAttempt>(); // by batch id + step key
+  private pumpScheduled = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private roundRobin = 0;
+  private stopped = false;
+  private paused: string | null;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.paused = options.paused;
+  }
+
+  get capacity(): number {
+    return this.options.runners.max_concurrency;
+  }
+
+  get runningCount(): number {
+    return this.active.size;
+  }
+
+  /** Stops new attempts from starting (drain, low disk), saying why; null lets them start again. */
+  setPaused(reason: string | null): void {
+    const resumed = this.paused !== null && reason === null;
+    this.paused = reason;
+    if (resumed) this.schedulePump();
+  }
+
+  /** The attempt starting or running for a step, if any. */
+  activeFor(batchId: string, jobId: string, stepId: string): ActiveAttempt | undefined {
+    return this.active.get(activeKey(batchId, jobId, stepId));
+  }
+
+  hasActive(batchId: string): boolean {
+    return [...this.active.values()].some((a) => a.batchId === batchId);
+  }
+
+  running(): Iterable<ActiveAttempt> {
+    return this.active.values();
+  }
+
+  /** Tells the listeners that a batch changed, and looks for work: the change may have made a step ready. */
+  changed(batchId: string): void {
+    this.options.onBatchChanged(batchId);
+    this.schedulePump();
+  }
+
+  /** Starts nothing more and ends every running attempt as runner_lost (retried by policy at the next start). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    const running = [...this.active.values()];
+    for (const a of running) a.controller.abort(new ShutdownReason());
+    await Promise.all(running.map((a) => a.done));
+  }
+
+  schedulePump(): void {
+    if (this.pumpScheduled || this.stopped) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Starts ready steps while slots are free, taking one batch after another in turn. */
+  private pump(): void {
+    if (this.stopped || this.paused) return;
+    const now = nowIso();
+    let earliestRetry: string | undefined;
+    const perBatchCap = this.options.runners.per_batch_max_concurrency ?? Infinity;
+    const running = new Map<string, number>();
+    for (const { batchId } of this.active.values()) running.set(batchId, (running.get(batchId) ?? 0) + 1);
+    // Ready steps are read lazily, as slots take them: a batch of 10,000 ready steps is not
+    // listed whole after every change.
+    const queues = this.options.batches.ids().map((batchId) => {
+      const record = this.options.batches.get(batchId)!;
+      return { record, views: record.readyViews()[Symbol.iterator](), done: false, room: perBatchCap - (running.get(batchId) ?? 0) };
+    });
+    const next = (q: (typeof queues)[number]): ReadyStepView | undefined => {
+      for (let item = q.views.next(); !item.done; item = q.views.next()) {
+        const view = item.value;
+        if (this.active.has(activeKey(q.record.batchId, view.jobId, view.stepId))) continue;
+        const notBefore = view.next?.notBefore;
+        if (notBefore && notBefore > now) {
+          if (!earliestRetry || notBefore < earliestRetry) earliestRetry = notBefore;
+          continue;
+        }
+        return view;
+      }
+      q.done = true;
+      return undefined;
+    };
+
+    let free = this.capacity - this.active.size;
+    for (let progressed = true; free > 0 && progressed; ) {
+      progressed = false;
+      for (let i = 0; i < queues.length && free > 0; i++) {
+        const q = queues[(this.roundRobin + i) % queues.length]!;
+        if (q.room <= 0 || q.done) continue;
+        const view = next(q);
+        if (!view) continue;
+        this.launch(q.record, view);
+        q.room--;
+        free--;
+        progressed = true;
+      }
+      this.roundRobin = (this.roundRobin + 1) % Math.max(1, queues.length);
+    }
+
+    // With every slot taken, queues were not read to their end and earliestRetry is partial; but
+    // nothing can start before a slot frees, and the attempt that frees one pumps again. With a
+    // slot free, every batch below its cap was read to the end (a capped one starts nothing before
+    // its own attempts end and pump).
+    if (free === 0) return;
+    clearTimeout(this.retryTimer);
+    if (earliestRetry) {
+      const delayMs = Math.min(Math.max(0, Date.parse(earliestRetry) - Date.now()), MAX_TIMER_MS);
+      this.retryTimer = setTimeout(() => this.schedulePump(), delayMs);
+    }
+  }
+
+  /** Takes a slot for a ready step and runs its attempt in it, making the attempt first unless one is queued. */
+  private launch(record: BatchRecord, view: ReadyStepView): void {
+    const { lifecycle } = this.options;
+    const key = activeKey(record.batchId, view.jobId, view.stepId);
+    const controller = new AbortController();
+    // The run id is fixed now, so a cancel arriving while the attempt is being made can name it.
+    const queued = view.latest?.state.status === 'queued' ? view.latest : undefined;
+    const runId = queued?.state.run_id ?? createRunId();
+    const entry: ActiveAttempt = { runId, batchId: record.batchId, controller, done: Promise.resolve() };
+    this.active.set(key, entry);
+    entry.done = (async () => {
+      let attempt: StoredAttempt | undefined;
+      try {
+        attempt = queued ?? (await lifecycle.create(record, view, view.next ?? { trigger: 'initial', cascade: false }, runId));
+        this.changed(record.batchId);
+        const adapter = this.options.agents.get(view.step.agent)!;
+        const resume = this.resumeSource(record, view, adapter);
+        if (resume && 'missing' in resume) {
+          await lifecycle.endUnstarted(record, attempt, { status: 'failed', failureReason: 'spawn_error', message: `missing resume base: ${resume.missing}` });
+          return;
+        }
+        await runAttempt(this.options.runner, {
+          location: attempt.location,
+          state: attempt.state,
+          job: record.meta.jobs.find((j) => j.job_id === view.jobId)!,
+          step: view.step,
+          adapter,
+          resume,
+          signal: controller.signal,
+          onState: (state) => {
+            record.updateState(state);
+            this.changed(record.batchId);
+          },
+        });
+      } catch (error) {
+        await lifecycle.endAfterHarnessFailure(record, attempt, error);
+      } finally {
+        this.active.delete(key);
+        this.changed(record.batchId);
+      }
+    })();
+  }
+
+  /** The session a resuming step continues, chosen by its selector when the attempt starts. */
+  private resumeSource(record: BatchRecord, view: ReadyStepView, adapter: AgentAdapter): ResumeSource | { missing: string } | null {
+    const from = view.step.resume_from;
+    if (!from || !adapter.sessionDirName) return null;
+    const source = selectResumeSource(from, record.attempts.get(stepKey(view.jobId, from.step_id)) ?? []);
+    if ('missing' in source) return source;
+    return {
+      runId: source.state.run_id,
+      stepId: from.step_id,
+      selector: from.selector,
+      sessionDir: join(this.options.runner.paths.attemptDir(source.location), adapter.sessionDirName),
+      threadId: source.state.thread_id,
+      threadUsage: source.state.thread_usage,
+    };
+  }
+}
+
+function activeKey(batchId: string, jobId: string, stepId: string): string {
+  return `${batchId}/${stepKey(jobId, stepId)}`;
+}
