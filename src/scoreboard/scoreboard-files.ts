@@ -23,6 +23,8 @@ export class ScoreboardFiles {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly lastWriteMs = new Map<string, number>();
   private pendingSystem: NodeJS.Timeout | undefined;
+  /** Writes a timer started, so that close waits for them: a runs root is left whole when the server stops. */
+  private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
   constructor(
@@ -38,7 +40,7 @@ export class ScoreboardFiles {
       batchId,
       setTimeout(() => {
         this.pending.delete(batchId);
-        this.writeBatch(batchId).catch((error: Error) => this.source.log(`could not write the scoreboards of ${batchId}: ${error.message}`));
+        this.track(this.writeBatch(batchId).catch((error: Error) => this.source.log(`could not write the scoreboards of ${batchId}: ${error.message}`)));
       }, delayMs),
     );
   }
@@ -54,9 +56,10 @@ export class ScoreboardFiles {
     await writeJsonAtomic(this.paths.systemScoreboardFile, await this.source.systemScoreboard(), { durable: false });
   }
 
-  /** Writes what is still pending, at once, and stops scheduling writes. */
+  /** Writes what is still pending, at once, waits for the writes under way, and stops scheduling writes. */
   async close(): Promise<void> {
     this.closed = true;
+    await Promise.all(this.inFlight);
     const anyPending = this.pending.size > 0 || this.pendingSystem !== undefined;
     clearTimeout(this.pendingSystem);
     for (const [batchId, timer] of this.pending) {
@@ -65,6 +68,11 @@ export class ScoreboardFiles {
     }
     this.pending.clear();
     if (anyPending) await this.writeSystem().catch(() => undefined);
+  }
+
+  private track(write: Promise<void>): void {
+    this.inFlight.add(write);
+    void write.finally(() => this.inFlight.delete(write));
   }
 
   private async writeBatch(batchId: string): Promise<void> {
@@ -76,7 +84,7 @@ export class ScoreboardFiles {
     if (this.pendingSystem || this.closed) return;
     this.pendingSystem = setTimeout(() => {
       this.pendingSystem = undefined;
-      this.writeSystem().catch((error: Error) => this.source.log(`could not write the system scoreboard: ${error.message}`));
+      this.track(this.writeSystem().catch((error: Error) => this.source.log(`could not write the system scoreboard: ${error.message}`)));
     }, WRITE_DELAY_MS);
   }
 }
