@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { agent, eventually, HarnessServer, oneJob, tempDir, toolError, treeSnapshot } from './helpers/harness-server.js';
+import { agent, eventually, HarnessServer, oneJob, tempDir, treeSnapshot } from './helpers/harness-server.js';
+import { toolError } from './helpers/harness-client.js';
 import { startHttpHarness } from './helpers/http-server.js';
 
 // Issue 12: an error result must reach a client built on the official SDK whole. That Client,

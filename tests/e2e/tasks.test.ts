@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/tasks';
-import { agent, eventually, HarnessServer, oneJob, tempDir, toolError } from './helpers/harness-server.js';
+import { agent, eventually, HarnessServer, oneJob, tempDir } from './helpers/harness-server.js';
+import { toolError } from './helpers/harness-client.js';
 
 /** tools/call with a task: the server answers with a task at once. */
 async function callAsTask(server: HarnessServer, name: string, args: Record<string, unknown>, task: { ttl?: number } = { ttl: 60_000 }) {
