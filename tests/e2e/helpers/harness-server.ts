@@ -136,9 +136,13 @@ export async function treeSnapshot(root: string): Promise<Record<string, string>
   return out;
 }
 
+// Taken when this module loads, before any test fakes the clock: a real process keeps real time,
+// so eventually() waits on it even in a test whose setTimeout and Date are fake.
+const realSetTimeout = globalThis.setTimeout;
+
 /** Polls a condition that a real process will make true; gives up with what it last saw. */
 export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
@@ -148,8 +152,8 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}; last saw ${String(last)}`);
-    await new Promise((r) => setTimeout(r, 50));
+    if (performance.now() > deadline) throw new Error(`gave up waiting for ${what}; last saw ${String(last)}`);
+    await new Promise((r) => realSetTimeout(r, 50));
   }
 }
 
