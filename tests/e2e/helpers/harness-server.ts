@@ -34,7 +34,10 @@ export function whenDone(cleanup: () => Promise<unknown>, shared?: (() => Promis
 /** A fresh temp directory, removed when the test ends (or with `shared`, see whenDone). */
 export async function tempDir(shared?: (() => Promise<unknown>)[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'harness-test-'));
-  whenDone(() => rm(dir, { recursive: true, force: true }), shared);
+  // Retried: a server stopped a moment ago may still be finishing a write below it (a child
+  // process exits after its client has gone; Harness.close does not wait for a scoreboard or
+  // attempts-index write already under way), and rmdir then meets the new file (ENOTEMPTY).
+  whenDone(() => rm(dir, { recursive: true, force: true, maxRetries: 5 }), shared);
   return dir;
 }
 
