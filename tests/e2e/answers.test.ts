@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { synthesizeStore } from '../../tools/synthesize-store.js';
-import { goal, oneJob, tempDir } from './helpers/harness-server.js';
-import { InProcessServer } from './helpers/in-process-server.js';
+import { goal, oneJob, tempDir } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 // Claude Code refuses tool results over 25k tokens; ~4 characters a token is generous for JSON.
 const TOKEN_LIMIT_CHARS = 25_000 * 3;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goal, tempDir, treeSnapshot } from './helpers/harness-server.js';
-import { InProcessServer } from './helpers/in-process-server.js';
+import { goal, tempDir, treeSnapshot } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 // docs/spec.md §10: every bad input gets a clear error naming the field and the rule, and nothing on
 // disk changes. (Launch-table rules are in validation.test.ts, artifact escapes in control.test.ts.)

@@ -1,8 +1,8 @@
 import { readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './helpers/harness-server.js';
-import { InProcessServer } from './helpers/in-process-server.js';
+import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 async function state(server: HarnessServer, runId: string): Promise<any> {
   return JSON.parse((await server.ok('fetch_artifact', { run_id: runId, name: 'state' })).content);

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { agent, eventually, HarnessServer, oneJob, tempDir, treeSnapshot } from './helpers/harness-server.js';
-import { toolError, type HarnessClient } from './helpers/harness-client.js';
-import { startHttpHarness } from './helpers/http-server.js';
-import { InProcessServer } from './helpers/in-process-server.js';
+import { agent, eventually, HarnessServer, oneJob, tempDir, treeSnapshot } from './servers/harness-server.js';
+import { toolError, type HarnessClient } from './servers/harness-client.js';
+import { startHttpHarness } from './servers/http-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 // Issue 12: an error result must reach a client built on the official SDK whole. That Client,
 // once listTools() has run, validates structuredContent against the tool's output schema even

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { treeSnapshot } from './helpers/harness-server.js';
-import { InProcessServer } from './helpers/in-process-server.js';
+import { treeSnapshot } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 const hostile = fc.oneof(
   fc.constantFrom('../..', '/etc/passwd', '%2e%2e', 'a\u0000b', 'ffffffffffffffff', '0123456789abcdef', '🙂', '', 'x'.repeat(5000)),

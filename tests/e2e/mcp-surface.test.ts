@@ -3,8 +3,8 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI, eventually, goal, HarnessServer, tempDir } from './helpers/harness-server.js';
-import { InProcessServer } from './helpers/in-process-server.js';
+import { CLI, eventually, goal, HarnessServer, tempDir } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 const TOOLS = ['cancel_run', 'fetch_artifact', 'gc', 'get_harness_config', 'get_scoreboard', 'list_batches', 'retry_step', 'set_drain', 'submit_batch', 'tail_events', 'wait_for_batch'];
 

@@ -4,9 +4,9 @@ import {
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { agent, eventually, oneJob, tempDir } from './helpers/harness-server.js';
-import { startHttpHarness } from './helpers/http-server.js';
-import { InProcessServer } from './helpers/in-process-server.js';
+import { agent, eventually, oneJob, tempDir } from './servers/harness-server.js';
+import { startHttpHarness } from './servers/http-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 describe('notifications', () => {
   it('sends coalesced resources/updated for a subscribed scoreboard while its batch runs, and list_changed for a new batch', async () => {

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { InProcessServer } from './helpers/in-process-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 // Issue 12: clients that map tool schemas onto a single-`type` dialect (Gemini's OpenAPI subset)
 // reject a JSON Schema type array, and the MCP Inspector's --strict check warns on it and on an

@@ -2,8 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
-import { eventually, oneJob, tempDir } from './helpers/harness-server.js';
-import { InProcessServer } from './helpers/in-process-server.js';
+import { eventually, oneJob, tempDir } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 /** A command step that ends when the test creates its `go-<id>` file in `dir`. */
 function gatedStep(dir: string, stepId: string) {

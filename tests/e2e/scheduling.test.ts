@@ -1,8 +1,8 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { agent, eventually, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './helpers/harness-server.js';
-import { InProcessServer } from './helpers/in-process-server.js';
+import { agent, eventually, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 // Taken when this module loads, before the backoff test fakes the clock.
 const realSetTimeout = globalThis.setTimeout;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/tasks';
-import { agent, eventually, oneJob, tempDir } from './helpers/harness-server.js';
-import { toolError } from './helpers/harness-client.js';
-import { InProcessServer } from './helpers/in-process-server.js';
+import { agent, eventually, oneJob, tempDir } from './servers/harness-server.js';
+import { toolError } from './servers/harness-client.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 /** tools/call with a task: the server answers with a task at once. */
 async function callAsTask(server: InProcessServer, name: string, args: Record<string, unknown>, task: { ttl?: number } = { ttl: 60_000 }) {

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goal, tempDir, treeSnapshot } from './helpers/harness-server.js';
-import { InProcessServer } from './helpers/in-process-server.js';
+import { goal, tempDir, treeSnapshot } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 let server: InProcessServer;
