@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { synthesizeStore } from '../../tools/synthesize-store.js';
-import { goal, HarnessServer, oneJob, tempDir } from './helpers/harness-server.js';
+import { goal, oneJob, tempDir } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 // Claude Code refuses tool results over 25k tokens; ~4 characters a token is generous for JSON.
 const TOKEN_LIMIT_CHARS = 25_000 * 3;
@@ -9,7 +10,7 @@ const TOKEN_LIMIT_CHARS = 25_000 * 3;
 describe('answers sized for a client’s context', () => {
   it('keeps every scoreboard answer far below the token limit, and groups failures that share a cause', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start({ maxConcurrency: 8, config: { limits: { max_steps_per_job: 300 } } });
+    const server = await InProcessServer.start({ maxConcurrency: 8, config: { limits: { max_steps_per_job: 300 } } });
     await server.client.listTools(); // the client checks every answer against its output schema from here on
     const steps = Array.from({ length: 300 }, (_, i) => ({ step_id: `s${i}`, command: ['sh', '-c', i % 3 === 0 ? 'echo "disk quota exceeded" >&2; exit 2' : 'echo "connection refused" >&2; exit 1'] }));
     const batchId = await server.submit(oneJob(dir, steps));
@@ -44,7 +45,7 @@ function bytesOf(structured: unknown): number {
 describe('answers sized for a model', () => {
   it('answers wait_for_batch on a settled one-step batch in at most 600 bytes, and everything with detail full', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     await server.client.listTools();
     const batchId = await server.submit(oneJob(dir, [{ step_id: 'a', command: ['true'] }]));
     const waited = await server.ok('wait_for_batch', { batch_id: batchId, timeout_seconds: 60 });
@@ -71,7 +72,7 @@ describe('answers sized for a model', () => {
     // 100 jobs of 100 chained steps; s50 of each failed with 2,000 characters of output, so
     // 4,900 steps are blocked behind them.
     await synthesizeStore(join(dir, 'runs'), 1, 100, 100, dir, 50);
-    const server = await HarnessServer.start({ runsDir: join(dir, 'runs') });
+    const server = await InProcessServer.start({ runsDir: join(dir, 'runs') });
     await server.client.listTools();
     const result = await server.call('get_scoreboard', { batch_id: 'scale-0000' });
     const summary = result.structuredContent as any;
@@ -91,7 +92,7 @@ describe('answers sized for a model', () => {
 describe('idempotent submit', () => {
   it('returns the first batch for a repeat with the same key and table, and refuses the key for another table', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     const table = { ...oneJob(dir, [{ step_id: 'a', command: ['true'] }]), idempotency_key: 'nightly-42' };
     // Two calls at once, as a client that timed out and retried might make them.
     const [first, second] = await Promise.all([server.ok('submit_batch', table), server.ok('submit_batch', table)]);
@@ -110,12 +111,12 @@ describe('idempotent submit', () => {
 
   it('remembers keys across a restart', async () => {
     const dir = await tempDir();
-    const first = await HarnessServer.start();
+    const first = await InProcessServer.start();
     const table = { ...oneJob(dir, [{ step_id: 'a', command: ['true'] }]), idempotency_key: 'k', batch_goal_summary: goal('restart') };
     const { batch_id } = await first.ok('submit_batch', table);
     await first.settled(batch_id);
     await first.stop();
-    const second = await HarnessServer.start({ runsDir: first.runsDir });
+    const second = await InProcessServer.start({ runsDir: first.runsDir });
     expect(await second.ok('submit_batch', table)).toMatchObject({ batch_id, deduplicated: true });
   });
 });

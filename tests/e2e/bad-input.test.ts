@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goal, HarnessServer, tempDir, treeSnapshot } from './helpers/harness-server.js';
+import { goal, tempDir, treeSnapshot } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 // docs/spec.md §10: every bad input gets a clear error naming the field and the rule, and nothing on
 // disk changes. (Launch-table rules are in validation.test.ts, artifact escapes in control.test.ts.)
 const cleanups: (() => Promise<unknown>)[] = [];
-let server: HarnessServer;
+let server: InProcessServer;
 let runId: string;
 const BATCH = 'known';
 
 beforeAll(async () => {
-  server = await HarnessServer.start({ shared: cleanups, config: { limits: { max_launch_table_bytes: 64 * 1024, max_tail_events: 100 } } });
+  server = await InProcessServer.start({ shared: cleanups, config: { limits: { max_launch_table_bytes: 64 * 1024, max_tail_events: 100 } } });
   const dir = await tempDir(cleanups);
   await server.submit({
     batch_id: BATCH,

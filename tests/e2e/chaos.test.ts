@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agent, eventually, goal, HarnessServer, isProcessAlive, tempDir } from './helpers/harness-server.js';
+import { agent, eventually, goal, HarnessServer, isProcessAlive, tempDir } from './servers/harness-server.js';
 
 // Sized for CI; set CHAOS_JOBS and CHAOS_KILLS for a larger run by hand.
 const JOBS = Number(process.env.CHAOS_JOBS ?? 6);

@@ -1,9 +1,9 @@
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { claudeUnderTest } from './helpers/agents-under-test.js';
-import { report } from './helpers/codex-env.js';
-import { goal, HarnessServer, stepOf, tempDir } from './helpers/harness-server.js';
+import { claudeUnderTest } from './agents/agents-under-test.js';
+import { report } from './agents/codex-env.js';
+import { goal, HarnessServer, stepOf, tempDir } from './servers/harness-server.js';
 
 describe('the claude agent', () => {
   it('does not resume a session recorded in another working directory: needs_attention, saying why', async () => {

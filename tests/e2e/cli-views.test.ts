@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { agent, CLI, eventually, HarnessServer, oneJob, tempDir, TEST_CONFIG, treeSnapshot } from './helpers/harness-server.js';
+import { agent, CLI, eventually, HarnessServer, oneJob, tempDir, TEST_CONFIG, treeSnapshot } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 

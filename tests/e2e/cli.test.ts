@@ -3,7 +3,7 @@ import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { agent, CLI, eventually, HarnessServer, oneJob, tempDir, TEST_CONFIG, treeSnapshot, whenDone } from './helpers/harness-server.js';
+import { agent, CLI, eventually, HarnessServer, oneJob, tempDir, TEST_CONFIG, treeSnapshot, whenDone } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { codexConfigToml, startResponsesServer } from '../../tools/model-servers/responses-server.js';
-import { CODEX } from './helpers/codex-env.js';
-import { CLI, goal, tempDir, whenDone } from './helpers/harness-server.js';
+import { CODEX } from './agents/codex-env.js';
+import { CLI, goal, tempDir, whenDone } from './servers/harness-server.js';
 
 describe('a real agent as the MCP client', () => {
   it('lets codex, configured with harness-mcp in [mcp_servers], submit a batch and wait for it to succeed', async () => {

@@ -1,8 +1,8 @@
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { codexEnv, report } from './helpers/codex-env.js';
-import { goal, HarnessServer, stepOf } from './helpers/harness-server.js';
+import { codexEnv, report } from './agents/codex-env.js';
+import { goal, HarnessServer, stepOf } from './servers/harness-server.js';
 
 const json = async (path: string) => JSON.parse(await readFile(path, 'utf8'));
 

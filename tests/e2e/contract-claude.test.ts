@@ -1,4 +1,4 @@
-import { describeAgentAdapter } from './helpers/agent-contract.js';
-import { claudeUnderTest } from './helpers/agents-under-test.js';
+import { describeAgentAdapter } from './agents/agent-contract.js';
+import { claudeUnderTest } from './agents/agents-under-test.js';
 
 describeAgentAdapter(claudeUnderTest);

@@ -1,4 +1,4 @@
-import { describeAgentAdapter } from './helpers/agent-contract.js';
-import { codexUnderTest } from './helpers/agents-under-test.js';
+import { describeAgentAdapter } from './agents/agent-contract.js';
+import { codexUnderTest } from './agents/agents-under-test.js';
 
 describeAgentAdapter(codexUnderTest);

@@ -1,7 +1,8 @@
 import { readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './helpers/harness-server.js';
+import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 async function state(server: HarnessServer, runId: string): Promise<any> {
   return JSON.parse((await server.ok('fetch_artifact', { run_id: runId, name: 'state' })).content);
@@ -182,9 +183,10 @@ describe('artifacts', () => {
     expect(Number(fromStart.cursor)).toBeGreaterThan(0);
   });
 
+  // Over stdio above: a log of several 100 KB pages. The rest is the MCP layer's, in process.
   it('keeps multi-byte characters whole across pages', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     const batchId = await server.submit(oneJob(dir, [{ step_id: 'u', command: ['sh', '-c', 'printf "€€€€€€€€€€"'] }]));
     await server.settled(batchId);
     let offset = 0;
@@ -201,7 +203,7 @@ describe('artifacts', () => {
 
   it('refuses names and offsets outside an attempt, and symlinks planted to escape it', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start({ config: { limits: { max_artifact_bytes: 4096 } } });
+    const server = await InProcessServer.start({ config: { limits: { max_artifact_bytes: 4096 } } });
     const batchId = await server.submit(oneJob(dir, [{ step_id: 'a', command: ['true'] }]));
     const board = await server.settled(batchId);
     const runId = stepOf(board, 'j', 'a').run_id;

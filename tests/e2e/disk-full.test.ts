@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { HarnessServer, oneJob, tempDir, whenDone } from './helpers/harness-server.js';
+import { HarnessServer, oneJob, tempDir, whenDone } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 

@@ -13,7 +13,7 @@ import {
   HarnessConfigFileSchema,
   SystemScoreboardSchema,
 } from '../../src/core/index.js';
-import { agent, eventually, goal, HarnessServer, stepOf, tempDir, oneJob } from './helpers/harness-server.js';
+import { agent, eventually, goal, HarnessServer, stepOf, tempDir, oneJob } from './servers/harness-server.js';
 
 const json = async (path: string) => JSON.parse(await readFile(path, 'utf8'));
 

@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { agent, eventually, HarnessServer, oneJob, tempDir, toolError, treeSnapshot } from './helpers/harness-server.js';
-import { startHttpHarness } from './helpers/http-server.js';
+import { agent, eventually, HarnessServer, oneJob, tempDir, treeSnapshot } from './servers/harness-server.js';
+import { toolError, type HarnessClient } from './servers/harness-client.js';
+import { startHttpHarness } from './servers/http-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 // Issue 12: an error result must reach a client built on the official SDK whole. That Client,
 // once listTools() has run, validates structuredContent against the tool's output schema even
@@ -43,18 +45,26 @@ async function expectReadableError(client: Client, tools: Tool[], [tool, args, c
 
 const RUN_NOPE = 'ffffffffffffffff';
 const BATCH = 'known';
+const CONFIG = { limits: { max_tail_events: 100, max_artifact_bytes: 4096 } };
 const cleanups: (() => Promise<unknown>)[] = [];
-let server: HarnessServer;
+let server: InProcessServer;
 let tools: Tool[];
 let runId: string;
 let dir: string;
 
+/** The store every case expects: batch `known`, submitted with idempotency_key `key-1`, settled. Returns its run id. */
+async function seed(harness: HarnessClient): Promise<string> {
+  await harness.submit(oneJob(dir, [{ step_id: 's', command: ['true'] }], { batch_id: BATCH, idempotency_key: 'key-1' }));
+  return (await harness.settled(BATCH)).steps[0].run_id;
+}
+
+// The breadth runs in process (the MCP layer is the point); the built server over stdio and
+// over HTTP answers a few of the same cases below, for the transport.
 beforeAll(async () => {
-  server = await HarnessServer.start({ shared: cleanups, config: { limits: { max_tail_events: 100, max_artifact_bytes: 4096 } } });
+  server = await InProcessServer.start({ shared: cleanups, config: CONFIG });
   tools = (await server.client.listTools()).tools;
   dir = await tempDir(cleanups);
-  await server.submit(oneJob(dir, [{ step_id: 's', command: ['true'] }], { batch_id: BATCH, idempotency_key: 'key-1' }));
-  runId = (await server.settled(BATCH)).steps[0].run_id;
+  runId = await seed(server);
 });
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -123,11 +133,34 @@ describe('tool errors, as the official SDK Client sees them after listTools()', 
     await expectReadableError(server.client, tools, ['fetch_artifact', () => ({ run_id: board.steps[0].run_id, name: 'final' }), 'not_found', /No artifact `final of run/]);
     await server.ok('cancel_run', { batch_id: batchId });
   });
+});
+
+describe('tool errors over stdio, from the built server', () => {
+  const own: (() => Promise<unknown>)[] = [];
+  let stdio: HarnessServer;
+  let stdioTools: Tool[];
+  beforeAll(async () => {
+    stdio = await HarnessServer.start({ shared: own, config: CONFIG });
+    stdioTools = (await stdio.client.listTools()).tools;
+    await seed(stdio);
+  });
+  afterAll(async () => {
+    for (const cleanup of own.reverse()) await cleanup();
+  });
+
+  it('reach the SDK Client whole, one case of each code, and nothing is written', async () => {
+    // None that names a run: this server's store has run ids of its own.
+    const oneOfEachCode = cases.filter(([, args, code], i) => cases.findIndex((c) => c[2] === code) === i && !JSON.stringify(args()).includes(runId));
+    expect(oneOfEachCode.map((c) => c[2])).toEqual(['launch_table_invalid', 'idempotency_conflict', 'not_found', 'invalid_argument', null]);
+    const before = await treeSnapshot(stdio.runsDir);
+    for (const errorCase of oneOfEachCode) await expectReadableError(stdio.client, stdioTools, errorCase);
+    expect(await treeSnapshot(stdio.runsDir)).toEqual(before);
+  });
 
   it('answers runs_locked readably from a second server on the same runs root', async () => {
-    const second = await HarnessServer.start({ runsDir: server.runsDir });
+    const second = await HarnessServer.start({ runsDir: stdio.runsDir });
     const secondTools = (await second.client.listTools()).tools;
-    const before = await treeSnapshot(server.runsDir);
+    const before = await treeSnapshot(stdio.runsDir);
     const locked = /is run by another harness-mcp \(pid \d+\); this server is read-only/;
     for (const errorCase of [
       ['submit_batch', () => oneJob(dir, [{ step_id: 's', command: ['true'] }]), 'runs_locked', locked],
@@ -137,7 +170,7 @@ describe('tool errors, as the official SDK Client sees them after listTools()', 
     ] satisfies ErrorCase[]) {
       await expectReadableError(second.client, secondTools, errorCase);
     }
-    expect(await treeSnapshot(server.runsDir)).toEqual(before);
+    expect(await treeSnapshot(stdio.runsDir)).toEqual(before);
   });
 });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HarnessServer, treeSnapshot } from './helpers/harness-server.js';
+import { treeSnapshot } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 const hostile = fc.oneof(
   fc.constantFrom('../..', '/etc/passwd', '%2e%2e', 'a\u0000b', 'ffffffffffffffff', '0123456789abcdef', '🙂', '', 'x'.repeat(5000)),
@@ -20,7 +21,7 @@ const args = fc.dictionary(
 
 describe('MCP tools under generated hostile arguments', () => {
   it('answer every call, never crash the server, and write nothing when they refuse', async () => {
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     const before = await treeSnapshot(server.runsDir);
     let calls = 0;
     let refused = 0;

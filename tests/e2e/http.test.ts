@@ -4,8 +4,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI, oneJob, tempDir } from './helpers/harness-server.js';
-import { startHttpHarness } from './helpers/http-server.js';
+import { CLI, oneJob, tempDir } from './servers/harness-server.js';
+import { startHttpHarness } from './servers/http-server.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 

@@ -3,7 +3,8 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI, eventually, goal, HarnessServer, tempDir } from './helpers/harness-server.js';
+import { CLI, eventually, goal, HarnessServer, tempDir } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 const TOOLS = ['cancel_run', 'fetch_artifact', 'gc', 'get_harness_config', 'get_scoreboard', 'list_batches', 'retry_step', 'set_drain', 'submit_batch', 'tail_events', 'wait_for_batch'];
 
@@ -72,10 +73,13 @@ describe('the MCP surface over stdio', () => {
     expect(system.batches[0]).toMatchObject({ batch_id: 'paged', scoreboard_uri: 'harness://batches/paged/scoreboard', settled: true });
     expect(system.runners[0]).toMatchObject({ mode: 'active', capacity: 3 });
   });
+});
 
+// The rest of the surface is the MCP layer's; the two journeys above prove the built server over stdio.
+describe('the MCP surface', () => {
   it('answers wait_for_batch with timed_out when the batch is still going', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     const batchId = await server.submit({ ...commandTable(dir, 1), jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'slow', command: ['sleep', '30'] }] }] });
     // Running first, so the short wait below can only time out, however loaded the machine is.
     await eventually(async () => (await server.ok('get_scoreboard', { batch_id: batchId })).counts.running === 1, 'the step to start');
@@ -86,7 +90,7 @@ describe('the MCP surface over stdio', () => {
 
   it('serves scoreboards, batch meta and artifacts as resources, listed and completed through templates', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     await server.submit(commandTable(dir, 2, 'res'));
     const board = await server.settled('res');
     const runId = board.steps[0].run_id;
@@ -116,7 +120,7 @@ describe('the MCP surface over stdio', () => {
   });
 
   it('serves the effective harness config, with its version, as written to disk', async () => {
-    const server = await HarnessServer.start({ maxConcurrency: 7 });
+    const server = await InProcessServer.start({ maxConcurrency: 7 });
     const config = await server.ok('get_harness_config');
     expect(config).toMatchObject({ runners: { max_concurrency: 7 }, timeouts: { kill_grace_seconds: 1 }, harness_config_version: expect.stringMatching(/^[0-9a-f]{16}$/) });
     const onDisk = JSON.parse(await readFile(join(server.runsDir, '_system', 'harness_config.json'), 'utf8'));
@@ -128,7 +132,7 @@ describe('the MCP surface over stdio', () => {
 describe('prompts', () => {
   it('lists plan_batch and review_batch, and fills them in', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     const { prompts } = await server.client.listPrompts();
     expect(prompts.map((p) => p.name).sort()).toEqual(['plan_batch', 'review_batch']);
     const plan = await server.client.getPrompt({ name: 'plan_batch', arguments: { goal: 'upgrade the linter', working_directory: dir } });

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventually, HarnessServer, isProcessAlive, oneJob, stepOf, tempDir } from './helpers/harness-server.js';
+import { eventually, HarnessServer, isProcessAlive, oneJob, stepOf, tempDir } from './servers/harness-server.js';
 
 // 256 MiB in CI; FLOOD_MIB=1024 for the full-size run by hand.
 const FLOOD_MIB = Number(process.env.FLOOD_MIB ?? 256);

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAnthropicServer } from '../../tools/model-servers/anthropic-server.js';
 import { byMarker } from '../../tools/model-servers/script.js';
-import { bin } from './helpers/agents-under-test.js';
-import { codexEnv, report } from './helpers/codex-env.js';
-import { goal, HarnessServer, stepOf, whenDone } from './helpers/harness-server.js';
+import { bin } from './agents/agents-under-test.js';
+import { codexEnv, report } from './agents/codex-env.js';
+import { goal, HarnessServer, stepOf, whenDone } from './servers/harness-server.js';
 
 /** The README's mixed batch, as a user would copy it, pointed at a temp repository. */
 async function readmeMixedBatch(workdir: string): Promise<any> {

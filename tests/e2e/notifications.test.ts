@@ -4,13 +4,14 @@ import {
   ResourceListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { agent, eventually, HarnessServer, oneJob, tempDir } from './helpers/harness-server.js';
-import { startHttpHarness } from './helpers/http-server.js';
+import { agent, eventually, oneJob, tempDir } from './servers/harness-server.js';
+import { startHttpHarness } from './servers/http-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 describe('notifications', () => {
   it('sends coalesced resources/updated for a subscribed scoreboard while its batch runs, and list_changed for a new batch', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start({ maxConcurrency: 4 });
+    const server = await InProcessServer.start({ maxConcurrency: 4 });
     const updated: string[] = [];
     let listChanged = 0;
     server.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updated.push(n.params.uri));
@@ -37,7 +38,7 @@ describe('notifications', () => {
 
   it('logs to the client at the level it asks for', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     const logs: { level: string; data: unknown }[] = [];
     server.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push({ level: n.params.level, data: n.params.data }));
     await server.client.setLoggingLevel('error');

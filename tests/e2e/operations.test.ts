@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunnerHealthSchema } from '../../src/core/index.js';
-import { eventually, HarnessServer, oneJob, stepOf, tempDir } from './helpers/harness-server.js';
+import { eventually, HarnessServer, oneJob, stepOf, tempDir } from './servers/harness-server.js';
 
 const FAST_HEALTH = { runners: { health_interval_seconds: 0.2 } };
 

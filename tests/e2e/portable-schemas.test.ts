@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { HarnessServer } from './helpers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 // Issue 12: clients that map tool schemas onto a single-`type` dialect (Gemini's OpenAPI subset)
 // reject a JSON Schema type array, and the MCP Inspector's --strict check warns on it and on an
@@ -21,7 +21,7 @@ function unportable(node: unknown, path: string, found: string[] = []): string[]
 
 describe('portable schemas', () => {
   it('publishes every tool’s input and output schema without type arrays', async () => {
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     const { tools } = await server.client.listTools();
     expect(tools.length).toBeGreaterThanOrEqual(11);
     const found = tools.flatMap((t) => [...unportable(t.inputSchema, `${t.name}.inputSchema`), ...unportable(t.outputSchema, `${t.name}.outputSchema`)]);

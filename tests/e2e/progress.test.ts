@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
-import { eventually, HarnessServer, oneJob, tempDir } from './helpers/harness-server.js';
+import { eventually, oneJob, tempDir } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 /** A command step that ends when the test creates its `go-<id>` file in `dir`. */
 function gatedStep(dir: string, stepId: string) {
@@ -10,7 +11,7 @@ function gatedStep(dir: string, stepId: string) {
 }
 
 /** Starts a wait_for_batch with a progress token; resolves with the answer and every notification before it. */
-function waitWithProgress(server: HarnessServer, batchId: string) {
+function waitWithProgress(server: InProcessServer, batchId: string) {
   const progress: Progress[] = [];
   const answer = server.client
     .callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 60, detail: 'full' } }, undefined, {
@@ -31,7 +32,7 @@ function progressOf(board: any) {
 describe('wait_for_batch progress', () => {
   it('sends the last change of a burst inside the throttle window, and its last notification tells what the answer does', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start({ maxConcurrency: 5 });
+    const server = await InProcessServer.start({ maxConcurrency: 5 });
     await server.client.listTools();
     const ids = ['s1', 's2', 's3', 's4', 's5'];
     const batchId = await server.submit(oneJob(dir, ids.map((id) => gatedStep(dir, id))));
@@ -56,7 +57,7 @@ describe('wait_for_batch progress', () => {
 
   it('counts steps that will not run apart from ended steps and waiting ones, even for a batch settled before the wait', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     await server.client.listTools();
     const batchId = await server.submit(
       oneJob(dir, [

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventually, HarnessServer, oneJob, tempDir } from './helpers/harness-server.js';
+import { eventually, HarnessServer, oneJob, tempDir } from './servers/harness-server.js';
 
 const queue = (runs: string, stage: string) => join(runs, '_system', 'queue', stage);
 const json = async (path: string) => JSON.parse(await readFile(path, 'utf8'));

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { describe, expect, it } from 'vitest';
-import { CLI, tempDir } from './helpers/harness-server.js';
+import { CLI, tempDir } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 

@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AttemptsIndexSchema } from '../../src/core/index.js';
-import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './helpers/harness-server.js';
+import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './servers/harness-server.js';
 
 async function attemptStates(runsDir: string, batchId: string, jobId: string, stepId: string): Promise<any[]> {
   const stepDir = join(runsDir, batchId, jobId, stepId);

@@ -1,7 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { agent, eventually, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './helpers/harness-server.js';
+import { describe, expect, it, vi } from 'vitest';
+import { agent, eventually, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
+
+// Taken when this module loads, before the backoff test fakes the clock.
+const realSetTimeout = globalThis.setTimeout;
 
 /** Ledger lines "start a 123" / "end a 456" → {a: {start, end}}. */
 async function readLedger(path: string): Promise<Record<string, { start: bigint; end: bigint }>> {
@@ -12,6 +16,14 @@ async function readLedger(path: string): Promise<Record<string, { start: bigint;
   }
   return out;
 }
+
+/** The state.json of every attempt of a step, oldest first (attempt directories are named <UTC>_<run_id>). */
+async function attemptStates(stepDir: string): Promise<any[]> {
+  return Promise.all((await readdir(stepDir)).sort().map(async (d) => JSON.parse(await readFile(join(stepDir, d, 'state.json'), 'utf8'))));
+}
+
+/** How long attempt n + 1 was made after attempt n ended, by their recorded timestamps. */
+const gapsMs = (states: any[]) => states.slice(1).map((s, i) => Date.parse(s.created_at) - Date.parse(states[i].ended_at));
 
 describe('scheduling through MCP over stdio', () => {
   it('runs independent steps in parallel and dependent steps in order', async () => {
@@ -76,21 +88,20 @@ describe('scheduling through MCP over stdio', () => {
   it('retries a failing step with backoff until it succeeds', async () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
-    const batchId = await server.submit(oneJob(dir, [{ step_id: 'flaky', command: [agent('fail-until.sh'), join(dir, 'count'), '3'] }], { defaults: { agent: 'command', retries: { max_attempts: 3, backoff_seconds: 0.3 } } }));
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'flaky', command: [agent('fail-until.sh'), join(dir, 'count'), '3'] }], { defaults: { agent: 'command', retries: { max_attempts: 3, backoff_seconds: 0.1 } } }));
     const board = await server.settled(batchId);
     expect(stepOf(board, 'j', 'flaky')).toMatchObject({ status: 'succeeded', attempts: 3 });
-    const stepDir = join(server.runsDir, batchId, 'j', 'flaky');
-    const states = await Promise.all(
-      (await readdir(stepDir)).sort().map(async (d) => JSON.parse(await readFile(join(stepDir, d, 'state.json'), 'utf8'))),
-    );
+    const states = await attemptStates(join(server.runsDir, batchId, 'j', 'flaky'));
     expect(states.map((s) => [s.attempt, s.trigger, s.status])).toEqual([
       [1, 'initial', 'failed'],
       [2, 'auto_retry', 'failed'],
       [3, 'auto_retry', 'succeeded'],
     ]);
-    // Exponential backoff: 0.3 s before the second attempt, 0.6 s before the third.
-    expect(Date.parse(states[1].created_at) - Date.parse(states[0].ended_at)).toBeGreaterThanOrEqual(300);
-    expect(Date.parse(states[2].created_at) - Date.parse(states[1].ended_at)).toBeGreaterThanOrEqual(600);
+    // Never before the backoff: 0.1 s before the second attempt, 0.2 s before the third (the exact
+    // waits are proven under a fake clock below).
+    const [second, third] = gapsMs(states);
+    expect(second).toBeGreaterThanOrEqual(100);
+    expect(third).toBeGreaterThanOrEqual(200);
   });
 
   it('does not retry when the attempts are spent, and keeps each attempt’s files', async () => {
@@ -109,5 +120,58 @@ describe('scheduling through MCP over stdio', () => {
     const state = JSON.parse((await server.ok('fetch_artifact', { batch_id: batchId, job_id: 'j', step_id: 'ghost', name: 'state' })).content);
     expect(state).toMatchObject({ status: 'failed', failure_reason: 'spawn_error' });
     expect(state.message).toMatch(/ENOENT.*no-such-program-here.*installed and on PATH/s);
+  });
+});
+
+describe('retry backoff, under a fake clock', () => {
+  it('starts no retry before its backoff is over, and waits twice as long before the third attempt', async () => {
+    const backoffMs = 60_000; // far longer than the test may take on the real clock
+    const dir = await tempDir();
+    const server = await InProcessServer.start();
+    // The first attempt waits for the gate, so that it ends under the fake clock. Tool calls are
+    // made on the real one: the SDK's server answers a plain submit_batch or wait_for_batch by
+    // polling the call's task with setTimeout.
+    const gate = join(dir, 'go');
+    const flaky = ['sh', '-c', 'until [ -e "$0" ]; do sleep 0.02; done; exec "$1" "$2" 3', gate, agent('fail-until.sh'), join(dir, 'count')];
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'flaky', command: flaky }], { defaults: { agent: 'command', retries: { max_attempts: 3, backoff_seconds: backoffMs / 1000 } } }));
+    const stepDir = join(server.runsDir, batchId, 'j', 'flaky');
+    const ended = (n: number) =>
+      eventually(async () => {
+        const states = await attemptStates(stepDir);
+        return states.length === n && states.every((s) => s.ended_at) ? states : undefined;
+      }, `attempt ${n} to end`);
+    // Real time in which a retry started too early would show on disk.
+    const noNewAttempt = async (n: number) => {
+      await new Promise((r) => realSetTimeout(r, 300));
+      expect(await attemptStates(stepDir)).toHaveLength(n);
+    };
+
+    // Only the clock is fake: setImmediate, nextTick and I/O stay real, for the scheduler and the
+    // agent's process. The harness runs in this process, so the fake clock is its clock.
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    let states: any[];
+    try {
+      await writeFile(gate, '');
+      await ended(1);
+      await vi.advanceTimersByTimeAsync(backoffMs - 1);
+      await noNewAttempt(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await ended(2);
+      await vi.advanceTimersByTimeAsync(2 * backoffMs - 1);
+      await noNewAttempt(2);
+      await vi.advanceTimersByTimeAsync(1);
+      states = await ended(3);
+    } finally {
+      vi.useRealTimers();
+    }
+
+    expect(states.map((s) => [s.attempt, s.trigger, s.status])).toEqual([
+      [1, 'initial', 'failed'],
+      [2, 'auto_retry', 'failed'],
+      [3, 'auto_retry', 'succeeded'],
+    ]);
+    // The fake clock stands still unless the test moves it, so the recorded waits are exact.
+    expect(gapsMs(states)).toEqual([backoffMs, 2 * backoffMs]);
+    expect(stepOf(await server.settled(batchId), 'j', 'flaky')).toMatchObject({ status: 'succeeded', attempts: 3 });
   });
 });

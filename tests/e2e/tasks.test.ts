@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/tasks';
-import { agent, eventually, HarnessServer, oneJob, tempDir, toolError } from './helpers/harness-server.js';
+import { agent, eventually, oneJob, tempDir } from './servers/harness-server.js';
+import { toolError } from './servers/harness-client.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 /** tools/call with a task: the server answers with a task at once. */
-async function callAsTask(server: HarnessServer, name: string, args: Record<string, unknown>, task: { ttl?: number } = { ttl: 60_000 }) {
+async function callAsTask(server: InProcessServer, name: string, args: Record<string, unknown>, task: { ttl?: number } = { ttl: 60_000 }) {
   const created = await server.client.request({ method: 'tools/call', params: { name, arguments: args, task } }, CreateTaskResultSchema);
   return created.task;
 }
 
 /** Every notification method the client is sent that it has no handler of its own for (tasks/status among them). */
-function recordNotifications(server: HarnessServer): string[] {
+function recordNotifications(server: InProcessServer): string[] {
   const methods: string[] = [];
   server.client.fallbackNotificationHandler = async (notification) => void methods.push(notification.method);
   return methods;
@@ -19,7 +21,7 @@ function recordNotifications(server: HarnessServer): string[] {
 describe('MCP tasks', () => {
   it('runs submit_batch and wait_for_batch as tasks: created at once, polled with tasks/get, answered by tasks/result', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     const tasks = server.client.experimental.tasks;
     const submit = await callAsTask(server, 'submit_batch', oneJob(dir, [{ step_id: 'a', command: ['sleep', '0.5'] }], { batch_id: 'tasked' }));
     expect(submit.status).toBe('working');
@@ -40,7 +42,7 @@ describe('MCP tasks', () => {
 
   it('sends no task traffic for plain calls: no notifications/tasks/*, and tasks/list stays empty', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     await server.client.listTools();
     const methods = recordNotifications(server);
     const batchId = await server.submit(oneJob(dir, [{ step_id: 'a', command: ['true'] }]));
@@ -60,7 +62,7 @@ describe('MCP tasks', () => {
 
   it('grants the ttl a task call asks for, up to one hour', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     const table = (id: string) => oneJob(dir, [{ step_id: 'a', command: ['true'] }], { batch_id: id });
     expect((await callAsTask(server, 'submit_batch', table('one-minute'), { ttl: 60_000 })).ttl).toBe(60_000);
     const capped = await callAsTask(server, 'submit_batch', table('two-hours'), { ttl: 7_200_000 });
@@ -71,7 +73,7 @@ describe('MCP tasks', () => {
 
   it('forgets a task once its ttl has passed after it ended', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     const tasks = server.client.experimental.tasks;
     const task = await callAsTask(server, 'submit_batch', oneJob(dir, [{ step_id: 'a', command: ['true'] }]), { ttl: 1 });
     await eventually(async () => (await tasks.listTasks()).tasks.length === 0, 'the task to expire');
@@ -80,7 +82,7 @@ describe('MCP tasks', () => {
 
   it('cancels the batch when a wait_for_batch task is canceled', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     const batchId = await server.submit(oneJob(dir, [{ step_id: 'hang', command: [agent('hang.sh')] }]));
     await eventually(async () => (await server.ok('get_scoreboard', { batch_id: batchId })).counts.running === 1 || undefined, 'the step to run');
     const wait = await callAsTask(server, 'wait_for_batch', { batch_id: batchId, timeout_seconds: 300 });
@@ -91,7 +93,7 @@ describe('MCP tasks', () => {
   });
 
   it('answers an invalid table submitted as a task with a failed task carrying every problem', async () => {
-    const server = await HarnessServer.start();
+    const server = await InProcessServer.start();
     const task = await callAsTask(server, 'submit_batch', { batch_goal_summary: 'too short', jobs: [] });
     const result = await server.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
     expect(result.isError).toBe(true);

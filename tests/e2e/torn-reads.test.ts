@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { goal, HarnessServer, tempDir } from './helpers/harness-server.js';
+import { goal, HarnessServer, tempDir } from './servers/harness-server.js';
 
 describe('torn reads', () => {
   it('never lets a concurrent reader see partial or invalid JSON in state.json, current.json or the scoreboards', async () => {

@@ -1,16 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goal, HarnessServer, tempDir, treeSnapshot } from './helpers/harness-server.js';
+import { goal, tempDir, treeSnapshot } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
-let server: HarnessServer;
+let server: InProcessServer;
 let workdir: string;
 
 const LIMITS = { max_jobs_per_batch: 2, max_steps_per_job: 3, max_prompt_bytes: 100, min_goal_summary_words: 150 };
 
 beforeAll(async () => {
-  server = await HarnessServer.start({
+  server = await InProcessServer.start({
     shared: cleanups,
     config: { limits: LIMITS, launch_table_overrides: { allowed_defaults: ['timeout_seconds', 'agent'] } },
   });
@@ -133,7 +134,7 @@ describe('one round of validation', () => {
   it('answers every problem of a table at once, those of a job whose shape is broken too, and writes nothing', async () => {
     const own: (() => Promise<unknown>)[] = [];
     try {
-      const strict = await HarnessServer.start({
+      const strict = await InProcessServer.start({
         shared: own,
         config: { limits: { max_jobs_per_batch: 3, max_steps_per_job: 5, max_prompt_bytes: 100 }, launch_table_overrides: { allowed_defaults: ['agent'] } },
       });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentUnderTest, Rule } from './agents-under-test.js';
 import { report } from './codex-env.js';
-import { eventually, goal, HarnessServer, isProcessAlive, stepOf, treeSnapshot } from './harness-server.js';
+import { eventually, goal, HarnessServer, isProcessAlive, stepOf, treeSnapshot } from '../servers/harness-server.js';
 
 const table = (workdir: string, steps: Record<string, unknown>[]) => ({
   batch_goal_summary: goal('agent contract'),

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { onTestFinished } from 'vitest';
+import { HarnessClient } from './harness-client.js';
 
 export const CLI = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
 const AGENTS = fileURLToPath(new URL('../../fixtures/agents/', import.meta.url));
@@ -34,7 +34,10 @@ export function whenDone(cleanup: () => Promise<unknown>, shared?: (() => Promis
 /** A fresh temp directory, removed when the test ends (or with `shared`, see whenDone). */
 export async function tempDir(shared?: (() => Promise<unknown>)[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'harness-test-'));
-  whenDone(() => rm(dir, { recursive: true, force: true }), shared);
+  // Retried: a server stopped a moment ago may still be finishing a write below it (a child
+  // process exits after its client has gone; Harness.close does not wait for a scoreboard or
+  // attempts-index write already under way), and rmdir then meets the new file (ENOTEMPTY).
+  whenDone(() => rm(dir, { recursive: true, force: true, maxRetries: 5 }), shared);
   return dir;
 }
 
@@ -55,13 +58,15 @@ export interface StartOptions {
 }
 
 /** harness-mcp built and started as a child process, driven by the SDK Client over real stdio. */
-export class HarnessServer {
+export class HarnessServer extends HarnessClient {
   private constructor(
-    readonly client: Client,
+    client: Client,
     private readonly transport: StdioClientTransport,
-    readonly runsDir: string,
+    runsDir: string,
     private readonly stderrChunks: string[],
-  ) {}
+  ) {
+    super(client, runsDir);
+  }
 
   static async start(options: StartOptions = {}): Promise<HarnessServer> {
     const dir = await tempDir(options.shared);
@@ -89,52 +94,10 @@ export class HarnessServer {
     return this.stderrChunks.join('');
   }
 
-  call(name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
-    return this.client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 }) as Promise<CallToolResult>;
-  }
-
-  /** Calls a tool that must succeed and returns its structured content. */
-  async ok<T = any>(name: string, args: Record<string, unknown> = {}): Promise<T> {
-    const result = await this.call(name, args);
-    if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
-    return result.structuredContent as T;
-  }
-
-  /** Calls a tool that must fail and returns the error's code, text and machine-readable form. */
-  async error(name: string, args: Record<string, unknown> = {}): Promise<ToolError> {
-    const result = await this.call(name, args);
-    if (!result.isError) throw new Error(`${name} was expected to fail but answered ${JSON.stringify(result.structuredContent)}`);
-    return toolError(result);
-  }
-
-  async submit(table: Record<string, unknown>): Promise<string> {
-    return (await this.ok<{ batch_id: string }>('submit_batch', table)).batch_id;
-  }
-
-  /** Waits for the batch to settle and returns its full scoreboard. */
-  async settled(batchId: string, timeoutSeconds = 60): Promise<any> {
-    const board = await this.ok('wait_for_batch', { batch_id: batchId, timeout_seconds: timeoutSeconds, detail: 'full' });
-    if (board.timed_out) throw new Error(`batch ${batchId} did not settle in ${timeoutSeconds} s: ${JSON.stringify(board.counts)}`);
-    return board;
-  }
-
   /** Closes stdin, which shuts the server down (running attempts end runner_lost). */
   async stop(): Promise<void> {
     await this.client.close().catch(() => undefined);
   }
-}
-
-/** What a client reads of an error result: the text, and the `harness-mcp/error` entry of `_meta`. */
-export interface ToolError {
-  code: string | undefined;
-  text: string;
-  error: { code: string; message: string; problems?: { path: string; message: string }[] } | undefined;
-}
-
-export function toolError(result: CallToolResult): ToolError {
-  const text = (result.content as { text: string }[]).map((c) => c.text).join('\n');
-  const error = result._meta?.['harness-mcp/error'] as ToolError['error'];
-  return { code: error?.code, text, error };
 }
 
 /** The step entry of a scoreboard. */
@@ -176,9 +139,13 @@ export async function treeSnapshot(root: string): Promise<Record<string, string>
   return out;
 }
 
+// Taken when this module loads, before any test fakes the clock: a real process keeps real time,
+// so eventually() waits on it even in a test whose setTimeout and Date are fake.
+const realSetTimeout = globalThis.setTimeout;
+
 /** Polls a condition that a real process will make true; gives up with what it last saw. */
 export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
@@ -188,8 +155,8 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}; last saw ${String(last)}`);
-    await new Promise((r) => setTimeout(r, 50));
+    if (performance.now() > deadline) throw new Error(`gave up waiting for ${what}; last saw ${String(last)}`);
+    await new Promise((r) => realSetTimeout(r, 50));
   }
 }
 

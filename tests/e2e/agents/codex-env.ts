@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { byMarker, codexConfigToml, startResponsesServer, type ResponsesServer, type Turn } from '../../../tools/model-servers/responses-server.js';
-import { tempDir, whenDone } from './harness-server.js';
+import { tempDir, whenDone } from '../servers/harness-server.js';
 
 /** The pinned real codex CLI from node_modules. */
 export const CODEX = fileURLToPath(new URL('../../../node_modules/.bin/codex', import.meta.url));

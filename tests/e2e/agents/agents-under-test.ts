@@ -6,7 +6,7 @@ import { startAnthropicServer } from '../../../tools/model-servers/anthropic-ser
 import { startGeminiServer } from '../../../tools/model-servers/gemini-server.js';
 import { byMarker, type Conversation, type Turn } from '../../../tools/model-servers/script.js';
 import { codexEnv } from './codex-env.js';
-import { agent, tempDir, whenDone } from './harness-server.js';
+import { agent, tempDir, whenDone } from '../servers/harness-server.js';
 
 /** A pinned agent CLI from node_modules/.bin. */
 export const bin = (name: string) => fileURLToPath(new URL(`../../../node_modules/.bin/${name}`, import.meta.url));

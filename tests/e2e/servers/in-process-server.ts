@@ -1,0 +1,63 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { Harness } from '../../../src/harness.js';
+import { createServer } from '../../../src/mcp/index.js';
+import { HarnessClient } from './harness-client.js';
+import { TEST_CONFIG, tempDir, whenDone, type StartOptions } from './harness-server.js';
+
+/** As HarnessServer.start takes them, but no environment: this process's is the server's. */
+export type InProcessOptions = Omit<StartOptions, 'env'>;
+
+/**
+ * A real transport carries JSON text, so what JSON drops (an undefined field) or changes (a Date)
+ * never reaches the client. InMemoryTransport hands the object itself over; this makes it a copy
+ * through JSON, as the wire would.
+ */
+function overJson(transport: InMemoryTransport): InMemoryTransport {
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => send(JSON.parse(JSON.stringify(message)), options);
+  return transport;
+}
+
+/**
+ * harness-mcp's Harness and MCP server created in this process (from src/, as the CLI's stdio
+ * mode builds them), driven by the SDK Client over linked in-memory transports. For breadth at
+ * the MCP layer, where the process boundary is not the point; agents still run as real
+ * processes. HarnessServer (the built server over stdio) stays the truth for the process and the
+ * transport. The server logs to this process's stderr.
+ */
+export class InProcessServer extends HarnessClient {
+  private constructor(
+    client: Client,
+    runsDir: string,
+    private readonly harness: Harness,
+  ) {
+    super(client, runsDir);
+  }
+
+  static async start(options: InProcessOptions = {}): Promise<InProcessServer> {
+    const dir = await tempDir(options.shared);
+    const runsDir = options.runsDir ?? join(dir, 'runs');
+    const configFile = join(dir, 'config.json');
+    await writeFile(configFile, JSON.stringify({ ...TEST_CONFIG, ...options.config }));
+    const harness = await Harness.open({ runsDir, configFile, maxConcurrency: options.maxConcurrency });
+    const client = new Client({ name: 'harness-tests', version: '0.0.0' });
+    const server = new InProcessServer(client, runsDir, harness);
+    // Registered before connecting, so that a failed connect still closes the harness.
+    whenDone(() => server.stop(), options.shared);
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await createServer(harness).connect(overJson(serverSide));
+    await client.connect(overJson(clientSide));
+    // Like every real client: from here on the SDK validates structuredContent against the output schemas.
+    await client.listTools();
+    return server;
+  }
+
+  /** Closes the client (and with it the server's transport), then the harness. */
+  async stop(): Promise<void> {
+    await this.client.close().catch(() => undefined);
+    await this.harness.close();
+  }
+}
