@@ -3,7 +3,7 @@ import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI, oneJob, tempDir, TEST_CONFIG, treeSnapshot } from './helpers/harness-server.js';
+import { CLI, oneJob, tempDir, TEST_CONFIG, treeSnapshot } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { Harness } from '../../../src/harness.js';
+import { Harness } from '../../../src/harness/index.js';
 import { createServer } from '../../../src/mcp/index.js';
 import { HarnessClient } from './harness-client.js';
 import { TEST_CONFIG, tempDir, whenDone, type StartOptions } from './harness-server.js';
