@@ -1,10 +1,3 @@
-export * from './agent-adapter.js';
-export * from './agent-registry.js';
-export * from './command-agent.js';
-export * from './final-message.js';
-export * from './codex/codex-agent.js';
-export * from './codex/codex-events.js';
-export * from './claude/claude-agent.js';
-export * from './claude/claude-events.js';
-export * from './gemini/gemini-agent.js';
-export * from './gemini/gemini-events.js';
+// What the other floors may use of agents/; everything else in it is its own (docs/architecture.md).
+export { type AgentAdapter, type AgentEvent, type AttemptContext, type ReportReading, type ResumeSource } from './agent-adapter.js';
+export { createAgentRegistry } from './agent-registry.js';

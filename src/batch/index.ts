@@ -1,6 +1,7 @@
+// What the other floors may use of batch/; everything else in it is its own (docs/architecture.md).
 export { BatchRecord } from './batch-record.js';
-export { readAllRecords, type BatchRecords, type FoundRun } from './batch-records.js';
+export { type BatchRecords, type FoundRun, readAllRecords } from './batch-records.js';
 export { HeldBatches } from './held-batches.js';
 export { StoredBatches } from './stored-batches.js';
-export { deriveJobViews, type ReadyStepView, type StepView } from './step-views.js';
+export { type ReadyStepView, type StepView } from './step-views.js';
 export { selectResumeSource } from './resume-source.js';

@@ -1,20 +1,78 @@
-export * from './ids.js';
-export * from './errors.js';
-export * from './clock.js';
-export * from './redact.js';
-export * from './launch-table.js';
-export * from './run-report.js';
-export * from './usage.js';
-export * from './attempt-state.js';
-export * from './attempts-index.js';
-export * from './attempt-meta.js';
-export * from './final-report.js';
-export * from './current-index.js';
-export * from './batch-meta.js';
-export * from './harness-config.js';
-export * from './scoreboard.js';
-export * from './events.js';
-export * from './report-validator.js';
-export * from './version.js';
-export * from './canonical-json.js';
-export * from './portable-json-schema.js';
+// What the other floors may use of core/; everything else in it is its own (docs/architecture.md).
+export { compactUtc, createBatchId, createRunId, idProblem, IdSchema, RUN_ID_PATTERN, RunIdSchema } from './ids.js';
+export {
+  BatchExistsError,
+  ConfigInvalidError,
+  FileCorruptError,
+  FileUnreadableError,
+  HarnessError,
+  IdempotencyConflictError,
+  IllegalStateError,
+  InvalidArgumentError,
+  isStorageError,
+  LaunchTableInvalidError,
+  NoServerError,
+  NotFoundError,
+  PathEscapeError,
+  ResumeUnavailableError,
+  RunsRootInvalidError,
+  StoreLockedError,
+  TerminalStateError,
+  type ValidationProblem,
+  WHERE_IDS_ARE,
+  WriteOnceError,
+} from './errors.js';
+export { nowIso, secondsBetween } from './clock.js';
+export { isSecretName, isSecretValue, redactArgv, redactEnv } from './redact.js';
+export {
+  type AgentName,
+  type Defaults,
+  DefaultsSchema,
+  type Job,
+  JobSchema,
+  LaunchTableSchema,
+  type PlannedJob,
+  type PlannedStep,
+  ResumeFromSchema,
+  type Retries,
+  type Sandbox,
+  type Step,
+  StepSchema,
+} from './launch-table.js';
+export { type AgentOutcome, AgentOutcomeStatusSchema, type Usage } from './run-report.js';
+export { addUsage, sumUsages, usageSince } from './usage.js';
+export {
+  type AttemptState,
+  AttemptStateSchema,
+  type AttemptTrigger,
+  endedState,
+  type Ending,
+  type FailureReason,
+  isTerminal,
+  queuedState,
+  truncateMessage,
+} from './attempt-state.js';
+export { AttemptsIndexSchema } from './attempts-index.js';
+export { type AttemptMeta, AttemptMetaSchema } from './attempt-meta.js';
+export { type FinalReport, FinalReportSchema } from './final-report.js';
+export { type CurrentIndex, CurrentIndexSchema } from './current-index.js';
+export { type BatchMeta, BatchMetaSchema } from './batch-meta.js';
+export { type HarnessConfig, type HarnessConfigFile, HarnessConfigFileSchema, HarnessConfigSchema } from './harness-config.js';
+export {
+  type BatchScoreboard,
+  BatchScoreboardSchema,
+  type RunnerHealth,
+  RunnerHealthSchema,
+  type StepCounts,
+  StepCountsSchema,
+  type StepEntry,
+  type StepStatus,
+  StepStatusSchema,
+  type SystemScoreboard,
+  SystemScoreboardSchema,
+} from './scoreboard.js';
+export { type AttemptEvent, AttemptEventSchema } from './events.js';
+export { createReportValidator, DEFAULT_REPORT_STRICT_JSON_SCHEMA, reportSchemaProblem } from './report-validator.js';
+export { HARNESS_NAME, HARNESS_VERSION } from './version.js';
+export { canonicalJson } from './canonical-json.js';
+export { portableJsonSchema } from './portable-json-schema.js';

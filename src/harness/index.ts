@@ -1,1 +1,2 @@
-export { Harness, type HarnessOptions, type LogLevel, type LogListener } from './harness.js';
+// What the other floors may use of harness/; everything else in it is its own (docs/architecture.md).
+export { Harness, type HarnessOptions } from './harness.js';

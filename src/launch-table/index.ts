@@ -1,3 +1,2 @@
-export * from './plan-batch.js';
-export * from './json-path.js';
-export * from './step-graph.js';
+// What the other floors may use of launch-table/; everything else in it is its own (docs/architecture.md).
+export { launchTableDigest, planBatch, type PlanContext } from './plan-batch.js';

@@ -1,2 +1,3 @@
-export * from './server.js';
-export * from './http/http-server.js';
+// What the other floors may use of mcp/; everything else in it is its own (docs/architecture.md).
+export { createServer } from './server.js';
+export { checkHttpOptions, startHttpServer } from './http/http-server.js';

@@ -1,5 +1,4 @@
-export * from './run-process.js';
-export * from './run-command.js';
-export * from './process-group.js';
-export * from './bounded-tail.js';
-export * from './line-splitter.js';
+// What the other floors may use of process/; everything else in it is its own (docs/architecture.md).
+export { type ProcessOutcome, runProcess } from './run-process.js';
+export { runCommand } from './run-command.js';
+export { killOrphanedGroup } from './process-group.js';

@@ -1,2 +1,3 @@
-export * from './filesystem-queue.js';
-export * from './control-inbox.js';
+// What the other floors may use of queue/; everything else in it is its own (docs/architecture.md).
+export { FilesystemQueue } from './filesystem-queue.js';
+export { ControlInbox, type ControlRequest, ControlRequestSchema, type ControlResponse, describeControlProblems } from './control-inbox.js';

@@ -1,5 +1,4 @@
-export * from './runner-context.js';
-export * from './run-attempt.js';
-export * from './abort-reasons.js';
-export * from './workspace.js';
-export * from './session-store.js';
+// What the other floors may use of runner/; everything else in it is its own (docs/architecture.md).
+export { type RunnerContext } from './runner-context.js';
+export { runAttempt } from './run-attempt.js';
+export { ShutdownReason, StuckReason } from './abort-reasons.js';

@@ -1,6 +1,6 @@
-export * from './scheduler.js';
-export * from './requests.js';
-export * from './recovery.js';
-export * from './runner-health.js';
-export * from './collect-garbage.js';
-export * from './health-monitor.js';
+// What the other floors may use of scheduler/; everything else in it is its own (docs/architecture.md).
+export { Scheduler } from './scheduler.js';
+export { type CancelTarget, checkLaunchTable, Requests } from './requests.js';
+export { readOwnerHealth, readOwnerPauseReason } from './runner-health.js';
+export { findGarbage, type GcCandidate, removeGarbage } from './collect-garbage.js';
+export { HealthMonitor } from './health-monitor.js';

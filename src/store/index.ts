@@ -1,13 +1,14 @@
-export * from './paths.js';
-export * from './keyed-serial.js';
-export * from './json-file.js';
-export * from './attempt-files.js';
-export * from './current-index-files.js';
-export * from './attempt-transitions.js';
-export * from './event-log.js';
-export * from './scan.js';
-export * from './stored-attempt.js';
-export * from './runs-lock.js';
-export * from './artifact-reader.js';
-export * from './attempts-index-file.js';
-export * from './runs-root.js';
+// What the other floors may use of store/; everything else in it is its own (docs/architecture.md).
+export { ARTIFACT_NAMES, type ArtifactName, attemptDirName, type AttemptLocation, runIdOfDirName, RunsPaths } from './paths.js';
+export { KeyedSerial } from './keyed-serial.js';
+export { readJsonIfExists, writeJsonAtomic, writeJsonOnce } from './json-file.js';
+export { AttemptFiles } from './attempt-files.js';
+export { CurrentIndexFiles } from './current-index-files.js';
+export { AttemptTransitions } from './attempt-transitions.js';
+export { EventLog } from './event-log.js';
+export { listBatchIds, readStoredBatch } from './scan.js';
+export { stepKey, type StoredAttempt, type StoredBatch } from './stored-attempt.js';
+export { type Owner, RunsLock } from './runs-lock.js';
+export { readArtifactPage, readArtifactTail, tailEventLines } from './artifact-reader.js';
+export { removeAttemptsIndex, writeAttemptsIndex } from './attempts-index-file.js';
+export { resolveRunsRoot } from './runs-root.js';

@@ -2,7 +2,9 @@ import { lstat, mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClaudeAgent, createGeminiAgent, type AttemptContext } from '../../src/agents/index.js';
+import { type AttemptContext } from '../../src/agents/index.js';
+import { createClaudeAgent } from '../../src/agents/claude/claude-agent.js';
+import { createGeminiAgent } from '../../src/agents/gemini/gemini-agent.js';
 import { parseHarnessConfig } from '../../src/config/index.js';
 
 const dirs: string[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createGeminiLineParser, parseClaudeLine } from '../../src/agents/index.js';
+import { parseClaudeLine } from '../../src/agents/claude/claude-events.js';
+import { createGeminiLineParser } from '../../src/agents/gemini/gemini-events.js';
 import { addUsage, sumUsages, usageSince } from '../../src/core/index.js';
 
 const line = (value: unknown) => JSON.stringify(value);

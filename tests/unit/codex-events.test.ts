@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCodexLine, reportFromMessage } from '../../src/agents/index.js';
+import { parseCodexLine } from '../../src/agents/codex/codex-events.js';
+import { reportFromMessage } from '../../src/agents/final-message.js';
 
 describe('parseCodexLine', () => {
   it('reads the thread id, the current item, usage and failures', () => {

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCodexAgent, type AttemptContext } from '../../src/agents/index.js';
+import { type AttemptContext } from '../../src/agents/index.js';
+import { createCodexAgent } from '../../src/agents/codex/codex-agent.js';
 import { parseHarnessConfig } from '../../src/config/index.js';
 import { ResumeUnavailableError } from '../../src/core/index.js';
 

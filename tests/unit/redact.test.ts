@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redactArgv, redactEnv } from '../../src/core/index.js';
-import { findSecrets } from '../../src/config/index.js';
+import { findSecrets } from '../../src/config/secrets.js';
 
 describe('redaction', () => {
   it('hides secret-looking argv values however they are passed', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { queuedState, type AttemptState, type BatchMeta, type PlannedStep } from '../../src/core/index.js';
-import { deriveJobViews } from '../../src/batch/index.js';
-import { batchProgress, describeProgress } from '../../src/scoreboard/index.js';
+import { deriveJobViews } from '../../src/batch/step-views.js';
+import { describeProgress } from '../../src/scoreboard/index.js';
+import { batchProgress } from '../../src/scoreboard/batch-progress.js';
 import type { StoredAttempt } from '../../src/store/index.js';
 
 function step(id: string, deps: string[] = [], maxAttempts = 1): PlannedStep {

@@ -160,7 +160,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
   }
 }
 
-export { isProcessAlive } from '../../../src/process/index.js';
+export { isProcessAlive } from '../../../src/process/process-group.js';
 
 /** A launch table of one job `j` of command steps in `dir`; `extra` adds or replaces top-level fields. */
 export function oneJob(dir: string, steps: Record<string, unknown>[], extra: Record<string, unknown> = {}): Record<string, unknown> {
