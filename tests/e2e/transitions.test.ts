@@ -185,35 +185,24 @@ describe('current.json after each kind of ending', () => {
     expect(await root.expectIndexMatchesState()).toMatchObject({ status: 'failed', failure_reason: 'runner_lost' });
   });
 
-  it('points latest at an attempt the harness itself could not start', async () => {
-    const broken: AgentAdapter = {
-      ...commandAgent,
-      invocation: () => {
-        throw new Error('the adapter is broken');
-      },
-    };
+  it.each([
+    {
+      when: 'could not start',
+      broken: { invocation: () => { throw new Error('the adapter is broken'); } },
+      ended: { message: 'harness-mcp could not run the attempt: the adapter is broken' },
+    },
+    {
+      when: 'failed while it ran, not at its running state',
+      broken: { readReport: async () => { throw new Error('the report reader is broken'); } },
+      ended: { pid: expect.any(Number), message: 'harness-mcp could not run the attempt: the report reader is broken' },
+    },
+  ])('points latest at an attempt the harness itself $when', async ({ broken, ended }) => {
     const root = await Root.create();
-    const scheduler = await root.open({ adapter: broken });
+    const scheduler = await root.open({ adapter: { ...commandAgent, ...broken } as AgentAdapter });
     await root.submit(scheduler, ['true']);
     await root.stateIn(terminal);
     await scheduler.stop();
     const state = await root.expectIndexMatchesState();
-    expect(state).toMatchObject({ status: 'failed', failure_reason: 'spawn_error', message: 'harness-mcp could not run the attempt: the adapter is broken' });
-  });
-
-  it('points latest at an attempt the harness itself failed while it ran, not at its running state', async () => {
-    const broken: AgentAdapter = {
-      ...commandAgent,
-      readReport: async () => {
-        throw new Error('the report reader is broken');
-      },
-    };
-    const root = await Root.create();
-    const scheduler = await root.open({ adapter: broken });
-    await root.submit(scheduler, ['true']);
-    await root.stateIn(terminal);
-    await scheduler.stop();
-    const state = await root.expectIndexMatchesState();
-    expect(state).toMatchObject({ status: 'failed', failure_reason: 'spawn_error', pid: expect.any(Number), message: 'harness-mcp could not run the attempt: the report reader is broken' });
+    expect(state).toMatchObject({ status: 'failed', failure_reason: 'spawn_error', ...ended });
   });
 });
