@@ -1,15 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HARNESS_VERSION } from './core/index.js';
-import { EXIT } from './commands/common.js';
-import { control } from './commands/control.js';
-import { setDrainFlag } from './commands/drain.js';
-import { gc } from './commands/gc.js';
-import { logs } from './commands/logs.js';
-import { run } from './commands/run.js';
-import { serve } from './commands/serve.js';
-import { status } from './commands/status.js';
-import { submit } from './commands/submit.js';
+import { control, EXIT, gc, logs, run, serve, setDrainFlag, status, submit } from './commands/index.js';
 
 // A reader that goes away early (`harness-mcp status | head -1`) ends the command, quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError } from '../core/index.js';
+import { IllegalStateError } from '../core/index.js';
 import type { AgentAdapter, AttemptContext, ExitSummary, ReportReading } from './agent-adapter.js';
 
 const SUMMARY_TAIL_CHARS = 2000;
@@ -23,7 +23,7 @@ export const commandAgent: AgentAdapter = {
 
   invocation(ctx: AttemptContext) {
     const [file, ...args] = ctx.step.command ?? [];
-    if (!file) throw new InvalidArgumentError('command', `step ${ctx.step.step_id} has no command`); // planBatch guarantees one
+    if (!file) throw new IllegalStateError(`step ${ctx.step.step_id} has no command`); // planBatch guarantees one
     return { argv: [file, ...args], env: { HARNESS_FINAL_PATH: ctx.reportPath } };
   },
 

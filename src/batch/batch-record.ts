@@ -107,10 +107,6 @@ export class BatchRecord {
     this.invalidate(state.job_id);
   }
 
-  hasStep(jobId: string, stepId: string): boolean {
-    return this.meta.jobs.some((j) => j.job_id === jobId && j.steps.some((s) => s.step_id === stepId));
-  }
-
   /** Steps that depend on this one, directly or through others, in dependency order. */
   dependentsOf(jobId: string, stepId: string): string[] {
     const job = this.meta.jobs.find((j) => j.job_id === jobId);

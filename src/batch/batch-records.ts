@@ -9,7 +9,7 @@ export interface FoundRun {
 
 /**
  * The batches of a runs root, wherever they are kept: held in memory by the server that runs the
- * root (HeldBatches), or read from disk by one that only reads it (StoredBatches). Answers may
+ * root (HeldBatches), or read from disk by one that only reads it (DiskBatches). Answers may
  * come at once or as promises; a file that is there but cannot be read is an error naming it.
  */
 export interface BatchRecords {

@@ -2,6 +2,6 @@
 export { BatchRecord } from './batch-record.js';
 export { type BatchRecords, type FoundRun, readAllRecords } from './batch-records.js';
 export { HeldBatches } from './held-batches.js';
-export { StoredBatches } from './stored-batches.js';
+export { DiskBatches } from './disk-batches.js';
 export { type ReadyStepView, type StepView } from './step-views.js';
 export { selectResumeSource } from './resume-source.js';

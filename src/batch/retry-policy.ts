@@ -10,7 +10,7 @@ export const RETRYABLE: ReadonlySet<FailureReason> = new Set<FailureReason>(['ex
 const MAX_BACKOFF_MS = 24 * 3600 * 1000;
 
 /** Whether an attempt that ended failed or needs_attention is of a kind the policy retries. */
-export function isRetried(state: AttemptState, policy: RetryPolicy): boolean {
+export function isRetryable(state: AttemptState, policy: RetryPolicy): boolean {
   if (state.status === 'needs_attention') return policy.retry_on_needs_attention;
   return state.failure_reason !== null && RETRYABLE.has(state.failure_reason);
 }

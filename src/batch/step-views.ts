@@ -1,6 +1,6 @@
 import { isTerminal, type AttemptTrigger, type PlannedJob, type PlannedStep, type StepStatus } from '../core/index.js';
 import { stepKey, type StoredAttempt } from '../store/index.js';
-import { backoffMs, isRetried, seriesLength, type RetryPolicy } from './retry-policy.js';
+import { backoffMs, isRetryable, seriesLength, type RetryPolicy } from './retry-policy.js';
 import { selectResumeSource } from './resume-source.js';
 
 /** What every step view holds, whatever the step's status. */
@@ -102,7 +102,7 @@ function deriveOne(
     case 'failed':
     case 'needs_attention': {
       const series = seriesLength(list);
-      if (!isRetried(state, policy) || series >= step.retries.max_attempts) return { ...base, status: state.status };
+      if (!isRetryable(state, policy) || series >= step.retries.max_attempts) return { ...base, status: state.status };
       if (unmet.length > 0) return blocked();
       const retryAt = new Date(Date.parse(state.ended_at!) + backoffMs(step.retries, series)).toISOString();
       return ready({ trigger: 'auto_retry', cascade: state.cascade, notBefore: retryAt });

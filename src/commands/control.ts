@@ -3,8 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NoServerError } from '../core/index.js';
-import { RetryStepOutput } from '../mcp/tools/retry-step.js';
-import { CancelRunOutput } from '../mcp/tools/cancel-run.js';
+import { CancelRunOutput, RetryStepOutput } from '../mcp/index.js';
 import { ControlInbox, ControlRequestSchema, describeControlProblems, type ControlRequest, type ControlResponse } from '../queue/index.js';
 import { createOwnerCheck, EXIT, fail, failWith, printJson, requireServer, runsPathsOf, type StoreOptions } from './common.js';
 

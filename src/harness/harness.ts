@@ -2,12 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { HarnessConfigFileSchema, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type RunnerHealth } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
-import { StoredBatches } from '../batch/index.js';
+import { DiskBatches } from '../batch/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig } from '../config/index.js';
 import { checkLaunchTable, findGarbage, HealthMonitor, type CancelTarget, type GcCandidate } from '../scheduler/index.js';
-import { countSteps, isSettled, type BatchReader, type ReaderOptions } from '../scoreboard/index.js';
+import { BatchReader, countSteps, isSettled, type ReaderOptions } from '../scoreboard/index.js';
 import { AttemptFiles, CurrentIndexFiles, KeyedSerial, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
 import { OwnedRoot } from './owned-root.js';
+import type { LogLevel, LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';
 import { WatchedRoot } from './watched-root.js';
 
@@ -27,8 +28,6 @@ export interface HarnessOptions {
   dispatch?: boolean;
 }
 
-export type LogLevel = 'info' | 'warning' | 'error';
-export type LogListener = (level: LogLevel, message: string) => void;
 
 /**
  * The engine behind every interface: one runs root, its config, the lock, and the role this
@@ -38,6 +37,8 @@ export type LogListener = (level: LogLevel, message: string) => void;
  */
 export class Harness {
   private root: RootRole;
+  /** Batch meta, scoreboards, progress, waits and run lookups, as this server sees the root at each read. */
+  readonly reader: BatchReader;
   private lockTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(batchId: string) => void>();
   private readonly addedListeners = new Set<(batchId: string) => void>();
@@ -49,6 +50,7 @@ export class Harness {
   private readonly currentIndex: CurrentIndexFiles;
   readonly runnerId: string;
   private closed = false;
+  private takingOver: Promise<boolean> | undefined;
 
   private constructor(
     readonly paths: RunsPaths,
@@ -75,7 +77,8 @@ export class Harness {
     });
     // A server that waits for the lock lists itself among the runners; a read-only command does not.
     const ownHealth = readOnly ? () => [] : () => [this.healthMonitor.health];
-    this.root = new WatchedRoot(paths, new StoredBatches(paths, this.files, config.retries), this.readerOptions(), ownHealth);
+    this.root = new WatchedRoot(paths, new DiskBatches(paths, this.files, config.retries), ownHealth);
+    this.reader = new BatchReader(() => this.root.source, this.readerOptions());
   }
 
   static async open(options: HarnessOptions): Promise<Harness> {
@@ -90,10 +93,11 @@ export class Harness {
     const harness = new Harness(paths, configFileOf(loaded), loaded.config, options.dispatch ?? true, options.readOnly ?? false);
     if (options.readOnly) return harness; // reads only: not even _system/ is created
     await mkdir(paths.systemDir, { recursive: true });
-    if (!(await harness.tryTakeLock())) {
+    if (!(await harness.takeOver())) {
       const owner = await RunsLock.readOwner(paths);
       harness.log('warning', `${root} is run by another server${owner ? ` (pid ${owner.pid})` : ''}; serving it read-only until that server stops`);
-      harness.lockTimer = setInterval(() => void harness.tryTakeLock(), options.lockRetryMs ?? 2000);
+      const retry = () => harness.takeOver().catch((error: Error) => harness.log('error', `could not take ${root} over: ${error.message}`));
+      harness.lockTimer = setInterval(() => void retry(), options.lockRetryMs ?? 2000);
       harness.lockTimer.unref();
     }
     return harness;
@@ -105,7 +109,7 @@ export class Harness {
    * harness_config.json) when `owned`, else `configFile`'s; returns the config it met.
    */
   static async checkLaunchTable(input: unknown, options: { paths: RunsPaths; owned: boolean; configFile?: string | undefined }): Promise<HarnessConfig> {
-    const snapshot = options.owned ? await readJsonIfExists(options.paths.configFile, HarnessConfigFileSchema).catch(() => undefined) : undefined;
+    const snapshot = options.owned ? await readJsonIfExists(options.paths.configFile, HarnessConfigFileSchema) : undefined;
     const config = snapshot ?? (await loadHarnessConfig(options.configFile)).config;
     await checkLaunchTable(input, config, createAgentRegistry(config));
     return config;
@@ -124,10 +128,6 @@ export class Harness {
     return this.root.mode;
   }
 
-  /** Batch meta, scoreboards, progress, waits and run lookups, as this server sees the root now. */
-  get reader(): BatchReader {
-    return this.root.reader;
-  }
 
   /** Called with a batch id whenever that batch's files change. */
   onBatchChanged(listener: (batchId: string) => void): () => void {
@@ -194,8 +194,16 @@ export class Harness {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.lockTimer);
+    await this.takingOver?.catch(() => undefined); // a takeover under way sees `closed` and undoes itself
     this.healthMonitor.stop();
     await this.root.close();
+  }
+
+  /** Takes the runs root if no live server holds it (see tryTakeLock), one attempt at a time. */
+  private takeOver(): Promise<boolean> {
+    if (this.takingOver) return this.takingOver.then(() => false);
+    this.takingOver = this.tryTakeLock().finally(() => (this.takingOver = undefined));
+    return this.takingOver;
   }
 
   /** Takes the runs root when no live server holds its lock, and starts running it; false when another one does. */
@@ -203,20 +211,30 @@ export class Harness {
     if (this.closed) return false;
     const lock = await RunsLock.acquire(this.paths, this.runnerId);
     if (!lock) return false;
+    let owned: OwnedRoot;
+    try {
+      owned = await OwnedRoot.open(lock, {
+        paths: this.paths,
+        configFile: this.configFile,
+        config: this.config,
+        runnerId: this.runnerId,
+        files: this.files,
+        currentIndex: this.currentIndex,
+        serial: this.serial,
+        healthMonitor: this.healthMonitor,
+        readerOptions: this.readerOptions(),
+        onBatchChanged: (batchId) => this.batchChanged(batchId),
+        log: (level, message) => this.log(level, message),
+      });
+    } catch (error) {
+      await lock.release(); // a root that cannot be run (a corrupt batch, a full disk) is left to the next try
+      throw error;
+    }
+    if (this.closed) {
+      await owned.close();
+      return false;
+    }
     clearInterval(this.lockTimer);
-    const owned = await OwnedRoot.open(lock, {
-      paths: this.paths,
-      configFile: this.configFile,
-      config: this.config,
-      runnerId: this.runnerId,
-      files: this.files,
-      currentIndex: this.currentIndex,
-      serial: this.serial,
-      healthMonitor: this.healthMonitor,
-      readerOptions: this.readerOptions(),
-      onBatchChanged: (batchId) => this.batchChanged(batchId),
-      log: (level, message) => this.log(level, message),
-    });
     this.root = owned;
     for (const batchId of owned.scheduler.batchIds()) {
       this.knownBatches.add(batchId); // there before this server: not "added"
@@ -231,7 +249,7 @@ export class Harness {
   private readerOptions(): ReaderOptions {
     return {
       paths: this.paths,
-      staleAfterSeconds: this.staleAfterSeconds,
+      staleAfterSeconds: () => this.staleAfterSeconds,
       listLimit: this.config.scoreboard.list_limit,
       onBatchChanged: (listener) => this.onBatchChanged(listener),
     };

@@ -3,8 +3,9 @@ import { createAgentRegistry } from '../agents/index.js';
 import { writeConfigSnapshot } from '../config/index.js';
 import { ControlInbox, FilesystemQueue } from '../queue/index.js';
 import { removeGarbage, Scheduler, type GcCandidate, type HealthMonitor, type Requests } from '../scheduler/index.js';
-import { BatchReader, ScoreboardFiles, type ReaderOptions } from '../scoreboard/index.js';
+import { BatchReader, ScoreboardFiles, type ReaderOptions, type ReadSource } from '../scoreboard/index.js';
 import { AttemptTransitions, type AttemptFiles, type CurrentIndexFiles, type KeyedSerial, type RunsLock, type RunsPaths } from '../store/index.js';
+import type { LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';
 
 export interface OwnedRootOptions {
@@ -19,7 +20,7 @@ export interface OwnedRootOptions {
   readerOptions: ReaderOptions;
   /** Told about every change of a batch's files. */
   onBatchChanged: (batchId: string) => void;
-  log: (level: 'info' | 'warning' | 'error', message: string) => void;
+  log: LogListener;
 }
 
 /**
@@ -29,7 +30,7 @@ export interface OwnedRootOptions {
  */
 export class OwnedRoot implements RootRole {
   readonly mode = 'active';
-  readonly reader: BatchReader;
+  readonly source: ReadSource;
   private readonly scoreboardFiles: ScoreboardFiles;
   private queue: FilesystemQueue | undefined;
   private control: ControlInbox | undefined;
@@ -40,18 +41,17 @@ export class OwnedRoot implements RootRole {
     private readonly options: OwnedRootOptions,
   ) {
     const { healthMonitor } = options;
-    this.reader = new BatchReader(
-      {
-        records: scheduler.records,
-        dispatchPaused: async () => healthMonitor.pausedReason,
-        runners: async () => [healthMonitor.health],
-        poll: () => () => undefined, // every change comes from this server's scheduler, which announces it
-      },
-      options.readerOptions,
-    );
+    this.source = {
+      records: scheduler.records,
+      dispatchPaused: async () => healthMonitor.pausedReason,
+      runners: async () => [healthMonitor.health],
+      poll: () => () => undefined, // every change comes from this server's scheduler, which announces it
+    };
+    // The files show this root as run here, from the moment it is taken.
+    const reader = new BatchReader(() => this.source, options.readerOptions);
     this.scoreboardFiles = new ScoreboardFiles(options.paths, {
-      batchScoreboard: (batchId) => this.reader.batchScoreboard(batchId, 'all'),
-      systemScoreboard: () => this.reader.systemScoreboard(),
+      batchScoreboard: (batchId) => reader.batchScoreboard(batchId, 'all'),
+      systemScoreboard: () => reader.systemScoreboard(),
       settled: (batchId) => scheduler.indexSettledBatch(batchId),
       log: (message) => options.log('error', message),
     });

@@ -1,5 +1,5 @@
 import type { GcCandidate, Requests, Scheduler } from '../scheduler/index.js';
-import type { BatchReader } from '../scoreboard/index.js';
+import type { ReadSource } from '../scoreboard/index.js';
 
 /**
  * How this server stands to its runs root: it runs it (OwnedRoot), or it reads what another
@@ -8,8 +8,8 @@ import type { BatchReader } from '../scoreboard/index.js';
  */
 export interface RootRole {
   readonly mode: 'active' | 'read_only';
-  /** Answers every read: from memory when running the root, from the disk otherwise. */
-  readonly reader: BatchReader;
+  /** What every read is answered from: memory when running the root, the disk otherwise. */
+  readonly source: ReadSource;
   /** The scheduler the health monitor pauses and rids of stuck attempts; none when not running the root. */
   readonly scheduler: Scheduler | undefined;
   /** What takes submissions, cancels and retries; refused (StoreLockedError) when another server runs the root. */

@@ -1,7 +1,7 @@
 import { StoreLockedError, type RunnerHealth } from '../core/index.js';
 import type { BatchRecords } from '../batch/index.js';
 import { readOwnerHealth, readOwnerPauseReason, type Requests } from '../scheduler/index.js';
-import { BatchReader, type ReaderOptions } from '../scoreboard/index.js';
+import type { ReadSource } from '../scoreboard/index.js';
 import { RunsLock, type RunsPaths } from '../store/index.js';
 import type { RootRole } from './root-role.js';
 
@@ -15,30 +15,26 @@ const DISK_POLL_MS = 1000;
 export class WatchedRoot implements RootRole {
   readonly mode = 'read_only';
   readonly scheduler = undefined;
-  readonly reader: BatchReader;
+  readonly source: ReadSource;
 
   /** `ownHealth`: this server's own entry in the system scoreboard's runners, if it waits for the lock. */
   constructor(
     private readonly paths: RunsPaths,
     records: BatchRecords,
-    readerOptions: ReaderOptions,
     ownHealth: () => RunnerHealth[],
   ) {
-    this.reader = new BatchReader(
-      {
-        records,
-        dispatchPaused: () => readOwnerPauseReason(paths),
-        runners: async () => {
-          const owner = await readOwnerHealth(paths);
-          return [...ownHealth(), ...(owner ? [owner] : [])];
-        },
-        poll: (check) => {
-          const timer = setInterval(check, DISK_POLL_MS);
-          return () => clearInterval(timer);
-        },
+    this.source = {
+      records,
+      dispatchPaused: () => readOwnerPauseReason(paths),
+      runners: async () => {
+        const owner = await readOwnerHealth(paths);
+        return [...ownHealth(), ...(owner ? [owner] : [])];
       },
-      readerOptions,
-    );
+      poll: (check) => {
+        const timer = setInterval(check, DISK_POLL_MS);
+        return () => clearInterval(timer);
+      },
+    };
   }
 
   async requests(): Promise<Requests> {

@@ -1,3 +1,5 @@
 // What the other floors may use of mcp/; everything else in it is its own (docs/architecture.md).
 export { createServer } from './server.js';
 export { checkHttpOptions, startHttpServer } from './http/http-server.js';
+export { CancelRunOutput } from './tools/cancel-run.js';
+export { RetryStepOutput } from './tools/retry-step.js';

@@ -102,7 +102,7 @@ export class HarnessTaskStore implements TaskStore {
     let start = 0;
     if (cursor) {
       const at = listed.findIndex((t) => t.taskId === cursor);
-      if (at < 0) throw new InvalidArgumentError('cursor', `Invalid cursor: ${cursor}`);
+      if (at < 0) throw new InvalidArgumentError('cursor', `${cursor} names no task of this list`);
       start = at + 1;
     }
     const page = listed.slice(start, start + LIST_PAGE_SIZE).map((t) => ({ ...t }));

@@ -1,5 +1,8 @@
 import type { Ending } from '../core/index.js';
 
+// The two reasons below are handed to AbortController.abort() and read back from the signal to
+// judge the ending; they are never thrown, so they are plain Errors (what abort() expects), not HarnessErrors.
+
 /** The abort reason when the server shuts down: the attempt ends runner_lost, not canceled. */
 export class ShutdownReason extends Error {
   constructor() {

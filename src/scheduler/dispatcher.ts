@@ -31,7 +31,7 @@ const MAX_TIMER_MS = 3600 * 1000;
 
 /**
  * Starts ready steps in a bounded number of slots, shared fairly between batches (docs/spec.md
- * §7): each active attempt holds a slot from the moment it is chosen until it has ended, and a
+ * §5 "Dispatch"): each active attempt holds a slot from the moment it is chosen until it has ended, and a
  * slot that frees, a change of any batch or a retry's backoff ending looks for work again.
  */
 export class Dispatcher {
@@ -46,10 +46,11 @@ export class Dispatcher {
     this.paused = options.paused;
   }
 
-  get capacity(): number {
+  private get capacity(): number {
     return this.options.runners.max_concurrency;
   }
 
+  /** Slots taken, by attempts running or being made (the health file's `running`). */
   get runningCount(): number {
     return this.active.size;
   }
@@ -70,7 +71,8 @@ export class Dispatcher {
     return [...this.active.values()].some((a) => a.batchId === batchId);
   }
 
-  running(): Iterable<ActiveAttempt> {
+  /** The attempts holding a slot: running, or still being made. */
+  activeAttempts(): Iterable<ActiveAttempt> {
     return this.active.values();
   }
 

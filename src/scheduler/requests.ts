@@ -171,7 +171,7 @@ export class Requests {
   killStuck(staleAfterSeconds: number): string[] {
     const now = Date.now();
     const killed: string[] = [];
-    for (const active of this.options.dispatch.running()) {
+    for (const active of this.options.dispatch.activeAttempts()) {
       const state = this.options.batches.findRun(active.runId)?.attempt.state;
       const lastActivity = state?.status === 'running' ? (state.last_heartbeat_at ?? state.started_at) : undefined;
       if (!lastActivity || now - Date.parse(lastActivity) <= staleAfterSeconds * 1000 || active.controller.signal.aborted) continue;

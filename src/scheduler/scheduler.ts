@@ -9,7 +9,8 @@ import { recoverBatch } from './recovery.js';
 import { Requests } from './requests.js';
 
 export interface SchedulerOptions extends RunnerContext {
-  files: AttemptFiles;
+  /** Read at open only: every write of an attempt's state goes through `transitions`. */
+  files: Pick<AttemptFiles, 'readState' | 'writeMeta' | 'writeFinal'>;
   currentIndex: CurrentIndexFiles;
   config: HarnessConfig;
   agents: ReadonlyMap<AgentName, AgentAdapter>;

@@ -34,8 +34,8 @@ export interface ReadSource {
 
 export interface ReaderOptions {
   paths: RunsPaths;
-  /** When a running step counts as stuck. */
-  staleAfterSeconds: number;
+  /** When a running step counts as stuck, read at each scoreboard (tests shorten it through the environment). */
+  staleAfterSeconds: () => number;
   /** How many entries a scoreboard's lists keep unless told (scoreboard.list_limit). */
   listLimit: number;
   /** Hears every change of a batch's files that this server announces; returns what stops it. */
@@ -60,10 +60,15 @@ const WAIT_CHECK_MS = 25;
  * NotFoundError; a file that cannot be read is its own error, naming the file.
  */
 export class BatchReader {
+  /** `source` is asked at each read, so a reader follows its server from watching a root to running it. */
   constructor(
-    private readonly source: ReadSource,
+    private readonly currentSource: () => ReadSource,
     private readonly options: ReaderOptions,
   ) {}
+
+  private get source(): ReadSource {
+    return this.currentSource();
+  }
 
   async batchMeta(batchId: string): Promise<BatchMeta> {
     return (await this.record(batchId)).meta;
@@ -75,7 +80,7 @@ export class BatchReader {
     return buildBatchScoreboard(record.meta, record.views(), record.allAttempts(), {
       paths: this.options.paths,
       now: nowIso(),
-      staleAfterSeconds: this.options.staleAfterSeconds,
+      staleAfterSeconds: this.options.staleAfterSeconds(),
       listLimit,
       page,
       dispatchPaused: await this.source.dispatchPaused(),

@@ -4,4 +4,4 @@ export { batchScoreboardUri, SYSTEM_SCOREBOARD_URI } from './system-scoreboard.j
 export { CLI_LOGS, describeBatch, describeCounts, MCP_LOGS } from './describe.js';
 export { ScoreboardFiles } from './scoreboard-files.js';
 export { type BatchProgress, describeProgress } from './batch-progress.js';
-export { BatchReader, type ReaderOptions } from './batch-reader.js';
+export { BatchReader, type ReaderOptions, type ReadSource } from './batch-reader.js';

@@ -33,7 +33,9 @@ export class AttemptFiles {
 
   /**
    * Replaces state.json. Refuses when the state is already terminal, and parses the new state
-   * first, so started_at / ended_at / failure_reason always agree with the status.
+   * first, so started_at / ended_at / failure_reason always agree with the status. Called by
+   * AttemptTransitions alone, which writes current.json after it; everyone else holds this class
+   * through a narrower type.
    */
   async writeState(at: AttemptLocation, next: AttemptState, options: { durable?: boolean } = {}): Promise<void> {
     const valid = AttemptStateSchema.parse(next);

@@ -30,7 +30,8 @@ export class AttemptTransitions {
    */
   async write(at: AttemptLocation, from: AttemptState, to: AttemptState, options: { durable?: boolean; resumeBaseDir?: string | null } = {}): Promise<void> {
     await this.files.writeState(at, to, { durable: options.durable ?? true });
-    if (to.status === from.status && to.thread_id === from.thread_id) return;
+    // An ending always updates the pointer, even if `from` was stale; a heartbeat never does.
+    if (!isTerminal(to.status) && to.status === from.status && to.thread_id === from.thread_id) return;
     await this.pointAt(at, to, isTerminal(to.status) ? (options.resumeBaseDir ?? null) : null);
   }
 

@@ -38,7 +38,7 @@ export async function listBatchIds(paths: RunsPaths): Promise<string[]> {
  * state.json is missing (the server died between mkdir and the first write) reads as queued,
  * as docs/spec.md §4.1 says. Undefined when the batch has no batch_meta.json (a half-made submission).
  */
-export async function readStoredBatch(paths: RunsPaths, files: AttemptFiles, batchId: string): Promise<StoredBatch | undefined> {
+export async function readStoredBatch(paths: RunsPaths, files: Pick<AttemptFiles, 'readState'>, batchId: string): Promise<StoredBatch | undefined> {
   const meta = await readJsonIfExists(paths.batchMetaFile(batchId), BatchMetaSchema);
   if (!meta) return undefined;
   const indexed = await readAttemptsIndex(paths, meta);

@@ -3,6 +3,8 @@ import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { Harness } from '../../src/harness/index.js';
+import { RunsLock, RunsPaths } from '../../src/store/index.js';
 import { CLI, oneJob, tempDir, TEST_CONFIG, treeSnapshot } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
@@ -63,5 +65,22 @@ describe('a runs root with a file that does not parse', () => {
       expect(shown).toMatchObject({ code: 2, stderr: `harness-mcp: ${stateFile} does not hold what harness-mcp expects: not JSON\n` });
     }
     expect(await treeSnapshot(runs)).toEqual(before);
+  });
+
+  it('lets go of the lock of a root it cannot run, so the next server says why instead of serving it read-only', async () => {
+    const { runs } = await rootWithOneBatch();
+    const metaFile = join(runs, 'kept', 'batch_meta.json');
+    await writeFile(metaFile, JSON.stringify({ batch_id: 'kept' }));
+    for (let i = 0; i < 2; i++) {
+      await expect(Harness.open({ runsDir: runs })).rejects.toThrow(`${metaFile} does not hold what harness-mcp expects`);
+      expect(await RunsLock.isHeld(new RunsPaths(runs))).toBe(false);
+    }
+  });
+
+  it('answers a batch id that can be no batch’s with not_found on a read-only server, as the owner does', async () => {
+    const { dir, runs } = await rootWithOneBatch();
+    const shown = await cli(['status', 'no such id', '--runs-dir', runs], dir);
+    expect(shown.code).toBe(2);
+    expect(shown.stderr).toContain('No batch `no such id`');
   });
 });

@@ -35,14 +35,19 @@ function partOf(file: string): string {
 }
 
 describe('the import graph of src/', () => {
-  it('has only the edges of the layering table', async () => {
+  it('has only the edges of the layering table, each through the floor’s index.ts', async () => {
     const wrong: string[] = [];
     for (const file of await sourceFiles(SRC)) {
       const from = partOf(file);
       const text = await readFile(file, 'utf8');
       for (const [, spec] of text.matchAll(/^import[^'"]*['"](\.{1,2}\/[^'"]+)['"]/gm)) {
-        const to = partOf(join(file, '..', spec!.replace(/\.js$/, '.ts')));
+        const target = join(file, '..', spec!.replace(/\.js$/, '.ts'));
+        const to = partOf(target);
         if (to !== from && !ALLOWED[from]?.includes(to)) wrong.push(`${relative(SRC, file)} imports ${to}`);
+        // Another floor is entered through its index.ts, its chosen surface (a top-level file is a floor of its own).
+        if (to !== from && !to.includes('.') && relative(join(SRC, to), target) !== 'index.ts') {
+          wrong.push(`${relative(SRC, file)} imports ${relative(SRC, target)} past ${to}/index.ts`);
+        }
       }
     }
     expect(wrong).toEqual([]);

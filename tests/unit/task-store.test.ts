@@ -74,6 +74,6 @@ describe('HarnessTaskStore', () => {
     const second = await store.listTasks(first.nextCursor);
     expect(second).toEqual({ tasks: expect.any(Array) });
     expect(second.tasks.map((t) => t.taskId)).toEqual(ids.slice(10));
-    await expect(store.listTasks('nope')).rejects.toThrow('Invalid cursor: nope');
+    await expect(store.listTasks('nope')).rejects.toThrow('cursor: nope names no task of this list');
   });
 });

@@ -34,9 +34,9 @@ export function whenDone(cleanup: () => Promise<unknown>, shared?: (() => Promis
 /** A fresh temp directory, removed when the test ends (or with `shared`, see whenDone). */
 export async function tempDir(shared?: (() => Promise<unknown>)[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'harness-test-'));
-  // Retried: a server stopped a moment ago may still be finishing a write below it (a child
-  // process exits after its client has gone; Harness.close does not wait for a scoreboard or
-  // attempts-index write already under way), and rmdir then meets the new file (ENOTEMPTY).
+  // Retried: rmdir meeting a file written a moment before (ENOTEMPTY) is not worth a failed test.
+  // Harness.close waits for its scoreboard and attempts-index writes (tests/unit/scoreboard-files.test.ts
+  // holds that), so a retry here hides no lost write of those.
   whenDone(() => rm(dir, { recursive: true, force: true, maxRetries: 5 }), shared);
   return dir;
 }

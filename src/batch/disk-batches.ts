@@ -1,4 +1,4 @@
-import { FileUnreadableError, HarnessError, type HarnessConfig } from '../core/index.js';
+import { FileUnreadableError, HarnessError, idProblem, type HarnessConfig } from '../core/index.js';
 import { listBatchIds, readStoredBatch, runIdOfDirName, type AttemptFiles, type RunsPaths } from '../store/index.js';
 import { BatchRecord } from './batch-record.js';
 import type { BatchRecords, FoundRun } from './batch-records.js';
@@ -8,7 +8,7 @@ import type { BatchRecords, FoundRun } from './batch-records.js';
  * not run the root sees of the one that does. A file that does not parse is a FileCorruptError
  * and one that cannot be read a FileUnreadableError, each naming the file, never "no batch".
  */
-export class StoredBatches implements BatchRecords {
+export class DiskBatches implements BatchRecords {
   constructor(
     private readonly paths: RunsPaths,
     private readonly files: AttemptFiles,
@@ -20,6 +20,7 @@ export class StoredBatches implements BatchRecords {
   }
 
   async get(batchId: string): Promise<BatchRecord | undefined> {
+    if (idProblem(batchId)) return undefined; // no batch has a name that is no id, as the scheduler says too
     const stored = await readStoredBatch(this.paths, this.files, batchId).catch((error: unknown) => {
       throw namingTheFile(error);
     });

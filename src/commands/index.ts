@@ -1,0 +1,10 @@
+// What cli.ts uses of commands/: one function per command, and the exit codes.
+export { EXIT } from './common.js';
+export { control } from './control.js';
+export { setDrainFlag } from './drain.js';
+export { gc } from './gc.js';
+export { logs } from './logs.js';
+export { run } from './run.js';
+export { serve } from './serve.js';
+export { status } from './status.js';
+export { submit } from './submit.js';
