@@ -78,16 +78,21 @@ function deriveOne(
   policy: RetryPolicy,
 ): StepView {
   const latest = list.at(-1) ?? null;
-  const base: StepViewBase = { jobId, stepId: step.step_id, step, latest, attempts: list.length };
+  const stepId = step.step_id;
+  const attemptCount = list.length;
   const unmet = deps.filter((d) => d.status !== 'succeeded');
-  const blocked = (): BlockedStepView => ({ ...base, status: 'blocked', blocked: { reasons: unmet.map(blockedReason), forGood: unmet.some(endedForGood) } });
-  const ready = (next: NextAttempt | null): ReadyStepView => ({ ...base, status: 'ready', retryAt: next?.notBefore ?? null, next });
+  // Each kind of view is one object literal, never a spread: a scoreboard walks 10,000 views
+  // several times, and spread-made objects made every walk about five times slower.
+  const settledAs = (status: SettledStepView['status']): SettledStepView => ({ jobId, stepId, step, latest, attempts: attemptCount, status });
+  const blockedBy = (reasons: string[], forGood: boolean): BlockedStepView => ({ jobId, stepId, step, latest, attempts: attemptCount, status: 'blocked', blocked: { reasons, forGood } });
+  const blocked = (): BlockedStepView => blockedBy(unmet.map(blockedReason), unmet.some(endedForGood));
+  const ready = (next: NextAttempt | null): ReadyStepView => ({ jobId, stepId, step, latest, attempts: attemptCount, status: 'ready', retryAt: next?.notBefore ?? null, next });
 
   const stale = latest !== null && isTerminal(latest.state.status) && isStaleByCascade(latest, deps, attempts);
   if (latest === null || stale) {
     if (unmet.length > 0) return blocked();
     const source = step.resume_from ? selectResumeSource(step.resume_from, attempts.get(stepKey(jobId, step.resume_from.step_id)) ?? []) : null;
-    if (source && 'missing' in source) return { ...base, status: 'blocked', blocked: { reasons: [`missing resume base: ${source.missing}`], forGood: true } };
+    if (source && 'missing' in source) return blockedBy([`missing resume base: ${source.missing}`], true);
     return ready({ trigger: stale ? 'cascade' : 'initial', cascade: stale, notBefore: null });
   }
 
@@ -98,11 +103,11 @@ function deriveOne(
     case 'running':
     case 'succeeded':
     case 'canceled':
-      return { ...base, status: state.status };
+      return settledAs(state.status);
     case 'failed':
     case 'needs_attention': {
       const series = seriesLength(list);
-      if (!isRetryable(state, policy) || series >= step.retries.max_attempts) return { ...base, status: state.status };
+      if (!isRetryable(state, policy) || series >= step.retries.max_attempts) return settledAs(state.status);
       if (unmet.length > 0) return blocked();
       const retryAt = new Date(Date.parse(state.ended_at!) + backoffMs(step.retries, series)).toISOString();
       return ready({ trigger: 'auto_retry', cascade: state.cascade, notBefore: retryAt });
