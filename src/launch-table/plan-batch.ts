@@ -19,6 +19,7 @@ import {
 import { formatJsonPath } from './json-path.js';
 import { orderSteps } from './step-graph.js';
 import { draftDefaults, draftJob, type JobDraft, type StepDraft } from './table-draft.js';
+import { spawnProblems } from './spawn-checks.js';
 
 export interface PlanContext {
   config: HarnessConfig;
@@ -267,6 +268,7 @@ function planJob(
     for (const name of step.envNames) {
       if (name.startsWith('HARNESS_')) add(here('env', name), 'HARNESS_* variables are set by the harness and cannot be overridden');
     }
+    for (const problem of spawnProblems(fields.command, fields.env)) add(here(...problem.at), problem.message);
     if (fields.step_id === undefined || !chosen) continue;
     const retries: Retries = fields.retries ?? job.fields.retries ?? defaults.retries;
     planned.set(fields.step_id, {
