@@ -88,7 +88,7 @@ export class OwnedRoot implements RootRole {
   /** Takes launch tables from the filesystem queue (through `submit`) and cancels and retries from the control inbox. */
   async startQueues(submit: (table: unknown) => Promise<{ meta: BatchMeta; deduplicated: boolean }>): Promise<void> {
     const { paths, log } = this.options;
-    this.queue = new FilesystemQueue(paths, submit, (message) => log('info', message));
+    this.queue = new FilesystemQueue(paths, this.options.config.limits.max_launch_table_bytes, submit, (message) => log('info', message));
     await this.queue.start();
     this.control = new ControlInbox(ControlInbox.dirOf(paths), (request) =>
       request.op === 'cancel' ? this.scheduler.requests.cancel(request) : this.scheduler.requests.retry(request.batch_id, request.job_id, request.step_id, request.cascade ?? false),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { HarnessError, LaunchTableInvalidError, nowIso } from '../core/index.js';
@@ -22,8 +23,10 @@ export class FilesystemQueue {
   private watcher: FSWatcher | undefined;
   private readonly busy = new Set<string>();
 
+  /** `maxBytes`: limits.max_launch_table_bytes; a bigger file is refused without being read. */
   constructor(
     private readonly paths: RunsPaths,
+    private readonly maxBytes: number,
     private readonly submit: Submit,
     private readonly log: (message: string) => void,
   ) {}
@@ -36,6 +39,7 @@ export class FilesystemQueue {
       depth: 0,
       ignoreInitial: false, // files that arrived while no server ran are taken too
       awaitWriteFinish: { stabilityThreshold: STABLE_MS, pollInterval: 50 },
+      followSymlinks: false, // a link is claimed as itself and refused, never read through
       ignored: (path, stats) => Boolean(stats?.isFile()) && !isLaunchTableName(basename(path)),
     });
     this.watcher.on('add', (path) => void this.claim(path));
@@ -63,12 +67,18 @@ export class FilesystemQueue {
   private async process(claimed: string, name: string): Promise<void> {
     this.busy.add(name);
     try {
-      const text = await readFile(claimed, 'utf8');
+      const read = await readRegularFile(claimed, this.maxBytes);
+      if ('refused' in read) {
+        this.log(`queue: ${name} rejected: ${read.refused}`);
+        return await this.finish(claimed, name, 'rejected', { problems: [{ path: '(root)', message: read.refused }] });
+      }
+      const { text } = read;
       let table: unknown;
       try {
         table = JSON.parse(text);
-      } catch (error) {
-        return await this.finish(claimed, name, 'rejected', { problems: [{ path: '(root)', message: `not JSON: ${(error as Error).message}` }] });
+      } catch {
+        // JSON.parse quotes the input; an errors file says nothing of what the file holds.
+        return await this.finish(claimed, name, 'rejected', { problems: [{ path: '(root)', message: 'not JSON: the file does not parse as JSON' }] });
       }
       if (table && typeof table === 'object' && !Array.isArray(table) && !('idempotency_key' in table)) {
         const digest = createHash('sha256').update(text).digest('hex').slice(0, 32);
@@ -94,8 +104,34 @@ export class FilesystemQueue {
   /** Moves the table beside its outcome: <name>.result.json or <name>.errors.json. */
   private async finish(claimed: string, name: string, stage: 'accepted' | 'rejected', outcome: Record<string, unknown>): Promise<void> {
     const target = await freeName(this.paths.queueDir(stage), name);
-    await writeJsonAtomic(`${target}.${stage === 'accepted' ? 'result' : 'errors'}.json`, { file: name, at: nowIso(), ...outcome });
+    // Owner-only: the outcome of someone's submission is theirs and the server's, not the machine's.
+    await writeJsonAtomic(`${target}.${stage === 'accepted' ? 'result' : 'errors'}.json`, { file: name, at: nowIso(), ...outcome }, { mode: 0o600 });
     await rename(claimed, target);
+  }
+}
+
+// O_NOFOLLOW: a symlink is refused, never read through; O_NONBLOCK: opening a FIFO does not wait for a writer.
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * The text of a claimed file when it is a regular file of at most `maxBytes`, or why not. The
+ * checks are made on the open descriptor, so the file cannot be swapped between check and read.
+ */
+async function readRegularFile(path: string, maxBytes: number): Promise<{ text: string } | { refused: string }> {
+  let handle;
+  try {
+    handle = await open(path, OPEN_FLAGS);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') return { refused: 'is a symbolic link; the queue takes only regular files' };
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return { refused: 'is not a regular file (a FIFO, device or directory); the queue takes only regular files' };
+    if (info.size > maxBytes) return { refused: `is ${info.size} bytes; at most ${maxBytes} are allowed (limits.max_launch_table_bytes)` };
+    return { text: await handle.readFile('utf8') };
+  } finally {
+    await handle.close();
   }
 }
 

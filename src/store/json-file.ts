@@ -20,8 +20,8 @@ function serialize(value: unknown): string {
  * rename is atomic on one filesystem, so readers never see half a file. `durable: false` skips
  * the fsync for snapshots that are rewritten often and derivable (scoreboards, heartbeats).
  */
-export async function writeJsonAtomic(path: string, value: unknown, options: { durable?: boolean } = {}): Promise<void> {
-  await writeFileAtomic(path, serialize(value), { fsync: options.durable ?? true });
+export async function writeJsonAtomic(path: string, value: unknown, options: { durable?: boolean; mode?: number } = {}): Promise<void> {
+  await writeFileAtomic(path, serialize(value), { fsync: options.durable ?? true, ...(options.mode === undefined ? {} : { mode: options.mode }) });
 }
 
 /**

@@ -1,4 +1,5 @@
-import { copyFile, mkdir, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { copyFile, lstat, mkdir, open, readdir, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually, HarnessServer, oneJob, tempDir } from './servers/harness-server.js';
@@ -69,5 +70,37 @@ describe('the filesystem queue', () => {
     expect(results).toHaveLength(2);
     const again = await json(join(queue(second.runsDir, 'accepted'), results.find((n) => n !== 'once.json.result.json')!));
     expect(again.deduplicated).toBe(true);
+  });
+
+  it('takes only regular files within the size limit, reads nothing through a link, and quotes nothing of what it refuses', async () => {
+    const dir = await tempDir();
+    const secret = join(dir, 'shadow');
+    await writeFile(secret, 'root:*:20260:0:99999:7:::\n');
+    const server = await HarnessServer.start({ config: { limits: { max_launch_table_bytes: 2048 } } });
+    const inbox = queue(server.runsDir, 'inbox');
+    await mkdir(inbox, { recursive: true });
+    await symlink(secret, join(inbox, 'link.json'));
+    // Four FIFOs once took every libuv thread: every later file operation hung.
+    for (const i of [1, 2, 3, 4]) execFileSync('mkfifo', [join(inbox, `fifo${i}.json`)]);
+    await drop(server.runsDir, 'big.json', { ...oneJob(dir, [{ step_id: 'a', command: ['true'] }]), padding: 'x'.repeat(4096) });
+    await drop(server.runsDir, 'shadowy.json', 'root:*:20260:0:99999:7:::');
+    await drop(server.runsDir, 'fine.json', { ...oneJob(dir, [{ step_id: 'a', command: ['true'] }]), batch_id: 'fine' });
+
+    const rejected = queue(server.runsDir, 'rejected');
+    const errorsOf = async (name: string) => json(join(rejected, `${name}.errors.json`));
+    await eventually(async () => (await readdir(rejected)).filter((n) => n.endsWith('.errors.json')).length === 7 || undefined, 'seven refusals');
+    expect((await errorsOf('link.json')).problems[0].message).toBe('is a symbolic link; the queue takes only regular files');
+    for (const i of [1, 2, 3, 4]) expect((await errorsOf(`fifo${i}.json`)).problems[0].message).toMatch(/^is not a regular file/);
+    expect((await errorsOf('big.json')).problems[0].message).toMatch(/^is \d+ bytes; at most 2048 are allowed \(limits\.max_launch_table_bytes\)$/);
+    expect((await errorsOf('shadowy.json')).problems[0].message).toBe('not JSON: the file does not parse as JSON');
+    for (const name of await readdir(rejected)) {
+      const path = join(rejected, name);
+      if (!(await lstat(path)).isFile() || !name.endsWith('.errors.json')) continue;
+      expect(await readFile(path, 'utf8')).not.toContain('root:*');
+      expect((await stat(path)).mode & 0o077).toBe(0); // owner-only
+    }
+    expect((await lstat(join(rejected, 'link.json'))).isSymbolicLink()).toBe(true); // moved as the link it is
+    await eventually(async () => ((await server.ok('list_batches')).batches.some((b: any) => b.batch_id === 'fine') ? true : undefined), 'the valid table, after all the others');
+    expect((await server.ok('list_batches')).batches.map((b: any) => b.batch_id)).toEqual(['fine']);
   });
 });
