@@ -16,10 +16,11 @@ import {
   type Retries,
   type ValidationProblem,
 } from '../core/index.js';
+import { IdScope } from './id-scope.js';
 import { formatJsonPath } from './json-path.js';
+import { spawnProblems } from './spawn-checks.js';
 import { orderSteps } from './step-graph.js';
 import { draftDefaults, draftJob, type JobDraft, type StepDraft } from './table-draft.js';
-import { spawnProblems } from './spawn-checks.js';
 
 export interface PlanContext {
   config: HarnessConfig;
@@ -105,7 +106,7 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
   }
   // A broken defaults.agent decides no step's agent: checks that hang on the agent wait for it.
   const defaultAgent = defaults.broken.has('agent') ? undefined : effectiveDefaults.agent;
-  const firstJobIndex = new Map<string, number>();
+  const jobIds = new IdScope('jobs', 'job ids are unique in a batch');
   const jobs: PlannedJob[] = [];
   for (const [jobIndex, rawJob] of rawJobs.entries()) {
     // A job's broken fields are already reported; its well-formed ones are checked all the same.
@@ -114,9 +115,8 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
     const at = (...rest: PropertyKey[]) => ['jobs', jobIndex, ...rest];
     const jobId = job.fields.job_id;
     if (jobId !== undefined) {
-      const earlier = firstJobIndex.get(jobId);
-      if (earlier !== undefined) add(at('job_id'), `\`${jobId}\` is also the id of jobs[${earlier}]; job ids are unique in a batch`);
-      else firstJobIndex.set(jobId, jobIndex);
+      const collision = jobIds.add(jobId, jobIndex);
+      if (collision) add(at('job_id'), collision);
     }
     const path = job.fields.working_directory;
     const workingDirectory = path === undefined ? undefined : await checkWorkingDirectory(path, (m) => add(at('working_directory'), m));
@@ -203,11 +203,12 @@ function planJob(
     add(at('steps'), `has ${job.steps.length} steps; at most ${limits.max_steps_per_job} are allowed (limits.max_steps_per_job)`);
   }
   const stepIndex = new Map<string, number>();
+  const stepIds = new IdScope('steps', 'step ids are unique in a job');
   for (const [i, step] of job.steps.entries()) {
     const stepId = step?.fields.step_id;
     if (stepId === undefined) continue;
-    const earlier = stepIndex.get(stepId);
-    if (earlier !== undefined) add(at('steps', i, 'step_id'), `\`${stepId}\` is also the id of steps[${earlier}]; step ids are unique in a job`);
+    const collision = stepIds.add(stepId, i);
+    if (collision) add(at('steps', i, 'step_id'), collision);
     else stepIndex.set(stepId, i);
   }
 

@@ -69,6 +69,8 @@ describe('submit_batch refuses a bad launch table, names every problem and write
     ['an id of 65 characters', (t) => (t.jobs[0].job_id = 'x'.repeat(65)), 'jobs[0].job_id', /must match/],
     ['a batch id already in the store', (t) => (t.batch_id = 'taken'), 'batch_id', /already in the store/],
     ['two jobs with one id', (t) => t.jobs.push({ ...t.jobs[0] }), 'jobs[1].job_id', /also the id of jobs\[0\]/],
+    ['two jobs whose ids differ only by case', (t) => t.jobs.push({ ...t.jobs[0], job_id: 'J' }), 'jobs[1].job_id', /`J` differs from jobs\[0\]'s `j` only by case/],
+    ['two steps whose ids differ only by case', (t) => t.jobs[0].steps.push({ step_id: 'A', command: ['true'] }), 'jobs[0].steps[2].step_id', /`A` differs from steps\[0\]'s `a` only by case/],
     ['two steps with one id', (t) => t.jobs[0].steps.push({ step_id: 'a', command: ['true'] }), 'jobs[0].steps[2].step_id', /also the id of steps\[0\]/],
     ['a dependency on an unknown step', (t) => (t.jobs[0].steps[1].depends_on = ['nope']), 'jobs[0].steps[1].depends_on[0]', /`nope` is not a step of job `j`/],
     ['a step that depends on itself', (t) => (t.jobs[0].steps[1].depends_on = ['b']), 'jobs[0].steps[1].depends_on[0]', /cannot depend on itself/],
