@@ -54,11 +54,6 @@ export async function readJsonIfExists<S extends z.ZodType>(path: string, schema
   return parseJsonText(path, text, schema);
 }
 
-export async function readJson<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S>> {
-  const text = await readFile(path, 'utf8');
-  return parseJsonText(path, text, schema);
-}
-
 function parseJsonText<S extends z.ZodType>(path: string, text: string, schema: S): z.output<S> {
   let raw: unknown;
   try {
