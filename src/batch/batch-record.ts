@@ -15,6 +15,8 @@ export class BatchRecord {
   private readonly readyByJob = new Map<string, ReadyStepView[]>();
   /** attempts_index.json: written (it holds every attempt), being written, or absent. */
   indexState: 'absent' | 'written' | Promise<void> = 'absent';
+  /** Attempts being made, from the index's removal until they are held: the batch is not settled meanwhile. */
+  attemptsBeingMade = 0;
 
   constructor(
     readonly meta: BatchMeta,
@@ -81,8 +83,9 @@ export class BatchRecord {
     return this.views().get(stepKey(jobId, stepId));
   }
 
-  /** Whether every attempt has ended: only then may the batch be indexed. */
-  allTerminal(): boolean {
+  /** Whether every attempt has ended and none is being made: only then may the batch be indexed. */
+  isSettled(): boolean {
+    if (this.attemptsBeingMade > 0) return false;
     for (const { state } of this.allAttempts()) if (!isTerminal(state.status)) return false;
     return true;
   }

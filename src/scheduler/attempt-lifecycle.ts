@@ -30,23 +30,28 @@ export class AttemptLifecycle {
 
   /** Queues a new attempt of a step. A batch about to get one loses its attempts index first, so the index never misses one. */
   async create(record: BatchRecord, view: StepView, why: { trigger: AttemptTrigger; cascade: boolean }, runId = createRunId()): Promise<StoredAttempt> {
-    await this.dropIndex(record);
-    const createdAt = nowIso();
-    const state = queuedState({
-      run_id: runId,
-      batch_id: record.batchId,
-      job_id: view.jobId,
-      step_id: view.stepId,
-      attempt: view.attempts + 1,
-      trigger: why.trigger,
-      cascade: why.cascade,
-      created_at: createdAt,
-    });
-    const location = { batchId: record.batchId, jobId: view.jobId, stepId: view.stepId, dirName: attemptDirName(createdAt, runId) };
-    await this.options.transitions.create(location, state);
-    const attempt = { location, state };
-    this.options.batches.addAttempt(record, attempt);
-    return attempt;
+    record.attemptsBeingMade++;
+    try {
+      await this.dropIndex(record);
+      const createdAt = nowIso();
+      const state = queuedState({
+        run_id: runId,
+        batch_id: record.batchId,
+        job_id: view.jobId,
+        step_id: view.stepId,
+        attempt: view.attempts + 1,
+        trigger: why.trigger,
+        cascade: why.cascade,
+        created_at: createdAt,
+      });
+      const location = { batchId: record.batchId, jobId: view.jobId, stepId: view.stepId, dirName: attemptDirName(createdAt, runId) };
+      await this.options.transitions.create(location, state);
+      const attempt = { location, state };
+      this.options.batches.addAttempt(record, attempt);
+      return attempt;
+    } finally {
+      record.attemptsBeingMade--;
+    }
   }
 
   /** Ends an attempt that never started: canceled with `ending` as its message, or as `ending` says. */
@@ -76,7 +81,7 @@ export class AttemptLifecycle {
    * file instead of every attempt directory. Nothing to do when it is written or not settled.
    */
   async indexSettled(record: BatchRecord): Promise<void> {
-    if (record.indexState !== 'absent' || !record.allTerminal()) return;
+    if (record.indexState !== 'absent' || !record.isSettled()) return;
     const writing = writeAttemptsIndex(this.options.paths, record.batchId, record.allAttempts());
     record.indexState = writing;
     try {

@@ -31,7 +31,7 @@ class Root {
     return new Root(dir);
   }
 
-  async open(options: { paused?: string; adapter?: AgentAdapter } = {}): Promise<Scheduler> {
+  async open(options: { paused?: string; adapter?: AgentAdapter; beforeCreate?: () => Promise<void> } = {}): Promise<Scheduler> {
     const paths = new RunsPaths(join(this.dir, 'runs'));
     const serial = new KeyedSerial();
     const files = new AttemptFiles(paths, serial);
@@ -42,7 +42,7 @@ class Root {
       paths,
       files,
       currentIndex,
-      transitions: new AttemptTransitions(paths, files, currentIndex),
+      transitions: new HookedTransitions(paths, files, currentIndex, options.beforeCreate),
       serial,
       runnerId: 'transitions-test',
       harnessVersion: '0.0.0',
@@ -68,7 +68,13 @@ class Root {
     const stepDir = join(this.dir, 'runs', BATCH, JOB, STEP);
     const dirs = (await readdir(stepDir).catch(() => [])).sort();
     const last = dirs.at(-1);
-    return last ? JSON.parse(await readFile(join(stepDir, last, 'state.json'), 'utf8')) : undefined;
+    if (!last) return undefined;
+    // The directory is made before its state.json: until that is renamed in, there is no state yet.
+    const text = await readFile(join(stepDir, last, 'state.json'), 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    return text === undefined ? undefined : JSON.parse(text);
   }
 
   async currentEntry(): Promise<{ latest: Record<string, unknown> | null; latest_successful: Record<string, unknown> | null }> {
@@ -92,6 +98,23 @@ class Root {
     if (state.status === 'succeeded') expect(entry.latest_successful).toMatchObject({ run_id: state.run_id, status: 'succeeded' });
     else expect(entry.latest_successful).toBeNull();
     return state;
+  }
+}
+
+/** Transitions that run `beforeCreate` as an attempt is being made, to place a race exactly there. */
+class HookedTransitions extends AttemptTransitions {
+  constructor(
+    paths: RunsPaths,
+    files: AttemptFiles,
+    currentIndex: CurrentIndexFiles,
+    private readonly beforeCreate: (() => Promise<void>) | undefined,
+  ) {
+    super(paths, files, currentIndex);
+  }
+
+  override async create(...args: Parameters<AttemptTransitions['create']>): ReturnType<AttemptTransitions['create']> {
+    await this.beforeCreate?.();
+    return super.create(...args);
   }
 }
 
@@ -204,5 +227,30 @@ describe('current.json after each kind of ending', () => {
     await scheduler.stop();
     const state = await root.expectIndexMatchesState();
     expect(state).toMatchObject({ status: 'failed', failure_reason: 'spawn_error', ...ended });
+  });
+});
+
+describe('attempts_index.json of a settled batch', () => {
+  it('is not written while a new attempt is being made, so it never misses that attempt', async () => {
+    let whileCreating: (() => Promise<void>) | undefined;
+    const root = await Root.create();
+    const scheduler = await root.open({ beforeCreate: async () => whileCreating?.() });
+    await root.submit(scheduler, ['true']);
+    await root.stateIn(terminal);
+    await scheduler.indexSettledBatch(BATCH);
+    const indexFile = join(root.dir, 'runs', BATCH, 'attempts_index.json');
+    expect(JSON.parse(await readFile(indexFile, 'utf8')).attempts).toHaveLength(1);
+
+    // The batch settles again (as a scoreboard write would report) while the retry's attempt is being made.
+    whileCreating = () => scheduler.indexSettledBatch(BATCH);
+    await scheduler.requests.retry(BATCH, JOB, STEP, false);
+    whileCreating = undefined;
+    await root.changes.until(async () => {
+      const latest = await root.latestState();
+      return latest?.attempt === 2 && terminal(latest.status) ? latest : undefined;
+    });
+    await scheduler.indexSettledBatch(BATCH);
+    await scheduler.stop();
+    expect(JSON.parse(await readFile(indexFile, 'utf8')).attempts).toHaveLength(2);
   });
 });
