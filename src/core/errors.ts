@@ -122,6 +122,14 @@ export class PathEscapeError extends HarnessError {
   }
 }
 
+/** An artifact that is not plainly a file the attempt wrote: a link, a hard link, a device. */
+export class UnsafeArtifactError extends HarnessError {
+  readonly code = 'path_escape';
+  constructor(file: string, why: string) {
+    super(`\`${file}\` ${why}; refused: an artifact is served only as a regular file of its own attempt directory`);
+  }
+}
+
 export class ConfigInvalidError extends HarnessError {
   readonly code = 'config_invalid';
   constructor(

@@ -14,6 +14,7 @@ export {
   NoServerError,
   NotFoundError,
   PathEscapeError,
+  UnsafeArtifactError,
   ResumeUnavailableError,
   RunsRootInvalidError,
   StoreLockedError,

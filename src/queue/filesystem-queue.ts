@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, readdir, rename, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { HarnessError, LaunchTableInvalidError, nowIso } from '../core/index.js';
-import { writeJsonAtomic, type RunsPaths } from '../store/index.js';
+import { openRegularFile, writeJsonAtomic, type RunsPaths } from '../store/index.js';
 
 type Submit = (table: unknown) => Promise<{ meta: { batch_id: string }; deduplicated: boolean }>;
 
@@ -110,28 +109,15 @@ export class FilesystemQueue {
   }
 }
 
-// O_NOFOLLOW: a symlink is refused, never read through; O_NONBLOCK: opening a FIFO does not wait for a writer.
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-
-/**
- * The text of a claimed file when it is a regular file of at most `maxBytes`, or why not. The
- * checks are made on the open descriptor, so the file cannot be swapped between check and read.
- */
+/** The text of a claimed file when it is a regular file of at most `maxBytes`, or why not. */
 async function readRegularFile(path: string, maxBytes: number): Promise<{ text: string } | { refused: string }> {
-  let handle;
+  const opened = await openRegularFile(path);
+  if ('refused' in opened) return { refused: `${opened.refused}; the queue takes only regular files` };
   try {
-    handle = await open(path, OPEN_FLAGS);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') return { refused: 'is a symbolic link; the queue takes only regular files' };
-    throw error;
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) return { refused: 'is not a regular file (a FIFO, device or directory); the queue takes only regular files' };
-    if (info.size > maxBytes) return { refused: `is ${info.size} bytes; at most ${maxBytes} are allowed (limits.max_launch_table_bytes)` };
-    return { text: await handle.readFile('utf8') };
+    if (opened.info.size > maxBytes) return { refused: `is ${opened.info.size} bytes; at most ${maxBytes} are allowed (limits.max_launch_table_bytes)` };
+    return { text: await opened.handle.readFile('utf8') };
   } finally {
-    await handle.close();
+    await opened.handle.close();
   }
 }
 

@@ -1,7 +1,9 @@
-import { open, realpath } from 'node:fs/promises';
-import { sep } from 'node:path';
-import { InvalidArgumentError, NotFoundError, PathEscapeError } from '../core/index.js';
+import type { Stats } from 'node:fs';
+import { lstat, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, relative } from 'node:path';
+import { InvalidArgumentError, NotFoundError, PathEscapeError, UnsafeArtifactError } from '../core/index.js';
 import type { ArtifactName, AttemptLocation, RunsPaths } from './paths.js';
+import { openRegularFile } from './regular-file.js';
 
 export interface ArtifactPage {
   content: string;
@@ -12,23 +14,61 @@ export interface ArtifactPage {
 }
 
 /**
- * Opens an artifact of an attempt for reading, refusing anything that resolves outside the
- * attempt directory (a symlink planted in place of a log, say).
+ * Opens an artifact of an attempt for reading when it is plainly a file of that attempt: a
+ * regular file (no symlink is followed, a FIFO does not block), with one link (not a hard link
+ * of a file elsewhere), that the kernel says sits at its own path under the runs root with no
+ * symlink on the way (checked on the open descriptor, so nothing can be swapped in after).
  */
-async function openArtifact(paths: RunsPaths, at: AttemptLocation, name: ArtifactName) {
-  const dir = paths.attemptDir(at);
+async function openArtifact(paths: RunsPaths, at: AttemptLocation, name: ArtifactName): Promise<FileHandle> {
   const file = paths.artifactFile(at, name);
-  let real: string;
-  try {
-    real = await realpath(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    const runId = paths.runIdOf(at);
-    throw new NotFoundError('artifact', `${name} of run ${runId}`, 'it is written as the attempt goes on (final once it ends)');
+  const shown = paths.relative(file);
+  const expected = join(await realpath(paths.root), relative(paths.root, file));
+  for (let attempt = 0; attempt < OPEN_TRIES; attempt++) {
+    let opened;
+    try {
+      opened = await openRegularFile(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new NotFoundError('artifact', `${name} of run ${paths.runIdOf(at)}`, 'it is written as the attempt goes on (final once it ends)');
+    }
+    if ('refused' in opened) throw new UnsafeArtifactError(shown, opened.refused);
+    const { handle, info } = opened;
+    try {
+      // Renamed over since it was opened (state.json is rewritten that way): what it was cannot be
+      // told any more (a hard link removed again looks the same), so open what is there now. The
+      // links were counted when it was opened, so the path is read after.
+      const actual = await readlink(`/proc/self/fd/${handle.fd}`);
+      if (info.nlink === 0 || actual.endsWith(' (deleted)')) {
+        await handle.close();
+        continue;
+      }
+      if (actual !== expected) throw new PathEscapeError(`${shown} → ${actual}`, paths.attemptDir(at));
+      if (info.nlink !== 1 && !(await isBeingWrittenOnce(file, info))) throw new UnsafeArtifactError(shown, `has ${info.nlink} hard links`);
+      return handle;
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
   }
-  const realDir = await realpath(dir);
-  if (!real.startsWith(realDir + sep)) throw new PathEscapeError(`${name} → ${real}`, realDir);
-  return open(real, 'r');
+  throw new UnsafeArtifactError(shown, `was replaced each time it was opened (${OPEN_TRIES} tries)`);
+}
+
+/** Opens of a file renamed over meanwhile before giving up: a harness rewrite is rare enough that two in a row almost never happen. */
+const OPEN_TRIES = 3;
+
+/**
+ * Whether the second link of `file` is the temporary file that writeJsonOnce links it from and
+ * unlinks a moment later (final.json is written that way), not a link made by anyone else.
+ */
+async function isBeingWrittenOnce(file: string, info: Stats): Promise<boolean> {
+  if (info.nlink !== 2) return false;
+  const prefix = `${basename(file)}.`;
+  const siblings = (await readdir(dirname(file))).filter((n) => n.startsWith(prefix) && n.endsWith('.tmp'));
+  for (const sibling of siblings) {
+    const other = await lstat(join(dirname(file), sibling)).catch(() => undefined);
+    if (other && other.ino === info.ino && other.dev === info.dev) return true;
+  }
+  return false;
 }
 
 /** Reads up to `maxBytes` of an artifact from `offset`, ending on a whole UTF-8 character. */

@@ -1,8 +1,21 @@
-import { readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './servers/harness-server.js';
 import { InProcessServer } from './servers/in-process-server.js';
+
+// Swaps argv[1] between a regular file and a symlink to argv[2], each put in place by rename.
+const SWAPPER = `
+const fs = require('node:fs');
+const [file, secret] = process.argv.slice(1);
+for (;;) {
+  fs.writeFileSync(file + '.r', 'harmless\\n');
+  fs.renameSync(file + '.r', file);
+  try { fs.unlinkSync(file + '.l'); } catch {}
+  fs.symlinkSync(secret, file + '.l');
+  fs.renameSync(file + '.l', file);
+}`;
 
 async function state(server: HarnessServer, runId: string): Promise<any> {
   return JSON.parse((await server.ok('fetch_artifact', { run_id: runId, name: 'state' })).content);
@@ -225,7 +238,53 @@ describe('artifacts', () => {
     const attemptDir = join(server.runsDir, batchId, 'j', 'a', (await readdir(join(server.runsDir, batchId, 'j', 'a')))[0]!);
     await rm(join(attemptDir, 'stderr.log'));
     await symlink('/etc/passwd', join(attemptDir, 'stderr.log'));
-    await bad({ run_id: runId, name: 'stderr' }, /path_escape: .*resolves outside/);
+    await bad({ run_id: runId, name: 'stderr' }, /path_escape: .*stderr\.log` is a symbolic link; refused/);
     expect((await stat(join(attemptDir, 'state.json'))).isFile()).toBe(true);
+  });
+
+  it('serves an artifact only as a file of its own attempt: no hard link, no linked directory, no swap between check and read', async () => {
+    const dir = await tempDir();
+    const server = await InProcessServer.start();
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'a', command: ['sh', '-c', 'echo harmless'] }]));
+    const runId = stepOf(await server.settled(batchId), 'j', 'a').run_id;
+    const stepDir = join(server.runsDir, batchId, 'j', 'a');
+    const attemptDir = join(stepDir, (await readdir(stepDir))[0]!);
+    const stdout = join(attemptDir, 'stdout.log');
+    // A file the server may read but must not hand out; on the runs root's filesystem, so it can be hard-linked.
+    const secret = join(server.runsDir, 'secret.txt');
+    await writeFile(secret, 'SECRET\n');
+    const fetchStdout = () => server.call('fetch_artifact', { run_id: runId, name: 'stdout' });
+    const textOf = (result: Awaited<ReturnType<typeof fetchStdout>>) => (result.isError ? (result.content as any)[0].text : (result.structuredContent as any).content);
+
+    // A hard link of the secret in place of the log.
+    await rename(stdout, `${stdout}.kept`);
+    await link(secret, stdout);
+    expect(textOf(await fetchStdout())).toMatch(/path_escape: .*stdout\.log` has 2 hard links; refused/);
+    await rm(stdout);
+
+    // The attempt directory swapped for a link to a directory holding the secret as stdout.log.
+    const elsewhere = join(dir, 'elsewhere');
+    await mkdir(elsewhere);
+    await writeFile(join(elsewhere, 'stdout.log'), 'SECRET\n');
+    await rename(attemptDir, `${attemptDir}.kept`);
+    await symlink(elsewhere, attemptDir);
+    expect(textOf(await fetchStdout())).toMatch(/path_escape: .*stdout\.log → .*elsewhere\/stdout\.log` resolves outside/);
+    await rm(attemptDir);
+    await rename(`${attemptDir}.kept`, attemptDir);
+    await rename(`${stdout}.kept`, stdout);
+    expect(textOf(await fetchStdout())).toBe('harmless\n');
+
+    // Another process swaps the log for a symlink to the secret and back, as fast as it can.
+    const swapper = execa(process.execPath, ['-e', SWAPPER, stdout, secret]);
+    try {
+      const answers = [];
+      for (let i = 0; i < 300; i++) answers.push(textOf(await fetchStdout()));
+      expect(answers.filter((a) => a.includes('SECRET'))).toEqual([]);
+      // Each answer is the log or a refusal of the link, never something else.
+      expect(answers.filter((a) => a !== 'harmless\n' && !/is a symbolic link|was replaced each time/.test(a))).toEqual([]);
+    } finally {
+      swapper.kill('SIGKILL');
+      await swapper.catch(() => undefined);
+    }
   });
 });
