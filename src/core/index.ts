@@ -73,7 +73,7 @@ export {
   SystemScoreboardSchema,
 } from './scoreboard.js';
 export { type AttemptEvent, AttemptEventSchema } from './events.js';
-export { createReportValidator, DEFAULT_REPORT_STRICT_JSON_SCHEMA, reportSchemaProblem } from './report-validator.js';
+export { AJV_OPTIONS, createReportValidator, DEFAULT_REPORT_STRICT_JSON_SCHEMA, MAX_COMPILED, reportSchemaProblem, type ReportCheck } from './report-validator.js';
 export { HARNESS_NAME, HARNESS_VERSION } from './version.js';
 export { canonicalJson } from './canonical-json.js';
 export { portableJsonSchema } from './portable-json-schema.js';

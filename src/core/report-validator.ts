@@ -5,10 +5,10 @@ import { DefaultRunReportSchema } from './run-report.js';
 
 // Formats errors only; schemas are compiled by compileSchema, each in an Ajv of its own.
 const formatter = new Ajv();
-const AJV_OPTIONS = { allErrors: true, strict: false };
+export const AJV_OPTIONS = { allErrors: true, strict: false };
 // Compiled schemas, newest use last; a few hundred distinct output schemas is more than any root holds at once.
 const compiled = new Map<string, ValidateFunction>();
-const MAX_COMPILED = 256;
+export const MAX_COMPILED = 256;
 
 /** The JSON Schema reports are validated against when a step names no output_schema (extra keys allowed). */
 export const DEFAULT_REPORT_JSON_SCHEMA = z.toJSONSchema(DefaultRunReportSchema, { target: 'draft-7' });
@@ -19,7 +19,8 @@ export const DEFAULT_REPORT_JSON_SCHEMA = z.toJSONSchema(DefaultRunReportSchema,
  */
 export const DEFAULT_REPORT_STRICT_JSON_SCHEMA = z.toJSONSchema(z.strictObject(DefaultRunReportSchema.shape), { target: 'draft-7' });
 
-export type ReportCheck = { ok: true } | { ok: false; error: string };
+/** A report's check: it passed, it broke the schema (`error`), or it could not be checked in time (`unchecked`). */
+export type ReportCheck = { ok: true } | { ok: false; error: string; unchecked?: true };
 export type ReportValidator = (report: unknown) => ReportCheck;
 
 /**

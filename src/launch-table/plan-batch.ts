@@ -263,8 +263,14 @@ function planJob(
       }
     }
     if (fields.output_schema) {
-      const problem = reportSchemaProblem(fields.output_schema);
-      if (problem) add(here('output_schema'), `is not a usable JSON Schema: ${problem}`);
+      // Compiled here on the server's one thread: a schema of megabytes would stall it for seconds.
+      const schemaBytes = Buffer.byteLength(JSON.stringify(fields.output_schema));
+      if (schemaBytes > limits.max_output_schema_bytes) {
+        add(here('output_schema'), `is ${schemaBytes} bytes as JSON; at most ${limits.max_output_schema_bytes} are allowed (limits.max_output_schema_bytes)`);
+      } else {
+        const problem = reportSchemaProblem(fields.output_schema);
+        if (problem) add(here('output_schema'), `is not a usable JSON Schema: ${problem}`);
+      }
     }
     for (const name of step.envNames) {
       if (name.startsWith('HARNESS_')) add(here('env', name), 'HARNESS_* variables are set by the harness and cannot be overridden');

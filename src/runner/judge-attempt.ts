@@ -2,7 +2,7 @@ import { AgentOutcomeStatusSchema, createReportValidator, type AgentOutcome, typ
 import type { AttemptContext, ReportReading } from '../agents/index.js';
 import { isShutdown, SHUTDOWN_ENDING, StuckReason } from './abort-reasons.js';
 import type { RunResult } from './run-and-observe.js';
-import type { AttemptJob } from './runner-context.js';
+import type { AttemptJob, RunnerContext } from './runner-context.js';
 
 const SUMMARY_CHARS = 2000;
 
@@ -13,7 +13,7 @@ export interface Judgement {
 }
 
 /** The attempt's terminal status from its host outcome first, then its run report (docs/spec.md §4.1, §6). */
-export async function judgeAttempt(job: AttemptJob, attemptCtx: AttemptContext, { outcome, observed }: RunResult): Promise<Judgement> {
+export async function judgeAttempt(ctx: RunnerContext, job: AttemptJob, attemptCtx: AttemptContext, { outcome, observed }: RunResult): Promise<Judgement> {
   const base = { exitCode: outcome.exitCode, signal: outcome.signal };
   if (outcome.canceled && isShutdown(job.signal)) return { ending: { ...base, ...SHUTDOWN_ENDING }, reading: null };
   if (outcome.canceled && job.signal.reason instanceof StuckReason) {
@@ -44,9 +44,12 @@ export async function judgeAttempt(job: AttemptJob, attemptCtx: AttemptContext, 
   }
   if (reading.kind === 'missing') return { ending: { ...base, status: 'needs_attention', failureReason: 'no_final', message: reading.reason }, reading };
   if (reading.kind === 'unreadable') return { ending: { ...base, status: 'needs_attention', failureReason: 'schema_invalid', message: reading.reason }, reading };
-  const check = createReportValidator(job.step.output_schema)(reading.report);
+  // The default schema is ours and safe to check here; a step's own goes to the checker's thread.
+  const schema = job.step.output_schema;
+  const check = schema ? await ctx.reportChecker.check(schema, reading.report) : createReportValidator(null)(reading.report);
   if (!check.ok) {
-    return { ending: { ...base, status: 'needs_attention', failureReason: 'schema_invalid', message: `the run report does not match the output schema: ${check.error}` }, reading };
+    const message = check.unchecked ? `the run report could not be checked against the output schema: ${check.error}` : `the run report does not match the output schema: ${check.error}`;
+    return { ending: { ...base, status: 'needs_attention', failureReason: 'schema_invalid', message }, reading };
   }
   const agentOutcome = agentOutcomeOf(reading);
   if (agentOutcome?.status === 'failure') {

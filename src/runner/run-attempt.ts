@@ -37,7 +37,7 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
     const preparation = await prepareAttempt(ctx, attempt);
     if (preparation.kind === 'failed') return await finishAttempt(ctx, attempt, { ending: preparation.ending, run: null, observed: initialObserved(job.resume) });
     const run = await runAndObserve(ctx, attempt, preparation.prepared);
-    const { ending, reading } = await judgeAttempt(job, preparation.prepared.attemptCtx, run);
+    const { ending, reading } = await judgeAttempt(ctx, job, preparation.prepared.attemptCtx, run);
     if (reading && reading.kind !== 'report') attempt.events.append('harness.report.missing', { reason: reading.reason });
     return await finishAttempt(ctx, attempt, { ending, run: { outcome: run.outcome, reading }, observed: run.observed });
   } finally {

@@ -1,6 +1,7 @@
 import type { AttemptState, PlannedJob, PlannedStep } from '../core/index.js';
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import type { AttemptFiles, AttemptLocation, AttemptTransitions, EventLog, KeyedSerial, RunsPaths } from '../store/index.js';
+import type { ReportChecker } from './report-checker.js';
 import type { StateWriter } from './state-writer.js';
 
 /** Everything one attempt needs from the server around it. */
@@ -15,6 +16,8 @@ export interface RunnerContext {
   configVersion: string;
   killGraceMs: number;
   heartbeatIntervalMs: number;
+  /** Checks reports against a step's own output_schema, off the server's thread. */
+  reportChecker: ReportChecker;
 }
 
 export interface AttemptJob {

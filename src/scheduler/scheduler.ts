@@ -1,6 +1,6 @@
 import type { AgentName, BatchMeta, HarnessConfig } from '../core/index.js';
 import type { AgentAdapter } from '../agents/index.js';
-import type { RunnerContext } from '../runner/index.js';
+import { ReportChecker, type RunnerContext } from '../runner/index.js';
 import { BatchRecord, HeldBatches, type BatchRecords } from '../batch/index.js';
 import { listBatchIds, readStoredBatch, type AttemptFiles, type CurrentIndexFiles } from '../store/index.js';
 import { AttemptLifecycle } from './attempt-lifecycle.js';
@@ -8,7 +8,7 @@ import { Dispatcher } from './dispatcher.js';
 import { recoverBatch } from './recovery.js';
 import { Requests } from './requests.js';
 
-export interface SchedulerOptions extends RunnerContext {
+export interface SchedulerOptions extends Omit<RunnerContext, 'reportChecker'> {
   /** Read at open only: every write of an attempt's state goes through `transitions`. */
   files: Pick<AttemptFiles, 'readState' | 'writeMeta' | 'writeFinal'>;
   currentIndex: CurrentIndexFiles;
@@ -33,6 +33,7 @@ export class Scheduler {
     private readonly lifecycle: AttemptLifecycle,
     readonly dispatch: Dispatcher,
     readonly requests: Requests,
+    private readonly reportChecker: ReportChecker,
   ) {}
 
   /** Loads every batch, ends attempts a dead server left behind (runner_lost) and starts work. */
@@ -50,10 +51,11 @@ export class Scheduler {
     // The lifecycle tells the dispatcher of its changes, and the dispatcher makes attempts through it.
     let dispatch: Dispatcher | undefined;
     const lifecycle = new AttemptLifecycle({ paths: options.paths, transitions: options.transitions, batches, changed: (batchId) => dispatch!.changed(batchId), log: options.log });
-    dispatch = new Dispatcher({ runner: options, runners: options.config.runners, agents: options.agents, batches, lifecycle, onBatchChanged: options.onBatchChanged, paused: options.paused });
+    const reportChecker = new ReportChecker(options.config.limits.report_check_ms);
+    dispatch = new Dispatcher({ runner: { ...options, reportChecker }, runners: options.config.runners, agents: options.agents, batches, lifecycle, onBatchChanged: options.onBatchChanged, paused: options.paused });
     const requests = new Requests({ ...options, batches, lifecycle, dispatch, submittedKeys });
     dispatch.schedulePump();
-    return new Scheduler(batches, lifecycle, dispatch, requests);
+    return new Scheduler(batches, lifecycle, dispatch, requests, reportChecker);
   }
 
   /** The batches as this scheduler holds them, for the reads of the server that runs the root. */
@@ -76,7 +78,8 @@ export class Scheduler {
   }
 
   /** Ends every running attempt as runner_lost (they are retried by policy at the next start). */
-  stop(): Promise<void> {
-    return this.dispatch.stop();
+  async stop(): Promise<void> {
+    await this.dispatch.stop();
+    await this.reportChecker.close();
   }
 }

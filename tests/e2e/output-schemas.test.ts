@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { agent, oneJob, stepOf, tempDir } from './servers/harness-server.js';
+import { agent, HarnessServer, oneJob, stepOf, tempDir, treeSnapshot } from './servers/harness-server.js';
 import { InProcessServer } from './servers/in-process-server.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -29,5 +29,45 @@ describe('an output_schema with an $id', () => {
     const board = await server.settled(second);
     expect(board.counts).toMatchObject({ succeeded: 2 });
     expect(stepOf(board, 'j', 'd').status).toBe('succeeded');
+  });
+});
+
+describe('an output_schema from a hostile table', () => {
+  // Backtracks exponentially on a run of a's that fails to match: 40 of them take longer than anyone waits.
+  const BACKTRACKING = { type: 'object', required: ['summary'], properties: { summary: { type: 'string', pattern: '^(a+)+$' } } };
+  const report = (summary: string) => JSON.stringify({ status: 'success', summary });
+
+  it('cannot stop the server: a report that takes too long to check needs attention, and the next check works', async () => {
+    const server = await HarnessServer.start({ shared: cleanups, config: { limits: { report_check_ms: 300 } } });
+    const dir = await tempDir(cleanups);
+    const stalls = await server.submit(oneJob(dir, [{ step_id: 'stalls', command: [agent('report.sh'), report(`${'a'.repeat(40)}!`)], output_schema: BACKTRACKING }]));
+    expect(stepOf(await server.settled(stalls), 'j', 'stalls').status).toBe('needs_attention');
+    const stalled = JSON.parse((await server.ok('fetch_artifact', { batch_id: stalls, job_id: 'j', step_id: 'stalls', name: 'state' })).content);
+    expect(stalled.failure_reason).toBe('schema_invalid');
+    expect(stalled.message).toMatch(/could not be checked against the output schema: checking it took longer than 300 ms \(limits\.report_check_ms\)/);
+
+    // The checker's thread was ended with its check; the next reports are checked on a new one.
+    const later = await server.submit(
+      oneJob(dir, [
+        { step_id: 'matches', command: [agent('report.sh'), report('aaaa')], output_schema: BACKTRACKING },
+        { step_id: 'breaks', command: [agent('report.sh'), report('bbb')], output_schema: BACKTRACKING },
+      ]),
+    );
+    const board = await server.settled(later);
+    expect(stepOf(board, 'j', 'matches').status).toBe('succeeded');
+    expect(stepOf(board, 'j', 'breaks').status).toBe('needs_attention');
+    const broke = JSON.parse((await server.ok('fetch_artifact', { batch_id: later, job_id: 'j', step_id: 'breaks', name: 'state' })).content);
+    expect(broke.message).toMatch(/does not match the output schema: report\/summary must match pattern/);
+  });
+
+  it('is refused at submit when it is larger than limits.max_output_schema_bytes, before it is compiled', async () => {
+    const server = await HarnessServer.start({ shared: cleanups, config: { limits: { max_output_schema_bytes: 4096 } } });
+    const dir = await tempDir(cleanups);
+    const before = await treeSnapshot(server.runsDir);
+    const big = { type: 'object', properties: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`field${i}`, { type: 'string' }])) };
+    const refused = await server.error('submit_batch', oneJob(dir, [{ step_id: 'a', command: ['true'], output_schema: big }]));
+    expect(refused.code).toBe('launch_table_invalid');
+    expect(refused.text).toMatch(/jobs\[0\]\.steps\[0\]\.output_schema: is \d+ bytes as JSON; at most 4096 are allowed \(limits\.max_output_schema_bytes\)/);
+    expect(await treeSnapshot(server.runsDir)).toEqual(before);
   });
 });
