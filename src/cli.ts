@@ -23,7 +23,7 @@ function wholeNumber(min: number, max: number) {
  * below refuses the others, so that none is ever accepted and then ignored.
  */
 const OPTIONS = {
-  runsDir: () => new Option('--runs-dir <dir>', 'the store (default: $HARNESS_RUNS_DIR, else ./runs)'),
+  runsDir: () => new Option('--runs-dir <dir>', 'the store (default: $HARNESS_RUNS_DIR, else $XDG_STATE_HOME/harness-mcp/runs, else ~/.local/state/harness-mcp/runs)'),
   config: () => new Option('--config <file>', 'harness config JSON (default: $HARNESS_CONFIG, else built-in defaults)'),
   maxConcurrency: () => new Option('--max-concurrency <n>', 'attempts run at once (default: runners.max_concurrency, 4)').argParser(wholeNumber(1, 256)),
   http: () => new Option('--http', 'serve MCP over Streamable HTTP at /mcp'),

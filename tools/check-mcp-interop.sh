@@ -10,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 work=$(mktemp -d)
+# A server started without --runs-dir (mcp.json's) takes its default root under here, not in $HOME.
+export XDG_STATE_HOME="$work/state"
 server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true

@@ -10,6 +10,8 @@ import type { BatchRecords, FoundRun } from './batch-records.js';
 export class HeldBatches implements BatchRecords {
   private readonly batches = new Map<string, BatchRecord>();
   private readonly byRunId = new Map<string, FoundRun>();
+  /** Each batch id by its lower case: ids that differ only by case would share a directory on some filesystems. */
+  private readonly byFoldedId = new Map<string, string>();
 
   ids(): string[] {
     return [...this.batches.keys()].sort();
@@ -23,6 +25,11 @@ export class HeldBatches implements BatchRecords {
     return this.batches.has(batchId);
   }
 
+  /** The held batch id that `batchId` is, or equals but for case. */
+  sameOrCaseTwin(batchId: string): string | undefined {
+    return this.byFoldedId.get(batchId.toLowerCase());
+  }
+
   findRun(runId: string): FoundRun | undefined {
     return this.byRunId.get(runId);
   }
@@ -30,6 +37,7 @@ export class HeldBatches implements BatchRecords {
   /** Holds a batch, loaded or just submitted, with the attempts it has. */
   hold(record: BatchRecord): void {
     this.batches.set(record.batchId, record);
+    this.byFoldedId.set(record.batchId.toLowerCase(), record.batchId);
     for (const attempt of record.allAttempts()) this.byRunId.set(attempt.state.run_id, { record, attempt });
   }
 
@@ -43,5 +51,6 @@ export class HeldBatches implements BatchRecords {
   forget(batchId: string): void {
     for (const attempt of this.batches.get(batchId)?.allAttempts() ?? []) this.byRunId.delete(attempt.state.run_id);
     this.batches.delete(batchId);
+    this.byFoldedId.delete(batchId.toLowerCase());
   }
 }

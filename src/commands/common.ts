@@ -1,5 +1,5 @@
 import { HarnessError, NoServerError, type BatchScoreboard } from '../core/index.js';
-import { resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
+import { defaultRunsDir, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
 import { createProgressDisplay } from './progress-display.js';
 import { Harness, type HarnessOptions } from '../harness/index.js';
 
@@ -35,7 +35,7 @@ export function failWith(error: HarnessError): never {
 export function harnessOptions(options: StoreOptions): HarnessOptions {
   return {
     // `??`, not `||`: an empty value is refused by resolveRunsRoot, never taken for the default.
-    runsDir: options.runsDir ?? process.env.HARNESS_RUNS_DIR ?? 'runs',
+    runsDir: options.runsDir ?? process.env.HARNESS_RUNS_DIR ?? defaultRunsDir(),
     configFile: options.config ?? process.env.HARNESS_CONFIG,
   };
 }

@@ -13,7 +13,7 @@ import type { RootRole } from './root-role.js';
 import { WatchedRoot } from './watched-root.js';
 
 export interface HarnessOptions {
-  /** --runs-dir, else HARNESS_RUNS_DIR, else ./runs (the caller resolves that order). */
+  /** --runs-dir, else HARNESS_RUNS_DIR, else defaultRunsDir() (the caller resolves that order). */
   runsDir: string;
   configFile?: string | undefined;
   /** --max-concurrency: overrides runners.max_concurrency of the config. */

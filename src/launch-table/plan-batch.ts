@@ -18,6 +18,7 @@ import {
 } from '../core/index.js';
 import { IdScope } from './id-scope.js';
 import { formatJsonPath } from './json-path.js';
+import { runsRootOverlap } from './runs-root-overlap.js';
 import { spawnProblems } from './spawn-checks.js';
 import { orderSteps } from './step-graph.js';
 import { draftDefaults, draftJob, type JobDraft, type StepDraft } from './table-draft.js';
@@ -26,8 +27,11 @@ export interface PlanContext {
   config: HarnessConfig;
   /** Agents this build can run, and which of them can resume a session. */
   agents: ReadonlyMap<AgentName, { resumable: boolean }>;
-  batchIdTaken: (batchId: string) => boolean;
+  /** The id in the store that `batchId` is, or equals but for case (they would share a directory); undefined when it is free. */
+  batchIdTaken: (batchId: string) => string | undefined;
   now: Date;
+  /** The runs root's real path, which no working directory may hold or lie in; unknown to a check without a server. */
+  runsRoot?: string;
 }
 
 /** A validated submission with every setting resolved, ready to be written as batch_meta.json. */
@@ -77,9 +81,12 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
       add(['batch_goal_summary'], `has ${words} words; at least ${config.limits.min_goal_summary_words} are required (limits.min_goal_summary_words)`);
     }
   }
-  if (typeof raw.batch_id === 'string' && ctx.batchIdTaken(raw.batch_id)) {
-    add(['batch_id'], `\`${raw.batch_id}\` is already in the store; choose another id or omit it to have one generated`);
+  const taken = typeof raw.batch_id === 'string' ? ctx.batchIdTaken(raw.batch_id) : undefined;
+  if (taken !== undefined) {
+    const clash = taken === raw.batch_id ? `\`${taken}\` is already in the store` : `\`${raw.batch_id}\` differs from \`${taken}\`, already in the store, only by case (a case-insensitive filesystem gives them one directory)`;
+    add(['batch_id'], `${clash}; choose another id or omit it to have one generated`);
   }
+
   const defaults = draftDefaults(raw.defaults);
   const allowed = new Set<string>(config.launch_table_overrides.allowed_defaults);
   if (raw.defaults && typeof raw.defaults === 'object') {
@@ -120,6 +127,8 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
     }
     const path = job.fields.working_directory;
     const workingDirectory = path === undefined ? undefined : await checkWorkingDirectory(path, (m) => add(at('working_directory'), m));
+    const overlap = workingDirectory && ctx.runsRoot ? runsRootOverlap(workingDirectory, ctx.runsRoot) : undefined;
+    if (overlap) add(at('working_directory'), overlap);
     const planned = planJob(job, { name: jobId === undefined ? `jobs[${jobIndex}]` : `job \`${jobId}\``, workingDirectory, defaultAgent }, effectiveDefaults, ctx, at, add);
     if (planned) jobs.push(planned);
   }
@@ -147,7 +156,7 @@ export function launchTableDigest(raw: Record<string, unknown>): string {
 function uniqueBatchId(ctx: PlanContext): string {
   for (;;) {
     const id = createBatchId(ctx.now);
-    if (!ctx.batchIdTaken(id)) return id;
+    if (ctx.batchIdTaken(id) === undefined) return id;
   }
 }
 

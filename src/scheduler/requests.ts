@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
 import {
   BatchExistsError,
   IdempotencyConflictError,
@@ -75,7 +75,7 @@ export class Requests {
 
   private async submitNew(input: unknown): Promise<BatchMeta> {
     const { paths, config, batches } = this.options;
-    const planned = await planBatch(input, planContext(config, this.options.agents, (id) => batches.has(id)));
+    const planned = await planBatch(input, { ...planContext(config, this.options.agents, (id) => batches.sameOrCaseTwin(id)), runsRoot: await realpath(paths.root) });
     const meta: BatchMeta = {
       batch_id: planned.batchId,
       spec_version: planned.specVersion,
@@ -222,10 +222,10 @@ export class Requests {
  * server, which alone knows when an idempotency_key makes the table a resubmission.
  */
 export async function checkLaunchTable(input: unknown, config: HarnessConfig, agents: ReadonlyMap<AgentName, AgentAdapter>): Promise<void> {
-  await planBatch(input, planContext(config, agents, () => false));
+  await planBatch(input, planContext(config, agents, () => undefined));
 }
 
-function planContext(config: HarnessConfig, agents: ReadonlyMap<AgentName, AgentAdapter>, batchIdTaken: (id: string) => boolean): PlanContext {
+function planContext(config: HarnessConfig, agents: ReadonlyMap<AgentName, AgentAdapter>, batchIdTaken: PlanContext['batchIdTaken']): PlanContext {
   return { config, agents: new Map([...agents].map(([name, a]) => [name, { resumable: a.resumable }])), batchIdTaken, now: new Date() };
 }
 

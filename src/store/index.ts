@@ -12,4 +12,4 @@ export { stepKey, type StoredAttempt, type StoredBatch } from './stored-attempt.
 export { type Owner, RunsLock } from './runs-lock.js';
 export { readArtifactPage, readArtifactTail, tailEventLines } from './artifact-reader.js';
 export { removeAttemptsIndex, writeAttemptsIndex } from './attempts-index-file.js';
-export { resolveRunsRoot } from './runs-root.js';
+export { defaultRunsDir, resolveRunsRoot } from './runs-root.js';

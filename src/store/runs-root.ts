@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { RunsRootInvalidError } from '../core/index.js';
 
 /** What marks the top of a source checkout: runs written there would land in the repository. */
@@ -13,6 +14,16 @@ async function statOf(path: string) {
 }
 
 /**
+ * The runs root when neither --runs-dir nor HARNESS_RUNS_DIR names one: harness-mcp's state
+ * directory by the XDG base directory rules ($XDG_STATE_HOME, else ~/.local/state), outside any
+ * checkout. A runs root inside a working directory would let its steps write the harness's files.
+ */
+export function defaultRunsDir(env: NodeJS.ProcessEnv = process.env): string {
+  const state = env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  return join(state, 'harness-mcp', 'runs');
+}
+
+/**
  * The absolute runs root of a --runs-dir / HARNESS_RUNS_DIR value, for every entry point.
  * Refuses an empty value (resolve('') is the cwd: that is how run output once got committed at
  * the top of this repository), the top of a source checkout, and, with `mustExist` (every
@@ -21,7 +32,7 @@ async function statOf(path: string) {
  */
 export async function resolveRunsRoot(runsDir: string, options: { mustExist?: boolean } = {}): Promise<string> {
   if (runsDir.trim() === '') {
-    throw new RunsRootInvalidError(runsDir, 'the runs dir is empty (--runs-dir or HARNESS_RUNS_DIR); give a path, or leave both unset for ./runs');
+    throw new RunsRootInvalidError(runsDir, `the runs dir is empty (--runs-dir or HARNESS_RUNS_DIR); give a path, or leave both unset for the default, ${defaultRunsDir()}`);
   }
   const root = resolve(runsDir);
   const info = await statOf(root);

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { agent, CLI, eventually, HarnessServer, oneJob, tempDir, TEST_CONFIG, treeSnapshot } from './servers/harness-server.js';
+import { agent, CLI, eventually, HarnessServer, oneJob, tempDir, TEST_CONFIG, treeSnapshot, workDirIn } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 
@@ -55,7 +55,7 @@ describe('terminal views of a batch', () => {
     await writeFile(
       table,
       JSON.stringify({
-        ...oneJob(dir, [
+        ...oneJob(await workDirIn(dir), [
           { step_id: 'report', command: ['sh', '-c', REPORTING_STEP] },
           { step_id: 'flaky', command: [agent('fail-until.sh'), join(dir, 'counter'), '2'], retries: { max_attempts: 2, backoff_seconds: 0 } },
           { step_id: 'broken', command: [agent('exit-with.sh'), '4', 'broken <build>'] },
@@ -100,7 +100,7 @@ describe('terminal views of a batch', () => {
   it('prints the final report, meta and state of an attempt with logs --stream', async () => {
     const { dir, runs, config } = await setup();
     const table = join(dir, 'files.json');
-    await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'report', command: ['sh', '-c', REPORTING_STEP] }]), batch_id: 'files' }));
+    await writeFile(table, JSON.stringify({ ...oneJob(await workDirIn(dir), [{ step_id: 'report', command: ['sh', '-c', REPORTING_STEP] }]), batch_id: 'files' }));
     expect((await cli(dir, ['run', table, '--runs-dir', runs, '--config', config])).code).toBe(0);
     const runId = JSON.parse((await cli(dir, ['status', 'files', '--runs-dir', runs, '--json'])).stdout).steps[0].run_id;
 
@@ -116,7 +116,7 @@ describe('terminal views of a batch', () => {
   it('says that no server runs the root once run has ended, and lists no runner of its own', async () => {
     const { dir, runs, config } = await setup();
     const table = join(dir, 'ended.json');
-    await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'a', command: ['true'] }]), batch_id: 'ended' }));
+    await writeFile(table, JSON.stringify({ ...oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }]), batch_id: 'ended' }));
     expect((await cli(dir, ['run', table, '--runs-dir', runs, '--config', config])).code).toBe(0);
     expect(JSON.parse((await cli(dir, ['status', '--runs-dir', runs, '--json'])).stdout).runners).toEqual([]);
     expect((await cli(dir, ['status', '--runs-dir', runs])).stdout).toContain('no server runs this runs root: nothing starts until one does (harness-mcp serve)\n');
@@ -125,7 +125,7 @@ describe('terminal views of a batch', () => {
   it('refuses an unknown --stream, and --follow of a JSON file, changing nothing', async () => {
     const { dir, runs, config } = await setup();
     const table = join(dir, 'one.json');
-    await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'a', command: ['true'] }]), batch_id: 'one' }));
+    await writeFile(table, JSON.stringify({ ...oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }]), batch_id: 'one' }));
     expect((await cli(dir, ['run', table, '--runs-dir', runs, '--config', config])).code).toBe(0);
     const runId = JSON.parse((await cli(dir, ['status', 'one', '--runs-dir', runs, '--json'])).stdout).steps[0].run_id;
     const before = await treeSnapshot(runs);
@@ -146,7 +146,7 @@ describe('terminal views of a batch', () => {
   it('reports a canceled step as skipped in JUnit, with its output tail cleaned of characters XML cannot hold', async () => {
     const { dir, runs, config } = await setup();
     const table = join(dir, 'cancel.json');
-    await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'hang', command: ['sh', '-c', `printf 'ctrl\\001char & more\\n'; exec ${agent('hang.sh')}`] }]), batch_id: 'canceled' }));
+    await writeFile(table, JSON.stringify({ ...oneJob(await workDirIn(dir), [{ step_id: 'hang', command: ['sh', '-c', `printf 'ctrl\\001char & more\\n'; exec ${agent('hang.sh')}`] }]), batch_id: 'canceled' }));
     const running = startCli(dir, ['run', table, '--runs-dir', runs, '--config', config, '--junit', join(dir, 'canceled.xml')]);
     const runId = await eventually(async () => {
       const board = JSON.parse((await cli(dir, ['status', 'canceled', '--runs-dir', runs, '--json'])).stdout || '{}');
@@ -185,7 +185,7 @@ describe('terminal views of a server that drains', () => {
     expect(overview.stdout).toMatch(new RegExp(`served by pid ${server.pid} on .*: 0 of \\d+ running; new attempts are held back: draining`));
 
     const table = join(dir, 'drained.json');
-    await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'a', command: ['true'] }]), batch_id: 'drained' }));
+    await writeFile(table, JSON.stringify({ ...oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }]), batch_id: 'drained' }));
     const follow = startCli(dir, ['submit', table, '--follow', '--runs-dir', runs]);
     await eventually(async () => follow.out.stderr.includes('drained: 1 ready; new attempts are held back: draining'), 'the follow output to show the drain', 60_000).catch((error: Error) => {
       throw new Error(`${error.message}\nsubmit --follow said: ${follow.out.stderr}`);
@@ -204,7 +204,7 @@ describe('terminal views of a server that drains', () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
     await server.client.listTools();
-    const batchId = await server.submit(oneJob(dir, [{ step_id: 'x', command: [agent('exit-with.sh'), '3', 'no template'] }]));
+    const batchId = await server.submit(oneJob(await workDirIn(dir), [{ step_id: 'x', command: [agent('exit-with.sh'), '3', 'no template'] }]));
     await server.settled(batchId);
     // The full view: a summary keeps only the failures' total, and the run id is in their items.
     const result = await server.call('get_scoreboard', { batch_id: batchId, detail: 'full' });

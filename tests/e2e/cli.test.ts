@@ -3,7 +3,7 @@ import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { agent, CLI, eventually, HarnessServer, oneJob, tempDir, TEST_CONFIG, treeSnapshot, whenDone } from './servers/harness-server.js';
+import { agent, CLI, eventually, HarnessServer, oneJob, tempDir, TEST_CONFIG, treeSnapshot, workDirIn, whenDone } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 
@@ -75,7 +75,7 @@ describe('the terminal CLI', () => {
   it('runs a batch to the end for CI, writes JUnit, and exits 0 only when every step succeeded', async () => {
     const { dir, runs, config } = await setup();
     const good = join(dir, 'good.json');
-    await writeFile(good, JSON.stringify({ ...oneJob(dir, [{ step_id: 'a', command: ['true'] }, { step_id: 'b', command: ['true'], depends_on: ['a'] }]), batch_id: 'good' }));
+    await writeFile(good, JSON.stringify({ ...oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }, { step_id: 'b', command: ['true'], depends_on: ['a'] }]), batch_id: 'good' }));
     const ok = await cli(['run', good, '--runs-dir', runs, '--config', config, '--junit', join(dir, 'good.xml')]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('good: 2 succeeded (settled)');
@@ -84,7 +84,7 @@ describe('the terminal CLI', () => {
     expect(xml).toMatch(/<testcase classname="good\.j" name="b" time="[\d.]+"\/>/);
 
     const bad = join(dir, 'bad.json');
-    await writeFile(bad, JSON.stringify({ ...oneJob(dir, [{ step_id: 'x', command: [agent('exit-with.sh'), '4', 'broken <build>'] }, { step_id: 'y', command: ['true'], depends_on: ['x'] }]), batch_id: 'bad' }));
+    await writeFile(bad, JSON.stringify({ ...oneJob(await workDirIn(dir), [{ step_id: 'x', command: [agent('exit-with.sh'), '4', 'broken <build>'] }, { step_id: 'y', command: ['true'], depends_on: ['x'] }]), batch_id: 'bad' }));
     const failed = await cli(['run', bad, '--runs-dir', runs, '--config', config, '--junit', join(dir, 'bad.xml')]);
     expect(failed.code).toBe(1);
     const badXml = await readFile(join(dir, 'bad.xml'), 'utf8');
@@ -99,7 +99,7 @@ describe('the terminal CLI', () => {
   it('shows status, prints logs, and gc removes what run left, from the terminal', async () => {
     const { dir, runs, config } = await setup();
     const table = join(dir, 't.json');
-    await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'hello', command: ['sh', '-c', 'echo hello from the step'] }]), batch_id: 'term' }));
+    await writeFile(table, JSON.stringify({ ...oneJob(await workDirIn(dir), [{ step_id: 'hello', command: ['sh', '-c', 'echo hello from the step'] }]), batch_id: 'term' }));
     expect((await cli(['run', table, '--runs-dir', runs, '--config', config])).code).toBe(0);
 
     const all = await cli(['status', '--runs-dir', runs]);
@@ -147,7 +147,7 @@ describe('the terminal CLI with a server running', () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
     const table = join(dir, 'follow.json');
-    await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'a', command: ['true'] }, { step_id: 'b', command: ['true'], depends_on: ['a'] }]), batch_id: 'followed' }));
+    await writeFile(table, JSON.stringify({ ...oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }, { step_id: 'b', command: ['true'], depends_on: ['a'] }]), batch_id: 'followed' }));
     const followed = await cli(['submit', table, '--follow', '--runs-dir', server.runsDir]);
     expect(followed.code, followed.stderr).toBe(0);
     expect(followed.stderr).toMatch(/queued follow-[0-9a-f]{6}\.json[\s\S]*accepted as followed/);
@@ -164,7 +164,7 @@ describe('the terminal CLI with a server running', () => {
   it('follows the logs of a running step until it ends', async () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
-    const batchId = await server.submit(oneJob(dir, [{ step_id: 'talk', command: ['sh', '-c', 'for i in 1 2 3 4; do echo line $i; sleep 0.3; done'] }]));
+    const batchId = await server.submit(oneJob(await workDirIn(dir), [{ step_id: 'talk', command: ['sh', '-c', 'for i in 1 2 3 4; do echo line $i; sleep 0.3; done'] }]));
     const runId = await eventually(async () => (await server.ok('get_scoreboard', { batch_id: batchId })).running.items[0]?.run_id as string | undefined, 'the step to run');
     const followed = await cli(['logs', runId, '--follow', '--runs-dir', server.runsDir]);
     expect(followed.stdout).toBe('line 1\nline 2\nline 3\nline 4\n');
@@ -173,7 +173,7 @@ describe('the terminal CLI with a server running', () => {
   it('cancels and retries through the server that runs the runs root', async () => {
     const dir = await tempDir();
     const server = await HarnessServer.start();
-    const batchId = await server.submit(oneJob(dir, [{ step_id: 'hang', command: [agent('hang.sh')] }]));
+    const batchId = await server.submit(oneJob(await workDirIn(dir), [{ step_id: 'hang', command: [agent('hang.sh')] }]));
     await expect.poll(async () => (await server.ok('get_scoreboard', { batch_id: batchId })).counts.running, { timeout: 10_000 }).toBe(1);
     const runId = (await server.ok('get_scoreboard', { batch_id: batchId })).running.items[0].run_id;
     const canceled = await cli(['cancel', '--batch', batchId, '--runs-dir', server.runsDir]);
@@ -199,7 +199,7 @@ describe('harness-mcp serve', () => {
     const server = await serveRoot(runs, config, dir);
     server.child.stdin!.end(); // a terminal server reads no stdin: closing it changes nothing
     const table = join(dir, 't.json');
-    await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'a', command: ['true'] }]), batch_id: 'served' }));
+    await writeFile(table, JSON.stringify({ ...oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }]), batch_id: 'served' }));
     const followed = await cli(['submit', table, '--follow', '--runs-dir', runs]);
     expect(followed.code, followed.stderr).toBe(0);
     expect(followed.stdout).toContain('served: 1 succeeded (settled)');
@@ -218,7 +218,7 @@ describe('submit', () => {
   it('checks the table locally with the server\'s messages, names every problem, and queues nothing (exit 2)', async () => {
     const { dir, runs, config } = await setup();
     const bad = join(dir, 'bad.json');
-    await writeFile(bad, JSON.stringify({ batch_goal_summary: 'short', jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'a', command: [] }] }] }));
+    await writeFile(bad, JSON.stringify({ batch_goal_summary: 'short', jobs: [{ job_id: 'j', working_directory: await workDirIn(dir), steps: [{ step_id: 'a', command: [] }] }] }));
     await mkdir(runs);
     const before = await treeSnapshot(dir);
     const refused = await cli(['submit', bad, '--runs-dir', runs, '--config', config]);
@@ -245,7 +245,7 @@ describe('submit', () => {
   it('with --follow and no server says so at once, naming serve, and queues nothing (exit 3)', async () => {
     const { dir, runs, config } = await setup();
     const table = join(dir, 't.json');
-    await writeFile(table, JSON.stringify(oneJob(dir, [{ step_id: 'a', command: ['true'] }])));
+    await writeFile(table, JSON.stringify(oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }])));
     await mkdir(runs);
     const before = await treeSnapshot(dir);
     const refused = await cli(['submit', table, '--follow', '--runs-dir', runs, '--config', config]);
@@ -259,7 +259,7 @@ describe('submit', () => {
   it('without --follow and no server queues the table for the next server, and says so', async () => {
     const { dir, runs, config } = await setup();
     const table = join(dir, 't.json');
-    await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'a', command: ['true'] }]), batch_id: 'later' }));
+    await writeFile(table, JSON.stringify({ ...oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }]), batch_id: 'later' }));
     await mkdir(runs);
     const queued = await cli(['submit', table, '--runs-dir', runs, '--config', config]);
     expect(queued.code, queued.stderr).toBe(0);
@@ -274,7 +274,7 @@ describe('submit', () => {
     const { dir, runs, config } = await setup();
     const server = await serveRoot(runs, config, dir);
     const table = join(dir, 't.json');
-    await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'hang', command: [agent('hang.sh')] }]), batch_id: 'orphaned' }));
+    await writeFile(table, JSON.stringify({ ...oneJob(await workDirIn(dir), [{ step_id: 'hang', command: [agent('hang.sh')] }]), batch_id: 'orphaned' }));
     const follower = started(['submit', table, '--follow', '--runs-dir', runs], dir);
     await follower.said(/orphaned: 1 running/, 'the step to run');
     server.child.kill('SIGTERM');
@@ -294,7 +294,7 @@ describe('a mistyped runs dir', () => {
     const { dir, config } = await setup();
     const typo = join(dir, 'typo');
     const table = join(dir, 't.json');
-    await writeFile(table, JSON.stringify(oneJob(dir, [{ step_id: 'a', command: ['true'] }])));
+    await writeFile(table, JSON.stringify(oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }])));
     const before = await treeSnapshot(dir);
     for (const args of [['submit', table], ['submit', table, '--follow'], ['drain'], ['undrain'], ['gc'], ['cancel', '--batch', 'b'], ['retry', 'b', 'j', 's']]) {
       const refused = await cli([...args, '--runs-dir', typo, '--config', config]);
@@ -334,7 +334,7 @@ describe('options and exit codes', () => {
   it('honours a global option before or after the command, and refuses one a command does not use', async () => {
     const { dir, config } = await setup();
     const table = join(dir, 't.json');
-    await writeFile(table, JSON.stringify(oneJob(dir, [{ step_id: 'a', command: ['true'] }])));
+    await writeFile(table, JSON.stringify(oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }])));
     const concurrencyOf = async (runs: string) => JSON.parse(await readFile(join(runs, '_system', 'harness_config.json'), 'utf8')).runners.max_concurrency;
 
     const after = await cli(['run', table, '--max-concurrency', '1', '--runs-dir', join(dir, 'after'), '--config', config]);
@@ -357,9 +357,10 @@ describe('options and exit codes', () => {
     const { dir, config } = await setup();
     await writeFile(join(dir, 'package.json'), '{}');
     const table = join(dir, 't.json');
-    await writeFile(table, JSON.stringify(oneJob(dir, [{ step_id: 'a', command: ['true'] }])));
+    await writeFile(table, JSON.stringify(oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }])));
     const before = await treeSnapshot(dir);
-    const empty = 'harness-mcp: the runs dir is empty (--runs-dir or HARNESS_RUNS_DIR); give a path, or leave both unset for ./runs\n';
+    const defaultRoot = join(process.env.XDG_STATE_HOME!, 'harness-mcp', 'runs'); // tests/global-setup.ts
+    const empty = `harness-mcp: the runs dir is empty (--runs-dir or HARNESS_RUNS_DIR); give a path, or leave both unset for the default, ${defaultRoot}\n`;
     const entryPoints = [['status'], ['run', table, '--config', config], ['submit', table], ['drain'], ['cancel', '--batch', 'b'], ['serve'], []];
     for (const args of entryPoints) {
       expect(await cli([...args, '--runs-dir', ''], { cwd: dir }), args.join(' ')).toMatchObject({ code: 2, stderr: empty });

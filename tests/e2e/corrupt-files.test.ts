@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Harness } from '../../src/harness/index.js';
 import { RunsLock, RunsPaths } from '../../src/store/index.js';
-import { CLI, oneJob, tempDir, TEST_CONFIG, treeSnapshot } from './servers/harness-server.js';
+import { CLI, oneJob, tempDir, TEST_CONFIG, treeSnapshot, workDirIn } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 
@@ -30,7 +30,7 @@ async function rootWithOneBatch() {
   const config = join(dir, 'config.json');
   await writeFile(config, JSON.stringify(TEST_CONFIG));
   const table = join(dir, 't.json');
-  await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'a', command: ['true'] }]), batch_id: 'kept' }));
+  await writeFile(table, JSON.stringify({ ...oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }]), batch_id: 'kept' }));
   const ran = await cli(['run', table, '--runs-dir', runs, '--config', config], dir);
   expect(ran.code, ran.stderr).toBe(0);
   return { dir, runs };

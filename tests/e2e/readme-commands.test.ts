@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -64,15 +65,20 @@ describe('the README', () => {
   });
 
   it('starts the stdio server exactly as Set up says, and a client lists its tools', async () => {
-    const line = (await readmeCommandLines()).find((l) => /^node dist\/cli\.js --runs-dir \S+$/.test(l));
+    const line = (await readmeCommandLines()).find((l) => /^node dist\/cli\.js$/.test(l));
     expect(line).toBeDefined();
     const dir = await tempDir();
     const args = line!.split(/\s+/).slice(1).map((a) => (a === 'dist/cli.js' ? CLI : a));
     const client = new Client({ name: 'readme-test', version: '0.0.0' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args, cwd: dir, stderr: 'ignore' }));
+    // Its default runs root is under $XDG_STATE_HOME, here the test's own.
+    const env = { ...process.env, XDG_STATE_HOME: join(dir, 'state') } as Record<string, string>;
+    delete env.HARNESS_RUNS_DIR;
+    await client.connect(new StdioClientTransport({ command: process.execPath, args, cwd: dir, env, stderr: 'ignore' }));
     try {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name)).toContain('submit_batch');
+      expect((await stat(join(dir, 'state', 'harness-mcp', 'runs', '_system'))).isDirectory()).toBe(true);
+      expect(await readdir(dir)).toEqual(['state']); // nothing in the directory it was started in
     } finally {
       await client.close();
     }

@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goal, tempDir, treeSnapshot } from './servers/harness-server.js';
 import { InProcessServer } from './servers/in-process-server.js';
@@ -17,6 +17,7 @@ beforeAll(async () => {
   });
   workdir = await tempDir(cleanups);
   await writeFile(join(workdir, 'a-file'), 'not a directory');
+  await symlink(dirname(server.runsDir), join(workdir, 'link-to-server'));
   // A batch that exists, for the "unique in the store" rule.
   await server.submit(table({ batch_id: 'taken' }));
   await server.settled('taken');
@@ -67,7 +68,8 @@ describe('submit_batch refuses a bad launch table, names every problem and write
     ['a control character in an id', (t) => (t.jobs[0].job_id = 'a\u0001b'), 'jobs[0].job_id', /must match/],
     ['a Windows-reserved batch id', (t) => (t.batch_id = 'CON'), 'batch_id', /Windows-reserved/],
     ['an id of 65 characters', (t) => (t.jobs[0].job_id = 'x'.repeat(65)), 'jobs[0].job_id', /must match/],
-    ['a batch id already in the store', (t) => (t.batch_id = 'taken'), 'batch_id', /already in the store/],
+    ['a batch id already in the store', (t) => (t.batch_id = 'taken'), 'batch_id', /`taken` is already in the store/],
+    ['a batch id that differs from one in the store only by case', (t) => (t.batch_id = 'Taken'), 'batch_id', /`Taken` differs from `taken`, already in the store, only by case/],
     ['two jobs with one id', (t) => t.jobs.push({ ...t.jobs[0] }), 'jobs[1].job_id', /also the id of jobs\[0\]/],
     ['two jobs whose ids differ only by case', (t) => t.jobs.push({ ...t.jobs[0], job_id: 'J' }), 'jobs[1].job_id', /`J` differs from jobs\[0\]'s `j` only by case/],
     ['two steps whose ids differ only by case', (t) => t.jobs[0].steps.push({ step_id: 'A', command: ['true'] }), 'jobs[0].steps[2].step_id', /`A` differs from steps\[0\]'s `a` only by case/],
@@ -82,6 +84,9 @@ describe('submit_batch refuses a bad launch table, names every problem and write
     ['resume_from on a command step', (t) => (t.jobs[0].steps[1].resume_from = { step_id: 'a' }), 'jobs[0].steps[1].resume_from', /no session to resume/],
     ['a working directory that does not exist', (t) => (t.jobs[0].working_directory = '/no/such/dir'), 'jobs[0].working_directory', /does not exist/],
     ['a relative working directory', (t) => (t.jobs[0].working_directory = 'repo'), 'jobs[0].working_directory', /absolute/],
+    ['a working directory that holds the runs root', (t) => (t.jobs[0].working_directory = dirname(server.runsDir)), 'jobs[0].working_directory', /holds the runs root .*: a step could write the harness's own files .*runs dir outside every working directory/],
+    ['a working directory inside the runs root', (t) => (t.jobs[0].working_directory = join(server.runsDir, '_system')), 'jobs[0].working_directory', /is inside the runs root .*give a working directory outside it/],
+    ['a working directory that holds the runs root, named through a symlink', (t) => (t.jobs[0].working_directory = join(workdir, 'link-to-server')), 'jobs[0].working_directory', /holds the runs root/],
     ['a working directory that is a file', (t) => (t.jobs[0].working_directory = join(workdir, 'a-file')), 'jobs[0].working_directory', /not a directory/],
     ['more jobs than limits.max_jobs_per_batch', (t) => t.jobs.push({ ...t.jobs[0], job_id: 'k' }, { ...t.jobs[0], job_id: 'l' }), 'jobs', /at most 2 .*max_jobs_per_batch/],
     ['more steps than limits.max_steps_per_job', (t) => t.jobs[0].steps.push({ step_id: 'c', command: ['true'] }, { step_id: 'd', command: ['true'] }), 'jobs[0].steps', /at most 3 .*max_steps_per_job/],

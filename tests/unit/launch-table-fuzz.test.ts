@@ -14,7 +14,7 @@ beforeAll(async () => {
   ctx = {
     config: parseHarnessConfig({ limits: { min_goal_summary_words: 3 } }, 'fuzz').config,
     agents: new Map([['command', { resumable: false }], ['codex', { resumable: true }]]),
-    batchIdTaken: () => false,
+    batchIdTaken: () => undefined,
     now: new Date(),
   };
 });

@@ -13,7 +13,7 @@ beforeAll(async () => {
   ctx = {
     config: parseHarnessConfig({ default_agent: 'codex', limits: { min_goal_summary_words: 3 } }, 'unit').config,
     agents: new Map([['command', { resumable: false }], ['codex', { resumable: true }]]),
-    batchIdTaken: () => false,
+    batchIdTaken: () => undefined,
     now: new Date(),
   };
 });

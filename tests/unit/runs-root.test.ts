@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resolveRunsRoot } from '../../src/store/index.js';
+import { defaultRunsDir, resolveRunsRoot } from '../../src/store/index.js';
 
 let dir: string;
 let cwd: string;
@@ -27,7 +27,7 @@ describe('the runs root of every entry point', () => {
     for (const empty of ['', '  ']) {
       await expect(resolveRunsRoot(empty)).rejects.toMatchObject({
         code: 'runs_root_invalid',
-        message: 'the runs dir is empty (--runs-dir or HARNESS_RUNS_DIR); give a path, or leave both unset for ./runs',
+        message: `the runs dir is empty (--runs-dir or HARNESS_RUNS_DIR); give a path, or leave both unset for the default, ${defaultRunsDir()}`,
       });
     }
   });
@@ -51,5 +51,16 @@ describe('the runs root of every entry point', () => {
     await writeFile(join(dir, 'file'), '');
     await expect(resolveRunsRoot('file')).rejects.toMatchObject({ message: `${join(dir, 'file')} is not a directory; the runs dir must be one` });
     expect(await readdir(dir)).toEqual(['file']);
+  });
+});
+
+describe('the default runs root', () => {
+  it('is harness-mcp/runs in the XDG state directory, outside any checkout', () => {
+    expect(defaultRunsDir({ XDG_STATE_HOME: '/var/state' })).toBe('/var/state/harness-mcp/runs');
+  });
+
+  it('is under ~/.local/state when XDG_STATE_HOME is unset, empty or relative, as the XDG rules say', () => {
+    const fallback = join(homedir(), '.local', 'state', 'harness-mcp', 'runs');
+    for (const env of [{}, { XDG_STATE_HOME: '' }, { XDG_STATE_HOME: 'state' }]) expect(defaultRunsDir(env)).toBe(fallback);
   });
 });

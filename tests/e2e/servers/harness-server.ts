@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,6 +161,16 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
 }
 
 export { isProcessAlive } from '../../../src/process/process-group.js';
+
+/**
+ * `work` under `dir`, made if need be: a working directory beside a runs root at `dir/runs`, as
+ * a job may not work in a directory that holds its runs root.
+ */
+export async function workDirIn(dir: string): Promise<string> {
+  const work = join(dir, 'work');
+  await mkdir(work, { recursive: true });
+  return work;
+}
 
 /** A launch table of one job `j` of command steps in `dir`; `extra` adds or replaces top-level fields. */
 export function oneJob(dir: string, steps: Record<string, unknown>[], extra: Record<string, unknown> = {}): Record<string, unknown> {
