@@ -10,6 +10,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { Ajv } = require(workerData.ajvMain);
 const formatter = new Ajv();
 const compiled = new Map();
+parentPort.postMessage('ready');
 parentPort.on('message', ({ key, schema, report }) => {
   try {
     let validate = compiled.get(key);
@@ -33,7 +34,7 @@ const WORKER_DATA = { ajvMain: createRequire(import.meta.url).resolve('ajv'), op
  * Checks run one at a time, because one that runs out of time takes the thread with it.
  */
 export class ReportChecker {
-  private worker: Worker | undefined;
+  private worker: { thread: Worker; ready: Promise<void> } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly timeLimitMs: number) {}
@@ -48,36 +49,51 @@ export class ReportChecker {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
-    await worker?.terminate();
+    await worker?.thread.terminate();
   }
 
-  private checkNow(schema: Record<string, unknown>, report: unknown): Promise<ReportCheck> {
+  private async checkNow(schema: Record<string, unknown>, report: unknown): Promise<ReportCheck> {
     const worker = this.startedWorker();
+    const started = await worker.ready.then(
+      () => undefined,
+      (error: Error) => ({ ok: false as const, error: `the report checker did not start: ${error.message}`, unchecked: true as const }),
+    );
+    if (started) {
+      this.worker = undefined;
+      return started;
+    }
+    const { thread } = worker;
     return new Promise((resolve) => {
       const settle = (check: ReportCheck, threadLost: boolean) => {
         clearTimeout(timer);
-        worker.off('message', onMessage).off('error', onError);
+        thread.off('message', onMessage).off('error', onError);
         if (threadLost) {
           if (this.worker === worker) this.worker = undefined;
-          void worker.terminate();
+          void thread.terminate();
         }
         resolve(check);
       };
       const onMessage = (check: ReportCheck) => settle(check, false);
       const onError = (error: Error) => settle({ ok: false, error: `the report checker failed: ${error.message}`, unchecked: true }, true);
+      // Timed from here, once the thread is up: starting one on a busy machine is not the check's time.
       const timer = setTimeout(() => {
         const error = `checking it took longer than ${this.timeLimitMs} ms (limits.report_check_ms); a pattern in the schema may backtrack without end`;
         settle({ ok: false, error, unchecked: true }, true);
       }, this.timeLimitMs);
-      worker.on('message', onMessage).on('error', onError);
-      worker.postMessage({ key: canonicalJson(schema), schema, report });
+      thread.on('message', onMessage).on('error', onError);
+      thread.postMessage({ key: canonicalJson(schema), schema, report });
     });
   }
 
-  private startedWorker(): Worker {
+  private startedWorker(): { thread: Worker; ready: Promise<void> } {
     if (!this.worker) {
-      this.worker = new Worker(THREAD_SOURCE, { eval: true, workerData: WORKER_DATA });
-      this.worker.unref(); // an idle checker does not keep the server alive
+      const thread = new Worker(THREAD_SOURCE, { eval: true, workerData: WORKER_DATA });
+      thread.unref(); // an idle checker does not keep the server alive
+      const ready = new Promise<void>((resolve, reject) => {
+        thread.once('message', () => resolve());
+        thread.once('error', reject);
+      });
+      this.worker = { thread, ready };
     }
     return this.worker;
   }
