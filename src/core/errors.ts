@@ -130,6 +130,14 @@ export class UnsafeArtifactError extends HarnessError {
   }
 }
 
+/** The filesystem refused a write the request needed (full, over quota, read-only); nothing of the request was kept. */
+export class StorageRefusedError extends HarnessError {
+  readonly code = 'storage_error';
+  constructor(what: string, cause: unknown) {
+    super(`could not ${what}: ${(cause as Error).message}; nothing was written. Free space on the runs root's filesystem (harness-mcp gc removes old batches) and try again`, { cause });
+  }
+}
+
 export class ConfigInvalidError extends HarnessError {
   readonly code = 'config_invalid';
   constructor(

@@ -15,6 +15,7 @@ export {
   NotFoundError,
   PathEscapeError,
   UnsafeArtifactError,
+  StorageRefusedError,
   ResumeUnavailableError,
   RunsRootInvalidError,
   StoreLockedError,

@@ -30,6 +30,8 @@ export interface PlanContext {
   /** The id in the store that `batchId` is, or equals but for case (they would share a directory); undefined when it is free. */
   batchIdTaken: (batchId: string) => string | undefined;
   now: Date;
+  /** Where a run id of the store belongs, to refuse a resume_from that names another batch's run. */
+  locateRun?: (runId: string) => { batchId: string; jobId: string; stepId: string } | undefined;
   /** The runs root's real path, which no working directory may hold or lie in; unknown to a check without a server. */
   runsRoot?: string;
 }
@@ -265,6 +267,11 @@ function planJob(
       }
       if (selector === 'run_id' && !source.run_id && !step.resumeFrom.broken.has('run_id')) add(here('resume_from', 'run_id'), 'selector `run_id` needs `run_id`');
       if (selector && selector !== 'run_id' && source.run_id) add(here('resume_from', 'selector'), '`run_id` is given, so the selector must be `run_id`');
+      const elsewhere = source.run_id ? ctx.locateRun?.(source.run_id) : undefined;
+      if (elsewhere) {
+        const where = `batch \`${elsewhere.batchId}\`, step ${elsewhere.jobId}/${elsewhere.stepId}`;
+        add(here('resume_from', 'run_id'), `\`${source.run_id}\` is an attempt of ${where}; resume_from resumes only attempts of its source step in this batch, so it would wait for ever`);
+      }
       if (chosen && capability && !capability.resumable) add(here('resume_from'), `agent \`${chosen.agent}\` has no session to resume`);
       if (sourceId !== undefined) {
         depends.add(sourceId); // resume_from implies a dependency on its source (docs/spec.md §3)

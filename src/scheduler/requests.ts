@@ -1,11 +1,13 @@
-import { mkdir, realpath } from 'node:fs/promises';
+import { mkdir, realpath, rm } from 'node:fs/promises';
 import {
   BatchExistsError,
   IdempotencyConflictError,
   IllegalStateError,
   InvalidArgumentError,
+  isStorageError,
   NotFoundError,
   nowIso,
+  StorageRefusedError,
   WHERE_IDS_ARE,
   WriteOnceError,
   type AgentName,
@@ -75,7 +77,14 @@ export class Requests {
 
   private async submitNew(input: unknown): Promise<BatchMeta> {
     const { paths, config, batches } = this.options;
-    const planned = await planBatch(input, { ...planContext(config, this.options.agents, (id) => batches.sameOrCaseTwin(id)), runsRoot: await realpath(paths.root) });
+    const locateRun = (runId: string) => {
+      const found = batches.findRun(runId);
+      return found && { batchId: found.record.batchId, jobId: found.attempt.location.jobId, stepId: found.attempt.location.stepId };
+    };
+    // A root not made yet (the first batch makes it) has no links to resolve.
+    const runsRoot = await realpath(paths.root).catch(() => paths.root);
+    const context = planContext(config, this.options.agents, (id) => batches.sameOrCaseTwin(id));
+    const planned = await planBatch(input, { ...context, locateRun, runsRoot });
     const meta: BatchMeta = {
       batch_id: planned.batchId,
       spec_version: planned.specVersion,
@@ -88,14 +97,18 @@ export class Requests {
       effective_defaults: planned.effectiveDefaults,
       jobs: planned.jobs,
     };
+    let made: string | undefined;
     try {
-      await mkdir(paths.batchDir(meta.batch_id), { recursive: true });
+      made = await mkdir(paths.batchDir(meta.batch_id), { recursive: true });
       await writeJsonOnce(paths.batchMetaFile(meta.batch_id), meta);
+      for (const job of meta.jobs) await this.options.currentIndex.update(meta.batch_id, job.job_id, () => undefined);
     } catch (error) {
       if (error instanceof WriteOnceError) throw new BatchExistsError(meta.batch_id);
+      // A batch half written (meta without its indexes, say) would be found at the next start: none is kept.
+      if (made !== undefined) await rm(paths.batchDir(meta.batch_id), { recursive: true, force: true }).catch(() => undefined);
+      if (isStorageError(error)) throw new StorageRefusedError(`write batch ${meta.batch_id}`, error);
       throw error;
     }
-    for (const job of meta.jobs) await this.options.currentIndex.update(meta.batch_id, job.job_id, () => undefined);
     batches.hold(new BatchRecord(meta, new Map(), config.retries));
     this.options.dispatch.changed(meta.batch_id);
     return meta;

@@ -46,4 +46,19 @@ describe('a full disk', () => {
     }
     expect((await server.ok('get_scoreboard', { batch_id: before })).counts.succeeded).toBe(1);
   });
+
+  it('refuses a submission it cannot write with storage_error and the reason, and keeps no part of it', async () => {
+    const runsDir = await tinyFilesystem(1);
+    expect(runsDir, 'this test needs to mount a small tmpfs (root, as on these machines)').toBeDefined();
+    const work = await tempDir();
+    const server = await HarnessServer.start({ runsDir: runsDir!, config: { runners: { min_free_disk_bytes: 0 } } });
+    // Fill the disk to the last byte.
+    await exec('sh', ['-c', `head -c 2000000 /dev/zero > '${join(runsDir!, 'filler')}' || true`]);
+    const before = (await readdir(runsDir!)).sort();
+    const refused = await server.error('submit_batch', { ...oneJob(work, [{ step_id: 'a', command: ['true'] }]), batch_id: 'nospace' });
+    expect(refused.code).toBe('storage_error');
+    expect(refused.text).toMatch(/could not write batch nospace: ENOSPC: no space left on device.*; nothing was written/);
+    expect((await readdir(runsDir!)).sort()).toEqual(before);
+    expect((await server.ok('list_batches')).batches).toEqual([]);
+  });
 });

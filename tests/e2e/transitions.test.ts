@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -58,9 +58,12 @@ class Root {
     return scheduler;
   }
 
-  submit(scheduler: Scheduler, command: string[]): Promise<unknown> {
+  async submit(scheduler: Scheduler, command: string[]): Promise<unknown> {
     const goal = Array.from({ length: 160 }, (_, i) => `word${i}`).join(' ');
-    return scheduler.requests.submit({ batch_id: BATCH, batch_goal_summary: goal, defaults: { agent: 'command' }, jobs: [{ job_id: JOB, working_directory: this.dir, steps: [{ step_id: STEP, command }] }] });
+    // The working directory beside the runs root, never holding it.
+    const work = join(this.dir, 'work');
+    await mkdir(work, { recursive: true });
+    return scheduler.requests.submit({ batch_id: BATCH, batch_goal_summary: goal, defaults: { agent: 'command' }, jobs: [{ job_id: JOB, working_directory: work, steps: [{ step_id: STEP, command }] }] });
   }
 
   /** The state.json of the step's latest attempt, once there is one. */

@@ -7,6 +7,7 @@ import { InProcessServer } from './servers/in-process-server.js';
 const cleanups: (() => Promise<unknown>)[] = [];
 let server: InProcessServer;
 let workdir: string;
+let takenRunId: string;
 
 const LIMITS = { max_jobs_per_batch: 2, max_steps_per_job: 3, max_prompt_bytes: 100, min_goal_summary_words: 150 };
 
@@ -20,7 +21,7 @@ beforeAll(async () => {
   await symlink(dirname(server.runsDir), join(workdir, 'link-to-server'));
   // A batch that exists, for the "unique in the store" rule.
   await server.submit(table({ batch_id: 'taken' }));
-  await server.settled('taken');
+  takenRunId = (await server.settled('taken')).steps[0].run_id;
 });
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -80,6 +81,7 @@ describe('submit_batch refuses a bad launch table, names every problem and write
     ['resume_from an unknown step', (t) => (t.jobs[0].steps[1].resume_from = { step_id: 'zz' }), 'jobs[0].steps[1].resume_from.step_id', /not a step/],
     ['selector run_id without run_id', (t) => (t.jobs[0].steps[1].resume_from = { step_id: 'a', selector: 'run_id' }), 'jobs[0].steps[1].resume_from.run_id', /needs `run_id`/],
     ['run_id with another selector', (t) => (t.jobs[0].steps[1].resume_from = { step_id: 'a', selector: 'latest', run_id: '0123456789abcdef' }), 'jobs[0].steps[1].resume_from.selector', /must be `run_id`/],
+    ['resume_from a run of another batch', (t) => (t.jobs[0].steps[1].resume_from = { step_id: 'a', selector: 'run_id', run_id: takenRunId }), 'jobs[0].steps[1].resume_from.run_id', /is an attempt of batch `taken`, step j\/a; resume_from resumes only attempts of its source step in this batch/],
     ['an unknown selector', (t) => (t.jobs[0].steps[1].resume_from = { step_id: 'a', selector: 'best' }), 'jobs[0].steps[1].resume_from.selector', /latest_successful/],
     ['resume_from on a command step', (t) => (t.jobs[0].steps[1].resume_from = { step_id: 'a' }), 'jobs[0].steps[1].resume_from', /no session to resume/],
     ['a working directory that does not exist', (t) => (t.jobs[0].working_directory = '/no/such/dir'), 'jobs[0].working_directory', /does not exist/],
