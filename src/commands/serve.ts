@@ -12,6 +12,8 @@ export interface ServeOptions extends StoreOptions {
   port?: number;
   tokenFile?: string;
   jsonResponse?: boolean;
+  maxSessions?: number;
+  sessionIdleSeconds?: number;
 }
 
 /** Who the server is for: MCP clients that start it (stdio, until stdin closes), or a person at a terminal. */
@@ -64,7 +66,16 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
   if (options.http) {
     let http: Awaited<ReturnType<typeof startHttpServer>>;
     try {
-      http = await startHttpServer(harness, { host, port, token, jsonResponse: options.jsonResponse ?? false });
+      http = await startHttpServer(harness, {
+        host,
+        port,
+        token,
+        jsonResponse: options.jsonResponse ?? false,
+        sessions: {
+          ...(options.maxSessions !== undefined && { maxSessions: options.maxSessions }),
+          ...(options.sessionIdleSeconds !== undefined && { idleMs: options.sessionIdleSeconds * 1000 }),
+        },
+      });
     } catch (error) {
       await harness.close();
       if (error instanceof HarnessError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail((error as Error).message);

@@ -4,6 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CLI, oneJob, tempDir } from './servers/harness-server.js';
 import { startHttpHarness } from './servers/http-server.js';
 
@@ -23,6 +24,22 @@ function rawPost(url: string, body: string, headers: Record<string, string>): Pr
     );
     req.on('error', reject);
     req.end(body);
+  });
+}
+
+/** A raw GET of /mcp: the status and the first chunk of the body (an SSE stream may never end). */
+function rawGetFirstChunk(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'GET', headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+      res.once('data', (chunk: Buffer) => {
+        resolve({ status: res.statusCode ?? 0, body: chunk.toString() });
+        req.destroy();
+      });
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, body: '' }));
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 
@@ -97,6 +114,34 @@ describe('MCP over Streamable HTTP', () => {
     expect(unknown.status).toBe(404);
     // The server is still there for a proper client.
     expect((await (await http.connect()).listTools()).tools.map((t) => t.name)).toContain('submit_batch');
+  });
+
+  it('replays to a session only its own streams: B resuming with the event id of A’s standalone stream gets nothing of A’s', async () => {
+    const dir = await tempDir();
+    const http = await startHttpHarness();
+    const a = await http.connect();
+    let updates = 0;
+    let sawUpdate!: () => void;
+    const updated = new Promise<void>((resolve) => (sawUpdate = resolve));
+    a.setNotificationHandler(ResourceUpdatedNotificationSchema, () => {
+      updates++;
+      sawUpdate();
+    });
+    await a.callTool({ name: 'get_scoreboard', arguments: {} });
+    await a.subscribeResource({ uri: 'harness://scoreboard' });
+    const submitted = await a.callTool({ name: 'submit_batch', arguments: oneJob(dir, [{ step_id: 's', command: ['true'] }]) });
+    await a.callTool({ name: 'wait_for_batch', arguments: { batch_id: (submitted.structuredContent as any).batch_id, timeout_seconds: 30 } });
+    await updated;
+    expect(updates).toBeGreaterThan(0);
+
+    const init = await rawPost(http.url, INITIALIZE, {});
+    const sessionB = String(init.headers['mcp-session-id']);
+    const headers = { 'mcp-session-id': sessionB, 'mcp-protocol-version': '2025-11-25' };
+    expect((await rawPost(http.url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers)).status).toBe(202);
+    const resumed = await rawGetFirstChunk(http.url, { ...headers, 'last-event-id': '_GET_stream.0' });
+    expect(resumed.body).not.toContain('notifications/resources/updated');
+    expect(resumed.status).toBe(400);
+    expect(JSON.parse(resumed.body).error.message).toBe('Invalid event ID format');
   });
 
   it('is unharmed by a client that disconnects in the middle of a call', async () => {
