@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { HarnessError } from '../core/index.js';
-import { checkHttpOptions, createServer, startHttpServer } from '../mcp/index.js';
+import { BoundedStdioTransport, checkHttpOptions, createServer, maxMessageBytes, startHttpServer } from '../mcp/index.js';
 import { RunsLock } from '../store/index.js';
 import { EXIT, fail, openHarness, type StoreOptions } from './common.js';
 
@@ -86,9 +85,12 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
   } else if (stdio) {
     // In stdio mode stdout belongs to the MCP transport; everything else goes to stderr.
     const server = createServer(harness);
-    const transport = new StdioServerTransport();
+    const transport = new BoundedStdioTransport(
+      maxMessageBytes(harness.configFile.limits.max_launch_table_bytes),
+      'A launch table up to limits.max_launch_table_bytes fits; for a bigger one raise that limit in the config (this one follows it), or drop the file in the filesystem queue (`harness-mcp submit FILE`), which the client need not carry.',
+    );
+    // The transport ends when stdin does, and only then.
     transport.onclose = () => void shutdown(0);
-    process.stdin.on('end', () => void shutdown(0));
     await server.connect(transport);
     stop = () => server.close();
   }
