@@ -24,7 +24,8 @@ describe('MCP over HTTP, memory', () => {
       arguments: oneJob(dir, [{ step_id: 'log', command: ['sh', '-c', `head -c ${PAGED_MIB * PAGE_BYTES} /dev/zero | tr '\\0' a`] }]),
     });
     const batchId = (submitted.structuredContent as any).batch_id;
-    const waited = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 300 } });
+    // Writing the log takes longer than the SDK client's default 60 s request timeout at 2 GiB.
+    const waited = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 500 } }, undefined, { timeout: 550_000 });
     expect(waited.structuredContent).toMatchObject({ settled: true, counts: { succeeded: 1 } });
     const address = { batch_id: batchId, job_id: 'j', step_id: 'log', name: 'stdout', max_bytes: PAGE_BYTES };
 
