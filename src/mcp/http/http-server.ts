@@ -37,6 +37,19 @@ const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 // Host and Origin hostnames a loopback server answers to ([::1] as URL parsing spells it).
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 const MIN_TOKEN_LENGTH = 16;
+// `openssl rand -hex 8`, the shortest random token allowed, has 5 different characters or more
+// in all but about one draw in a million; a character repeated, or two in turn, has fewer.
+const MIN_TOKEN_DISTINCT_CHARACTERS = 5;
+
+/** What makes a bearer token guessable, or undefined when nothing does. */
+function tokenWeakness(token: string): string | undefined {
+  if (token.trim() === '') return `is empty or only whitespace`;
+  if (/\s/.test(token)) return 'contains whitespace, which HTTP trims from a header';
+  if (token.length < MIN_TOKEN_LENGTH) return `is too short (${token.length} characters); at least ${MIN_TOKEN_LENGTH} are needed`;
+  const distinct = new Set(token).size;
+  if (distinct < MIN_TOKEN_DISTINCT_CHARACTERS) return `uses only ${distinct} different character${distinct === 1 ? '' : 's'}; at least ${MIN_TOKEN_DISTINCT_CHARACTERS} are needed`;
+  return undefined;
+}
 
 export function isLoopback(host: string): boolean {
   return LOOPBACK_HOSTS.includes(host);
@@ -49,9 +62,8 @@ export function checkHttpOptions(options: Pick<HttpOptions, 'host' | 'token'>): 
       `refusing to serve MCP over HTTP on ${options.host} without a token: set HARNESS_MCP_TOKEN or pass --token-file FILE, or bind to 127.0.0.1`,
     );
   }
-  if (options.token !== undefined && options.token.length < MIN_TOKEN_LENGTH) {
-    throw new HttpConfigError(`the bearer token is too short (${options.token.length} characters); use at least ${MIN_TOKEN_LENGTH}, e.g. \`openssl rand -hex 32\``);
-  }
+  const weakness = options.token === undefined ? undefined : tokenWeakness(options.token);
+  if (weakness) throw new HttpConfigError(`the bearer token ${weakness}; use a random one, e.g. \`openssl rand -hex 32\``);
 }
 
 /**
@@ -71,8 +83,8 @@ export async function startHttpServer(harness: Harness, options: HttpOptions): P
   // A launch table may weigh limits.max_launch_table_bytes; the JSON-RPC envelope needs a little more.
   app.use(express.json({ limit: maxMessageBytes(harness.configFile.limits.max_launch_table_bytes) }));
 
-  const jsonRpcError = (res: Response, status: number, message: string) =>
-    res.status(status).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+  const jsonRpcError = (res: Response, status: number, message: string, code = -32000) =>
+    res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 
   app.post('/mcp', async (req: Request, res: Response) => {
     const sessionId = req.headers['mcp-session-id'];
@@ -118,6 +130,7 @@ export async function startHttpServer(harness: Harness, options: HttpOptions): P
 
   const onError: ErrorRequestHandler = (error: { status?: number; type?: string; message?: string }, _req, res, _next) => {
     const status = error.status ?? 500;
+    if (error.type === 'entity.parse.failed') return void jsonRpcError(res, 400, 'Parse error: the body is not valid JSON', -32700);
     const message = error.type === 'entity.too.large' ? 'Request body too large' : status < 500 ? (error.message ?? 'Bad request') : 'Internal server error';
     jsonRpcError(res, status, message);
   };
