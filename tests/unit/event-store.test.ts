@@ -56,7 +56,7 @@ describe('BoundedEventStore', () => {
   it('keeps no answer over the event limit, only a small error that says to ask again', async () => {
     const { memory } = storeWith({ eventBytes: 1024 });
     const session = memory.openSession();
-    await session.storeEvent('post', {});
+    await session.storeEvent('post', {} as JSONRPCMessage); // the SDK's priming event
     await session.storeEvent('post', progress(1));
     await session.storeEvent('post', { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'x'.repeat(4096) } });
     await session.storeEvent('post', answer(7, 'x'.repeat(1024 * 1024)));
