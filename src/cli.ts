@@ -31,6 +31,9 @@ const OPTIONS = {
   port: () => new Option('--port <n>', 'HTTP: port, 0 picks a free one (default: 8765)').argParser(wholeNumber(0, 65535)),
   tokenFile: () => new Option('--token-file <file>', 'HTTP: require this bearer token (default: $HARNESS_MCP_TOKEN); required off loopback'),
   jsonResponse: () => new Option('--json-response', 'HTTP: answer requests with JSON instead of an SSE stream'),
+  maxSessions: () => new Option('--max-sessions <n>', 'HTTP: MCP sessions open at once; more are refused (default: 1000)').argParser(wholeNumber(1, 1_000_000)),
+  sessionIdleSeconds: () =>
+    new Option('--session-idle-seconds <n>', 'HTTP: a session with no request open for this long is closed (default: 1800)').argParser(wholeNumber(1, 7 * 24 * 3600)),
 };
 type OptionName = keyof typeof OPTIONS;
 const STORE: OptionName[] = ['runsDir', 'config'];

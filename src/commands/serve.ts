@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { HarnessError } from '../core/index.js';
-import { checkHttpOptions, createServer, startHttpServer } from '../mcp/index.js';
+import { BoundedStdioTransport, checkHttpOptions, createServer, maxMessageBytes, startHttpServer } from '../mcp/index.js';
 import { RunsLock } from '../store/index.js';
 import { EXIT, fail, openHarness, type StoreOptions } from './common.js';
 
@@ -12,6 +11,8 @@ export interface ServeOptions extends StoreOptions {
   port?: number;
   tokenFile?: string;
   jsonResponse?: boolean;
+  maxSessions?: number;
+  sessionIdleSeconds?: number;
 }
 
 /** Who the server is for: MCP clients that start it (stdio, until stdin closes), or a person at a terminal. */
@@ -64,7 +65,16 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
   if (options.http) {
     let http: Awaited<ReturnType<typeof startHttpServer>>;
     try {
-      http = await startHttpServer(harness, { host, port, token, jsonResponse: options.jsonResponse ?? false });
+      http = await startHttpServer(harness, {
+        host,
+        port,
+        token,
+        jsonResponse: options.jsonResponse ?? false,
+        sessions: {
+          ...(options.maxSessions !== undefined && { maxSessions: options.maxSessions }),
+          ...(options.sessionIdleSeconds !== undefined && { idleMs: options.sessionIdleSeconds * 1000 }),
+        },
+      });
     } catch (error) {
       await harness.close();
       if (error instanceof HarnessError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail((error as Error).message);
@@ -75,9 +85,12 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
   } else if (stdio) {
     // In stdio mode stdout belongs to the MCP transport; everything else goes to stderr.
     const server = createServer(harness);
-    const transport = new StdioServerTransport();
+    const transport = new BoundedStdioTransport(
+      maxMessageBytes(harness.configFile.limits.max_launch_table_bytes),
+      'A launch table up to limits.max_launch_table_bytes fits; for a bigger one raise that limit in the config (this one follows it), or drop the file in the filesystem queue (`harness-mcp submit FILE`), which the client need not carry.',
+    );
+    // The transport ends when stdin does, and only then.
     transport.onclose = () => void shutdown(0);
-    process.stdin.on('end', () => void shutdown(0));
     await server.connect(transport);
     stop = () => server.close();
   }

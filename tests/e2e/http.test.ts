@@ -4,6 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CLI, oneJob, tempDir } from './servers/harness-server.js';
 import { startHttpHarness } from './servers/http-server.js';
 
@@ -23,6 +24,22 @@ function rawPost(url: string, body: string, headers: Record<string, string>): Pr
     );
     req.on('error', reject);
     req.end(body);
+  });
+}
+
+/** A raw GET of /mcp: the status and the first chunk of the body (an SSE stream may never end). */
+function rawGetFirstChunk(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'GET', headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+      res.once('data', (chunk: Buffer) => {
+        resolve({ status: res.statusCode ?? 0, body: chunk.toString() });
+        req.destroy();
+      });
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, body: '' }));
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 
@@ -99,6 +116,46 @@ describe('MCP over Streamable HTTP', () => {
     expect((await (await http.connect()).listTools()).tools.map((t) => t.name)).toContain('submit_batch');
   });
 
+  it('answers a body that is not JSON with -32700, in a session and outside one', async () => {
+    const http = await startHttpHarness();
+    const init = await rawPost(http.url, INITIALIZE, {});
+    const session = { 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+    for (const headers of [{}, session]) {
+      const broken = await rawPost(http.url, '{"jsonrpc": "2.0", "id": 1, "method": ', headers);
+      expect(broken.status).toBe(400);
+      expect(JSON.parse(broken.body)).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error: the body is not valid JSON' } });
+    }
+    expect((await rawPost(http.url, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }), session)).status).toBe(200);
+  });
+
+  it('replays to a session only its own streams: B resuming with the event id of A’s standalone stream gets nothing of A’s', async () => {
+    const dir = await tempDir();
+    const http = await startHttpHarness();
+    const a = await http.connect();
+    let updates = 0;
+    let sawUpdate!: () => void;
+    const updated = new Promise<void>((resolve) => (sawUpdate = resolve));
+    a.setNotificationHandler(ResourceUpdatedNotificationSchema, () => {
+      updates++;
+      sawUpdate();
+    });
+    await a.callTool({ name: 'get_scoreboard', arguments: {} });
+    await a.subscribeResource({ uri: 'harness://scoreboard' });
+    const submitted = await a.callTool({ name: 'submit_batch', arguments: oneJob(dir, [{ step_id: 's', command: ['true'] }]) });
+    await a.callTool({ name: 'wait_for_batch', arguments: { batch_id: (submitted.structuredContent as any).batch_id, timeout_seconds: 30 } });
+    await updated;
+    expect(updates).toBeGreaterThan(0);
+
+    const init = await rawPost(http.url, INITIALIZE, {});
+    const sessionB = String(init.headers['mcp-session-id']);
+    const headers = { 'mcp-session-id': sessionB, 'mcp-protocol-version': '2025-11-25' };
+    expect((await rawPost(http.url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), headers)).status).toBe(202);
+    const resumed = await rawGetFirstChunk(http.url, { ...headers, 'last-event-id': '_GET_stream.0' });
+    expect(resumed.body).not.toContain('notifications/resources/updated');
+    expect(resumed.status).toBe(400);
+    expect(JSON.parse(resumed.body).error.message).toBe('Invalid event ID format');
+  });
+
   it('is unharmed by a client that disconnects in the middle of a call', async () => {
     const dir = await tempDir();
     const http = await startHttpHarness();
@@ -113,16 +170,31 @@ describe('MCP over Streamable HTTP', () => {
     expect(waited.structuredContent).toMatchObject({ settled: true, counts: { succeeded: 1 } });
   });
 
-  it('will not listen off loopback without a token, nor with a short one, and writes nothing', async () => {
+  it('will not listen off loopback without a token, nor with a short, blank or repetitive one, and writes nothing', async () => {
     const dir = await tempDir();
     const run = (args: string[], env: Record<string, string> = {}) =>
-      promisify(execFile)(process.execPath, [CLI, '--http', '--runs-dir', join(dir, 'runs'), ...args], { env: { ...process.env, HARNESS_MCP_TOKEN: '', ...env } }).catch((e) => e);
+      promisify(execFile)(process.execPath, [CLI, '--http', '--port', '0', '--runs-dir', join(dir, 'runs'), ...args], {
+        env: { ...process.env, HARNESS_MCP_TOKEN: '', ...env },
+        // Not a time window: a server that wrongly started is stopped rather than left running.
+        timeout: 60_000,
+      }).catch((e) => e);
     const open = await run(['--host', '0.0.0.0']);
     expect(open.code).toBe(2);
     expect(open.stderr).toMatch(/refusing to serve MCP over HTTP on 0\.0\.0\.0 without a token: set HARNESS_MCP_TOKEN or pass --token-file/);
     const short = await run(['--host', '127.0.0.1'], { HARNESS_MCP_TOKEN: 'short' });
     expect(short.code).toBe(2);
     expect(short.stderr).toMatch(/token is too short \(5 characters\)/);
+    const weak: [string, string][] = [
+      [' '.repeat(16), 'is empty or only whitespace'],
+      ['a'.repeat(32), 'uses only 1 different character; at least 5 are needed'],
+      ['ab'.repeat(16), 'uses only 2 different characters; at least 5 are needed'],
+      ['correct horse battery staple', 'contains whitespace, which HTTP trims from a header'],
+    ];
+    for (const [token, why] of weak) {
+      const refused = await run(['--host', '127.0.0.1'], { HARNESS_MCP_TOKEN: token });
+      expect(refused.code, token).toBe(2);
+      expect(refused.stderr).toContain(`the bearer token ${why}; use a random one, e.g. \`openssl rand -hex 32\``);
+    }
     expect(await readdir(dir)).toEqual([]);
   });
 });

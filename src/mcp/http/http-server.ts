@@ -7,9 +7,11 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { HarnessError } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
+import { maxMessageBytes } from '../message-limit.js';
 import { createServer } from '../server.js';
 import { bearerAuth } from './bearer-auth.js';
-import { BoundedEventStore } from './event-store.js';
+import { BoundedEventStore, DEFAULT_EVENT_STORE_LIMITS, type EventStoreLimits } from './event-store.js';
+import { DEFAULT_SESSION_LIMITS, HttpSessions, type SessionLimits } from './http-sessions.js';
 import { originCheck } from './origin-check.js';
 
 export interface HttpOptions {
@@ -19,6 +21,12 @@ export interface HttpOptions {
   token: string | undefined;
   /** Answer POSTs with plain JSON instead of an SSE stream. */
   jsonResponse: boolean;
+  /** Open sessions at most, and how long one may be idle (defaults: DEFAULT_SESSION_LIMITS). */
+  sessions?: Partial<SessionLimits>;
+  /** What resumable streams keep (defaults: DEFAULT_EVENT_STORE_LIMITS). */
+  replay?: Partial<EventStoreLimits>;
+  /** The clock of idle expiry, in ms (default Date.now); tests pass a fake one. */
+  now?: () => number;
 }
 
 export class HttpConfigError extends HarnessError {
@@ -29,6 +37,19 @@ const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
 // Host and Origin hostnames a loopback server answers to ([::1] as URL parsing spells it).
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 const MIN_TOKEN_LENGTH = 16;
+// `openssl rand -hex 8`, the shortest random token allowed, has 5 different characters or more
+// in all but about one draw in a million; a character repeated, or two in turn, has fewer.
+const MIN_TOKEN_DISTINCT_CHARACTERS = 5;
+
+/** What makes a bearer token guessable, or undefined when nothing does. */
+function tokenWeakness(token: string): string | undefined {
+  if (token.trim() === '') return `is empty or only whitespace`;
+  if (/\s/.test(token)) return 'contains whitespace, which HTTP trims from a header';
+  if (token.length < MIN_TOKEN_LENGTH) return `is too short (${token.length} characters); at least ${MIN_TOKEN_LENGTH} are needed`;
+  const distinct = new Set(token).size;
+  if (distinct < MIN_TOKEN_DISTINCT_CHARACTERS) return `uses only ${distinct} different character${distinct === 1 ? '' : 's'}; at least ${MIN_TOKEN_DISTINCT_CHARACTERS} are needed`;
+  return undefined;
+}
 
 export function isLoopback(host: string): boolean {
   return LOOPBACK_HOSTS.includes(host);
@@ -41,9 +62,8 @@ export function checkHttpOptions(options: Pick<HttpOptions, 'host' | 'token'>): 
       `refusing to serve MCP over HTTP on ${options.host} without a token: set HARNESS_MCP_TOKEN or pass --token-file FILE, or bind to 127.0.0.1`,
     );
   }
-  if (options.token !== undefined && options.token.length < MIN_TOKEN_LENGTH) {
-    throw new HttpConfigError(`the bearer token is too short (${options.token.length} characters); use at least ${MIN_TOKEN_LENGTH}, e.g. \`openssl rand -hex 32\``);
-  }
+  const weakness = options.token === undefined ? undefined : tokenWeakness(options.token);
+  if (weakness) throw new HttpConfigError(`the bearer token ${weakness}; use a random one, e.g. \`openssl rand -hex 32\``);
 }
 
 /**
@@ -53,42 +73,55 @@ export function checkHttpOptions(options: Pick<HttpOptions, 'host' | 'token'>): 
  */
 export async function startHttpServer(harness: Harness, options: HttpOptions): Promise<{ url: string; close: () => Promise<void> }> {
   checkHttpOptions(options);
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const eventStore = new BoundedEventStore();
+  const now = options.now ?? Date.now;
+  const sessions = new HttpSessions({ ...DEFAULT_SESSION_LIMITS, ...options.sessions }, now);
+  const replay = new BoundedEventStore({ ...DEFAULT_EVENT_STORE_LIMITS, ...options.replay }, now);
   const app = express();
   app.disable('x-powered-by');
   if (isLoopback(options.host)) app.use(hostHeaderValidation(LOOPBACK_NAMES), originCheck(LOOPBACK_NAMES));
   if (options.token) app.use(bearerAuth(options.token));
   // A launch table may weigh limits.max_launch_table_bytes; the JSON-RPC envelope needs a little more.
-  app.use(express.json({ limit: harness.configFile.limits.max_launch_table_bytes + 64 * 1024 }));
+  app.use(express.json({ limit: maxMessageBytes(harness.configFile.limits.max_launch_table_bytes) }));
 
-  const jsonRpcError = (res: Response, status: number, message: string) =>
-    res.status(status).json({ jsonrpc: '2.0', error: { code: -32000, message }, id: null });
+  const jsonRpcError = (res: Response, status: number, message: string, code = -32000) =>
+    res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 
   app.post('/mcp', async (req: Request, res: Response) => {
     const sessionId = req.headers['mcp-session-id'];
-    const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    const existing = typeof sessionId === 'string' ? sessions.use(sessionId, res) : undefined;
     if (existing) return existing.handleRequest(req, res, req.body);
     if (sessionId !== undefined) return jsonRpcError(res, 404, `Unknown MCP session ${String(sessionId)}; initialize a new one`);
     if (!isInitializeRequest(req.body)) return jsonRpcError(res, 400, 'No MCP session: send an initialize request first');
+    await sessions.closeIdle();
+    if (sessions.size >= sessions.limits.maxSessions) {
+      return jsonRpcError(
+        res,
+        503,
+        `Too many MCP sessions: ${sessions.size} are open, the most this server allows (--max-sessions); end one with DELETE /mcp, or wait for one to be idle ${Math.round(sessions.limits.idleMs / 1000)} s and expire`,
+      );
+    }
+    const events = replay.openSession();
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      eventStore,
+      eventStore: events,
       enableJsonResponse: options.jsonResponse,
-      onsessioninitialized: (id) => void sessions.set(id, transport),
+      onsessioninitialized: (id) => sessions.add(id, transport, events),
     });
     const server = createServer(harness);
     transport.onclose = () => {
-      if (transport.sessionId) sessions.delete(transport.sessionId);
+      if (transport.sessionId) sessions.remove(transport.sessionId);
+      events.close();
       void server.close();
     };
     await server.connect(transport);
     await transport.handleRequest(req, res, req.body);
+    // An initialize that failed made no session; nothing else would close its transport.
+    if (!transport.sessionId) await transport.close();
   });
 
   const bySession = async (req: Request, res: Response) => {
     const sessionId = req.headers['mcp-session-id'];
-    const transport = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    const transport = typeof sessionId === 'string' ? sessions.use(sessionId, res) : undefined;
     if (!transport) return jsonRpcError(res, sessionId ? 404 : 400, sessionId ? `Unknown MCP session ${String(sessionId)}` : 'Missing Mcp-Session-Id header');
     await transport.handleRequest(req, res);
   };
@@ -97,6 +130,7 @@ export async function startHttpServer(harness: Harness, options: HttpOptions): P
 
   const onError: ErrorRequestHandler = (error: { status?: number; type?: string; message?: string }, _req, res, _next) => {
     const status = error.status ?? 500;
+    if (error.type === 'entity.parse.failed') return void jsonRpcError(res, 400, 'Parse error: the body is not valid JSON', -32700);
     const message = error.type === 'entity.too.large' ? 'Request body too large' : status < 500 ? (error.message ?? 'Bad request') : 'Internal server error';
     jsonRpcError(res, status, message);
   };
@@ -105,12 +139,16 @@ export async function startHttpServer(harness: Harness, options: HttpOptions): P
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(options.port, options.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
+  // Idle sessions are also closed before each new one is counted against the limit.
+  const sweep = setInterval(() => void sessions.closeIdle(), Math.min(60_000, Math.max(1000, sessions.limits.idleMs / 4)));
+  sweep.unref();
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${host}:${port}/mcp`,
     close: async () => {
-      await Promise.all([...sessions.values()].map((t) => t.close()));
+      clearInterval(sweep);
+      await sessions.closeAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
