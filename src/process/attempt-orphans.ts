@@ -15,8 +15,8 @@ interface Found {
  * What a dead server left running, found for a restart to kill before it retries (docs/spec.md §5
  * "restart recovery"). The recorded pid alone is not enough: a server killed between spawning an
  * attempt and writing its pid leaves `pid: null` in state.json while the process works on. So
- * /proc is read once, on first use, for the HARNESS_RUN_ID each process carries, and every process
- * naming an attempt of the root is killed with its process group. Where there is no /proc (macOS)
+ * /proc is read once, on first use, for the HARNESS_RUN_ID each process carries, and a process
+ * naming an attempt to recover is killed with its process group. Where there is no /proc (macOS)
  * only recorded pids are known.
  */
 export class AttemptOrphans {
