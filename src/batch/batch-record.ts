@@ -1,4 +1,4 @@
-import { isTerminal, type AttemptState, type BatchMeta, type HarnessConfig, type PlannedJob } from '../core/index.js';
+import { isTerminal, nowIso, type AttemptState, type BatchMeta, type HarnessConfig, type PlannedJob } from '../core/index.js';
 import { stepKey, type StoredAttempt, type StoredBatch } from '../store/index.js';
 import { deriveJobViews, type ReadyStepView, type StepView } from './step-views.js';
 
@@ -17,12 +17,16 @@ export class BatchRecord {
   indexState: 'absent' | 'written' | Promise<void> = 'absent';
   /** Attempts being made, from the index's removal until they are held: the batch is not settled meanwhile. */
   attemptsBeingMade = 0;
+  // The newest created_at of the batch's attempts, or the one last handed out by nextCreatedAt.
+  private lastCreatedAt = '';
 
   constructor(
     readonly meta: BatchMeta,
     readonly attempts: Map<string, StoredAttempt[]>,
     private readonly policy: HarnessConfig['retries'],
-  ) {}
+  ) {
+    for (const { state } of this.allAttempts()) if (state.created_at > this.lastCreatedAt) this.lastCreatedAt = state.created_at;
+  }
 
   static fromStored(stored: StoredBatch, policy: HarnessConfig['retries']): BatchRecord {
     const record = new BatchRecord(stored.meta, stored.attempts, policy);
@@ -94,7 +98,19 @@ export class BatchRecord {
     for (const list of this.attempts.values()) yield* list;
   }
 
+  /**
+   * The created_at of a new attempt: now, or 1 ms after the batch's newest when the wall clock
+   * reads earlier (stepped back by NTP, a restored VM). A cascade's staleness compares created_at
+   * across steps, and attempt directories are named by it, so within a batch it never goes back.
+   */
+  nextCreatedAt(): string {
+    const now = nowIso();
+    this.lastCreatedAt = now > this.lastCreatedAt ? now : new Date(Date.parse(this.lastCreatedAt) + 1).toISOString();
+    return this.lastCreatedAt;
+  }
+
   addAttempt(attempt: StoredAttempt): void {
+    if (attempt.state.created_at > this.lastCreatedAt) this.lastCreatedAt = attempt.state.created_at;
     const key = stepKey(attempt.location.jobId, attempt.location.stepId);
     const list = this.attempts.get(key) ?? [];
     list.push(attempt);

@@ -1,4 +1,4 @@
 // What the other floors may use of process/; everything else in it is its own (docs/architecture.md).
 export { type ProcessOutcome, runProcess } from './run-process.js';
 export { runCommand } from './run-command.js';
-export { killOrphanedGroup } from './process-group.js';
+export { AttemptOrphans } from './attempt-orphans.js';

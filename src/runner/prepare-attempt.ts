@@ -28,7 +28,7 @@ export async function prepareAttempt(ctx: RunnerContext, attempt: AttemptUnderWa
   let attemptCtx: AttemptContext;
   let workspaceRoot: string;
   try {
-    const workspace = await prepareWorkspace(ctx.paths, ctx.serial, location.batchId, job.job);
+    const workspace = await prepareWorkspace(ctx.paths, ctx.serial, location.batchId, job.job, state.run_id);
     workspaceRoot = workspace.root;
     attemptCtx = {
       step,

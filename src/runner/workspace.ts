@@ -1,4 +1,4 @@
-import { cp, mkdir, stat } from 'node:fs/promises';
+import { cp, mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { HarnessError, type PlannedJob } from '../core/index.js';
 import { runCommand } from '../process/index.js';
@@ -22,24 +22,63 @@ export class WorkspaceError extends HarnessError {
  * The job's workspace. `shared` runs in the working directory itself. `isolated` gives the job
  * its own copy under the job directory, made once and reused by every later step of the job:
  * a detached git worktree of HEAD when the directory is in a git repository (uncommitted
- * changes are not carried over), else a plain recursive copy.
+ * changes are not carried over), else a plain recursive copy. `runId` is the attempt that makes
+ * it: git runs with its HARNESS_RUN_ID, so a restart finds and kills a git the dead server left.
+ *
+ * A copy or a worktree is made under a mark: `workspace.partial` beside it is written (and
+ * synced) before it starts and removed once it is whole. A workspace found with its mark still there was cut short
+ * by a crash; it is discarded and made again. One with no mark is whole, also one made before
+ * the mark existed.
  */
-export async function prepareWorkspace(paths: RunsPaths, serial: KeyedSerial, batchId: string, job: PlannedJob): Promise<Workspace> {
+export async function prepareWorkspace(paths: RunsPaths, serial: KeyedSerial, batchId: string, job: PlannedJob, runId: string): Promise<Workspace> {
   const toplevel = await gitToplevel(job.working_directory);
   if (job.workspace_policy === 'shared') return { root: job.working_directory, cwd: job.working_directory, inGitRepo: toplevel !== undefined };
   const root = paths.workspaceDir(batchId, job.job_id);
+  const mark = paths.workspacePartialFile(batchId, job.job_id);
   return serial.run(root, async () => {
     const workspace = { root, cwd: toplevel ? join(root, relative(toplevel, job.working_directory)) : root, inGitRepo: toplevel !== undefined };
-    if (await exists(root)) return workspace;
+    const halfMade = await exists(mark);
+    if (!halfMade && (await exists(root))) return workspace;
     await mkdir(dirname(root), { recursive: true });
+    if (halfMade) await discard(root, toplevel);
+    else await writeSynced(mark);
     if (toplevel) {
-      const added = await runCommand(['git', '-C', toplevel, 'worktree', 'add', '--detach', root, 'HEAD'], toplevel);
+      const added = await runCommand(['git', '-C', toplevel, 'worktree', 'add', '--detach', root, 'HEAD'], toplevel, { HARNESS_RUN_ID: runId });
       if (added.exitCode !== 0) throw new WorkspaceError(`git worktree add failed for ${toplevel}: ${added.stderr.trim()}`);
     } else {
       await cp(job.working_directory, root, { recursive: true, verbatimSymlinks: true });
     }
+    await rm(mark);
+    await syncDir(dirname(mark));
     return workspace;
   });
+}
+
+/** Removes a half-made workspace; a worktree is unregistered too (an interrupted add leaves it locked). */
+async function discard(root: string, toplevel: string | undefined): Promise<void> {
+  if (toplevel) await runCommand(['git', '-C', toplevel, 'worktree', 'remove', '--force', '--force', root], toplevel);
+  await rm(root, { recursive: true, force: true });
+  if (toplevel) await runCommand(['git', '-C', toplevel, 'worktree', 'prune'], toplevel);
+}
+
+/** An empty file, synced with its directory, so that no crash can keep the workspace and lose the mark. */
+async function writeSynced(path: string): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await syncDir(dirname(path));
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 const toplevels = new Map<string, Promise<string | undefined>>();

@@ -3,7 +3,6 @@ import {
   endedState,
   isStorageError,
   isTerminal,
-  nowIso,
   queuedState,
   type AttemptTrigger,
   type Ending,
@@ -32,8 +31,8 @@ export class AttemptLifecycle {
   async create(record: BatchRecord, view: StepView, why: { trigger: AttemptTrigger; cascade: boolean }, runId = createRunId()): Promise<StoredAttempt> {
     record.attemptsBeingMade++;
     try {
+      const createdAt = record.nextCreatedAt();
       await this.dropIndex(record);
-      const createdAt = nowIso();
       const state = queuedState({
         run_id: runId,
         batch_id: record.batchId,

@@ -1,21 +1,26 @@
 import { endedState, isTerminal } from '../core/index.js';
-import { killOrphanedGroup } from '../process/index.js';
+import type { AttemptOrphans } from '../process/index.js';
 import type { AttemptTransitions } from '../store/index.js';
 import type { BatchRecord } from '../batch/index.js';
 
 /**
- * Ends the attempts a dead server left queued or running (docs/spec.md §5 "restart recovery"): their
- * process group is killed if it still runs, so the retry never overlaps it, and they end
- * failed / runner_lost, which the retry policy then treats like any other failure.
+ * Ends the attempts a dead server left queued or running (docs/spec.md §5 "restart recovery"),
+ * after killing whatever of them still runs: the group of the recorded pid, and every process
+ * that carries the attempt's HARNESS_RUN_ID, which finds one spawned before its pid reached
+ * state.json (still `queued`, `pid: null`). So a retry never runs beside the attempt it
+ * replaces. They end failed / runner_lost, which the retry policy treats like any other failure.
  */
-export async function recoverBatch(ctx: { transitions: AttemptTransitions; runnerId: string; log: (m: string) => void }, record: BatchRecord): Promise<number> {
+export async function recoverBatch(
+  ctx: { transitions: AttemptTransitions; runnerId: string; log: (m: string) => void },
+  record: BatchRecord,
+  orphans: AttemptOrphans,
+): Promise<number> {
   let recovered = 0;
   for (const attempt of [...record.allAttempts()]) {
     const { state } = attempt;
     if (isTerminal(state.status)) continue;
-    if (state.pid !== null && (await killOrphanedGroup(state.pid, state.run_id))) {
-      ctx.log(`killed process group ${state.pid} left running by attempt ${state.run_id}`);
-    }
+    const killed = await orphans.kill(state.run_id, state.pid);
+    if (killed.length > 0) ctx.log(`killed process${killed.length > 1 ? 'es' : ''} ${killed.join(', ')} left running by attempt ${state.run_id}`);
     const ended = endedState(state, {
       status: 'failed',
       failureReason: 'runner_lost',

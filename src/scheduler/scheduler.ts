@@ -1,5 +1,6 @@
 import type { AgentName, BatchMeta, HarnessConfig } from '../core/index.js';
 import type { AgentAdapter } from '../agents/index.js';
+import { AttemptOrphans } from '../process/index.js';
 import { ReportChecker, type RunnerContext } from '../runner/index.js';
 import { BatchRecord, HeldBatches, type BatchRecords } from '../batch/index.js';
 import { listBatchIds, readStoredBatch, type AttemptFiles, type CurrentIndexFiles } from '../store/index.js';
@@ -40,11 +41,12 @@ export class Scheduler {
   static async open(options: SchedulerOptions): Promise<Scheduler> {
     const batches = new HeldBatches();
     const submittedKeys: [string, BatchMeta][] = [];
+    const orphans = new AttemptOrphans();
     for (const batchId of await listBatchIds(options.paths)) {
       const stored = await readStoredBatch(options.paths, options.files, batchId);
       if (!stored) continue;
       const record = BatchRecord.fromStored(stored, options.config.retries);
-      await recoverBatch(options, record);
+      await recoverBatch(options, record, orphans);
       batches.hold(record);
       if (stored.meta.idempotency_key) submittedKeys.push([stored.meta.idempotency_key, stored.meta]);
     }

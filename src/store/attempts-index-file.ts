@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { AttemptsIndexSchema, nowIso, type BatchMeta } from '../core/index.js';
 import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
 import type { RunsPaths } from './paths.js';
-import { stepKey, type StoredAttempt } from './stored-attempt.js';
+import { byAttemptNumber, stepKey, type StoredAttempt } from './stored-attempt.js';
 
 /** Writes the attempts index of a settled batch (every attempt terminal; the caller makes sure). */
 export async function writeAttemptsIndex(paths: RunsPaths, batchId: string, attempts: Iterable<StoredAttempt>): Promise<void> {
@@ -32,6 +32,6 @@ export async function readAttemptsIndex(paths: RunsPaths, meta: BatchMeta): Prom
     if (!list) return undefined; // names a step the batch does not have
     list.push({ location: { batchId: meta.batch_id, jobId: state.job_id, stepId: state.step_id, dirName }, state });
   }
-  for (const list of attempts.values()) list.sort((a, b) => (a.location.dirName < b.location.dirName ? -1 : a.location.dirName > b.location.dirName ? 1 : 0));
+  for (const list of attempts.values()) list.sort(byAttemptNumber);
   return attempts;
 }

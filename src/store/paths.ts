@@ -97,6 +97,10 @@ export class RunsPaths {
   workspaceDir(batchId: string, jobId: string): string {
     return join(this.jobDir(batchId, jobId), 'workspace');
   }
+  /** Present while the job's isolated workspace is being made: one found at start was cut short. */
+  workspacePartialFile(batchId: string, jobId: string): string {
+    return join(this.jobDir(batchId, jobId), 'workspace.partial');
+  }
   stepDir(batchId: string, jobId: string, stepId: string): string {
     return join(this.jobDir(batchId, jobId), segment(stepId));
   }

@@ -9,7 +9,7 @@ import type { AttemptFiles } from './attempt-files.js';
 import { readAttemptsIndex } from './attempts-index-file.js';
 import { readJsonIfExists } from './json-file.js';
 import { createdAtOfDirName, runIdOfDirName, type AttemptLocation, type RunsPaths } from './paths.js';
-import { stepKey, type StoredAttempt, type StoredBatch } from './stored-attempt.js';
+import { byAttemptNumber, stepKey, type StoredAttempt, type StoredBatch } from './stored-attempt.js';
 
 async function listNames(dir: string): Promise<string[]> {
   try {
@@ -51,11 +51,16 @@ export async function readStoredBatch(paths: RunsPaths, files: Pick<AttemptFiles
           .filter((n) => runIdOfDirName(n))
           .sort();
         const list: StoredAttempt[] = [];
-        for (const [index, dirName] of names.entries()) {
+        const unwritten: AttemptLocation[] = [];
+        for (const dirName of names) {
           const location = { batchId, jobId: job.job_id, stepId: step.step_id, dirName };
-          const state = (await files.readState(location)) ?? unwrittenState(location, index);
-          list.push({ location, state });
+          const state = await files.readState(location);
+          if (state) list.push({ location, state });
+          else unwritten.push(location);
         }
+        list.sort(byAttemptNumber);
+        // Only the newest attempt can lack its state.json: a step gets no attempt while one is under way.
+        for (const location of unwritten) list.push({ location, state: unwrittenState(location, list.length) });
         attempts.set(stepKey(job.job_id, step.step_id), list);
       }),
     ),

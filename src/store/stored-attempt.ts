@@ -15,6 +15,14 @@ export interface StoredBatch {
   fromIndex: boolean;
 }
 
+/**
+ * Oldest first: by attempt number, never by directory name. The name starts with created_at,
+ * which a wall clock stepped back (NTP, a VM restored) can make sort before an older attempt's.
+ */
+export function byAttemptNumber(a: StoredAttempt, b: StoredAttempt): number {
+  return a.state.attempt - b.state.attempt || (a.location.dirName < b.location.dirName ? -1 : a.location.dirName > b.location.dirName ? 1 : 0);
+}
+
 export function stepKey(jobId: string, stepId: string): string {
   return `${jobId}/${stepId}`;
 }
