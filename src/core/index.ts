@@ -61,6 +61,8 @@ export { type HarnessConfig, type HarnessConfigFile, HarnessConfigFileSchema, Ha
 export {
   type BatchScoreboard,
   BatchScoreboardSchema,
+  type DamagedFile,
+  DamagedFileSchema,
   type RunnerHealth,
   RunnerHealthSchema,
   type StepCounts,

@@ -6,7 +6,7 @@ import { DiskBatches } from '../batch/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig } from '../config/index.js';
 import { checkLaunchTable, findGarbage, HealthMonitor, type CancelTarget, type GcCandidate } from '../scheduler/index.js';
 import { BatchReader, countSteps, isSettled, type ReaderOptions } from '../scoreboard/index.js';
-import { AttemptFiles, CurrentIndexFiles, KeyedSerial, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
+import { AttemptFiles, CurrentIndexFiles, DamagedFiles, KeyedSerial, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
 import { OwnedRoot } from './owned-root.js';
 import type { LogLevel, LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';
@@ -48,6 +48,7 @@ export class Harness {
   private readonly serial = new KeyedSerial();
   private readonly files: AttemptFiles;
   private readonly currentIndex: CurrentIndexFiles;
+  private readonly damagedFiles: DamagedFiles;
   readonly runnerId: string;
   private closed = false;
   private takingOver: Promise<boolean> | undefined;
@@ -60,7 +61,8 @@ export class Harness {
     readOnly: boolean,
   ) {
     this.files = new AttemptFiles(paths, this.serial);
-    this.currentIndex = new CurrentIndexFiles(paths, this.serial);
+    this.damagedFiles = new DamagedFiles(paths, (message) => this.log('warning', message));
+    this.currentIndex = new CurrentIndexFiles(paths, this.serial, this.damagedFiles);
     this.runnerId = config.runners.runner_id ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${process.pid}`;
     this.healthMonitor = new HealthMonitor({
       paths,
@@ -220,6 +222,7 @@ export class Harness {
         runnerId: this.runnerId,
         files: this.files,
         currentIndex: this.currentIndex,
+        damagedFiles: this.damagedFiles,
         serial: this.serial,
         healthMonitor: this.healthMonitor,
         readerOptions: this.readerOptions(),

@@ -4,7 +4,7 @@ import { writeConfigSnapshot } from '../config/index.js';
 import { ControlInbox, FilesystemQueue } from '../queue/index.js';
 import { removeGarbage, Scheduler, type GcCandidate, type HealthMonitor, type Requests } from '../scheduler/index.js';
 import { BatchReader, ScoreboardFiles, type ReaderOptions, type ReadSource } from '../scoreboard/index.js';
-import { AttemptTransitions, type AttemptFiles, type CurrentIndexFiles, type KeyedSerial, type RunsLock, type RunsPaths } from '../store/index.js';
+import { AttemptTransitions, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type KeyedSerial, type RunsLock, type RunsPaths } from '../store/index.js';
 import type { LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';
 
@@ -15,6 +15,7 @@ export interface OwnedRootOptions {
   runnerId: string;
   files: AttemptFiles;
   currentIndex: CurrentIndexFiles;
+  damagedFiles: DamagedFiles;
   serial: KeyedSerial;
   healthMonitor: HealthMonitor;
   readerOptions: ReaderOptions;
@@ -45,6 +46,7 @@ export class OwnedRoot implements RootRole {
       records: scheduler.records,
       dispatchPaused: async () => healthMonitor.pausedReason,
       runners: async () => [healthMonitor.health],
+      setAside: () => options.damagedFiles.list(),
       poll: () => () => undefined, // every change comes from this server's scheduler, which announces it
     };
     // The files show this root as run here, from the moment it is taken.
@@ -70,6 +72,7 @@ export class OwnedRoot implements RootRole {
       paths,
       files: options.files,
       currentIndex: options.currentIndex,
+      damagedFiles: options.damagedFiles,
       transitions: new AttemptTransitions(paths, options.files, options.currentIndex),
       serial: options.serial,
       runnerId: options.runnerId,

@@ -118,6 +118,11 @@ export class RunsPaths {
     return join(this.attemptDir(at), 'agent_report.json');
   }
 
+  /** Where a file that could not be read is kept once moved out of the way (DamagedFiles). */
+  setAsideFile(path: string): string {
+    return `${path}.damaged`;
+  }
+
   /** A path below the root as stored in JSON: relative, with forward slashes. */
   relative(path: string): string {
     return relative(this.root, path).split(sep).join('/');

@@ -1,15 +1,24 @@
 import { readdir } from 'node:fs/promises';
 import {
   BatchMetaSchema,
+  type FileCorruptError,
+  type FileUnreadableError,
   idProblem,
   queuedState,
   type AttemptState,
 } from '../core/index.js';
 import type { AttemptFiles } from './attempt-files.js';
+import { asDamage } from './damaged-files.js';
 import { readAttemptsIndex } from './attempts-index-file.js';
 import { readJsonIfExists } from './json-file.js';
 import { createdAtOfDirName, runIdOfDirName, type AttemptLocation, type RunsPaths } from './paths.js';
 import { stepKey, type StoredAttempt, type StoredBatch } from './stored-attempt.js';
+
+/** An attempt whose state.json is there but cannot be read. */
+export interface DamagedState {
+  location: AttemptLocation;
+  error: FileCorruptError | FileUnreadableError;
+}
 
 async function listNames(dir: string): Promise<string[]> {
   try {
@@ -37,8 +46,15 @@ export async function listBatchIds(paths: RunsPaths): Promise<string[]> {
  * settled, its attempts_index.json, which holds them all). A directory whose
  * state.json is missing (the server died between mkdir and the first write) reads as queued,
  * as docs/spec.md §4.1 says. Undefined when the batch has no batch_meta.json (a half-made submission).
+ * A state.json that cannot be read fails the whole read, unless `damagedStates` is given: then
+ * the attempt reads as queued too and is added there, for the caller to deal with.
  */
-export async function readStoredBatch(paths: RunsPaths, files: Pick<AttemptFiles, 'readState'>, batchId: string): Promise<StoredBatch | undefined> {
+export async function readStoredBatch(
+  paths: RunsPaths,
+  files: Pick<AttemptFiles, 'readState'>,
+  batchId: string,
+  damagedStates?: DamagedState[],
+): Promise<StoredBatch | undefined> {
   const meta = await readJsonIfExists(paths.batchMetaFile(batchId), BatchMetaSchema);
   if (!meta) return undefined;
   const indexed = await readAttemptsIndex(paths, meta);
@@ -53,7 +69,7 @@ export async function readStoredBatch(paths: RunsPaths, files: Pick<AttemptFiles
         const list: StoredAttempt[] = [];
         for (const [index, dirName] of names.entries()) {
           const location = { batchId, jobId: job.job_id, stepId: step.step_id, dirName };
-          const state = (await files.readState(location)) ?? unwrittenState(location, index);
+          const state = (await readStateOrCollect(files, location, damagedStates)) ?? unwrittenState(location, index);
           list.push({ location, state });
         }
         attempts.set(stepKey(job.job_id, step.step_id), list);
@@ -61,6 +77,17 @@ export async function readStoredBatch(paths: RunsPaths, files: Pick<AttemptFiles
     ),
   );
   return { meta, attempts, fromIndex: false };
+}
+
+async function readStateOrCollect(files: Pick<AttemptFiles, 'readState'>, location: AttemptLocation, damagedStates: DamagedState[] | undefined): Promise<AttemptState | undefined> {
+  try {
+    return await files.readState(location);
+  } catch (error) {
+    const damage = damagedStates && asDamage(error);
+    if (!damage) throw error;
+    damagedStates.push({ location, error: damage });
+    return undefined;
+  }
 }
 
 function unwrittenState(location: AttemptLocation, index: number): AttemptState {
