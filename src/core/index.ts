@@ -15,6 +15,7 @@ export {
   NotFoundError,
   PathEscapeError,
   ResumeUnavailableError,
+  FileLockUnavailableError,
   RunsRootInvalidError,
   StoreLockedError,
   TerminalStateError,

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { HarnessConfigFileSchema, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type RunnerHealth } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
+import { lockFileExclusively } from '../process/index.js';
 import { DiskBatches } from '../batch/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig } from '../config/index.js';
 import { checkLaunchTable, findGarbage, HealthMonitor, type CancelTarget, type GcCandidate } from '../scheduler/index.js';
@@ -211,7 +212,7 @@ export class Harness {
   /** Takes the runs root when no live server holds its lock, and starts running it; false when another one does. */
   private async tryTakeLock(): Promise<boolean> {
     if (this.closed) return false;
-    const lock = await RunsLock.acquire(this.paths, this.runnerId);
+    const lock = await RunsLock.acquire(this.paths, this.runnerId, lockFileExclusively);
     if (!lock) return false;
     let owned: OwnedRoot;
     try {

@@ -9,7 +9,7 @@ export { EventLog } from './event-log.js';
 export { type DamagedState, listBatchIds, readStoredBatch } from './scan.js';
 export { asDamage, damageProblem, DamagedFiles, unservedBatch } from './damaged-files.js';
 export { stepKey, type StoredAttempt, type StoredBatch } from './stored-attempt.js';
-export { type Owner, RunsLock } from './runs-lock.js';
+export { type LockFile, type Owner, RunsLock } from './runs-lock.js';
 export { readArtifactPage, readArtifactTail, tailEventLines } from './artifact-reader.js';
 export { removeAttemptsIndex, writeAttemptsIndex } from './attempts-index-file.js';
 export { resolveRunsRoot } from './runs-root.js';

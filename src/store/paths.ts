@@ -60,6 +60,10 @@ export class RunsPaths {
   get systemScoreboardFile(): string {
     return join(this.systemDir, 'scoreboard.system.json');
   }
+  /** What the runs-root lock takes a kernel lock on (RunsLock). */
+  get lockFile(): string {
+    return join(this.systemDir, 'lock');
+  }
   get ownerFile(): string {
     return join(this.systemDir, 'owner.json');
   }
