@@ -1,7 +1,7 @@
 import { HARNESS_VERSION, type BatchMeta, type HarnessConfig, type HarnessConfigFile } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
 import { writeConfigSnapshot } from '../config/index.js';
-import { ControlInbox, FilesystemQueue } from '../queue/index.js';
+import { ControlInbox, FilesystemQueue, runIdOfRetry } from '../queue/index.js';
 import { removeGarbage, Scheduler, type GcCandidate, type HealthMonitor, type Requests } from '../scheduler/index.js';
 import { BatchReader, ScoreboardFiles, type ReaderOptions, type ReadSource } from '../scoreboard/index.js';
 import { AttemptTransitions, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type KeyedSerial, type RunsLock, type RunsPaths } from '../store/index.js';
@@ -93,8 +93,10 @@ export class OwnedRoot implements RootRole {
     const { paths, log } = this.options;
     this.queue = new FilesystemQueue(paths, this.options.config.limits.max_launch_table_bytes, submit, (message) => log('info', message));
     await this.queue.start();
-    this.control = new ControlInbox(ControlInbox.dirOf(paths), (request) =>
-      request.op === 'cancel' ? this.scheduler.requests.cancel(request) : this.scheduler.requests.retry(request.batch_id, request.job_id, request.step_id, request.cascade ?? false),
+    this.control = new ControlInbox(ControlInbox.dirOf(paths), (request, requestId) =>
+      request.op === 'cancel'
+        ? this.scheduler.requests.cancel(request)
+        : this.scheduler.requests.retry(request.batch_id, request.job_id, request.step_id, request.cascade ?? false, runIdOfRetry(requestId, request)),
     );
     await this.control.start();
   }
