@@ -57,7 +57,7 @@ export class ControlInbox {
   ) {}
 
   static dirOf(paths: RunsPaths): string {
-    return join(paths.systemDir, 'queue', 'control');
+    return paths.controlDir;
   }
 
   async start(): Promise<void> {

@@ -13,3 +13,4 @@ export { type LockFile, type Owner, RunsLock } from './runs-lock.js';
 export { readArtifactPage, readArtifactTail, tailEventLines } from './artifact-reader.js';
 export { removeAttemptsIndex, writeAttemptsIndex } from './attempts-index-file.js';
 export { resolveRunsRoot } from './runs-root.js';
+export { sweepStaleTempFiles } from './temp-sweep.js';

@@ -75,6 +75,18 @@ export class RunsPaths {
   queueDir(stage: 'inbox' | 'processing' | 'accepted' | 'rejected'): string {
     return join(this.systemDir, 'queue', stage);
   }
+  /** Where GC moves a batch directory before deleting it, so that a GC cut short leaves nothing a listing sees. */
+  get removingDir(): string {
+    return join(this.systemDir, 'removing');
+  }
+  /** One batch on its way out: `<batch_id>.<suffix>`, the suffix keeping two removals of one id apart. */
+  removingBatchDir(batchId: string, suffix: string): string {
+    return join(this.removingDir, `${segment(batchId)}.${segment(suffix)}`);
+  }
+  /** The control inbox: requests from terminal commands and their answers. */
+  get controlDir(): string {
+    return join(this.systemDir, 'queue', 'control');
+  }
   runnerHealthFile(runnerId: string): string {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(runnerId)) throw new PathEscapeError(runnerId, this.root);
     return join(this.systemDir, 'runners', runnerId, 'health.json');
