@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -62,5 +62,18 @@ describe.skipIf(refused !== undefined)(`one runs root reached by two paths (a bi
       // Lazy: a server that a failed assertion left running must not keep the mount behind.
       await exec('umount', ['--lazy', alias]);
     }
+  });
+});
+
+describe('the runs-root lock', () => {
+  it('is inherited by no agent, so an agent that outlives a killed server cannot keep its root locked', async () => {
+    const dir = await tempDir();
+    const fds = join(dir, 'fds');
+    const server = await HarnessServer.start();
+    const batchId = await server.submit(oneJob(dir, [{ step_id: 'a', command: ['sh', '-c', `for fd in /proc/$$/fd/*; do readlink "$fd" || true; done > ${fds}`] }]));
+    expect((await server.settled(batchId)).counts.succeeded).toBe(1);
+    const open = await readFile(fds, 'utf8');
+    expect(open).not.toContain(join(server.runsDir, '_system', 'lock'));
+    expect(open.trim().split('\n').length).toBeGreaterThan(0);
   });
 });
