@@ -24,7 +24,11 @@ export class ServedBatches implements BatchRecords {
     return this.held.get(batchId);
   }
 
+  /** A run no held batch has may be in one that could not be read: then that batch's error is the answer, as on a read-only server. */
   findRun(runId: string): FoundRun | undefined {
-    return this.held.findRun(runId);
+    const found = this.held.findRun(runId);
+    const [damage] = this.unserved.values();
+    if (!found && damage) throw damage;
+    return found;
   }
 }

@@ -118,6 +118,9 @@ describe('a server starting on a runs root with one file it cannot read', () => 
       const refused = await server.error('get_scoreboard', { batch_id: 'kept' });
       expect(refused.code).toBe(c.how === 'a directory' ? 'file_unreadable' : 'file_corrupt');
       expect(refused.text).toContain(file);
+      // A run of the batch is not "not found" either.
+      const runId = (await attemptDir(runs, 'a')).slice(-16);
+      expect((await server.error('fetch_artifact', { run_id: runId, name: 'state' })).code).toBe(refused.code);
       expect(server.stderr).toContain(`batch kept is not served until its file is repaired: ${file}`);
       expect(await readFile(join(runs, 'kept', 'batch_meta.json')).catch(() => 'a directory')).toBeDefined(); // left where it is
     } else if (c.outcome) {
