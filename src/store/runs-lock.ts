@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { connect, createServer, type Server } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { realpath, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { z } from 'zod';
 import { nowIso } from '../core/index.js';
 import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
@@ -27,13 +27,14 @@ export type LockFile = (path: string) => Promise<{ release(): Promise<void> } | 
  * freed by the kernel the moment their holder dies, even by SIGKILL, so a crashed server never
  * leaves a stale lock behind:
  *
- * - a kernel lock on `_system/lock` inside the root. It is on the inode, so it also holds off a
- *   server that reaches the root by another path (a bind mount, two containers sharing a
- *   volume), which a lock named after a path cannot see;
- * - a listening Unix socket whose name derives from the root's real path, which a server that
- *   only reads can probe without taking anything (isHeld). On Linux the name is in the abstract
- *   namespace; elsewhere the socket is a file in the temp dir, and one left by a dead server
- *   refuses connections, which marks it stale.
+ * - a kernel lock on `_system/lock` inside the root. It is on the inode, so it holds off any
+ *   other server on this kernel that reaches the root by any path, two containers sharing a
+ *   volume included, whose network namespaces keep their abstract sockets apart;
+ * - a listening Unix socket whose name derives from the root directory's device and inode, which
+ *   a server or command that only reads can probe without taking anything (isHeld), by any path
+ *   to the root. On Linux the name is in the abstract namespace (one per network namespace);
+ *   elsewhere the socket is a file in the temp dir, and one left by a dead server refuses
+ *   connections, which marks it stale.
  *
  * A runs root on a network filesystem shared by two machines is not protected. owner.json
  * beside the store says who holds it, for people and error messages.
@@ -85,8 +86,10 @@ function closeServer(server: Server): Promise<void> {
   return new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
+/** The socket's name, from the root directory's device and inode: every path to it (a bind mount, a symlink) names one socket. */
 async function lockAddress(root: string): Promise<string> {
-  const digest = createHash('sha256').update(await realpath(root)).digest('hex').slice(0, 32);
+  const { dev, ino } = await stat(root, { bigint: true });
+  const digest = createHash('sha256').update(`${dev}:${ino}`).digest('hex').slice(0, 32);
   return process.platform === 'linux'
     ? `\0harness-mcp-${digest}`
     : join(tmpdir(), `harness-mcp-${digest}.sock`);

@@ -48,6 +48,12 @@ describe.skipIf(refused !== undefined)(`one runs root reached by two paths (a bi
       }
       console.log(`bind-mount lock: ${accepted.length} writer(s) of 2 servers on one root by two paths`);
       expect(accepted).toEqual([first.pid]);
+      // By its other path, the second server still sees who runs the root.
+      const runners = (await second.ok('get_scoreboard', { detail: 'full' })).runners;
+      expect(runners.map((r: any) => [r.pid, r.mode])).toEqual([
+        [second.pid, 'read_only'],
+        [first.pid, 'active'],
+      ]);
 
       // The kernel frees the lock of a killed server; the second one takes the root over.
       process.kill(first.pid, 'SIGKILL');
@@ -66,6 +72,23 @@ describe.skipIf(refused !== undefined)(`one runs root reached by two paths (a bi
 });
 
 describe('the runs-root lock', () => {
+  it('holds off a server in another network namespace (a container sharing the volume), which cannot see the first one’s socket', async () => {
+    const dir = await tempDir();
+    const first = await HarnessServer.start();
+    const table = oneJob(dir, [{ step_id: 'a', command: ['true'] }]);
+    await first.submit(table);
+    const second = await HarnessServer.start({ runsDir: first.runsDir, wrapper: ['unshare', '--net'] });
+    const refused = await second.error('submit_batch', table);
+    expect(refused.code).toBe('runs_locked');
+    console.log('network-namespace lock: 1 writer of 2 servers on one root, each in its own network namespace');
+    await first.stop();
+    const batchId = await eventually(async () => {
+      const result = await second.call('submit_batch', table);
+      return result.isError ? undefined : (result.structuredContent as { batch_id: string }).batch_id;
+    }, 'the second server to take the root over');
+    expect((await second.settled(batchId)).counts.succeeded).toBe(1);
+  });
+
   it('is inherited by no agent, so an agent that outlives a killed server cannot keep its root locked', async () => {
     const dir = await tempDir();
     const fds = join(dir, 'fds');
