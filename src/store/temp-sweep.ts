@@ -31,7 +31,8 @@ export async function sweepStaleTempFiles(paths: RunsPaths, olderThanMs: number,
   await sweep(paths.root);
   await sweep(paths.systemDir);
   await sweep(paths.configVersionsDir);
-  for (const stage of ['inbox', 'processing', 'accepted', 'rejected'] as const) await sweep(paths.queueDir(stage));
+  // inbox/ and processing/ hold what people drop in (the server only renames them on): not swept.
+  for (const stage of ['accepted', 'rejected'] as const) await sweep(paths.queueDir(stage));
   await sweep(paths.controlDir);
   for (const runner of await idNamesIn(join(paths.systemDir, 'runners'))) await sweep(join(paths.systemDir, 'runners', runner));
   for (const batchId of await listBatchIds(paths)) {

@@ -67,6 +67,7 @@ describe('what crashes leave behind', () => {
     const stale = [
       join(runs, '_system', 'harness_config.json.12345'),
       join(runs, '_system', 'queue', 'control', 'x.response.json.7'),
+      join(runs, '_system', 'queue', 'rejected', 'x.errors.json.0123456789ab.tmp'),
       join(runs, 'old', 'batch_meta.json.0123456789ab.tmp'),
       join(runs, 'old', 'j', 'current.json.42'),
       join(attempt, 'state.json.4294967295'),
@@ -76,6 +77,7 @@ describe('what crashes leave behind', () => {
       join(runs, 'old', 'j', 'workspace', 'data.json.123'), // the user's files in an isolated workspace
       join(attempt, 'codex_home', 'sessions.json.5'), // an agent's session store
       join(attempt, 'notes.json.bak'), // no temp name
+      join(runs, '_system', 'queue', 'inbox', 'table.json.3'), // dropped in by someone: the server only moves what is there
     ];
     const anHourAgo = new Date(Date.now() - 3600_000);
     for (const path of [...stale, ...kept]) {
