@@ -1,4 +1,5 @@
-import type { StoredAttempt } from '../store/index.js';
+import type { DamagedFile } from '../core/index.js';
+import { asDamage, unservedBatch, type StoredAttempt } from '../store/index.js';
 import type { BatchRecord } from './batch-record.js';
 
 /** An attempt found by its run id, with the batch that holds it. */
@@ -21,12 +22,24 @@ export interface BatchRecords {
   findRun(runId: string): FoundRun | undefined | Promise<FoundRun | undefined>;
 }
 
-/** Every batch, in id order. */
-export async function readAllRecords(records: BatchRecords): Promise<BatchRecord[]> {
-  const all: BatchRecord[] = [];
+/** Every batch that can be read, in id order, and those that cannot, each naming its file. */
+export interface AllRecords {
+  records: BatchRecord[];
+  damaged: DamagedFile[];
+}
+
+/** Every batch, in id order; one whose files cannot be read is left out and listed in `damaged`, so it hides no other. */
+export async function readAllRecords(records: BatchRecords): Promise<AllRecords> {
+  const all: AllRecords = { records: [], damaged: [] };
   for (const batchId of await records.ids()) {
-    const record = await records.get(batchId);
-    if (record) all.push(record);
+    try {
+      const record = await records.get(batchId);
+      if (record) all.records.push(record);
+    } catch (error) {
+      const damage = asDamage(error);
+      if (!damage) throw error;
+      all.damaged.push(unservedBatch(batchId, damage));
+    }
   }
   return all;
 }

@@ -1,5 +1,5 @@
 import { FileUnreadableError, HarnessError, idProblem, type HarnessConfig } from '../core/index.js';
-import { listBatchIds, readStoredBatch, runIdOfDirName, type AttemptFiles, type RunsPaths } from '../store/index.js';
+import { asDamage, listBatchIds, readStoredBatch, runIdOfDirName, type AttemptFiles, type RunsPaths } from '../store/index.js';
 import { BatchRecord } from './batch-record.js';
 import type { BatchRecords, FoundRun } from './batch-records.js';
 
@@ -27,13 +27,20 @@ export class DiskBatches implements BatchRecords {
     return stored && BatchRecord.fromStored(stored, this.policy);
   }
 
+  /** A batch that cannot be read hides no run of another; when no batch has the run, its damage is the answer (the run may be in it). */
   async findRun(runId: string): Promise<FoundRun | undefined> {
+    let damage: Error | undefined;
     for (const batchId of await this.ids()) {
-      const record = await this.get(batchId);
+      const record = await this.get(batchId).catch((error: unknown) => {
+        if (!asDamage(error)) throw error;
+        damage ??= error as Error;
+        return undefined;
+      });
       for (const attempt of record?.allAttempts() ?? []) {
         if (runIdOfDirName(attempt.location.dirName) === runId) return { record: record!, attempt };
       }
     }
+    if (damage) throw damage;
     return undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { nowIso, type RunnerHealth } from '../core/index.js';
-import { CLI_LOGS, describeBatch, describeCounts } from '../scoreboard/index.js';
+import { CLI_LOGS, describeBatch, describeCounts, describeDamaged } from '../scoreboard/index.js';
 import { openHarness, orFail, printJson, type StoreOptions } from './common.js';
 import { describeSteps } from './describe-steps.js';
 
@@ -28,6 +28,7 @@ export async function status(batchId: string | undefined, options: StoreOptions 
     for (const b of system.batches) process.stdout.write(`  ${b.batch_id.padEnd(40)} ${describeCounts(b.counts)}${b.settled ? ' (settled)' : ''}\n`);
     if (system.runners.length === 0) process.stdout.write('no server runs this runs root: nothing starts until one does (harness-mcp serve)\n');
     for (const runner of system.runners) process.stdout.write(`${describeRunner(runner)}\n`);
+    for (const line of describeDamaged(system.damaged)) process.stdout.write(`${line}\n`);
   });
   await harness.close();
 }

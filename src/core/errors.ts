@@ -166,6 +166,18 @@ export class StoreLockedError extends HarnessError {
 }
 
 /** A runs root that cannot be one: an empty path (the cwd), the top of a source checkout, a typo. */
+/** The kernel lock on a file inside the runs root cannot be taken at all (not: another server holds it). */
+export class FileLockUnavailableError extends HarnessError {
+  readonly code = 'lock_unavailable';
+  constructor(
+    readonly path: string,
+    why: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot lock ${path}: ${why}; harness-mcp needs it to keep a second server off the runs root`, options);
+  }
+}
+
 export class RunsRootInvalidError extends HarnessError {
   readonly code = 'runs_root_invalid';
   constructor(

@@ -17,6 +17,7 @@ export {
   UnsafeArtifactError,
   StorageRefusedError,
   ResumeUnavailableError,
+  FileLockUnavailableError,
   RunsRootInvalidError,
   StoreLockedError,
   TerminalStateError,
@@ -63,6 +64,8 @@ export { type HarnessConfig, type HarnessConfigFile, HarnessConfigFileSchema, Ha
 export {
   type BatchScoreboard,
   BatchScoreboardSchema,
+  type DamagedFile,
+  DamagedFileSchema,
   type RunnerHealth,
   RunnerHealthSchema,
   type StepCounts,

@@ -126,6 +126,19 @@ export const RunnerHealthSchema = z.strictObject({
 export type RunnerHealth = z.infer<typeof RunnerHealthSchema>;
 export const RunnerEntrySchema = RunnerHealthSchema;
 
+/** A file of the runs root that could not be read, and what the server did about it. */
+export const DamagedFileSchema = z.strictObject({
+  batch_id: IdSchema,
+  path: z.string().describe('The file, absolute'),
+  problem: z.string().describe('Why it could not be read'),
+  outcome: z
+    .enum(['batch_not_served', 'attempt_ended', 'set_aside'])
+    .describe(
+      'batch_not_served: every read of the batch fails naming the file until a person repairs or removes it; attempt_ended: the file was moved to <name>.damaged and its attempt ended failed/runner_lost; set_aside: a file derived from others was moved to <name>.damaged and is rebuilt',
+    ),
+});
+export type DamagedFile = z.infer<typeof DamagedFileSchema>;
+
 export const SystemScoreboardSchema = z.strictObject({
   computed_at: z.string(),
   runs_root: z.string(),
@@ -143,5 +156,6 @@ export const SystemScoreboardSchema = z.strictObject({
     }),
   ),
   runners: z.array(RunnerEntrySchema),
+  damaged: z.array(DamagedFileSchema).describe('Files that could not be read, and what was done about each'),
 });
 export type SystemScoreboard = z.infer<typeof SystemScoreboardSchema>;

@@ -2,11 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { HarnessConfigFileSchema, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type RunnerHealth } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
+import { lockFileExclusively } from '../process/index.js';
 import { DiskBatches } from '../batch/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig } from '../config/index.js';
 import { checkLaunchTable, findGarbage, HealthMonitor, type CancelTarget, type GcCandidate } from '../scheduler/index.js';
 import { BatchReader, countSteps, isSettled, type ReaderOptions } from '../scoreboard/index.js';
-import { AttemptFiles, CurrentIndexFiles, KeyedSerial, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
+import { AttemptFiles, CurrentIndexFiles, DamagedFiles, KeyedSerial, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
 import { OwnedRoot } from './owned-root.js';
 import type { LogLevel, LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';
@@ -48,6 +49,7 @@ export class Harness {
   private readonly serial = new KeyedSerial();
   private readonly files: AttemptFiles;
   private readonly currentIndex: CurrentIndexFiles;
+  private readonly damagedFiles: DamagedFiles;
   readonly runnerId: string;
   private closed = false;
   private takingOver: Promise<boolean> | undefined;
@@ -60,7 +62,8 @@ export class Harness {
     readOnly: boolean,
   ) {
     this.files = new AttemptFiles(paths, this.serial);
-    this.currentIndex = new CurrentIndexFiles(paths, this.serial);
+    this.damagedFiles = new DamagedFiles(paths, (message) => this.log('warning', message));
+    this.currentIndex = new CurrentIndexFiles(paths, this.serial, this.damagedFiles);
     this.runnerId = config.runners.runner_id ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${process.pid}`;
     this.healthMonitor = new HealthMonitor({
       paths,
@@ -209,7 +212,7 @@ export class Harness {
   /** Takes the runs root when no live server holds its lock, and starts running it; false when another one does. */
   private async tryTakeLock(): Promise<boolean> {
     if (this.closed) return false;
-    const lock = await RunsLock.acquire(this.paths, this.runnerId);
+    const lock = await RunsLock.acquire(this.paths, this.runnerId, lockFileExclusively);
     if (!lock) return false;
     let owned: OwnedRoot;
     try {
@@ -220,6 +223,7 @@ export class Harness {
         runnerId: this.runnerId,
         files: this.files,
         currentIndex: this.currentIndex,
+        damagedFiles: this.damagedFiles,
         serial: this.serial,
         healthMonitor: this.healthMonitor,
         readerOptions: this.readerOptions(),

@@ -1,10 +1,10 @@
 import { HARNESS_VERSION, type BatchMeta, type HarnessConfig, type HarnessConfigFile } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
 import { writeConfigSnapshot } from '../config/index.js';
-import { ControlInbox, FilesystemQueue } from '../queue/index.js';
-import { removeGarbage, Scheduler, type GcCandidate, type HealthMonitor, type Requests } from '../scheduler/index.js';
+import { ControlInbox, FilesystemQueue, runIdOfRetry } from '../queue/index.js';
+import { finishRemovals, removeGarbage, Scheduler, type GcCandidate, type HealthMonitor, type Requests } from '../scheduler/index.js';
 import { BatchReader, ScoreboardFiles, type ReaderOptions, type ReadSource } from '../scoreboard/index.js';
-import { AttemptTransitions, type AttemptFiles, type CurrentIndexFiles, type KeyedSerial, type RunsLock, type RunsPaths } from '../store/index.js';
+import { AttemptTransitions, sweepStaleTempFiles, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type KeyedSerial, type RunsLock, type RunsPaths } from '../store/index.js';
 import type { LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';
 
@@ -15,6 +15,7 @@ export interface OwnedRootOptions {
   runnerId: string;
   files: AttemptFiles;
   currentIndex: CurrentIndexFiles;
+  damagedFiles: DamagedFiles;
   serial: KeyedSerial;
   healthMonitor: HealthMonitor;
   readerOptions: ReaderOptions;
@@ -34,6 +35,9 @@ export class OwnedRoot implements RootRole {
   private readonly scoreboardFiles: ScoreboardFiles;
   private queue: FilesystemQueue | undefined;
   private control: ControlInbox | undefined;
+  /** Clearing what crashes left (see clearLeftovers), under way in the background from the start. */
+  private readonly leftovers: Promise<void>;
+  private readonly stopClearing = new AbortController();
 
   private constructor(
     private readonly lock: RunsLock,
@@ -45,6 +49,7 @@ export class OwnedRoot implements RootRole {
       records: scheduler.records,
       dispatchPaused: async () => healthMonitor.pausedReason,
       runners: async () => [healthMonitor.health],
+      setAside: () => options.damagedFiles.list(),
       poll: () => () => undefined, // every change comes from this server's scheduler, which announces it
     };
     // The files show this root as run here, from the moment it is taken.
@@ -55,6 +60,24 @@ export class OwnedRoot implements RootRole {
       settled: (batchId) => scheduler.indexSettledBatch(batchId),
       log: (message) => options.log('error', message),
     });
+    this.leftovers = this.clearLeftovers();
+  }
+
+  /**
+   * Finishes the removals a GC cut short and deletes the temp files of writes cut short, both
+   * older than this process (docs/spec.md §4.1). In the background: nothing of it is needed to
+   * serve, and a large root takes a while to walk.
+   */
+  private async clearLeftovers(): Promise<void> {
+    const { paths, log } = this.options;
+    const startedAtMs = Date.now() - process.uptime() * 1000;
+    try {
+      for (const path of await finishRemovals(paths)) log('info', `finished removing ${path}, which a GC cut short left`);
+      const swept = await sweepStaleTempFiles(paths, startedAtMs, this.stopClearing.signal);
+      if (swept.length > 0) log('info', `deleted ${swept.length} temp files that cut-short writes left: ${swept.slice(0, 5).join(', ')}${swept.length > 5 ? ', …' : ''}`);
+    } catch (error) {
+      log('error', `could not clear what earlier crashes left in ${paths.root}: ${(error as Error).message}`);
+    }
   }
 
   /**
@@ -70,6 +93,7 @@ export class OwnedRoot implements RootRole {
       paths,
       files: options.files,
       currentIndex: options.currentIndex,
+      damagedFiles: options.damagedFiles,
       transitions: new AttemptTransitions(paths, options.files, options.currentIndex),
       serial: options.serial,
       runnerId: options.runnerId,
@@ -90,8 +114,10 @@ export class OwnedRoot implements RootRole {
     const { paths, log } = this.options;
     this.queue = new FilesystemQueue(paths, this.options.config.limits.max_launch_table_bytes, submit, (message) => log('info', message));
     await this.queue.start();
-    this.control = new ControlInbox(ControlInbox.dirOf(paths), (request) =>
-      request.op === 'cancel' ? this.scheduler.requests.cancel(request) : this.scheduler.requests.retry(request.batch_id, request.job_id, request.step_id, request.cascade ?? false),
+    this.control = new ControlInbox(ControlInbox.dirOf(paths), (request, requestId) =>
+      request.op === 'cancel'
+        ? this.scheduler.requests.cancel(request)
+        : this.scheduler.requests.retry(request.batch_id, request.job_id, request.step_id, request.cascade ?? false, runIdOfRetry(requestId, request)),
     );
     await this.control.start();
   }
@@ -101,6 +127,7 @@ export class OwnedRoot implements RootRole {
   }
 
   async removeGarbage(garbage: GcCandidate[], removed: (candidate: GcCandidate) => void): Promise<void> {
+    await this.leftovers; // which would otherwise race this removal in _system/removing/
     for (const candidate of garbage) {
       this.scheduler.requests.unloadBatch(candidate.batch_id);
       this.scoreboardFiles.forget(candidate.batch_id);
@@ -119,6 +146,8 @@ export class OwnedRoot implements RootRole {
   }
 
   async close(): Promise<void> {
+    this.stopClearing.abort(); // a shutdown does not wait for a large root to be walked; the next start goes on
+    await this.leftovers;
     await this.queue?.stop();
     await this.control?.stop();
     await this.scheduler.stop();

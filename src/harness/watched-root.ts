@@ -30,6 +30,7 @@ export class WatchedRoot implements RootRole {
         const owner = await readOwnerHealth(paths);
         return [...ownHealth(), ...(owner ? [owner] : [])];
       },
+      setAside: () => [], // only the server that runs the root moves files aside
       poll: (check) => {
         const timer = setInterval(check, DISK_POLL_MS);
         return () => clearInterval(timer);

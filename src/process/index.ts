@@ -2,3 +2,4 @@
 export { type ProcessOutcome, runProcess } from './run-process.js';
 export { runCommand } from './run-command.js';
 export { AttemptOrphans } from './attempt-orphans.js';
+export { type HeldFileLock, lockFileExclusively } from './file-lock.js';

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { z } from 'zod';
-import { HarnessError, IdSchema, nowIso, RunIdSchema } from '../core/index.js';
+import { canonicalJson, HarnessError, IdSchema, nowIso, RunIdSchema } from '../core/index.js';
 import { writeJsonAtomic, type RunsPaths } from '../store/index.js';
 
 /** A request a terminal command leaves for the server that owns the runs root. */
@@ -31,19 +32,32 @@ export type ControlResponse = { ok: true; result: unknown; at: string } | { ok: 
 const REQUEST = /^[A-Za-z0-9-]{1,64}\.request\.json$/;
 
 /**
+ * The run id of the attempt a retry request makes: derived from the request's id and content,
+ * so the attempt itself is the durable record that the request was carried out. A server that
+ * died after making it and before removing the request file finds it at the next start and
+ * answers the replayed request without making another (docs/spec.md §8.3).
+ */
+export function runIdOfRetry(requestId: string, request: ControlRequest): string {
+  return createHash('sha256').update(`retry\0${requestId}\0${canonicalJson(request)}`).digest('hex').slice(0, 16);
+}
+
+/**
  * Requests in runs/_system/queue/control/<id>.request.json, carried out by the server that owns
  * the runs root and answered in <id>.response.json: how `harness-mcp cancel` and `retry` reach it.
+ * A request is carried out once, even when a crash makes the next server see it again: a retry
+ * through runIdOfRetry, and a cancel because cancelling what has ended changes nothing. The
+ * request file goes only after its response is written.
  */
 export class ControlInbox {
   private watcher: FSWatcher | undefined;
 
   constructor(
     private readonly dir: string,
-    private readonly handle: (request: ControlRequest) => Promise<unknown>,
+    private readonly handle: (request: ControlRequest, requestId: string) => Promise<unknown>,
   ) {}
 
   static dirOf(paths: RunsPaths): string {
-    return join(paths.systemDir, 'queue', 'control');
+    return paths.controlDir;
   }
 
   async start(): Promise<void> {
@@ -67,7 +81,7 @@ export class ControlInbox {
       if (!request.success) {
         response = { ok: false, code: 'invalid_request', message: describeControlProblems(request.error), at: nowIso() };
       } else {
-        response = { ok: true, result: await this.handle(request.data), at: nowIso() };
+        response = { ok: true, result: await this.handle(request.data, name.replace(/\.request\.json$/, '')), at: nowIso() };
       }
     } catch (error) {
       // The requests come from terminal commands, so the message is the terminal's.

@@ -1,4 +1,5 @@
-import { chmod, lstat, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, mkdir, readdir, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { PathEscapeError } from '../core/index.js';
 import { runCommand } from '../process/index.js';
@@ -75,7 +76,14 @@ async function makeRemovable(path: string): Promise<void> {
   if (info.isDirectory()) for (const name of await readdir(path)) await makeRemovable(join(path, name));
 }
 
-/** Removes one batch directory: its worktrees through git first, then everything, inside the runs root only. */
+/**
+ * Removes one batch directory, inside the runs root only, in an order a restart finishes: its
+ * worktrees through git first (cut short, the batch is still whole and the next GC finds it
+ * again), then one rename takes the directory out of the root's listing into
+ * _system/removing/, and only then is it deleted, which finishRemovals completes at the next
+ * start if this is cut short. Deleting in place would lose batch_meta.json early and leave a
+ * directory that no server lists nor removes.
+ */
 export async function removeGarbage(paths: RunsPaths, candidate: GcCandidate): Promise<void> {
   const root = await realpath(paths.root);
   const target = await realpath(candidate.path);
@@ -89,6 +97,24 @@ export async function removeGarbage(paths: RunsPaths, candidate: GcCandidate): P
       await runCommand(['git', '-C', repo, 'worktree', 'prune'], repo);
     }
   }
-  await makeRemovable(target);
-  await rm(target, { recursive: true, force: true });
+  const removing = paths.removingBatchDir(candidate.batch_id, randomBytes(4).toString('hex'));
+  await mkdir(paths.removingDir, { recursive: true });
+  await rename(target, removing);
+  await deleteTree(removing);
+}
+
+/** Deletes what a GC cut short left in _system/removing/ (see removeGarbage); returns the paths. */
+export async function finishRemovals(paths: RunsPaths): Promise<string[]> {
+  const names = await readdir(paths.removingDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  const removed = names.map((name) => join(paths.removingDir, name));
+  for (const path of removed) await deleteTree(path);
+  return removed;
+}
+
+async function deleteTree(path: string): Promise<void> {
+  await makeRemovable(path);
+  await rm(path, { recursive: true, force: true });
 }

@@ -163,16 +163,20 @@ export class Requests {
 
   /**
    * Queues a new attempt of a step, finished or not (docs/spec.md §5 "retry/resume on demand"). With
-   * `cascade` the steps that depend on it run again after it succeeds.
+   * `cascade` the steps that depend on it run again after it succeeds. `runId` names the new
+   * attempt; when an attempt of that id exists already, the retry was carried out before (a
+   * request seen again after a crash) and is answered as it was then, making nothing.
    */
-  async retry(batchId: string, jobId: string, stepId: string, cascade: boolean): Promise<{ run_ids: string[]; cascade_steps: string[] }> {
+  async retry(batchId: string, jobId: string, stepId: string, cascade: boolean, runId?: string): Promise<{ run_ids: string[]; cascade_steps: string[] }> {
     const record = this.requireBatch(batchId);
     const view = this.requireStep(record, jobId, stepId);
+    const done = runId === undefined ? undefined : this.options.batches.findRun(runId);
+    if (done) return { run_ids: [runId!], cascade_steps: done.attempt.state.cascade ? record.dependentsOf(jobId, stepId) : [] };
     const status = view.latest?.state.status;
     if (this.options.dispatch.activeFor(batchId, jobId, stepId) || status === 'queued' || status === 'running') {
       throw new IllegalStateError(`Step ${jobId}/${stepId} already has attempt ${view.latest?.state.run_id} ${status ?? 'starting'}; cancel it first or wait for it to end`);
     }
-    const attempt = await this.options.lifecycle.create(record, view, { trigger: 'manual_retry', cascade });
+    const attempt = await this.options.lifecycle.create(record, view, { trigger: 'manual_retry', cascade }, runId);
     this.options.dispatch.changed(batchId);
     return { run_ids: [attempt.state.run_id], cascade_steps: cascade ? record.dependentsOf(jobId, stepId) : [] };
   }

@@ -1,10 +1,11 @@
-import type { AgentName, BatchMeta, HarnessConfig } from '../core/index.js';
+import type { AgentName, BatchMeta, HarnessConfig, HarnessError } from '../core/index.js';
 import type { AgentAdapter } from '../agents/index.js';
 import { AttemptOrphans } from '../process/index.js';
 import { ReportChecker, type RunnerContext } from '../runner/index.js';
-import { BatchRecord, HeldBatches, type BatchRecords } from '../batch/index.js';
-import { listBatchIds, readStoredBatch, type AttemptFiles, type CurrentIndexFiles } from '../store/index.js';
+import { BatchRecord, HeldBatches, ServedBatches, type BatchRecords } from '../batch/index.js';
+import { asDamage, listBatchIds, readStoredBatch, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type DamagedState } from '../store/index.js';
 import { AttemptLifecycle } from './attempt-lifecycle.js';
+import { endDamagedAttempts } from './damaged-attempts.js';
 import { Dispatcher } from './dispatcher.js';
 import { recoverBatch } from './recovery.js';
 import { Requests } from './requests.js';
@@ -13,6 +14,8 @@ export interface SchedulerOptions extends Omit<RunnerContext, 'reportChecker'> {
   /** Read at open only: every write of an attempt's state goes through `transitions`. */
   files: Pick<AttemptFiles, 'readState' | 'writeMeta' | 'writeFinal'>;
   currentIndex: CurrentIndexFiles;
+  /** Where the files that could not be read at open are moved aside and listed. */
+  damagedFiles: DamagedFiles;
   config: HarnessConfig;
   agents: ReadonlyMap<AgentName, AgentAdapter>;
   /** Told about every change of a batch's files (new attempts, state changes). */
@@ -29,23 +32,43 @@ export interface SchedulerOptions extends Omit<RunnerContext, 'reportChecker'> {
  * run, `dispatch` runs it in a bounded number of slots and retries by policy.
  */
 export class Scheduler {
+  /** The batches as this scheduler holds them, and those it could not read, for the reads of the server that runs the root. */
+  readonly records: BatchRecords;
+
   private constructor(
     private readonly batches: HeldBatches,
+    unserved: ReadonlyMap<string, HarnessError>,
     private readonly lifecycle: AttemptLifecycle,
     readonly dispatch: Dispatcher,
     readonly requests: Requests,
     private readonly reportChecker: ReportChecker,
-  ) {}
+  ) {
+    this.records = new ServedBatches(batches, unserved);
+  }
 
-  /** Loads every batch, ends attempts a dead server left behind (runner_lost) and starts work. */
+  /**
+   * Loads every batch, ends attempts a dead server left behind (runner_lost) and starts work. A
+   * file that cannot be read stops nothing else: an attempt's state.json is moved aside and the
+   * attempt ends runner_lost, and a batch whose batch_meta.json (or other file) cannot be read
+   * is not held, every read of it naming the file (docs/spec.md §4.1).
+   */
   static async open(options: SchedulerOptions): Promise<Scheduler> {
     const batches = new HeldBatches();
+    const unserved = new Map<string, HarnessError>();
     const submittedKeys: [string, BatchMeta][] = [];
     const orphans = new AttemptOrphans();
     for (const batchId of await listBatchIds(options.paths)) {
-      const stored = await readStoredBatch(options.paths, options.files, batchId);
+      const damagedStates: DamagedState[] = [];
+      const stored = await readStoredBatch(options.paths, options.files, batchId, damagedStates).catch((error: unknown) => {
+        const damage = asDamage(error);
+        if (!damage) throw error;
+        unserved.set(batchId, damage);
+        options.log(`batch ${batchId} is not served until its file is repaired: ${damage.message}`);
+        return undefined;
+      });
       if (!stored) continue;
       const record = BatchRecord.fromStored(stored, options.config.retries);
+      await endDamagedAttempts(options, record, damagedStates);
       await recoverBatch(options, record, orphans);
       batches.hold(record);
       if (stored.meta.idempotency_key) submittedKeys.push([stored.meta.idempotency_key, stored.meta]);
@@ -57,12 +80,7 @@ export class Scheduler {
     dispatch = new Dispatcher({ runner: { ...options, reportChecker }, runners: options.config.runners, agents: options.agents, batches, lifecycle, onBatchChanged: options.onBatchChanged, paused: options.paused });
     const requests = new Requests({ ...options, batches, lifecycle, dispatch, submittedKeys });
     dispatch.schedulePump();
-    return new Scheduler(batches, lifecycle, dispatch, requests, reportChecker);
-  }
-
-  /** The batches as this scheduler holds them, for the reads of the server that runs the root. */
-  get records(): BatchRecords {
-    return this.batches;
+    return new Scheduler(batches, unserved, lifecycle, dispatch, requests, reportChecker);
   }
 
   batchIds(): string[] {

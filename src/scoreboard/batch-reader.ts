@@ -4,6 +4,7 @@ import {
   WHERE_IDS_ARE,
   type BatchMeta,
   type BatchScoreboard,
+  type DamagedFile,
   type RunnerHealth,
   type StepCounts,
   type SystemScoreboard,
@@ -24,6 +25,8 @@ export interface ReadSource {
   dispatchPaused(): Promise<string | null>;
   /** The runners the system scoreboard lists. */
   runners(): Promise<RunnerHealth[]>;
+  /** The files that could not be read and were moved aside (by the server that runs the root). */
+  setAside(): DamagedFile[];
   /**
    * Calls `check` from time to time until the returned function is called, for changes nobody
    * announces (a batch another server runs changes only on disk); where every change is
@@ -87,15 +90,15 @@ export class BatchReader {
     });
   }
 
+  /** Every batch that can be read; one that cannot is left out (the system scoreboard names its file). */
   async listBatches(): Promise<BatchListing[]> {
-    return (await this.allRecords()).map((r) => {
-      const counts = countSteps(r.views().values());
-      return { batch_id: r.batchId, submitted_at: r.meta.submitted_at, counts, settled: isSettled(counts), steps_total: r.views().size };
-    });
+    return listingsOf(await this.allRecords());
   }
 
   async systemScoreboard(): Promise<SystemScoreboard> {
-    return buildSystemScoreboard(this.options.paths, await this.listBatches(), await this.source.runners(), nowIso());
+    const all = await readAllRecords(this.source.records);
+    const damaged = [...all.damaged, ...this.source.setAside()];
+    return buildSystemScoreboard(this.options.paths, listingsOf(all.records), await this.source.runners(), damaged, nowIso());
   }
 
   /** How far a batch is: steps ended, steps that will not run, steps still waiting. */
@@ -176,9 +179,9 @@ export class BatchReader {
     return view.latest.location;
   }
 
-  /** Every batch, in id order (what GC looks through). */
-  allRecords(): Promise<BatchRecord[]> {
-    return readAllRecords(this.source.records);
+  /** Every batch that can be read, in id order (what GC looks through: never one it cannot read). */
+  async allRecords(): Promise<BatchRecord[]> {
+    return (await readAllRecords(this.source.records)).records;
   }
 
   private async record(batchId: string): Promise<BatchRecord> {
@@ -186,4 +189,11 @@ export class BatchReader {
     if (!record) throw new NotFoundError('batch', batchId, WHERE_IDS_ARE.batch);
     return record;
   }
+}
+
+function listingsOf(records: BatchRecord[]): BatchListing[] {
+  return records.map((r) => {
+    const counts = countSteps(r.views().values());
+    return { batch_id: r.batchId, submitted_at: r.meta.submitted_at, counts, settled: isSettled(counts), steps_total: r.views().size };
+  });
 }

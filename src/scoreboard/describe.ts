@@ -1,4 +1,4 @@
-import type { BatchScoreboard, StepCounts, Usage } from '../core/index.js';
+import type { BatchScoreboard, DamagedFile, StepCounts, Usage } from '../core/index.js';
 
 /** `3 succeeded, 1 failed`: the counts that are not zero. */
 export function describeCounts(counts: StepCounts): string {
@@ -6,6 +6,17 @@ export function describeCounts(counts: StepCounts): string {
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${status}`);
   return parts.join(', ') || 'no steps';
+}
+
+const DAMAGE_OUTCOMES: Record<DamagedFile['outcome'], string> = {
+  batch_not_served: 'the batch is not served until the file is repaired or removed (then restart)',
+  attempt_ended: 'moved aside (.damaged); its attempt ended failed/runner_lost',
+  set_aside: 'moved aside (.damaged) and rebuilt',
+};
+
+/** One line per file that could not be read: which, why, and what became of it. */
+export function describeDamaged(damaged: DamagedFile[]): string[] {
+  return damaged.map((d) => `damaged: ${d.path} ${d.problem}; ${DAMAGE_OUTCOMES[d.outcome]}`);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { StepCounts, SystemScoreboard } from '../core/index.js';
+import type { DamagedFile, StepCounts, SystemScoreboard } from '../core/index.js';
 import type { RunsPaths } from '../store/index.js';
 import { emptyCounts, isSettled } from './batch-scoreboard.js';
 
@@ -12,7 +12,7 @@ export interface BatchSummary {
 export type RunnerEntry = SystemScoreboard['runners'][number];
 
 /** The system scoreboard of docs/spec.md §7: every batch with its counts and where its scoreboard is. */
-export function buildSystemScoreboard(paths: RunsPaths, batches: BatchSummary[], runners: RunnerEntry[], now: string): SystemScoreboard {
+export function buildSystemScoreboard(paths: RunsPaths, batches: BatchSummary[], runners: RunnerEntry[], damaged: DamagedFile[], now: string): SystemScoreboard {
   const counts = emptyCounts();
   for (const batch of batches) {
     for (const [status, n] of Object.entries(batch.counts)) counts[status as keyof StepCounts] += n;
@@ -32,6 +32,7 @@ export function buildSystemScoreboard(paths: RunsPaths, batches: BatchSummary[],
       scoreboard_path: paths.batchScoreboardFile(b.batch_id),
     })),
     runners,
+    damaged,
   };
 }
 

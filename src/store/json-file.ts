@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import writeFileAtomic from 'write-file-atomic';
 import type { z } from 'zod';
-import { FileCorruptError, WriteOnceError } from '../core/index.js';
+import { FileCorruptError, FileUnreadableError, WriteOnceError } from '../core/index.js';
 
 // fs/promises' readFile pays a promise round trip for each of open, fstat, read and close; the
 // callback readFile does them in one request. For the many small JSON files read at start-up
@@ -42,13 +42,23 @@ export async function writeJsonOnce(path: string, value: unknown): Promise<void>
   }
 }
 
-/** Reads and parses a JSON file; undefined when it does not exist. */
+// Errors of reading that say something of the file itself (not of the process, such as EMFILE).
+// EISDIR comes from read(2) and names no path, so the path is added here.
+const UNREADABLE = new Set(['EACCES', 'EPERM', 'EIO', 'EISDIR', 'ELOOP', 'ENXIO']);
+
+/**
+ * Reads and parses a JSON file; undefined when it does not exist. One that does not parse is a
+ * FileCorruptError, one the system refuses to read (permissions, I/O, a directory) a
+ * FileUnreadableError, each naming the file.
+ */
 export async function readJsonIfExists<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S> | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === 'ENOENT') return undefined;
+    if (code && UNREADABLE.has(code)) throw new FileUnreadableError(path, code, { cause: error });
     throw error;
   }
   return parseJsonText(path, text, schema);

@@ -60,6 +60,10 @@ export class RunsPaths {
   get systemScoreboardFile(): string {
     return join(this.systemDir, 'scoreboard.system.json');
   }
+  /** What the runs-root lock takes a kernel lock on (RunsLock). */
+  get lockFile(): string {
+    return join(this.systemDir, 'lock');
+  }
   get ownerFile(): string {
     return join(this.systemDir, 'owner.json');
   }
@@ -70,6 +74,18 @@ export class RunsPaths {
   /** The filesystem queue: launch tables dropped in inbox/ end in accepted/ or rejected/. */
   queueDir(stage: 'inbox' | 'processing' | 'accepted' | 'rejected'): string {
     return join(this.systemDir, 'queue', stage);
+  }
+  /** Where GC moves a batch directory before deleting it, so that a GC cut short leaves nothing a listing sees. */
+  get removingDir(): string {
+    return join(this.systemDir, 'removing');
+  }
+  /** One batch on its way out: `<batch_id>.<suffix>`, the suffix keeping two removals of one id apart. */
+  removingBatchDir(batchId: string, suffix: string): string {
+    return join(this.removingDir, `${segment(batchId)}.${segment(suffix)}`);
+  }
+  /** The control inbox: requests from terminal commands and their answers. */
+  get controlDir(): string {
+    return join(this.systemDir, 'queue', 'control');
   }
   runnerHealthFile(runnerId: string): string {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(runnerId)) throw new PathEscapeError(runnerId, this.root);
@@ -120,6 +136,11 @@ export class RunsPaths {
   /** Where the command agent may leave its run report ($HARNESS_FINAL_PATH). */
   agentReportFile(at: AttemptLocation): string {
     return join(this.attemptDir(at), 'agent_report.json');
+  }
+
+  /** Where a file that could not be read is kept once moved out of the way (DamagedFiles). */
+  setAsideFile(path: string): string {
+    return `${path}.damaged`;
   }
 
   /** A path below the root as stored in JSON: relative, with forward slashes. */

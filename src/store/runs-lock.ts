@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { connect, createServer, type Server } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { realpath, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { z } from 'zod';
 import { nowIso } from '../core/index.js';
 import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
@@ -17,27 +17,50 @@ export const OwnerSchema = z.strictObject({
 export type Owner = z.infer<typeof OwnerSchema>;
 
 /**
- * The lock that lets one server at a time run attempts from a runs root.
+ * Takes a kernel lock on the file at `path` for this process's life (flock(2), see
+ * lockFileExclusively in process/), or returns undefined when another process holds it.
+ */
+export type LockFile = (path: string) => Promise<{ release(): Promise<void> } | undefined>;
+
+/**
+ * The lock that lets one server at a time run attempts from a runs root. It is two locks, both
+ * freed by the kernel the moment their holder dies, even by SIGKILL, so a crashed server never
+ * leaves a stale lock behind:
  *
- * It is a listening Unix socket whose name derives from the root's real path. On Linux the name
- * is in the abstract namespace: the kernel frees it the moment the process dies, even by
- * SIGKILL, so a crashed server never leaves a stale lock behind and taking the lock is one
- * atomic bind. Elsewhere the socket is a file in the temp dir; a file left by a dead server
- * refuses connections, which marks it stale. The lock covers servers on one machine (and one
- * network namespace on Linux); a runs root on a network filesystem shared by two machines is
- * not protected. owner.json beside the store says who holds it, for people and error messages.
+ * - a kernel lock on `_system/lock` inside the root. It is on the inode, so it holds off any
+ *   other server on this kernel that reaches the root by any path, two containers sharing a
+ *   volume included, whose network namespaces keep their abstract sockets apart;
+ * - a listening Unix socket whose name derives from the root directory's device and inode, which
+ *   a server or command that only reads can probe without taking anything (isHeld), by any path
+ *   to the root. On Linux the name is in the abstract namespace (one per network namespace);
+ *   elsewhere the socket is a file in the temp dir, and one left by a dead server refuses
+ *   connections, which marks it stale.
+ *
+ * A runs root on a network filesystem shared by two machines is not protected. owner.json
+ * beside the store says who holds it, for people and error messages.
  */
 export class RunsLock {
-  private constructor(private readonly server: Server) {}
+  private constructor(
+    private readonly server: Server,
+    private readonly file: { release(): Promise<void> },
+  ) {}
 
-  /** Takes the lock, or returns undefined when another live server holds it. */
-  static async acquire(paths: RunsPaths, runnerId: string): Promise<RunsLock | undefined> {
+  /** Takes the lock, or returns undefined when another live server holds it (by this path or another). */
+  static async acquire(paths: RunsPaths, runnerId: string, lockFile: LockFile): Promise<RunsLock | undefined> {
     const address = await lockAddress(paths.root);
     const server = (await listen(address)) ?? (await takeOverStaleSocketFile(address));
     if (!server) return undefined;
+    const file = await lockFile(paths.lockFile).catch(async (error: unknown) => {
+      await closeServer(server);
+      throw error;
+    });
+    if (!file) {
+      await closeServer(server);
+      return undefined;
+    }
     const owner: Owner = { pid: process.pid, runner_id: runnerId, hostname: hostname(), since: nowIso() };
     await writeJsonAtomic(paths.ownerFile, owner);
-    return new RunsLock(server);
+    return new RunsLock(server, file);
   }
 
   /**
@@ -54,12 +77,19 @@ export class RunsLock {
   }
 
   async release(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.file.release();
+    await closeServer(this.server);
   }
 }
 
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/** The socket's name, from the root directory's device and inode: every path to it (a bind mount, a symlink) names one socket. */
 async function lockAddress(root: string): Promise<string> {
-  const digest = createHash('sha256').update(await realpath(root)).digest('hex').slice(0, 32);
+  const { dev, ino } = await stat(root, { bigint: true });
+  const digest = createHash('sha256').update(`${dev}:${ino}`).digest('hex').slice(0, 32);
   return process.platform === 'linux'
     ? `\0harness-mcp-${digest}`
     : join(tmpdir(), `harness-mcp-${digest}.sock`);

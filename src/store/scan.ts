@@ -1,15 +1,24 @@
 import { readdir } from 'node:fs/promises';
 import {
   BatchMetaSchema,
+  type FileCorruptError,
+  type FileUnreadableError,
   idProblem,
   queuedState,
   type AttemptState,
 } from '../core/index.js';
 import type { AttemptFiles } from './attempt-files.js';
+import { asDamage } from './damaged-files.js';
 import { readAttemptsIndex } from './attempts-index-file.js';
 import { readJsonIfExists } from './json-file.js';
 import { createdAtOfDirName, runIdOfDirName, type AttemptLocation, type RunsPaths } from './paths.js';
 import { byAttemptNumber, stepKey, type StoredAttempt, type StoredBatch } from './stored-attempt.js';
+
+/** An attempt whose state.json is there but cannot be read. */
+export interface DamagedState {
+  location: AttemptLocation;
+  error: FileCorruptError | FileUnreadableError;
+}
 
 async function listNames(dir: string): Promise<string[]> {
   try {
@@ -37,8 +46,15 @@ export async function listBatchIds(paths: RunsPaths): Promise<string[]> {
  * settled, its attempts_index.json, which holds them all). A directory whose
  * state.json is missing (the server died between mkdir and the first write) reads as queued,
  * as docs/spec.md §4.1 says. Undefined when the batch has no batch_meta.json (a half-made submission).
+ * A state.json that cannot be read fails the whole read, unless `damagedStates` is given: then
+ * the attempt reads as queued too and is added there, for the caller to deal with.
  */
-export async function readStoredBatch(paths: RunsPaths, files: Pick<AttemptFiles, 'readState'>, batchId: string): Promise<StoredBatch | undefined> {
+export async function readStoredBatch(
+  paths: RunsPaths,
+  files: Pick<AttemptFiles, 'readState'>,
+  batchId: string,
+  damagedStates?: DamagedState[],
+): Promise<StoredBatch | undefined> {
   const meta = await readJsonIfExists(paths.batchMetaFile(batchId), BatchMetaSchema);
   if (!meta) return undefined;
   const indexed = await readAttemptsIndex(paths, meta);
@@ -52,13 +68,17 @@ export async function readStoredBatch(paths: RunsPaths, files: Pick<AttemptFiles
           .sort();
         const list: StoredAttempt[] = [];
         const unwritten: AttemptLocation[] = [];
-        for (const dirName of names) {
+        const damaged: { at: number; attempt: StoredAttempt }[] = [];
+        for (const [index, dirName] of names.entries()) {
           const location = { batchId, jobId: job.job_id, stepId: step.step_id, dirName };
-          const state = await files.readState(location);
-          if (state) list.push({ location, state });
-          else unwritten.push(location);
+          const read = await readStateOrCollect(files, location, damagedStates);
+          if (read === 'missing') unwritten.push(location);
+          else if (read === 'damaged') damaged.push({ at: index, attempt: { location, state: unwrittenState(location, index) } });
+          else list.push({ location, state: read });
         }
         list.sort(byAttemptNumber);
+        // A state.json that cannot be read lost its attempt number with it: the directory's place stands in.
+        for (const { at, attempt } of damaged) list.splice(at, 0, attempt);
         // Only the newest attempt can lack its state.json: a step gets no attempt while one is under way.
         for (const location of unwritten) list.push({ location, state: unwrittenState(location, list.length) });
         attempts.set(stepKey(job.job_id, step.step_id), list);
@@ -66,6 +86,22 @@ export async function readStoredBatch(paths: RunsPaths, files: Pick<AttemptFiles
     ),
   );
   return { meta, attempts, fromIndex: false };
+}
+
+/** The attempt's state; `missing` when it has no state.json yet, `damaged` when it cannot be read and `damagedStates` took it. */
+async function readStateOrCollect(
+  files: Pick<AttemptFiles, 'readState'>,
+  location: AttemptLocation,
+  damagedStates: DamagedState[] | undefined,
+): Promise<AttemptState | 'missing' | 'damaged'> {
+  try {
+    return (await files.readState(location)) ?? 'missing';
+  } catch (error) {
+    const damage = damagedStates && asDamage(error);
+    if (!damage) throw error;
+    damagedStates.push({ location, error: damage });
+    return 'damaged';
+  }
 }
 
 function unwrittenState(location: AttemptLocation, index: number): AttemptState {

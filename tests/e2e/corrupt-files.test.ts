@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Harness } from '../../src/harness/index.js';
 import { RunsLock, RunsPaths } from '../../src/store/index.js';
-import { CLI, oneJob, tempDir, TEST_CONFIG, treeSnapshot, workDirIn } from './servers/harness-server.js';
+import { CLI, oneJob, tempDir, TEST_CONFIG, treeSnapshot, whenDone, workDirIn } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 
@@ -37,17 +37,20 @@ async function rootWithOneBatch() {
 }
 
 describe('a runs root with a file that does not parse', () => {
-  it('makes status name batch_meta.json instead of saying there is no batch, and changes nothing', async () => {
+  it('makes status name batch_meta.json instead of saying there is no batch, lists the batch as damaged, and changes nothing', async () => {
     const { dir, runs } = await rootWithOneBatch();
     const metaFile = join(runs, 'kept', 'batch_meta.json');
     await writeFile(metaFile, JSON.stringify({ batch_id: 'kept' }));
     const before = await treeSnapshot(runs);
-    for (const args of [['status', 'kept'], ['status'], ['status', '--json']]) {
-      const shown = await cli([...args, '--runs-dir', runs], dir);
-      expect(shown.code, args.join(' ')).toBe(2);
-      expect(shown.stderr).toContain(`harness-mcp: ${metaFile} does not hold what harness-mcp expects: `);
-      expect(shown.stderr).not.toContain('No batch');
-    }
+    const shown = await cli(['status', 'kept', '--runs-dir', runs], dir);
+    expect(shown.code).toBe(2);
+    expect(shown.stderr).toContain(`harness-mcp: ${metaFile} does not hold what harness-mcp expects: `);
+    expect(shown.stderr).not.toContain('No batch');
+    const listed = await cli(['status', '--runs-dir', runs], dir);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    expect(listed.stdout).toContain(`damaged: ${metaFile} does not hold what harness-mcp expects: `);
+    const json = await cli(['status', '--json', '--runs-dir', runs], dir);
+    expect(JSON.parse(json.stdout).damaged).toEqual([expect.objectContaining({ batch_id: 'kept', path: metaFile, outcome: 'batch_not_served' })]);
     expect(await treeSnapshot(runs)).toEqual(before);
   });
 
@@ -67,14 +70,16 @@ describe('a runs root with a file that does not parse', () => {
     expect(await treeSnapshot(runs)).toEqual(before);
   });
 
-  it('lets go of the lock of a root it cannot run, so the next server says why instead of serving it read-only', async () => {
+  it('runs a root with a batch it cannot read, naming the file on the system scoreboard', async () => {
     const { runs } = await rootWithOneBatch();
     const metaFile = join(runs, 'kept', 'batch_meta.json');
     await writeFile(metaFile, JSON.stringify({ batch_id: 'kept' }));
-    for (let i = 0; i < 2; i++) {
-      await expect(Harness.open({ runsDir: runs })).rejects.toThrow(`${metaFile} does not hold what harness-mcp expects`);
-      expect(await RunsLock.isHeld(new RunsPaths(runs))).toBe(false);
-    }
+    const harness = await Harness.open({ runsDir: runs });
+    whenDone(() => harness.close());
+    expect(harness.mode).toBe('active');
+    expect(await RunsLock.isHeld(new RunsPaths(runs))).toBe(true);
+    expect((await harness.reader.systemScoreboard()).damaged).toEqual([expect.objectContaining({ batch_id: 'kept', path: metaFile, outcome: 'batch_not_served' })]);
+    await expect(harness.reader.batchScoreboard('kept', 'all')).rejects.toMatchObject({ code: 'file_corrupt', path: metaFile });
   });
 
   it('answers a batch id that can be no batch’s with not_found on a read-only server, as the owner does', async () => {

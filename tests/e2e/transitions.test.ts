@@ -6,7 +6,7 @@ import { type AgentAdapter } from '../../src/agents/index.js';
 import { commandAgent } from '../../src/agents/command-agent.js';
 import { HarnessConfigSchema, type AgentName, type AttemptState } from '../../src/core/index.js';
 import { Scheduler } from '../../src/scheduler/index.js';
-import { AttemptFiles, AttemptTransitions, CurrentIndexFiles, KeyedSerial, RunsPaths } from '../../src/store/index.js';
+import { AttemptFiles, AttemptTransitions, CurrentIndexFiles, DamagedFiles, KeyedSerial, RunsPaths } from '../../src/store/index.js';
 
 // Every way an attempt ends must leave current.json's `latest` saying what state.json says: a
 // reader (the scoreboard, a resume, a restart) trusts the index without opening the attempt.
@@ -35,13 +35,15 @@ class Root {
     const paths = new RunsPaths(join(this.dir, 'runs'));
     const serial = new KeyedSerial();
     const files = new AttemptFiles(paths, serial);
-    const currentIndex = new CurrentIndexFiles(paths, serial);
+    const damagedFiles = new DamagedFiles(paths, () => undefined);
+    const currentIndex = new CurrentIndexFiles(paths, serial, damagedFiles);
     const config = HarnessConfigSchema.parse({ retries: { max_attempts: 1, backoff_seconds: 0 }, timeouts: { kill_grace_seconds: 1 } });
     const scheduler = await Scheduler.open({
       paused: options.paused ?? null,
       paths,
       files,
       currentIndex,
+      damagedFiles,
       transitions: new HookedTransitions(paths, files, currentIndex, options.beforeCreate),
       serial,
       runnerId: 'transitions-test',

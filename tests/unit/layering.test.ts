@@ -18,7 +18,7 @@ const ALLOWED: Record<string, string[]> = {
   scoreboard: ['core', 'store', 'batch'],
   scheduler: ['core', 'store', 'batch', 'runner', 'launch-table', 'agents', 'process'],
   queue: ['core', 'store'],
-  harness: ['core', 'store', 'batch', 'agents', 'config', 'scheduler', 'scoreboard', 'queue'],
+  harness: ['core', 'store', 'batch', 'agents', 'config', 'scheduler', 'scoreboard', 'queue', 'process'],
   mcp: ['core', 'store', 'scoreboard', 'harness'],
   commands: ['core', 'store', 'scoreboard', 'harness', 'mcp', 'queue'],
   'cli.ts': ['core', 'commands'],

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nowIso, PathEscapeError, queuedState, type AttemptState } from '../../src/core/index.js';
-import { AttemptFiles, CurrentIndexFiles, KeyedSerial, RunsPaths, tailEventLines, writeJsonOnce } from '../../src/store/index.js';
+import { AttemptFiles, CurrentIndexFiles, DamagedFiles, KeyedSerial, RunsPaths, tailEventLines, writeJsonOnce } from '../../src/store/index.js';
 
 let root: string;
 let paths: RunsPaths;
@@ -52,7 +52,7 @@ describe('write-once files', () => {
 
 describe('current.json', () => {
   it('keeps every step’s update when many land at once', async () => {
-    const index = new CurrentIndexFiles(paths, new KeyedSerial());
+    const index = new CurrentIndexFiles(paths, new KeyedSerial(), new DamagedFiles(paths, () => undefined));
     await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         index.update('b', 'j', (current) => {

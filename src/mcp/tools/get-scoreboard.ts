@@ -3,7 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { IdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { batchAnswer, batchScoreboardPage, DetailSchema, ScoreboardOutput, systemAnswer } from '../scoreboard-answer.js';
-import { describeBatch, describeCounts, MCP_LOGS } from '../../scoreboard/index.js';
+import { describeBatch, describeCounts, describeDamaged, MCP_LOGS } from '../../scoreboard/index.js';
 import { answer, toolResult } from '../tool-result.js';
 
 export const GetScoreboardInput = z.object({
@@ -28,7 +28,11 @@ export function registerGetScoreboard(server: McpServer, harness: Harness): void
       answer(async () => {
         if (!args.batch_id) {
           const system = await harness.reader.systemScoreboard();
-          const text = [`${system.batches_total} batches: ${describeCounts(system.counts)}`, ...system.batches.map((b) => `- ${b.batch_id}: ${describeCounts(b.counts)}${b.settled ? ' (settled)' : ''}`)];
+          const text = [
+            `${system.batches_total} batches: ${describeCounts(system.counts)}`,
+            ...system.batches.map((b) => `- ${b.batch_id}: ${describeCounts(b.counts)}${b.settled ? ' (settled)' : ''}`),
+            ...describeDamaged(system.damaged),
+          ];
           return toolResult(systemAnswer(system, args.detail), text.join('\n'));
         }
         const board = await batchScoreboardPage(harness, args.batch_id, args.detail, args.cursor);

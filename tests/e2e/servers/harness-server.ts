@@ -55,6 +55,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** For a server shared by a describe block: cleanups go here instead of the current test. */
   shared?: (() => Promise<unknown>)[];
+  /** A command that execs the server (`unshare --net`: a network namespace of its own, as a container has). */
+  wrapper?: string[];
 }
 
 /** harness-mcp built and started as a child process, driven by the SDK Client over real stdio. */
@@ -75,7 +77,8 @@ export class HarnessServer extends HarnessClient {
     await writeFile(configPath, JSON.stringify({ ...TEST_CONFIG, ...options.config }));
     const args = [CLI, '--runs-dir', runsDir, '--config', configPath];
     if (options.maxConcurrency) args.push('--max-concurrency', String(options.maxConcurrency));
-    const transport = new StdioClientTransport({ command: process.execPath, args, stderr: 'pipe', env: { ...process.env, ...options.env } as Record<string, string> });
+    const [command, ...wrapperArgs] = [...(options.wrapper ?? []), process.execPath];
+    const transport = new StdioClientTransport({ command: command!, args: [...wrapperArgs, ...args], stderr: 'pipe', env: { ...process.env, ...options.env } as Record<string, string> });
     const stderrChunks: string[] = [];
     transport.stderr?.on('data', (chunk: Buffer) => stderrChunks.push(chunk.toString()));
     const client = new Client({ name: 'harness-tests', version: '0.0.0' });
