@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { IllegalStateError } from '../core/index.js';
 import type { AgentAdapter, AttemptContext, ExitSummary, ReportReading } from './agent-adapter.js';
+import { readReportFile } from './report-file.js';
 
 const SUMMARY_TAIL_CHARS = 2000;
 
@@ -28,22 +28,24 @@ export const commandAgent: AgentAdapter = {
   },
 
   async readReport(ctx: AttemptContext, exit: ExitSummary): Promise<ReportReading> {
-    let text: string;
+    let read;
     try {
-      text = await readFile(ctx.reportPath, 'utf8');
+      read = await readReportFile(ctx.reportPath);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        return { kind: 'unreadable', reason: `$HARNESS_FINAL_PATH could not be read: ${(error as Error).message}` };
-      }
+      return { kind: 'unreadable', reason: `$HARNESS_FINAL_PATH could not be read: ${(error as Error).message}` };
+    }
+    if (read === undefined) {
       if (ctx.step.output_schema) {
         return { kind: 'missing', reason: 'the step has an output_schema but the command wrote no report to $HARNESS_FINAL_PATH' };
       }
       return { kind: 'report', source: 'harness', report: reportFromExit(exit) };
     }
+    if ('refused' in read) return { kind: 'unreadable', reason: `$HARNESS_FINAL_PATH was not read: it ${read.refused}` };
     try {
-      return { kind: 'report', source: 'agent', report: JSON.parse(text) };
-    } catch (error) {
-      return { kind: 'unreadable', reason: `$HARNESS_FINAL_PATH does not hold JSON: ${(error as Error).message}` };
+      return { kind: 'report', source: 'agent', report: JSON.parse(read.text) };
+    } catch {
+      // The parse error quotes the text, which need not be the agent's to show.
+      return { kind: 'unreadable', reason: '$HARNESS_FINAL_PATH does not hold JSON' };
     }
   },
 };

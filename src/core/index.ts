@@ -80,4 +80,5 @@ export { type AttemptEvent, AttemptEventSchema } from './events.js';
 export { AJV_OPTIONS, createReportValidator, DEFAULT_REPORT_STRICT_JSON_SCHEMA, MAX_COMPILED, reportSchemaProblem, type ReportCheck } from './report-validator.js';
 export { HARNESS_NAME, HARNESS_VERSION } from './version.js';
 export { canonicalJson } from './canonical-json.js';
+export { openRegularFile, readPlantedFile } from './regular-file.js';
 export { portableJsonSchema } from './portable-json-schema.js';

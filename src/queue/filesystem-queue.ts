@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { HarnessError, LaunchTableInvalidError, nowIso } from '../core/index.js';
-import { openRegularFile, writeJsonAtomic, type RunsPaths } from '../store/index.js';
+import { HarnessError, LaunchTableInvalidError, nowIso, readPlantedFile } from '../core/index.js';
+import { writeJsonAtomic, type RunsPaths } from '../store/index.js';
 
 type Submit = (table: unknown) => Promise<{ meta: { batch_id: string }; deduplicated: boolean }>;
 
@@ -109,16 +109,11 @@ export class FilesystemQueue {
   }
 }
 
-/** The text of a claimed file when it is a regular file of at most `maxBytes`, or why not. */
+/** The text of a claimed file when it is a regular file of one link and at most `maxBytes`, or why not. */
 async function readRegularFile(path: string, maxBytes: number): Promise<{ text: string } | { refused: string }> {
-  const opened = await openRegularFile(path);
-  if ('refused' in opened) return { refused: `${opened.refused}; the queue takes only regular files` };
-  try {
-    if (opened.info.size > maxBytes) return { refused: `is ${opened.info.size} bytes; at most ${maxBytes} are allowed (limits.max_launch_table_bytes)` };
-    return { text: await opened.handle.readFile('utf8') };
-  } finally {
-    await opened.handle.close();
-  }
+  const read = await readPlantedFile(path, maxBytes, 'limits.max_launch_table_bytes');
+  if ('refused' in read && !read.tooBig) return { refused: `${read.refused}; the queue takes only regular files` };
+  return read;
 }
 
 /** Launch tables are *.json files; dot files and our own outcome files are not. */

@@ -2,7 +2,6 @@
 export { ARTIFACT_NAMES, type ArtifactName, attemptDirName, type AttemptLocation, runIdOfDirName, RunsPaths } from './paths.js';
 export { KeyedSerial } from './keyed-serial.js';
 export { readJsonIfExists, writeJsonAtomic, writeJsonOnce } from './json-file.js';
-export { openRegularFile } from './regular-file.js';
 export { AttemptFiles } from './attempt-files.js';
 export { CurrentIndexFiles } from './current-index-files.js';
 export { AttemptTransitions } from './attempt-transitions.js';

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually, HarnessServer, isProcessAlive, oneJob, stepOf, tempDir } from './servers/harness-server.js';
@@ -33,6 +33,35 @@ describe('misbehaving agents', () => {
     const growth = after.peak - before.rss;
     console.log(`flood: ${FLOOD_MIB} MiB to stdout, server RSS ${before.rss.toFixed(0)} MiB before, peak ${after.peak.toFixed(0)} MiB (growth ${growth.toFixed(0)} MiB), ${page.size} bytes on disk`);
     expect(growth).toBeLessThan(100);
+  });
+
+  it('cannot hang, flood or leak through its report file: a FIFO, /dev/zero, a link to another file or a hard link is not read', async () => {
+    const dir = await tempDir();
+    const secret = join(dir, 'secret.json');
+    await writeFile(secret, '{"status":"success","summary":"SECRET"}');
+    const server = await HarnessServer.start();
+    const planted = {
+      fifo: 'mkfifo "$HARNESS_FINAL_PATH"',
+      zero: 'ln -s /dev/zero "$HARNESS_FINAL_PATH"',
+      symlink: `ln -s '${secret}' "$HARNESS_FINAL_PATH"`,
+      hardlink: `ln '${secret}' "$HARNESS_FINAL_PATH"`,
+    };
+    const batchId = await server.submit(oneJob(dir, Object.entries(planted).map(([id, plant]) => ({ step_id: id, command: ['sh', '-c', plant] }))));
+    const board = await server.settled(batchId);
+    const reasons: Record<string, string> = {};
+    for (const id of Object.keys(planted)) {
+      expect(stepOf(board, 'j', id).status, id).toBe('needs_attention');
+      const state = JSON.parse((await server.ok('fetch_artifact', { batch_id: batchId, job_id: 'j', step_id: id, name: 'state' })).content);
+      const final = (await server.ok('fetch_artifact', { batch_id: batchId, job_id: 'j', step_id: id, name: 'final' })).content;
+      expect(`${state.message}${final}`, id).not.toContain('SECRET');
+      reasons[id] = state.message;
+    }
+    expect(reasons).toEqual({
+      fifo: expect.stringMatching(/\$HARNESS_FINAL_PATH was not read: it is not a regular file/),
+      zero: expect.stringMatching(/\$HARNESS_FINAL_PATH was not read: it is a symbolic link/),
+      symlink: expect.stringMatching(/\$HARNESS_FINAL_PATH was not read: it is a symbolic link/),
+      hardlink: expect.stringMatching(/\$HARNESS_FINAL_PATH was not read: it has 2 hard links/),
+    });
   });
 
   it('takes binary garbage, silence, and stray grandchildren in stride', async () => {

@@ -1,8 +1,9 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_REPORT_STRICT_JSON_SCHEMA, ResumeUnavailableError, type HarnessConfig } from '../../core/index.js';
 import type { AgentAdapter, AttemptContext, ExitSummary, ReportReading } from '../agent-adapter.js';
 import { reportFromMessage } from '../final-message.js';
+import { readReportFile } from '../report-file.js';
 import { passthroughEnv } from '../session-store-copy.js';
 import { parseCodexLine } from './codex-events.js';
 import { prepareCodexHome } from './codex-home.js';
@@ -76,7 +77,9 @@ export function createCodexAgent(config: CodexConfig, userCodexDir: string, env:
     },
 
     async readReport(ctx: AttemptContext, exit: ExitSummary): Promise<ReportReading> {
-      const text = await readFile(join(ctx.attemptDir, LAST_MESSAGE_FILE), 'utf8').catch(() => exit.lastMessage);
+      const read = await readReportFile(join(ctx.attemptDir, LAST_MESSAGE_FILE)).catch(() => undefined);
+      if (read && 'refused' in read) return { kind: 'unreadable', reason: `${LAST_MESSAGE_FILE} was not read: it ${read.refused}` };
+      const text = read?.text ?? exit.lastMessage;
       if (text === null || text.trim() === '') return { kind: 'missing', reason: 'codex gave no final message' };
       return reportFromMessage(text);
     },

@@ -1,6 +1,5 @@
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
 
 // O_NOFOLLOW: a symlink is refused, never read through; O_NONBLOCK: opening a FIFO does not wait for a writer.
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
@@ -27,4 +26,21 @@ export async function openRegularFile(path: string): Promise<OpenedRegularFile> 
   if (info.isFile()) return { handle, info };
   await handle.close();
   return { refused: 'is not a regular file (a FIFO, device or directory)' };
+}
+
+/**
+ * The text of a file someone else may have planted (a queue entry, an agent's report): read only
+ * when it is a regular file with one link and at most `maxBytes`, else why not. A link to a file
+ * elsewhere, a FIFO that never ends or /dev/zero is refused unread. ENOENT is thrown.
+ */
+export async function readPlantedFile(path: string, maxBytes: number, limitName: string): Promise<{ text: string } | { refused: string; tooBig?: true }> {
+  const opened = await openRegularFile(path);
+  if ('refused' in opened) return opened;
+  try {
+    if (opened.info.nlink !== 1) return { refused: `has ${opened.info.nlink} hard links` };
+    if (opened.info.size > maxBytes) return { refused: `is ${opened.info.size} bytes; at most ${maxBytes} are allowed (${limitName})`, tooBig: true };
+    return { text: await opened.handle.readFile('utf8') };
+  } finally {
+    await opened.handle.close();
+  }
 }
