@@ -61,7 +61,7 @@ export const HarnessConfigSchema = z.strictObject({
       min_goal_summary_words: z.int().min(0).default(150),
       max_artifact_bytes: z.int().min(1024).default(1024 * 1024).describe('Largest fetch_artifact page'),
       max_tail_events: z.int().min(1).default(1000),
-      max_output_schema_bytes: z.int().min(1024).default(64 * 1024).describe('A step’s output_schema, as JSON'),
+      max_output_schema_bytes: z.int().min(1024).default(128 * 1024).describe('A table’s distinct output_schemas together, as JSON'),
       report_check_ms: z.int().min(10).default(2000).describe('Longest a run report may take to check against its step’s output_schema'),
     })
     .prefault({}),

@@ -7,7 +7,6 @@ import {
   DefaultsSchema,
   LaunchTableInvalidError,
   LaunchTableSchema,
-  reportSchemaProblem,
   type AgentName,
   type Defaults,
   type HarnessConfig,
@@ -19,6 +18,7 @@ import {
 import { IdScope } from './id-scope.js';
 import { formatJsonPath } from './json-path.js';
 import { runsRootOverlap } from './runs-root-overlap.js';
+import { SchemaBudget } from './schema-budget.js';
 import { spawnProblems } from './spawn-checks.js';
 import { orderSteps } from './step-graph.js';
 import { draftDefaults, draftJob, type JobDraft, type StepDraft } from './table-draft.js';
@@ -117,6 +117,7 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
   const defaultAgent = defaults.broken.has('agent') ? undefined : effectiveDefaults.agent;
   const jobIds = new IdScope('jobs', 'job ids are unique in a batch');
   const jobs: PlannedJob[] = [];
+  const schemas = new SchemaBudget(ctx.config.limits.max_output_schema_bytes);
   for (const [jobIndex, rawJob] of rawJobs.entries()) {
     // A job's broken fields are already reported; its well-formed ones are checked all the same.
     const job = draftJob(rawJob);
@@ -131,7 +132,8 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
     const workingDirectory = path === undefined ? undefined : await checkWorkingDirectory(path, (m) => add(at('working_directory'), m));
     const overlap = workingDirectory && ctx.runsRoot ? runsRootOverlap(workingDirectory, ctx.runsRoot) : undefined;
     if (overlap) add(at('working_directory'), overlap);
-    const planned = planJob(job, { name: jobId === undefined ? `jobs[${jobIndex}]` : `job \`${jobId}\``, workingDirectory, defaultAgent }, effectiveDefaults, ctx, at, add);
+    const name = jobId === undefined ? `jobs[${jobIndex}]` : `job \`${jobId}\``;
+    const planned = planJob(job, { name, workingDirectory, defaultAgent, schemas }, effectiveDefaults, ctx, at, add);
     if (planned) jobs.push(planned);
   }
 
@@ -186,6 +188,8 @@ interface JobContext {
   name: string;
   workingDirectory: string | undefined;
   defaultAgent: AgentName | undefined;
+  /** The table's output schemas so far, shared by its jobs. */
+  schemas: SchemaBudget;
 }
 
 /** The agent that runs a step, or undefined when the field that decides it is broken. */
@@ -279,14 +283,8 @@ function planJob(
       }
     }
     if (fields.output_schema) {
-      // Compiled here on the server's one thread: a schema of megabytes would stall it for seconds.
-      const schemaBytes = Buffer.byteLength(JSON.stringify(fields.output_schema));
-      if (schemaBytes > limits.max_output_schema_bytes) {
-        add(here('output_schema'), `is ${schemaBytes} bytes as JSON; at most ${limits.max_output_schema_bytes} are allowed (limits.max_output_schema_bytes)`);
-      } else {
-        const problem = reportSchemaProblem(fields.output_schema);
-        if (problem) add(here('output_schema'), `is not a usable JSON Schema: ${problem}`);
-      }
+      const problem = context.schemas.admit(fields.output_schema);
+      if (problem) add(here('output_schema'), problem);
     }
     for (const name of step.envNames) {
       if (name.startsWith('HARNESS_')) add(here('env', name), 'HARNESS_* variables are set by the harness and cannot be overridden');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { eventually, HarnessServer, isProcessAlive, oneJob, tempDir } from './servers/harness-server.js';
+import { eventually, HarnessServer, isProcessAlive, oneJob, tempDir, workDirIn } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 
@@ -36,7 +36,7 @@ describe.skipIf(refused !== undefined)(`one runs root reached by two paths (a bi
     expect(await bindMount(runs, alias)).toBeUndefined();
     try {
       const first = await HarnessServer.start({ runsDir: runs });
-      const table = oneJob(dir, [{ step_id: 'a', command: ['true'] }]);
+      const table = oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }]);
       await first.submit(table); // first has taken the root by now
       const second = await HarnessServer.start({ runsDir: alias });
       const servers = [first, second];

@@ -3,7 +3,7 @@ import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, HarnessServer, oneJob, stepOf, tempDir, TEST_CONFIG } from './servers/harness-server.js';
+import { CLI, HarnessServer, oneJob, stepOf, tempDir, TEST_CONFIG, workDirIn } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -32,8 +32,8 @@ let workDir: string;
 beforeAll(async () => {
   workDir = await tempDir(cleanups);
   template = join(workDir, 'runs');
-  await run(workDir, template, { ...oneJob(workDir, [{ step_id: 'a', command: ['true'] }, { step_id: 'b', command: ['true'] }]), batch_id: 'kept' });
-  await run(workDir, template, { ...oneJob(workDir, [{ step_id: 'x', command: ['true'] }]), batch_id: 'other' });
+  await run(workDir, template, { ...oneJob(await workDirIn(workDir), [{ step_id: 'a', command: ['true'] }, { step_id: 'b', command: ['true'] }]), batch_id: 'kept' });
+  await run(workDir, template, { ...oneJob(await workDirIn(workDir), [{ step_id: 'x', command: ['true'] }]), batch_id: 'other' });
   await rm(join(template, 'kept', 'attempts_index.json'));
 });
 

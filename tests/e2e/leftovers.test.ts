@@ -3,7 +3,7 @@ import { mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI, eventually, HarnessServer, isProcessAlive, oneJob, tempDir, TEST_CONFIG } from './servers/harness-server.js';
+import { CLI, eventually, HarnessServer, isProcessAlive, oneJob, tempDir, TEST_CONFIG, workDirIn } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 
@@ -21,7 +21,7 @@ async function rootWithOneBatch(): Promise<{ dir: string; runs: string; config: 
   const config = join(dir, 'config.json');
   await writeFile(config, JSON.stringify({ ...TEST_CONFIG, retention_policy: { keep_closed_batches_days: 0 } }));
   const table = join(dir, 't.json');
-  await writeFile(table, JSON.stringify({ ...oneJob(dir, [{ step_id: 'a', command: ['true'] }]), batch_id: 'old' }));
+  await writeFile(table, JSON.stringify({ ...oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }]), batch_id: 'old' }));
   await exec(process.execPath, [CLI, 'run', table, '--runs-dir', runs, '--config', config], { cwd: dir, env: cliEnv() });
   return { dir, runs, config };
 }

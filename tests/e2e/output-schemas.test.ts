@@ -60,14 +60,19 @@ describe('an output_schema from a hostile table', () => {
     expect(broke.message).toMatch(/does not match the output schema: report\/summary must match pattern/);
   });
 
-  it('is refused at submit when it is larger than limits.max_output_schema_bytes, before it is compiled', async () => {
+  it('is refused at submit when a table\'s output schemas are larger together than limits.max_output_schema_bytes, before they are compiled', async () => {
     const server = await HarnessServer.start({ shared: cleanups, config: { limits: { max_output_schema_bytes: 4096 } } });
     const dir = await tempDir(cleanups);
     const before = await treeSnapshot(server.runsDir);
-    const big = { type: 'object', properties: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`field${i}`, { type: 'string' }])) };
-    const refused = await server.error('submit_batch', oneJob(dir, [{ step_id: 'a', command: ['true'], output_schema: big }]));
+    const schemaOf = (fields: number, tag: string) => ({ type: 'object', properties: Object.fromEntries(Array.from({ length: fields }, (_, i) => [`${tag}${i}`, { type: 'string' }])) });
+    const refused = await server.error('submit_batch', oneJob(dir, [{ step_id: 'a', command: ['true'], output_schema: schemaOf(200, 'f') }]));
     expect(refused.code).toBe('launch_table_invalid');
-    expect(refused.text).toMatch(/jobs\[0\]\.steps\[0\]\.output_schema: is \d+ bytes as JSON; at most 4096 are allowed \(limits\.max_output_schema_bytes\)/);
+    expect(refused.text).toMatch(/jobs\[0\]\.steps\[0\]\.output_schema: is \d+ bytes as JSON; a table's distinct output schemas may have at most 4096 together \(limits\.max_output_schema_bytes\)/);
+    // Small ones each, too many together; the same schema twice counts once.
+    const steps = ['a', 'b', 'c', 'd'].map((id) => ({ step_id: id, command: ['true'], output_schema: schemaOf(45, id) }));
+    const several = await server.error('submit_batch', oneJob(dir, [...steps, { step_id: 'again', command: ['true'], output_schema: schemaOf(45, 'a') }]));
+    expect(several.error!.problems!.map((p: { path: string }) => p.path)).toEqual(['jobs[0].steps[3].output_schema']);
+    expect(several.error!.problems![0]!.message).toMatch(/with the \d+ bytes of the table's other output schemas/);
     expect(await treeSnapshot(server.runsDir)).toEqual(before);
   });
 });
