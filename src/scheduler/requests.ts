@@ -49,6 +49,7 @@ export interface CancelTarget {
  */
 export class Requests {
   private readonly byIdempotencyKey = new Map<string, Promise<BatchMeta>>();
+  private readonly batchIdsBeingWritten = new Set<string>();
 
   constructor(private readonly options: RequestsOptions) {
     for (const [key, meta] of options.submittedKeys) this.byIdempotencyKey.set(key, Promise.resolve(meta));
@@ -97,6 +98,22 @@ export class Requests {
       effective_defaults: planned.effectiveDefaults,
       jobs: planned.jobs,
     };
+    await this.writeBatch(meta);
+    batches.hold(new BatchRecord(meta, new Map(), config.retries));
+    this.options.dispatch.changed(meta.batch_id);
+    return meta;
+  }
+
+  /**
+   * Writes a planned batch's directory, batch_meta.json and indexes, or none of them. The id is
+   * held (by its lower case) while it is written: two submissions of one batch_id both pass the
+   * plan, and the one the disk refused would otherwise remove the other's directory.
+   */
+  private async writeBatch(meta: BatchMeta): Promise<void> {
+    const { paths } = this.options;
+    const folded = meta.batch_id.toLowerCase();
+    if (this.batchIdsBeingWritten.has(folded) || this.options.batches.sameOrCaseTwin(meta.batch_id)) throw new BatchExistsError(meta.batch_id);
+    this.batchIdsBeingWritten.add(folded);
     let made: string | undefined;
     try {
       made = await mkdir(paths.batchDir(meta.batch_id), { recursive: true });
@@ -108,10 +125,9 @@ export class Requests {
       if (made !== undefined) await rm(paths.batchDir(meta.batch_id), { recursive: true, force: true }).catch(() => undefined);
       if (isStorageError(error)) throw new StorageRefusedError(`write batch ${meta.batch_id}`, error);
       throw error;
+    } finally {
+      this.batchIdsBeingWritten.delete(folded);
     }
-    batches.hold(new BatchRecord(meta, new Map(), config.retries));
-    this.options.dispatch.changed(meta.batch_id);
-    return meta;
   }
 
   /**

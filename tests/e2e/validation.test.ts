@@ -1,4 +1,4 @@
-import { symlink, writeFile } from 'node:fs/promises';
+import { readdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goal, tempDir, treeSnapshot } from './servers/harness-server.js';
@@ -132,6 +132,16 @@ describe('submit_batch refuses a bad launch table, names every problem and write
 
   it('refuses arguments that are not an object of the right shape', async () => {
     await expectRefused({ jobs: 'all of them' }, 'jobs', /expected array/);
+  });
+
+  it('takes one of two batch ids that differ only by case when they arrive together, and keeps it whole', async () => {
+    const answers = await Promise.all(['Twin', 'twin'].map((id) => server.call('submit_batch', table({ batch_id: id }))));
+    const accepted = answers.filter((a) => !a.isError).map((a) => (a.structuredContent as { batch_id: string }).batch_id);
+    const refused = answers.filter((a) => a.isError).map((a) => (a.content as { text: string }[])[0]!.text);
+    expect(accepted).toHaveLength(1);
+    expect(refused).toEqual([expect.stringMatching(/^(batch_exists|launch_table_invalid): .*(already in the store|only by case)/s)]);
+    await server.settled(accepted[0]!);
+    expect((await readdir(server.runsDir)).filter((name) => name.toLowerCase() === 'twin')).toEqual(accepted);
   });
 
   it('accepts the same table once its problem is fixed, and writes batch_meta.json once', async () => {
