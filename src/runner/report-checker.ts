@@ -87,7 +87,8 @@ export class ReportChecker {
 
   private startedWorker(): { thread: Worker; ready: Promise<void> } {
     if (!this.worker) {
-      const thread = new Worker(THREAD_SOURCE, { eval: true, workerData: WORKER_DATA });
+      // A check that needs more memory than this ends the thread, not the server.
+      const thread = new Worker(THREAD_SOURCE, { eval: true, workerData: WORKER_DATA, resourceLimits: { maxOldGenerationSizeMb: 256 } });
       thread.unref(); // an idle checker does not keep the server alive
       const ready = new Promise<void>((resolve, reject) => {
         thread.once('message', () => resolve());
