@@ -68,7 +68,7 @@ export class Scheduler {
       });
       if (!stored) continue;
       const record = BatchRecord.fromStored(stored, options.config.retries);
-      await endDamagedAttempts(options, record, damagedStates);
+      await endDamagedAttempts(options, record, damagedStates, orphans);
       await recoverBatch(options, record, orphans);
       batches.hold(record);
       if (stored.meta.idempotency_key) submittedKeys.push([stored.meta.idempotency_key, stored.meta]);

@@ -1,8 +1,8 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AttemptsIndexSchema } from '../../src/core/index.js';
-import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob } from './servers/harness-server.js';
+import { agent, eventually, goal, HarnessServer, stepOf, tempDir, isProcessAlive, oneJob, whenDone } from './servers/harness-server.js';
 
 async function attemptStates(runsDir: string, batchId: string, jobId: string, stepId: string): Promise<any[]> {
   const stepDir = join(runsDir, batchId, jobId, stepId);
@@ -53,6 +53,27 @@ describe('restart recovery', () => {
     const current = JSON.parse(await readFile(join(second.runsDir, batchId, 'j', 'current.json'), 'utf8'));
     expect(current.steps.slow.latest).toMatchObject({ run_id: slowStates[1].run_id, status: 'succeeded' });
     expect(current.steps.after.latest_successful.status).toBe('succeeded');
+  });
+
+  it('kills the process of an attempt whose state.json was torn, before its retry starts', async () => {
+    const dir = await tempDir();
+    const first = await HarnessServer.start();
+    const pidFile = join(dir, 'hang.pid');
+    const batchId = await first.submit(oneJob(dir, [{ step_id: 'hang', command: ['sh', '-c', `echo $$ > ${pidFile}; exec sleep 100000`] }]));
+    const orphan = Number(await eventually(() => readFile(pidFile, 'utf8').catch(() => undefined), 'the step to start'));
+    whenDone(async () => (await isProcessAlive(orphan)) && process.kill(orphan, 'SIGKILL')); // should this test fail
+    process.kill(first.pid, 'SIGKILL');
+    await eventually(async () => !(await isProcessAlive(first.pid)) || undefined, 'the server to die');
+    // A torn write leaves state.json empty: the pid went with it.
+    const stepDir = join(first.runsDir, batchId, 'j', 'hang');
+    const [attemptDir] = await readdir(stepDir);
+    await writeFile(join(stepDir, attemptDir!, 'state.json'), '');
+
+    const second = await HarnessServer.start({ runsDir: first.runsDir });
+    await eventually(async () => (await isProcessAlive(orphan)) === false || undefined, 'the orphan to be killed');
+    const [ended] = await attemptStates(second.runsDir, batchId, 'j', 'hang');
+    expect(ended).toMatchObject({ status: 'failed', failure_reason: 'runner_lost' });
+    await second.ok('cancel_run', { batch_id: batchId });
   });
 
   it('ends running attempts as runner_lost when the server is shut down, and retries them at the next start', async () => {
