@@ -3,17 +3,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { agent, CLI, eventually, HarnessServer, oneJob, tempDir, TEST_CONFIG, treeSnapshot, workDirIn } from './servers/harness-server.js';
+import { agent, CLI, cliEnv, eventually, HarnessServer, oneJob, tempDir, TEST_CONFIG, treeSnapshot, workDirIn } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 
-/** The CLI's environment: no runs root or config from the caller's shell, so only --runs-dir counts. */
-function cliEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.HARNESS_RUNS_DIR;
-  delete env.HARNESS_CONFIG;
-  return env;
-}
 
 /** Runs the CLI to its end in `cwd` (a temp dir, so nothing lands in the checkout); never throws. */
 async function cli(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

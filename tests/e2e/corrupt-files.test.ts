@@ -5,17 +5,14 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Harness } from '../../src/harness/index.js';
 import { RunsLock, RunsPaths } from '../../src/store/index.js';
-import { CLI, oneJob, tempDir, TEST_CONFIG, treeSnapshot, whenDone, workDirIn } from './servers/harness-server.js';
+import { CLI, cliEnv, oneJob, tempDir, TEST_CONFIG, treeSnapshot, whenDone, workDirIn } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 
 /** Runs the CLI to its end without the harness's own environment variables; never throws. */
 async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env };
-  delete env.HARNESS_RUNS_DIR;
-  delete env.HARNESS_CONFIG;
   try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd, env });
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd, env: cliEnv() });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

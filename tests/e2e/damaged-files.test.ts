@@ -3,7 +3,7 @@ import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, HarnessServer, oneJob, stepOf, tempDir, TEST_CONFIG, workDirIn } from './servers/harness-server.js';
+import { CLI, cliEnv, HarnessServer, oneJob, stepOf, tempDir, TEST_CONFIG, workDirIn } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -17,10 +17,7 @@ async function run(dir: string, runs: string, table: Record<string, unknown>): P
   await writeFile(config, JSON.stringify(TEST_CONFIG));
   const path = join(dir, `${String(table.batch_id)}.json`);
   await writeFile(path, JSON.stringify(table));
-  const env = { ...process.env };
-  delete env.HARNESS_RUNS_DIR;
-  delete env.HARNESS_CONFIG;
-  await exec(process.execPath, [CLI, 'run', path, '--runs-dir', runs, '--config', config], { cwd: dir, env });
+  await exec(process.execPath, [CLI, 'run', path, '--runs-dir', runs, '--config', config], { cwd: dir, env: cliEnv() });
 }
 
 /**

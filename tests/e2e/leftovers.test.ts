@@ -3,16 +3,10 @@ import { mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI, eventually, HarnessServer, isProcessAlive, oneJob, tempDir, TEST_CONFIG, workDirIn } from './servers/harness-server.js';
+import { CLI, cliEnv, eventually, HarnessServer, isProcessAlive, oneJob, tempDir, TEST_CONFIG, workDirIn } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 
-function cliEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.HARNESS_RUNS_DIR;
-  delete env.HARNESS_CONFIG;
-  return env;
-}
 
 /** A runs root with one settled batch `old` of one step (job j, step a), which GC may remove at once. */
 async function rootWithOneBatch(): Promise<{ dir: string; runs: string; config: string }> {

@@ -41,6 +41,14 @@ export async function tempDir(shared?: (() => Promise<unknown>)[]): Promise<stri
   return dir;
 }
 
+/** This process's environment without the harness's own variables, so that only --runs-dir and --config steer the CLI. */
+export function cliEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.HARNESS_RUNS_DIR;
+  delete env.HARNESS_CONFIG;
+  return env;
+}
+
 /** A batch_goal_summary long enough for the default limit of 150 words. */
 export function goal(topic = 'testing the harness'): string {
   return Array.from({ length: 160 }, (_, i) => (i % 10 === 0 ? topic.split(' ')[0] : `word${i}`)).join(' ');
