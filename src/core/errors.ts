@@ -165,7 +165,6 @@ export class StoreLockedError extends HarnessError {
   }
 }
 
-/** A runs root that cannot be one: an empty path (the cwd), the top of a source checkout, a typo. */
 /** The kernel lock on a file inside the runs root cannot be taken at all (not: another server holds it). */
 export class FileLockUnavailableError extends HarnessError {
   readonly code = 'lock_unavailable';
@@ -178,6 +177,7 @@ export class FileLockUnavailableError extends HarnessError {
   }
 }
 
+/** A runs root that cannot be one: an empty path (the cwd), the top of a source checkout, a typo. */
 export class RunsRootInvalidError extends HarnessError {
   readonly code = 'runs_root_invalid';
   constructor(
