@@ -1,5 +1,3 @@
-import { stat, realpath } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
 import { createHash } from 'node:crypto';
 import {
   canonicalJson,
@@ -17,9 +15,9 @@ import {
 } from '../core/index.js';
 import { IdScope } from './id-scope.js';
 import { formatJsonPath } from './json-path.js';
-import { runsRootOverlap } from './runs-root-overlap.js';
 import { SchemaBudget } from './schema-budget.js';
 import { spawnProblems } from './spawn-checks.js';
+import { checkWorkingDirectory } from './working-directory.js';
 import { orderSteps } from './step-graph.js';
 import { draftDefaults, draftJob, type JobDraft, type StepDraft } from './table-draft.js';
 
@@ -129,9 +127,7 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
       if (collision) add(at('job_id'), collision);
     }
     const path = job.fields.working_directory;
-    const workingDirectory = path === undefined ? undefined : await checkWorkingDirectory(path, (m) => add(at('working_directory'), m));
-    const overlap = workingDirectory && ctx.runsRoot ? runsRootOverlap(workingDirectory, ctx.runsRoot) : undefined;
-    if (overlap) add(at('working_directory'), overlap);
+    const workingDirectory = path === undefined ? undefined : await checkWorkingDirectory(path, ctx.runsRoot, (m) => add(at('working_directory'), m));
     const name = jobId === undefined ? `jobs[${jobIndex}]` : `job \`${jobId}\``;
     const planned = planJob(job, { name, workingDirectory, defaultAgent, schemas }, effectiveDefaults, ctx, at, add);
     if (planned) jobs.push(planned);
@@ -161,25 +157,6 @@ function uniqueBatchId(ctx: PlanContext): string {
   for (;;) {
     const id = createBatchId(ctx.now);
     if (ctx.batchIdTaken(id) === undefined) return id;
-  }
-}
-
-async function checkWorkingDirectory(path: string, problem: (m: string) => void): Promise<string | undefined> {
-  if (!isAbsolute(path)) {
-    problem(`\`${path}\` must be an absolute path`);
-    return undefined;
-  }
-  try {
-    const info = await stat(path);
-    if (!info.isDirectory()) {
-      problem(`\`${path}\` is not a directory`);
-      return undefined;
-    }
-    return await realpath(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    problem(code === 'ENOENT' ? `\`${path}\` does not exist` : `\`${path}\` cannot be read (${code})`);
-    return undefined;
   }
 }
 
