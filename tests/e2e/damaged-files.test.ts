@@ -3,7 +3,7 @@ import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cliEnv, HarnessServer, oneJob, stepOf, tempDir, TEST_CONFIG, workDirIn } from './servers/harness-server.js';
+import { CLI, cliEnv, eventually, HarnessServer, oneJob, stepOf, tempDir, TEST_CONFIG, workDirIn } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -87,6 +87,11 @@ const CASES: Case[] = [
   { file: at('_system', 'queue', 'control', 'x.request.json'), how: 'torn' },
 ];
 
+/** Waits for `text` in the server's log: stderr reaches this process on its own pipe, after or before the answers. */
+async function saidOnStderr(server: HarnessServer, text: string): Promise<void> {
+  await eventually(async () => server.stderr.includes(text) || undefined, `the server to log ${text}`);
+}
+
 describe('a server starting on a runs root with one file it cannot read', () => {
   let started = 0;
   afterAll(() => {
@@ -118,13 +123,13 @@ describe('a server starting on a runs root with one file it cannot read', () => 
       // A run of the batch is not "not found" either.
       const runId = (await attemptDir(runs, 'a')).slice(-16);
       expect((await server.error('fetch_artifact', { run_id: runId, name: 'state' })).code).toBe(refused.code);
-      expect(server.stderr).toContain(`batch kept is not served until its file is repaired: ${file}`);
+      await saidOnStderr(server, `batch kept is not served until its file is repaired: ${file}`);
       expect(await readFile(join(runs, 'kept', 'batch_meta.json')).catch(() => 'a directory')).toBeDefined(); // left where it is
     } else if (c.outcome) {
       expect(system.damaged).toEqual([expect.objectContaining({ batch_id: 'kept', path: file, outcome: c.outcome })]);
       expect((await stat(`${file}.damaged`)).isFile() || c.how === 'a directory').toBe(true);
+      await saidOnStderr(server, `moved to ${file}.damaged`);
       expect(server.stderr).toContain(`${file} `);
-      expect(server.stderr).toContain(`moved to ${file}.damaged`);
       const kept = await server.ok('get_scoreboard', { batch_id: 'kept', detail: 'full' });
       if (c.outcome === 'attempt_ended') {
         const [state] = await Promise.all([readFile(file, 'utf8').then(JSON.parse)]);

@@ -92,6 +92,6 @@ describe('what crashes leave behind', () => {
       return true;
     }, 'the stale temp files to go', 15_000);
     for (const path of [...kept, fresh]) expect(await exists(path), path).toBe(true);
-    expect(server.stderr).toContain(`deleted ${stale.length} temp files that cut-short writes left`);
+    await eventually(async () => server.stderr.includes(`deleted ${stale.length} temp files that cut-short writes left`) || undefined, 'the server to log the sweep');
   });
 });
