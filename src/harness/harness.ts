@@ -29,7 +29,6 @@ export interface HarnessOptions {
   dispatch?: boolean;
 }
 
-
 /**
  * The engine behind every interface: one runs root, its config, the lock, and the role this
  * server plays on the root (it runs it, or it reads what another server writes). Reads go
@@ -130,7 +129,6 @@ export class Harness {
   get mode(): 'active' | 'read_only' {
     return this.root.mode;
   }
-
 
   /** Called with a batch id whenever that batch's files change. */
   onBatchChanged(listener: (batchId: string) => void): () => void {

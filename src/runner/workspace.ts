@@ -63,17 +63,17 @@ async function discard(root: string, toplevel: string | undefined): Promise<void
 
 /** An empty file, synced with its directory, so that no crash can keep the workspace and lose the mark. */
 async function writeSynced(path: string): Promise<void> {
-  const file = await open(path, 'w');
-  try {
-    await file.sync();
-  } finally {
-    await file.close();
-  }
+  await openAndSync(path, 'w');
   await syncDir(dirname(path));
 }
 
 async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+  await openAndSync(dir, 'r');
+}
+
+/** Opens `path` (`w` makes it empty) and fsyncs it: a file's content, or a directory's entries. */
+async function openAndSync(path: string, flags: 'r' | 'w'): Promise<void> {
+  const handle = await open(path, flags);
   try {
     await handle.sync();
   } finally {

@@ -7,7 +7,6 @@ import { agent, CLI, cliEnv, eventually, HarnessServer, oneJob, tempDir, TEST_CO
 
 const exec = promisify(execFile);
 
-
 /** Runs the CLI to its end in `cwd` (a temp dir, so nothing lands in the checkout); never throws. */
 async function cli(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

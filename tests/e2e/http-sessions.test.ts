@@ -50,7 +50,6 @@ function openStream(url: string, sessionId: string): Promise<ClientRequest> {
   });
 }
 
-
 // A full collection before each heap reading, so that garbage not yet collected does not count.
 v8.setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;

@@ -7,7 +7,6 @@ import { CLI, cliEnv, eventually, HarnessServer, isProcessAlive, oneJob, tempDir
 
 const exec = promisify(execFile);
 
-
 /** A runs root with one settled batch `old` of one step (job j, step a), which GC may remove at once. */
 async function rootWithOneBatch(): Promise<{ dir: string; runs: string; config: string }> {
   const dir = await tempDir();
