@@ -196,7 +196,7 @@ export class Harness {
     this.closed = true;
     clearInterval(this.lockTimer);
     await this.takingOver?.catch(() => undefined); // a takeover under way sees `closed` and undoes itself
-    this.healthMonitor.stop();
+    await this.healthMonitor.stop();
     await this.root.close();
   }
 

@@ -6,6 +6,7 @@ import { finishRemovals, removeGarbage, Scheduler, type GcCandidate, type Health
 import { BatchReader, ScoreboardFiles, type ReaderOptions, type ReadSource } from '../scoreboard/index.js';
 import { AttemptTransitions, sweepStaleTempFiles, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type KeyedSerial, type RunsLock, type RunsPaths } from '../store/index.js';
 import type { LogListener } from './log-listener.js';
+import { processStartedAtMs } from './process-start.js';
 import type { RootRole } from './root-role.js';
 
 export interface OwnedRootOptions {
@@ -70,7 +71,7 @@ export class OwnedRoot implements RootRole {
    */
   private async clearLeftovers(): Promise<void> {
     const { paths, log } = this.options;
-    const startedAtMs = Date.now() - process.uptime() * 1000;
+    const startedAtMs = processStartedAtMs();
     try {
       for (const path of await finishRemovals(paths)) log('info', `finished removing ${path}, which a GC cut short left`);
       const swept = await sweepStaleTempFiles(paths, startedAtMs, this.stopClearing.signal);

@@ -28,6 +28,8 @@ export interface HealthMonitorContext {
 export class HealthMonitor {
   private current: RunnerHealth | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The refresh the timer started, until it ends: stop() waits for its write. */
+  private timedRefresh: Promise<void> | undefined;
 
   constructor(private readonly ctx: HealthMonitorContext) {}
 
@@ -78,14 +80,19 @@ export class HealthMonitor {
   }
 
   start(): void {
-    this.timer = setInterval(
-      () => void this.refresh().catch((error: Error) => this.ctx.log('warning', `could not refresh runner health: ${error.message}`)),
-      this.ctx.config.runners.health_interval_seconds * 1000,
-    );
+    this.timer = setInterval(() => {
+      if (this.timedRefresh) return; // the last one is still reading or writing
+      this.timedRefresh = this.refresh()
+        .then(() => undefined)
+        .catch((error: Error) => this.ctx.log('warning', `could not refresh runner health: ${error.message}`))
+        .finally(() => (this.timedRefresh = undefined));
+    }, this.ctx.config.runners.health_interval_seconds * 1000);
   }
 
-  stop(): void {
+  /** Stops the timer and waits for a refresh it started, so nothing is written after. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.timedRefresh;
   }
 
   private record(drain: boolean, pressure: RunnerHealth['pressure'], paused: string | null): RunnerHealth {
