@@ -15,7 +15,13 @@ export const AttemptMetaSchema = z.strictObject({
   argv: z.array(z.string()).describe('As run, with secret-looking values redacted'),
   env: z.record(z.string(), z.string()).describe('Variables the harness set for the agent, secrets redacted'),
   cwd: z.string(),
-  workspace: z.strictObject({ policy: WorkspacePolicySchema, root: z.string() }),
+  workspace: z.strictObject({
+    policy: WorkspacePolicySchema,
+    root: z.string(),
+    branch: z.string().nullable().optional().describe('The job branch the attempt commits to (isolated git workspaces)'),
+    start_commit: z.string().nullable().optional().describe('Snapshot of the workspace as the attempt started; null when none could be made'),
+    end_commit: z.string().nullable().optional().describe('Snapshot as it ended, once it has'),
+  }),
   timeout_seconds: z.number().positive(),
   resume: z
     .strictObject({ run_id: RunIdSchema, step_id: IdSchema, thread_id: z.string().nullable(), selector: z.string() })

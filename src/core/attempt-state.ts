@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { nowIso } from './clock.js';
 import { IdSchema, RunIdSchema } from './ids.js';
+import { ChangeSummarySchema } from './changes.js';
 import { AgentOutcomeSchema, UsageSchema, type AgentOutcome, type Usage } from './run-report.js';
 
 export const AttemptStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'canceled', 'needs_attention']);
@@ -68,6 +69,9 @@ export const AttemptStateSchema = z
       .strictObject({ step_id: IdSchema, run_id: RunIdSchema, thread_id: z.string().nullable() })
       .nullable()
       .describe('The attempt whose session this one continued'),
+    changes: ChangeSummarySchema.nullable()
+      .optional()
+      .describe('What the attempt changed in its workspace (changes.json has it per file); null when it was not recorded'),
   })
   .superRefine((state, ctx) => {
     const terminal = isTerminal(state.status);

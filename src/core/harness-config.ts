@@ -122,6 +122,12 @@ export const HarnessConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  git: z
+    .strictObject({
+      author_name: z.string().min(1).max(200).default('harness-mcp').describe('Author and committer of the commits the harness makes (snapshots, merges)'),
+      author_email: z.string().min(3).max(200).regex(/^[^<>\s]+$/, 'an address without spaces or angle brackets').default('harness@localhost'),
+    })
+    .prefault({}),
   launch_table_overrides: z
     .strictObject({ allowed_defaults: z.array(z.enum(DEFAULTS_KEYS)).default([...DEFAULTS_KEYS]) })
     .prefault({}),

@@ -33,7 +33,9 @@ export {
   DefaultsSchema,
   type Job,
   JobSchema,
+  type LaunchTable,
   LaunchTableSchema,
+  type PlannedGit,
   type PlannedJob,
   type PlannedStep,
   ResumeFromSchema,
@@ -82,3 +84,12 @@ export { HARNESS_NAME, HARNESS_VERSION } from './version.js';
 export { canonicalJson } from './canonical-json.js';
 export { openRegularFile, readPlantedFile } from './regular-file.js';
 export { portableJsonSchema } from './portable-json-schema.js';
+export {
+  type ChangedFile,
+  ChangeRecordSchema,
+  type ChangeRecord,
+  ChangeSummarySchema,
+  type ChangeSummary,
+  type ChangeTotals,
+  type SnapshotKind,
+} from './changes.js';

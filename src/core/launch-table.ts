@@ -65,6 +65,13 @@ export const JobSchema = z.strictObject({
   job_id: IdSchema,
   working_directory: z.string().min(1).describe('Absolute path of an existing directory'),
   workspace_policy: WorkspacePolicySchema.optional(),
+  base_ref: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[^-\s]\S*$/, 'a git ref or commit: no spaces, not starting with -')
+    .optional()
+    .describe('Commit the job starts from, in the git repository of working_directory (default: its HEAD); resolved at submit'),
   agent: AgentNameSchema.optional(),
   timeout_seconds: TimeoutSecondsSchema.optional(),
   retries: RetriesSchema.optional(),
@@ -116,10 +123,21 @@ export const PlannedStepSchema = z.strictObject({
 });
 export type PlannedStep = z.infer<typeof PlannedStepSchema>;
 
+export const PlannedGitSchema = z.strictObject({
+  repository: z.string().describe('Top directory of the work tree working_directory is in'),
+  base_ref: z.string().describe('As given, or HEAD'),
+  base_commit: z.string().describe('The commit base_ref named at submit'),
+  branch: z.string().nullable().describe('harness/<batch_id>/<job_id> for an isolated job, else null'),
+});
+export type PlannedGit = z.infer<typeof PlannedGitSchema>;
+
 export const PlannedJobSchema = z.strictObject({
   job_id: IdSchema,
   working_directory: z.string().describe('Real path of the directory as resolved at submit'),
   workspace_policy: WorkspacePolicySchema,
+  git: PlannedGitSchema.nullable()
+    .optional()
+    .describe('The git repository of working_directory as resolved at submit; null outside git, absent in batches planned before it was recorded'),
   steps: z.array(PlannedStepSchema).describe('In an order where every step follows its dependencies'),
 });
 export type PlannedJob = z.infer<typeof PlannedJobSchema>;

@@ -1,4 +1,6 @@
-import { endedState, nowIso, truncateMessage, usageSince, type AttemptState, type Ending, type FinalReport } from '../core/index.js';
+import { AttemptMetaSchema, endedState, nowIso, truncateMessage, usageSince, type AttemptState, type Ending, type FinalReport } from '../core/index.js';
+import { readJsonIfExists } from '../store/index.js';
+import { recordChanges, type ChangeTracking } from './change-record.js';
 import type { ReportReading } from '../agents/index.js';
 import type { ProcessOutcome } from '../process/index.js';
 import type { Observed } from './observed.js';
@@ -13,13 +15,20 @@ export interface Verdict {
   /** How the process ended and the report read for it; null when it never spawned. */
   run: { outcome: ProcessOutcome; reading: ReportReading | null } | null;
   observed: Observed;
+  /** The workspace as the attempt started; null when it never got one, or it could not be snapshotted. */
+  tracking: ChangeTracking | null;
 }
 
 /**
- * Ends the attempt: its session store frozen as a resume base, final.json, then the terminal
- * state (state.json, then current.json). Returns the terminal state.
+ * Ends the attempt: its session store frozen as a resume base, what it changed recorded
+ * (a snapshot commit, changes.json, diff.patch, the end commit in meta.json), final.json, then
+ * the terminal state (state.json, then current.json). Returns the terminal state.
  */
-export async function finishAttempt(ctx: Pick<RunnerContext, 'files'>, attempt: AttemptUnderWay, { ending, run, observed }: Verdict): Promise<AttemptState> {
+export async function finishAttempt(
+  ctx: Pick<RunnerContext, 'files' | 'paths' | 'occupancy' | 'identity' | 'serial'>,
+  attempt: AttemptUnderWay,
+  { ending, run, observed, tracking }: Verdict,
+): Promise<AttemptState> {
   const { job, events, writer } = attempt;
   const state = writer.state;
   // This attempt's own tokens: what the conversation used in all, less what it had used before the resume.
@@ -34,6 +43,11 @@ export async function finishAttempt(ctx: Pick<RunnerContext, 'files'>, attempt: 
     await freezeTree(attempt.sessionDir).catch((error: Error) => events.append('harness.session.freeze_failed', { message: error.message }));
   }
   const reading = run?.reading;
+  if (tracking) {
+    const summary = reading?.kind === 'report' ? summaryOf(reading.report) : null;
+    ended.changes = await recordChanges(ctx, job.location, tracking, ended, summary, events);
+    await recordEndCommit(ctx, attempt, ended.changes?.end_commit ?? null);
+  }
   const final: FinalReport = {
     run_id: state.run_id,
     status: ended.status,
@@ -57,4 +71,16 @@ export async function finishAttempt(ctx: Pick<RunnerContext, 'files'>, attempt: 
   await writer.write(ended);
   events.append('harness.attempt.ended', { status: ended.status, failure_reason: ended.failure_reason, message: ended.message });
   return ended;
+}
+
+/** meta.json as it is on disk (a stuck kill may have added to it), with the snapshot the attempt ended at. */
+async function recordEndCommit(ctx: Pick<RunnerContext, 'files' | 'paths'>, attempt: AttemptUnderWay, endCommit: string | null): Promise<void> {
+  const meta = await readJsonIfExists(ctx.paths.artifactFile(attempt.job.location, 'meta'), AttemptMetaSchema);
+  if (meta) await ctx.files.writeMeta(attempt.job.location, { ...meta, workspace: { ...meta.workspace, end_commit: endCommit } });
+}
+
+/** The report's summary, when it has one (a step's own output_schema need not ask for it). */
+function summaryOf(report: unknown): string | null {
+  const summary = (report as { summary?: unknown } | null)?.summary;
+  return typeof summary === 'string' ? summary : null;
 }

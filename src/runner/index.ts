@@ -3,3 +3,4 @@ export { type RunnerContext } from './runner-context.js';
 export { runAttempt } from './run-attempt.js';
 export { ReportChecker } from './report-checker.js';
 export { ShutdownReason, StuckReason } from './abort-reasons.js';
+export { WorkspaceOccupancy } from './workspace-occupancy.js';

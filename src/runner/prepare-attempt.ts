@@ -2,7 +2,8 @@ import { nowIso, redactArgv, redactEnv, ResumeUnavailableError, type AttemptMeta
 import type { AttemptContext } from '../agents/index.js';
 import { agentVersion } from './agent-version.js';
 import type { AttemptUnderWay, RunnerContext } from './runner-context.js';
-import { prepareWorkspace } from './workspace.js';
+import { trackChanges, type ChangeTracking } from './change-record.js';
+import { prepareWorkspace, type Workspace } from './workspace.js';
 
 /** An attempt ready to spawn: what its adapter was told, its command line, and its meta.json as written. */
 export interface PreparedAttempt {
@@ -10,6 +11,8 @@ export interface PreparedAttempt {
   argv: [string, ...string[]];
   env: Record<string, string>;
   meta: AttemptMeta;
+  /** The workspace as the attempt started, to record what it changed; null when it could not be snapshotted. */
+  tracking: ChangeTracking | null;
 }
 
 /** Ready to spawn, or ended before it could: its workspace or session store could not be made. */
@@ -26,10 +29,9 @@ export async function prepareAttempt(ctx: RunnerContext, attempt: AttemptUnderWa
   const state = attempt.writer.state;
   const attemptDir = ctx.paths.attemptDir(location);
   let attemptCtx: AttemptContext;
-  let workspaceRoot: string;
+  let workspace: Workspace;
   try {
-    const workspace = await prepareWorkspace(ctx.paths, ctx.serial, location.batchId, job.job, state.run_id);
-    workspaceRoot = workspace.root;
+    workspace = await prepareWorkspace(ctx.paths, ctx.serial, location.batchId, job.job, state.run_id);
     attemptCtx = {
       step,
       runId: state.run_id,
@@ -53,6 +55,7 @@ export async function prepareAttempt(ctx: RunnerContext, attempt: AttemptUnderWa
     return { kind: 'failed', ending };
   }
 
+  const tracking = await trackChanges(ctx, location, state, job.job, workspace, events);
   const invocation = adapter.invocation(attemptCtx);
   const env: Record<string, string> = {
     ...invocation.env,
@@ -75,7 +78,12 @@ export async function prepareAttempt(ctx: RunnerContext, attempt: AttemptUnderWa
     argv: redactArgv(invocation.argv),
     env: redactEnv(env),
     cwd: attemptCtx.cwd,
-    workspace: { policy: job.job.workspace_policy, root: workspaceRoot },
+    workspace: {
+      policy: job.job.workspace_policy,
+      root: workspace.root,
+      branch: tracking?.space.branchRef?.replace(/^refs\/heads\//, '') ?? null,
+      start_commit: tracking?.start ?? null,
+    },
     timeout_seconds: step.timeout_seconds,
     resume: job.resume ? { run_id: job.resume.runId, step_id: job.resume.stepId, thread_id: job.resume.threadId, selector: job.resume.selector } : null,
     harness_version: ctx.harnessVersion,
@@ -85,5 +93,5 @@ export async function prepareAttempt(ctx: RunnerContext, attempt: AttemptUnderWa
     thread_id: job.resume?.threadId ?? null,
   };
   await ctx.files.writeMeta(location, meta);
-  return { kind: 'ready', prepared: { attemptCtx, argv: invocation.argv, env, meta } };
+  return { kind: 'ready', prepared: { attemptCtx, argv: invocation.argv, env, meta, tracking } };
 }

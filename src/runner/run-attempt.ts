@@ -35,11 +35,11 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
   const attempt: AttemptUnderWay = { job, sessionDir, events: new EventLog(ctx.paths.artifactFile(job.location, 'events')), writer };
   try {
     const preparation = await prepareAttempt(ctx, attempt);
-    if (preparation.kind === 'failed') return await finishAttempt(ctx, attempt, { ending: preparation.ending, run: null, observed: initialObserved(job.resume) });
+    if (preparation.kind === 'failed') return await finishAttempt(ctx, attempt, { ending: preparation.ending, run: null, observed: initialObserved(job.resume), tracking: null });
     const run = await runAndObserve(ctx, attempt, preparation.prepared);
     const { ending, reading } = await judgeAttempt(ctx, job, preparation.prepared.attemptCtx, run);
     if (reading && reading.kind !== 'report') attempt.events.append('harness.report.missing', { reason: reading.reason });
-    return await finishAttempt(ctx, attempt, { ending, run: { outcome: run.outcome, reading }, observed: run.observed });
+    return await finishAttempt(ctx, attempt, { ending, run: { outcome: run.outcome, reading }, observed: run.observed, tracking: preparation.prepared.tracking });
   } finally {
     await attempt.events.close();
   }

@@ -1,7 +1,9 @@
 import type { AttemptState, PlannedJob, PlannedStep } from '../core/index.js';
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import type { AttemptFiles, AttemptLocation, AttemptTransitions, EventLog, KeyedSerial, RunsPaths } from '../store/index.js';
+import type { GitIdentity } from '../workproduct/index.js';
 import type { ReportChecker } from './report-checker.js';
+import type { WorkspaceOccupancy } from './workspace-occupancy.js';
 import type { StateWriter } from './state-writer.js';
 
 /** Everything one attempt needs from the server around it. */
@@ -18,6 +20,10 @@ export interface RunnerContext {
   heartbeatIntervalMs: number;
   /** Checks reports against a step's own output_schema, off the server's thread. */
   reportChecker: ReportChecker;
+  /** Who the snapshot commits are by (the harness config's git section). */
+  identity: GitIdentity;
+  /** Which attempts share a workspace now, for their change records. */
+  occupancy: WorkspaceOccupancy;
 }
 
 export interface AttemptJob {

@@ -21,8 +21,9 @@ export class WorkspaceError extends HarnessError {
 /**
  * The job's workspace. `shared` runs in the working directory itself. `isolated` gives the job
  * its own copy under the job directory, made once and reused by every later step of the job:
- * a detached git worktree of HEAD when the directory is in a git repository (uncommitted
- * changes are not carried over), else a plain recursive copy. `runId` is the attempt that makes
+ * a git worktree on the job's branch `harness/<batch>/<job>` at its base commit when the
+ * directory is in a git repository (uncommitted changes are not carried over), else a plain
+ * recursive copy. `runId` is the attempt that makes
  * it: git runs with its HARNESS_RUN_ID, so a restart finds and kills a git the dead server left.
  *
  * A copy or a worktree is made under a mark: `workspace.partial` beside it is written (and
@@ -43,7 +44,8 @@ export async function prepareWorkspace(paths: RunsPaths, serial: KeyedSerial, ba
     if (halfMade) await discard(root, toplevel);
     else await writeSynced(mark);
     if (toplevel) {
-      const added = await runCommand(['git', '-C', toplevel, 'worktree', 'add', '--detach', root, 'HEAD'], toplevel, { HARNESS_RUN_ID: runId });
+      const start = job.git?.branch ? job.git.base_commit : 'HEAD';
+      const added = await runCommand(['git', '-C', toplevel, 'worktree', 'add', ...worktreeStart(job, halfMade), root, start], toplevel, { HARNESS_RUN_ID: runId });
       if (added.exitCode !== 0) throw new WorkspaceError(`git worktree add failed for ${toplevel}: ${added.stderr.trim()}`);
     } else {
       await cp(job.working_directory, root, { recursive: true, verbatimSymlinks: true });
@@ -52,6 +54,16 @@ export async function prepareWorkspace(paths: RunsPaths, serial: KeyedSerial, ba
     await syncDir(dirname(mark));
     return workspace;
   });
+}
+
+/**
+ * Where a new worktree starts: on the job's branch at the base commit resolved at submit. A
+ * branch made by an add that a crash cut short is made again (-B): no attempt ran on it yet. A
+ * batch planned before branches were recorded gets a detached worktree of HEAD, as it did then.
+ */
+function worktreeStart(job: PlannedJob, halfMade: boolean): string[] {
+  if (!job.git?.branch) return ['--detach'];
+  return [halfMade ? '-B' : '-b', job.git.branch];
 }
 
 /** Removes a half-made workspace; a worktree is unregistered too (an interrupted add leaves it locked). */

@@ -13,9 +13,11 @@ import {
   type AgentName,
   type BatchMeta,
   type HarnessConfig,
+  type LaunchTable,
 } from '../core/index.js';
 import type { AgentAdapter } from '../agents/index.js';
 import { launchTableDigest, planBatch, type PlanContext } from '../launch-table/index.js';
+import { resolveJobSources } from './job-sources.js';
 import { StuckReason } from '../runner/index.js';
 import { BatchRecord, type FoundRun, type HeldBatches, type StepView } from '../batch/index.js';
 import { writeJsonOnce, type CurrentIndexFiles, type RunsPaths } from '../store/index.js';
@@ -86,6 +88,7 @@ export class Requests {
     const runsRoot = await realpath(paths.root).catch(() => paths.root);
     const context = planContext(config, this.options.agents, (id) => batches.sameOrCaseTwin(id));
     const planned = await planBatch(input, { ...context, locateRun, runsRoot });
+    const jobs = await resolveJobSources(planned.batchId, planned.jobs, planned.launchTable as LaunchTable);
     const meta: BatchMeta = {
       batch_id: planned.batchId,
       spec_version: planned.specVersion,
@@ -96,7 +99,7 @@ export class Requests {
       idempotency_key: planned.idempotencyKey,
       launch_table: planned.launchTable,
       effective_defaults: planned.effectiveDefaults,
-      jobs: planned.jobs,
+      jobs,
     };
     await this.writeBatch(meta);
     batches.hold(new BatchRecord(meta, new Map(), config.retries));
@@ -255,7 +258,8 @@ export class Requests {
  * server, which alone knows when an idempotency_key makes the table a resubmission.
  */
 export async function checkLaunchTable(input: unknown, config: HarnessConfig, agents: ReadonlyMap<AgentName, AgentAdapter>): Promise<void> {
-  await planBatch(input, planContext(config, agents, () => undefined));
+  const planned = await planBatch(input, planContext(config, agents, () => undefined));
+  await resolveJobSources(planned.batchId, planned.jobs, planned.launchTable as LaunchTable);
 }
 
 function planContext(config: HarnessConfig, agents: ReadonlyMap<AgentName, AgentAdapter>, batchIdTaken: PlanContext['batchIdTaken']): PlanContext {

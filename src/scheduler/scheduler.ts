@@ -1,7 +1,7 @@
 import type { AgentName, BatchMeta, HarnessConfig, HarnessError } from '../core/index.js';
 import type { AgentAdapter } from '../agents/index.js';
 import { AttemptOrphans } from '../process/index.js';
-import { ReportChecker, type RunnerContext } from '../runner/index.js';
+import { ReportChecker, WorkspaceOccupancy, type RunnerContext } from '../runner/index.js';
 import { BatchRecord, HeldBatches, ServedBatches, type BatchRecords } from '../batch/index.js';
 import { asDamage, listBatchIds, readStoredBatch, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type DamagedState } from '../store/index.js';
 import { AttemptLifecycle } from './attempt-lifecycle.js';
@@ -10,7 +10,7 @@ import { Dispatcher } from './dispatcher.js';
 import { recoverBatch } from './recovery.js';
 import { Requests } from './requests.js';
 
-export interface SchedulerOptions extends Omit<RunnerContext, 'reportChecker'> {
+export interface SchedulerOptions extends Omit<RunnerContext, 'reportChecker' | 'identity' | 'occupancy'> {
   /** Read at open only: every write of an attempt's state goes through `transitions`. */
   files: Pick<AttemptFiles, 'readState' | 'writeMeta' | 'writeFinal'>;
   currentIndex: CurrentIndexFiles;
@@ -77,7 +77,8 @@ export class Scheduler {
     let dispatch: Dispatcher | undefined;
     const lifecycle = new AttemptLifecycle({ paths: options.paths, transitions: options.transitions, batches, changed: (batchId) => dispatch!.changed(batchId), log: options.log });
     const reportChecker = new ReportChecker(options.config.limits.report_check_ms);
-    dispatch = new Dispatcher({ runner: { ...options, reportChecker }, runners: options.config.runners, agents: options.agents, batches, lifecycle, onBatchChanged: options.onBatchChanged, paused: options.paused });
+    const identity = { name: options.config.git.author_name, email: options.config.git.author_email };
+    dispatch = new Dispatcher({ runner: { ...options, reportChecker, identity, occupancy: new WorkspaceOccupancy() }, runners: options.config.runners, agents: options.agents, batches, lifecycle, onBatchChanged: options.onBatchChanged, paused: options.paused });
     const requests = new Requests({ ...options, batches, lifecycle, dispatch, submittedKeys });
     dispatch.schedulePump();
     return new Scheduler(batches, unserved, lifecycle, dispatch, requests, reportChecker);

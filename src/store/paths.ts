@@ -9,6 +9,8 @@ export const ARTIFACT_FILES = {
   stdout: 'stdout.log',
   stderr: 'stderr.log',
   events: 'events.jsonl',
+  changes: 'changes.json',
+  diff: 'diff.patch',
 } as const;
 export type ArtifactName = keyof typeof ARTIFACT_FILES;
 export const ARTIFACT_NAMES = Object.keys(ARTIFACT_FILES) as ArtifactName[];
@@ -114,6 +116,14 @@ export class RunsPaths {
     return join(this.jobDir(batchId, jobId), 'workspace');
   }
   /** Present while the job's isolated workspace is being made: one found at start was cut short. */
+  /** The private repository of a job's snapshots outside git; `_` starts no id, so no step dir can be it. */
+  privateSnapshotsDir(batchId: string, jobId: string): string {
+    return join(this.jobDir(batchId, jobId), '_snapshots.git');
+  }
+  /** The private index an attempt's snapshot is built in (GIT_INDEX_FILE), gone once it is made. */
+  snapshotIndexFile(at: AttemptLocation): string {
+    return join(this.attemptDir(at), 'snapshot.index');
+  }
   workspacePartialFile(batchId: string, jobId: string): string {
     return join(this.jobDir(batchId, jobId), 'workspace.partial');
   }

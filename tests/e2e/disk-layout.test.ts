@@ -116,7 +116,8 @@ describe('workspace policy', () => {
     await expect(access(join(repo, 'made-here'))).rejects.toThrow();
     expect((await git('worktree', 'list')).stdout).toContain(workspace);
     const meta = JSON.parse((await server.ok('fetch_artifact', { run_id: stepOf(board, 'iso', 'read').run_id, name: 'meta' })).content);
-    expect(meta.workspace).toEqual({ policy: 'isolated', root: workspace });
+    const tip = (await git('rev-parse', `harness/${batchId}/iso`)).stdout.trim();
+    expect(meta.workspace).toEqual({ policy: 'isolated', root: workspace, branch: `harness/${batchId}/iso`, start_commit: tip, end_commit: tip }); // `read` changed nothing
     expect((await server.ok('fetch_artifact', { run_id: stepOf(board, 'iso', 'read').run_id, name: 'stdout' })).content).toBe('new\n');
   });
 

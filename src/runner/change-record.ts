@@ -1,0 +1,121 @@
+import { writeFile } from 'node:fs/promises';
+import { ChangeRecordSchema, nowIso, type AttemptState, type ChangeRecord, type ChangeSummary, type PlannedJob } from '../core/index.js';
+import { writeJsonAtomic, type AttemptLocation, type EventLog, type KeyedSerial, type RunsPaths } from '../store/index.js';
+import { diffCommits, keepUnderRef, openSnapshotSpace, takeSnapshot, type GitIdentity, type SnapshotSpace } from '../workproduct/index.js';
+import type { Workspace } from './workspace.js';
+import type { WorkspaceOccupancy } from './workspace-occupancy.js';
+
+/** An attempt's workspace as it started, kept to tell what the attempt changed. */
+export interface ChangeTracking {
+  space: SnapshotSpace;
+  root: string;
+  start: string;
+}
+
+export interface ChangeRecorderContext {
+  paths: RunsPaths;
+  occupancy: WorkspaceOccupancy;
+  identity: GitIdentity;
+  /** Snapshots of one workspace are taken one at a time (steps of a job may end together). */
+  serial: KeyedSerial;
+}
+
+/** refs/harness/<batch>/<job>/<run>/{start,end}: where a shared or private workspace's snapshots are kept. */
+function snapshotRef(at: AttemptLocation, runId: string, end: 'start' | 'end'): string {
+  return `refs/harness/${at.batchId}/${at.jobId}/${runId}/${end}`;
+}
+
+/**
+ * Snapshots the workspace as the attempt starts (docs/spec.md §6.2): on the job's branch in its
+ * worktree (what an earlier attempt cut short left is committed there first), under refs in a
+ * shared git working directory, in the job's private repository outside git. Null, with the
+ * reason in the event log, when git cannot: the attempt runs all the same, unrecorded.
+ */
+export async function trackChanges(ctx: ChangeRecorderContext, at: AttemptLocation, state: AttemptState, job: PlannedJob, workspace: Workspace, events: EventLog): Promise<ChangeTracking | null> {
+  try {
+    const space = await openSnapshotSpace({
+      root: workspace.root,
+      inGitRepo: workspace.inGitRepo,
+      branch: job.workspace_policy === 'isolated' ? (job.git?.branch ?? null) : null,
+      privateGitDir: ctx.paths.privateSnapshotsDir(at.batchId, at.jobId),
+    });
+    const message = `${at.stepId} attempt ${state.attempt}: the workspace as it started\n\n${trailers(at, state.run_id, 'running')}`;
+    const start = await ctx.serial.run(snapshotKey(workspace.root), async () => {
+      const commit = await takeSnapshot(space, { indexFile: ctx.paths.snapshotIndexFile(at), message, identity: ctx.identity });
+      if (space.kind !== 'branch') await keepUnderRef(space, snapshotRef(at, state.run_id, 'start'), commit);
+      ctx.occupancy.enter(workspace.root, state.run_id);
+      return commit;
+    });
+    return { space, root: workspace.root, start };
+  } catch (error) {
+    events.append('harness.changes.failed', { phase: 'start', message: (error as Error).message });
+    return null;
+  }
+}
+
+/**
+ * Snapshots the workspace as the attempt ended, whatever its outcome, and writes changes.json and
+ * diff.patch. The commit is `<step> attempt <n>: <summary>` with Harness-* trailers; none is made
+ * when nothing changed. Null, with the reason in the event log, when it could not be recorded.
+ */
+export async function recordChanges(
+  ctx: ChangeRecorderContext,
+  at: AttemptLocation,
+  tracking: ChangeTracking,
+  ended: AttemptState,
+  summary: string | null,
+  events: EventLog,
+): Promise<ChangeSummary | null> {
+  const overlapped = ctx.occupancy.leave(tracking.root, ended.run_id);
+  try {
+    const { space, start } = tracking;
+    const message = `${at.stepId} attempt ${ended.attempt}: ${headline(summary ?? outcomeLine(ended))}\n\n${trailers(at, ended.run_id, ended.status)}`;
+    const parent = space.kind === 'private' ? start : undefined;
+    const refs = space.kind === 'branch' ? null : { start: snapshotRef(at, ended.run_id, 'start'), end: snapshotRef(at, ended.run_id, 'end') };
+    const head = await ctx.serial.run(snapshotKey(tracking.root), async () => {
+      const commit = await takeSnapshot(space, { indexFile: ctx.paths.snapshotIndexFile(at), message, identity: ctx.identity, parent });
+      if (refs) await keepUnderRef(space, refs.end, commit);
+      return commit;
+    });
+    const diff = await diffCommits(space.target, start, head);
+    const record: ChangeRecord = {
+      run_id: ended.run_id,
+      kind: space.kind,
+      repository: space.gitDir,
+      base: start,
+      head,
+      branch: space.branchRef?.replace(/^refs\/heads\//, '') ?? null,
+      refs,
+      files: diff.files,
+      totals: diff.totals,
+      overlapped_with: overlapped,
+      written_at: nowIso(),
+    };
+    // The patch first: a changes.json on disk vouches for a whole diff.patch beside it.
+    await writeFile(ctx.paths.artifactFile(at, 'diff'), diff.patch);
+    await writeJsonAtomic(ctx.paths.artifactFile(at, 'changes'), ChangeRecordSchema.parse(record));
+    return { start_commit: start, end_commit: head, ...diff.totals };
+  } catch (error) {
+    events.append('harness.changes.failed', { phase: 'end', message: (error as Error).message });
+    return null;
+  }
+}
+
+function snapshotKey(root: string): string {
+  return `snapshot:${root}`;
+}
+
+function trailers(at: AttemptLocation, runId: string, status: string): string {
+  return `Harness-Batch: ${at.batchId}\nHarness-Job: ${at.jobId}\nHarness-Step: ${at.stepId}\nHarness-Run: ${runId}\nHarness-Status: ${status}\n`;
+}
+
+/** Without a report summary: how the attempt ended, and why when it went wrong. */
+function outcomeLine(ended: AttemptState): string {
+  return ended.status === 'succeeded' || !ended.message ? ended.status : `${ended.status}: ${ended.message}`;
+}
+
+/** The first line of a summary, short enough for a commit subject. */
+function headline(text: string): string {
+  const line = text.split('\n', 1)[0]!.trim();
+  return line.length > 100 ? `${line.slice(0, 99)}…` : line || 'no summary';
+}
