@@ -37,6 +37,7 @@ export async function synthesizeStore(root: string, batches: number, jobs: numbe
         job_id: `j${j}`,
         working_directory: workdir,
         workspace_policy: 'shared' as const,
+        variant: null,
         steps: Array.from({ length: steps }, (_, s) => ({
           step_id: `s${s}`,
           agent: 'command' as const,

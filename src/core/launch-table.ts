@@ -31,6 +31,13 @@ export type Retries = z.infer<typeof RetriesSchema>;
 
 export const TimeoutSecondsSchema = z.number().positive().max(MAX_TIMEOUT_SECONDS);
 
+export const MIN_VARIANTS = 2;
+export const MAX_VARIANTS = 16;
+const variantsRule = (issue: { input?: unknown }) =>
+  `is ${String(JSON.stringify(issue.input)).slice(0, 40)}; variants must be a whole number from ${MIN_VARIANTS} to ${MAX_VARIANTS}`;
+/** How many variants a job runs as (best of N). */
+export const VariantCountSchema = z.int({ error: variantsRule }).min(MIN_VARIANTS, { error: variantsRule }).max(MAX_VARIANTS, { error: variantsRule });
+
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const ResumeFromSchema = z.strictObject({
@@ -76,6 +83,9 @@ export const JobSchema = z.strictObject({
   timeout_seconds: TimeoutSecondsSchema.optional(),
   retries: RetriesSchema.optional(),
   sandbox: SandboxSchema.optional(),
+  variants: VariantCountSchema.optional().describe(
+    'Best of N: the job runs as N jobs `<job_id>.v1` … `<job_id>.vN` with the same steps, each in its own isolated workspace (HARNESS_VARIANT and {{variant}} in prompts tell them apart)',
+  ),
   steps: z.array(StepSchema).min(1),
 });
 export type Job = z.infer<typeof JobSchema>;
@@ -138,6 +148,12 @@ export const PlannedJobSchema = z.strictObject({
   git: PlannedGitSchema.nullable()
     .optional()
     .describe('The git repository of working_directory as resolved at submit; null outside git, absent in batches planned before it was recorded'),
+  // Absent from a batch_meta.json written before variants existed: read as an ordinary job.
+  variant: z
+    .strictObject({ of: IdSchema.describe('The job_id of the submitted job'), index: z.int().min(1), count: VariantCountSchema })
+    .nullable()
+    .default(null)
+    .describe('Which variant of a job with `variants` this is; null for an ordinary job'),
   steps: z.array(PlannedStepSchema).describe('In an order where every step follows its dependencies'),
 });
 export type PlannedJob = z.infer<typeof PlannedJobSchema>;

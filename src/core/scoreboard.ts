@@ -73,8 +73,17 @@ export const StepEntrySchema = z.strictObject({
   attempts: z.int().min(0),
   blocked_reasons: z.array(z.string()),
   retry_at: z.string().nullable().describe('When a retry by policy is due'),
+  // Only on the steps of a variant job: two nulls on every step of every other batch would cost
+  // a full answer of 200 steps some 6 KB.
+  variant_of: IdSchema.optional().describe('The submitted job this step’s job is a variant of (`variants`); absent for an ordinary job'),
+  variant: z.int().min(1).optional().describe('Which variant, from 1; absent for an ordinary job'),
 });
 export type StepEntry = z.infer<typeof StepEntrySchema>;
+
+export const VariantGroupSchema = z.strictObject({
+  job_id: IdSchema.describe('The job as submitted'),
+  variants: z.array(IdSchema).describe('The job ids of its variants, v1 first'),
+});
 
 /** A list cut to the configured length, with how many entries there were in all. */
 function capped<T extends z.ZodType>(entry: T) {
@@ -101,6 +110,7 @@ export const BatchScoreboardSchema = z.strictObject({
   usage: UsageSchema.nullable().describe('Token totals where agents report them'),
   usage_by_agent: z.partialRecord(AgentNameSchema, UsageSchema).describe('Token totals (and cost where the agent reports it) per agent'),
   dispatch_paused: z.string().nullable().describe('Why ready steps are not starting (drain, low disk), if so'),
+  variant_groups: z.array(VariantGroupSchema).describe('Each job submitted with `variants` and the jobs it runs as, in submitted order'),
   steps: z.array(StepEntrySchema).describe('Every step, or one page of them'),
   next_cursor: z.string().nullable(),
 });

@@ -20,6 +20,7 @@ import { spawnProblems } from './spawn-checks.js';
 import { checkWorkingDirectory } from './working-directory.js';
 import { orderSteps } from './step-graph.js';
 import { draftDefaults, draftJob, type JobDraft, type StepDraft } from './table-draft.js';
+import { expandVariants, plannedJobCount, VariantIds, variantProblems } from './variants.js';
 
 export interface PlanContext {
   config: HarnessConfig;
@@ -107,30 +108,33 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
     ...(batchDefaults.sandbox ? { sandbox: batchDefaults.sandbox } : {}),
   };
 
-  const rawJobs = Array.isArray(raw.jobs) ? raw.jobs : [];
-  if (rawJobs.length > config.limits.max_jobs_per_batch) {
-    add(['jobs'], `has ${rawJobs.length} jobs; at most ${config.limits.max_jobs_per_batch} are allowed (limits.max_jobs_per_batch)`);
+  // A job's broken fields are already reported; its well-formed ones are checked all the same.
+  const drafts = (Array.isArray(raw.jobs) ? raw.jobs : []).map(draftJob);
+  const jobCount = plannedJobCount(drafts);
+  if (jobCount > config.limits.max_jobs_per_batch) {
+    const expanded = jobCount === drafts.length ? '' : ' once variants are expanded';
+    add(['jobs'], `has ${jobCount} jobs${expanded}; at most ${config.limits.max_jobs_per_batch} are allowed (limits.max_jobs_per_batch)`);
   }
   // A broken defaults.agent decides no step's agent: checks that hang on the agent wait for it.
   const defaultAgent = defaults.broken.has('agent') ? undefined : effectiveDefaults.agent;
   const jobIds = new IdScope('jobs', 'job ids are unique in a batch');
   const jobs: PlannedJob[] = [];
   const schemas = new SchemaBudget(ctx.config.limits.max_output_schema_bytes);
-  for (const [jobIndex, rawJob] of rawJobs.entries()) {
-    // A job's broken fields are already reported; its well-formed ones are checked all the same.
-    const job = draftJob(rawJob);
+  const variantIds = new VariantIds(drafts);
+  for (const [jobIndex, job] of drafts.entries()) {
     if (!job) continue;
     const at = (...rest: PropertyKey[]) => ['jobs', jobIndex, ...rest];
     const jobId = job.fields.job_id;
     if (jobId !== undefined) {
-      const collision = jobIds.add(jobId, jobIndex);
+      const collision = jobIds.add(jobId, jobIndex) ?? variantIds.collision(jobId);
       if (collision) add(at('job_id'), collision);
     }
+    for (const problem of variantProblems(job)) add(at(...problem.at), problem.message);
     const path = job.fields.working_directory;
     const workingDirectory = path === undefined ? undefined : await checkWorkingDirectory(path, ctx.runsRoot, (m) => add(at('working_directory'), m));
     const name = jobId === undefined ? `jobs[${jobIndex}]` : `job \`${jobId}\``;
     const planned = planJob(job, { name, workingDirectory, defaultAgent, schemas }, effectiveDefaults, ctx, at, add);
-    if (planned) jobs.push(planned);
+    if (planned) jobs.push(...(job.fields.variants === undefined ? [planned] : expandVariants(planned, job.fields.variants)));
   }
 
   if (problems.length > 0) throw new LaunchTableInvalidError(problems);
@@ -295,6 +299,7 @@ function planJob(
     job_id: jobId,
     working_directory: context.workingDirectory,
     workspace_policy: job.fields.workspace_policy ?? 'shared',
+    variant: null,
     steps: ordered.order.map((id) => planned.get(id)!),
   };
 }

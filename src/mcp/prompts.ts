@@ -36,6 +36,7 @@ Rules:
 - batch_goal_summary: at least ${limits.min_goal_summary_words} words on what the batch is for and how its parts fit.
 - jobs: at most ${limits.max_jobs_per_batch}; each has job_id, working_directory, steps (at most ${limits.max_steps_per_job}).
   Use one job per independent line of work; jobs run in parallel. workspace_policy "isolated" gives a job its own copy.
+  variants: N (2 to 16) tries a job N times, each in its own copy; prompts tell the tries apart with {{variant}} (the number of the try).
 - steps: step_id, and either prompt (agents codex, claude; default ${default_agent}) or command (argv, agent "command").
   depends_on orders steps of one job; resume_from {step_id} continues an earlier step's conversation (same agent).
 - Ids: letters, digits, ".", "_", "-"; unique in their job or batch.

@@ -16,7 +16,8 @@ export async function resolveJobSources(batchId: string, jobs: PlannedJob[], tab
   const problems: ValidationProblem[] = [];
   const resolved = await Promise.all(
     jobs.map(async (job) => {
-      const index = table.jobs.findIndex((j) => j.job_id === job.job_id);
+      const submittedId = job.variant?.of ?? job.job_id; // the variants of a job share its base_ref
+      const index = table.jobs.findIndex((j) => j.job_id === submittedId);
       const baseRef = table.jobs[index]?.base_ref;
       const at = (field: string) => `jobs[${index}].${field}`;
       const git = await resolveGit(batchId, job, baseRef, (field, message) => problems.push({ path: at(field), message }));

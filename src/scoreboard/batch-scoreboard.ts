@@ -93,14 +93,19 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
   // Only the page asked for is turned into entries: a summary of 10,000 steps builds none.
   const page = options.page === 'all' ? { offset: 0, size: all.length } : options.page;
   const end = page.offset + page.size;
-  const steps: StepEntry[] = all.slice(page.offset, end).map((v) => ({
-    ...ref(v),
-    status: v.status,
-    run_id: v.latest?.state.run_id ?? null,
-    attempts: v.attempts,
-    blocked_reasons: v.status === 'blocked' ? v.blocked.reasons : [],
-    retry_at: v.status === 'ready' ? v.retryAt : null,
-  }));
+  const variantOf = new Map(meta.jobs.map((job) => [job.job_id, job.variant]));
+  const steps: StepEntry[] = all.slice(page.offset, end).map((v) => {
+    const variant = variantOf.get(v.jobId);
+    return {
+      ...ref(v),
+      status: v.status,
+      run_id: v.latest?.state.run_id ?? null,
+      attempts: v.attempts,
+      blocked_reasons: v.status === 'blocked' ? v.blocked.reasons : [],
+      retry_at: v.status === 'ready' ? v.retryAt : null,
+      ...(variant && { variant_of: variant.of, variant: variant.index }),
+    };
+  });
 
   return {
     batch_id: meta.batch_id,
@@ -140,9 +145,22 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
     resumes: capped(resumes, options.listLimit),
     ...usageOf(meta, allAttempts),
     dispatch_paused: options.dispatchPaused,
+    variant_groups: variantGroups(meta),
     steps,
     next_cursor: end < all.length ? String(end) : null,
   };
+}
+
+/** The jobs submitted with `variants`, each with the jobs it was planned as (planBatch keeps them together, v1 first). */
+function variantGroups(meta: BatchMeta): BatchScoreboard['variant_groups'] {
+  const groups = new Map<string, string[]>();
+  for (const job of meta.jobs) {
+    if (!job.variant) continue;
+    const group = groups.get(job.variant.of);
+    if (group) group.push(job.job_id);
+    else groups.set(job.variant.of, [job.job_id]);
+  }
+  return [...groups].map(([jobId, variants]) => ({ job_id: jobId, variants }));
 }
 
 const GROUP_EXAMPLES = 5;

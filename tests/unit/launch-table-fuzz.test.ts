@@ -49,12 +49,16 @@ const table = fc.record(
     batch_goal_summary: fc.oneof(fc.constant('one two three four'), hostileString),
     defaults: fc.record({ agent: fc.constantFrom('command', 'codex'), timeout_seconds: fc.integer({ min: -1, max: 100 }) }, { requiredKeys: [] }),
     jobs: fc.array(
-      fc.record({
-        job_id: id,
-        working_directory: fc.oneof(fc.constant('WORKDIR'), hostileString),
-        workspace_policy: fc.constantFrom('shared', 'isolated', 'other'),
-        steps: fc.array(step, { maxLength: 4 }),
-      }),
+      fc.record(
+        {
+          job_id: id,
+          working_directory: fc.oneof(fc.constant('WORKDIR'), hostileString),
+          workspace_policy: fc.constantFrom('shared', 'isolated', 'other'),
+          variants: fc.oneof(fc.integer({ min: -1, max: 18 }), fc.double()),
+          steps: fc.array(step, { maxLength: 4 }),
+        },
+        { requiredKeys: ['job_id', 'working_directory', 'workspace_policy', 'steps'] },
+      ),
       { maxLength: 3 },
     ),
   },

@@ -16,7 +16,7 @@ function meta(steps: PlannedStep[]): BatchMeta {
   return {
     batch_id: 'b', spec_version: null, submitted_at: '2026-01-01T00:00:00.000Z', harness_config_version: 'v', batch_goal_summary: 'g',
     launch_table_sha256: '0'.repeat(64), idempotency_key: null, launch_table: {}, effective_defaults: { timeout_seconds: 10, retries: { max_attempts: 1 }, agent: 'command' },
-    jobs: [{ job_id: 'j', working_directory: '/tmp', workspace_policy: 'shared', steps }],
+    jobs: [{ job_id: 'j', working_directory: '/tmp', workspace_policy: 'shared', variant: null, steps }],
   };
 }
 
