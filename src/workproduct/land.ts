@@ -115,7 +115,7 @@ function compareVersions(a: readonly number[], b: readonly number[]): number {
   return 0;
 }
 
-/** Where a target that does not exist yet starts: the job's base, or where the job's branch left `HEAD`. */
+/** Where a target that does not exist yet starts: the job's base, else the merge base of `HEAD` and the job's branch. */
 async function createdStart(repo: Repository, req: LandRequest, source: string): Promise<string> {
   const start = req.base ?? (await git(repo.target, ['merge-base', 'HEAD', source])).trim();
   return (await git(repo.target, ['rev-parse', '--verify', `${start}^{commit}`])).trim();
