@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -329,6 +329,7 @@ describe('landBranch: refusals change nothing', () => {
     const outside = await rejectionOf(() => landBranch(request(plain)));
     expect(outside.code).toBe('repo_missing');
     expect(outside.message).toMatch(new RegExp(`^the source repository ${plain} is not in a git repository`));
+    expect(await readdir(plain)).toEqual([]);
   });
 
   it('refuses when the target moved between planning and moving it (a real race), keeping the other move', async () => {
@@ -340,6 +341,12 @@ describe('landBranch: refusals change nothing', () => {
     expect(error).toMatchObject({ code: 'land_ref_moved', expected: old, found: other });
     expect(error.message).toBe(`\`main\` moved while landing (expected ${old}, found ${other}); nothing changed. Land again onto its new tip`);
     expect(tip(dir, 'main')).toBe(other);
+    // Creating a branch is a compare-and-swap too: from "no such branch".
+    const created = await rejectionOf(() =>
+      landBranch(request(dir, { onto: 'release', create: true }), { beforeUpdate: async () => void sh(dir, 'branch', 'release', other) }),
+    );
+    expect(created).toMatchObject({ code: 'land_ref_moved', expected: null, found: other });
+    expect(tip(dir, 'release')).toBe(other);
   });
 
   it('refuses a git older than 2.38, naming both versions', async () => {
