@@ -93,3 +93,4 @@ export {
   type ChangeTotals,
   type SnapshotKind,
 } from './changes.js';
+export { KeyedSerial } from './keyed-serial.js';

@@ -1,13 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { HarnessConfigFileSchema, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type RunnerHealth } from '../core/index.js';
+import { HarnessConfigFileSchema, KeyedSerial, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type RunnerHealth } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
 import { lockFileExclusively } from '../process/index.js';
 import { DiskBatches } from '../batch/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig } from '../config/index.js';
 import { checkLaunchTable, findGarbage, HealthMonitor, type CancelTarget, type GcCandidate } from '../scheduler/index.js';
 import { BatchReader, countSteps, isSettled, type ReaderOptions } from '../scoreboard/index.js';
-import { AttemptFiles, CurrentIndexFiles, DamagedFiles, KeyedSerial, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
+import { AttemptFiles, CurrentIndexFiles, DamagedFiles, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
 import { OwnedRoot } from './owned-root.js';
 import type { LogLevel, LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';

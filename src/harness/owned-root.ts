@@ -1,10 +1,10 @@
-import { HARNESS_VERSION, type BatchMeta, type HarnessConfig, type HarnessConfigFile } from '../core/index.js';
+import { HARNESS_VERSION, type BatchMeta, type KeyedSerial, type HarnessConfig, type HarnessConfigFile } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
 import { writeConfigSnapshot } from '../config/index.js';
 import { ControlInbox, FilesystemQueue, runIdOfRetry } from '../queue/index.js';
 import { finishRemovals, removeGarbage, Scheduler, type GcCandidate, type HealthMonitor, type Requests } from '../scheduler/index.js';
 import { BatchReader, ScoreboardFiles, type ReaderOptions, type ReadSource } from '../scoreboard/index.js';
-import { AttemptTransitions, sweepStaleTempFiles, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type KeyedSerial, type RunsLock, type RunsPaths } from '../store/index.js';
+import { AttemptTransitions, sweepStaleTempFiles, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type RunsLock, type RunsPaths } from '../store/index.js';
 import type { LogListener } from './log-listener.js';
 import { processStartedAtMs } from './process-start.js';
 import type { RootRole } from './root-role.js';

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { ChangeRecordSchema, nowIso, type AttemptState, type ChangeRecord, type ChangeSummary, type PlannedJob } from '../core/index.js';
-import { writeJsonAtomic, type AttemptLocation, type EventLog, type KeyedSerial, type RunsPaths } from '../store/index.js';
+import { ChangeRecordSchema, nowIso, type AttemptState, type ChangeRecord, type KeyedSerial, type ChangeSummary, type PlannedJob } from '../core/index.js';
+import { writeJsonAtomic, type AttemptLocation, type EventLog, type RunsPaths } from '../store/index.js';
 import { diffCommits, keepUnderRef, openSnapshotSpace, takeSnapshot, type GitIdentity, type SnapshotSpace } from '../workproduct/index.js';
 import type { Workspace } from './workspace.js';
 import type { WorkspaceOccupancy } from './workspace-occupancy.js';

@@ -1,6 +1,6 @@
-import type { AttemptState, PlannedJob, PlannedStep } from '../core/index.js';
+import type { AttemptState, KeyedSerial, PlannedJob, PlannedStep } from '../core/index.js';
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
-import type { AttemptFiles, AttemptLocation, AttemptTransitions, EventLog, KeyedSerial, RunsPaths } from '../store/index.js';
+import type { AttemptFiles, AttemptLocation, AttemptTransitions, EventLog, RunsPaths } from '../store/index.js';
 import type { GitIdentity } from '../workproduct/index.js';
 import type { ReportChecker } from './report-checker.js';
 import type { WorkspaceOccupancy } from './workspace-occupancy.js';

@@ -1,8 +1,8 @@
 import { cp, mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { HarnessError, type PlannedJob } from '../core/index.js';
+import { HarnessError, type KeyedSerial, type PlannedJob } from '../core/index.js';
 import { runCommand } from '../process/index.js';
-import type { KeyedSerial, RunsPaths } from '../store/index.js';
+import type { RunsPaths } from '../store/index.js';
 
 export interface Workspace {
   /** The directory the job's workspace policy gives it (docs/spec.md §6). */

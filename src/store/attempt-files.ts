@@ -8,9 +8,10 @@ import {
   type AttemptMeta,
   type AttemptState,
   type FinalReport,
+  type KeyedSerial,
 } from '../core/index.js';
 import { readJsonIfExists, writeJsonAtomic, writeJsonOnce } from './json-file.js';
-import type { KeyedSerial } from './keyed-serial.js';
+
 import type { AttemptLocation, RunsPaths } from './paths.js';
 
 /** The JSON files of one attempt directory; the only writer of state.json, meta.json and final.json. */

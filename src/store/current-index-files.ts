@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CurrentIndexSchema, nowIso, type CurrentIndex } from '../core/index.js';
+import { CurrentIndexSchema, nowIso, type CurrentIndex, type KeyedSerial } from '../core/index.js';
 import { asDamage, type DamagedFiles } from './damaged-files.js';
 import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
-import type { KeyedSerial } from './keyed-serial.js';
+
 import type { RunsPaths } from './paths.js';
 
 /** current.json of each job: read-modify-write, one update at a time per file. */

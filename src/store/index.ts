@@ -1,6 +1,5 @@
 // What the other floors may use of store/; everything else in it is its own (docs/architecture.md).
 export { ARTIFACT_NAMES, type ArtifactName, attemptDirName, type AttemptLocation, runIdOfDirName, RunsPaths } from './paths.js';
-export { KeyedSerial } from './keyed-serial.js';
 export { readJsonIfExists, writeJsonAtomic, writeJsonOnce } from './json-file.js';
 export { AttemptFiles } from './attempt-files.js';
 export { CurrentIndexFiles } from './current-index-files.js';

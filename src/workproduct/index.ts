@@ -1,4 +1,19 @@
 // What the other floors may use of workproduct/; everything else in it is its own (docs/architecture.md).
 export { git, tryGit, gitVersion, GitCommandError, type GitTarget } from './git.js';
-export { openSnapshotSpace, takeSnapshot, keepUnderRef, headCommit, type GitIdentity, type SnapshotSpace } from './snapshot.js';
+export { openSnapshotSpace, takeSnapshot, keepUnderRef, headCommit, type SnapshotSpace } from './snapshot.js';
 export { diffCommits, type CommitDiff } from './changes.js';
+export { landBranch, type LandHooks, type LandOutcome, type LandRequest, type LandResult, type LandStrategy } from './land.js';
+export type { GitIdentity } from './commits.js';
+export {
+  GitTooOldError,
+  LandBranchInvalidError,
+  LandCheckoutAmbiguousError,
+  LandCheckoutDirtyError,
+  LandCheckoutStaleError,
+  LandConflictError,
+  LandRefMovedError,
+  LandSourceMissingError,
+  LandTargetMissingError,
+  LandUnrelatedError,
+  RepositoryMissingError,
+} from './land-errors.js';

@@ -1,13 +1,8 @@
 import { copyFile, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { SnapshotKind } from '../core/index.js';
+import type { GitIdentity } from './commits.js';
 import { git, tryGit, type GitTarget } from './git.js';
-
-/** Who the commits the harness makes are by (author and committer). */
-export interface GitIdentity {
-  name: string;
-  email: string;
-}
 
 /** Where a workspace's snapshots go, as `openSnapshotSpace` worked it out. */
 export interface SnapshotSpace {

@@ -6,7 +6,8 @@ import { type AgentAdapter } from '../../src/agents/index.js';
 import { commandAgent } from '../../src/agents/command-agent.js';
 import { HarnessConfigSchema, type AgentName, type AttemptState } from '../../src/core/index.js';
 import { Scheduler } from '../../src/scheduler/index.js';
-import { AttemptFiles, AttemptTransitions, CurrentIndexFiles, DamagedFiles, KeyedSerial, RunsPaths } from '../../src/store/index.js';
+import { KeyedSerial } from '../../src/core/index.js';
+import { AttemptFiles, AttemptTransitions, CurrentIndexFiles, DamagedFiles, RunsPaths } from '../../src/store/index.js';
 
 // Every way an attempt ends must leave current.json's `latest` saying what state.json says: a
 // reader (the scoreboard, a resume, a restart) trusts the index without opening the attempt.

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nowIso, PathEscapeError, queuedState, type AttemptState } from '../../src/core/index.js';
-import { AttemptFiles, CurrentIndexFiles, DamagedFiles, KeyedSerial, RunsPaths, tailEventLines, writeJsonOnce } from '../../src/store/index.js';
+import { KeyedSerial } from '../../src/core/index.js';
+import { AttemptFiles, CurrentIndexFiles, DamagedFiles, RunsPaths, tailEventLines, writeJsonOnce } from '../../src/store/index.js';
 
 let root: string;
 let paths: RunsPaths;
