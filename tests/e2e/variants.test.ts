@@ -51,7 +51,7 @@ describe('a job with variants', () => {
       expect(step).toMatchObject({ variant_of: 'try', variant: k });
       const workspace = join(server.runsDir, first.batch_id, `try.v${k}`, 'workspace');
       const meta = JSON.parse((await server.ok('fetch_artifact', { run_id: step.run_id, name: 'meta' })).content);
-      expect(meta.workspace).toEqual({ policy: 'isolated', root: workspace });
+      expect(meta.workspace).toMatchObject({ policy: 'isolated', branch: `harness/${first.batch_id}/try.v${k}`, root: workspace });
       const ranIn = (await server.ok('fetch_artifact', { run_id: step.run_id, name: 'stdout' })).content.trim();
       expect(ranIn).toBe(await realpath(workspace));
       expect(await readFile(join(workspace, 'v.txt'), 'utf8')).toBe(`${k}\n`);
