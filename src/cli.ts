@@ -132,8 +132,9 @@ withOptions(program.command('undrain'), STORE)
   .action((_options, command: Command) => setDrainFlag(false, command.optsWithGlobals()));
 
 withOptions(program.command('gc'), STORE)
-  .description('remove settled batches idle past retention_policy.keep_closed_batches_days')
+  .description('remove settled batches idle past retention_policy.keep_closed_batches_days; their job branches stay')
   .option('--dry-run', 'list what would go, and the bytes, without removing it')
+  .option('--prune-branches [branch...]', 'delete the landed job branches of removed batches, or exactly the ones named')
   .option('--json', 'print the result as JSON')
   .action((_options, command: Command) => gc(command.optsWithGlobals()));
 

@@ -94,3 +94,4 @@ export {
   type SnapshotKind,
 } from './changes.js';
 export { KeyedSerial } from './keyed-serial.js';
+export { LeftBranchesSchema, type LeftBranches } from './left-branches.js';

@@ -8,10 +8,21 @@ import { configFileOf, loadHarnessConfig, parseHarnessConfig } from '../config/i
 import { checkLaunchTable, findGarbage, HealthMonitor, type CancelTarget, type GcCandidate } from '../scheduler/index.js';
 import { BatchReader, countSteps, isSettled, type ReaderOptions } from '../scoreboard/index.js';
 import { AttemptFiles, CurrentIndexFiles, DamagedFiles, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
+import type { BranchStatus } from '../workproduct/index.js';
+import { accountForBranches, type BranchPruning } from './left-branches.js';
 import { OwnedRoot } from './owned-root.js';
 import type { LogLevel, LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';
 import { WatchedRoot } from './watched-root.js';
+
+/** What a GC did (or would do): the batches removed, and the job branches they leave or that were pruned. */
+export type GcOutcome = {
+  dry_run: boolean;
+  removed: GcCandidate[];
+  bytes_total: number;
+  branches_left: BranchStatus[];
+  branches_pruned: BranchStatus[];
+};
 
 export interface HarnessOptions {
   /** --runs-dir, else HARNESS_RUNS_DIR, else defaultRunsDir() (the caller resolves that order). */
@@ -167,9 +178,10 @@ export class Harness {
 
   /**
    * Removes the batches that are settled and idle past retention_policy.keep_closed_batches_days
-   * (docs/spec.md §9), or with `dryRun` only says which and how many bytes.
+   * (docs/spec.md §9), or with `dryRun` only says which and how many bytes. Their job branches
+   * stay; `pruning` deletes the landed ones, or the ones named, among those of removed batches.
    */
-  async collectGarbage(dryRun: boolean): Promise<{ dry_run: boolean; removed: GcCandidate[]; bytes_total: number }> {
+  async collectGarbage(dryRun: boolean, pruning: BranchPruning = 'none'): Promise<GcOutcome> {
     const records = await this.reader.allRecords();
     const garbage = await findGarbage(this.paths, this.currentIndex, records, (r) => isSettled(countSteps(r.views().values())), this.config.retention_policy.keep_closed_batches_days);
     if (!dryRun) {
@@ -178,7 +190,9 @@ export class Harness {
         this.log('info', `gc removed batch ${candidate.batch_id} (${candidate.bytes} bytes)`);
       });
     }
-    return { dry_run: dryRun, removed: garbage, bytes_total: garbage.reduce((n, g) => n + g.bytes, 0) };
+    const branches = await accountForBranches(this.paths, garbage.flatMap((g) => g.branches), pruning, dryRun);
+    for (const b of dryRun ? [] : branches.pruned) this.log('info', `gc deleted branch ${b.branch} in ${b.repository} (was ${b.tip})`);
+    return { dry_run: dryRun, removed: garbage, bytes_total: garbage.reduce((n, g) => n + g.bytes, 0), branches_left: branches.left, branches_pruned: branches.pruned };
   }
 
   /** Drains the runs root (no new attempts; running ones finish) or ends draining. */

@@ -5,6 +5,7 @@ import { PathEscapeError } from '../core/index.js';
 import { runCommand } from '../process/index.js';
 import type { CurrentIndexFiles, RunsPaths } from '../store/index.js';
 import type { BatchRecord } from '../batch/index.js';
+import type { JobBranch } from '../workproduct/index.js';
 
 export interface GcCandidate {
   batch_id: string;
@@ -12,6 +13,8 @@ export interface GcCandidate {
   bytes: number;
   /** Isolated workspaces that are git worktrees, removed with git so the repository forgets them. */
   worktrees: string[];
+  /** The job branches the batch's commits are on: they stay (docs/spec.md §9). */
+  branches: JobBranch[];
 }
 
 /** Bytes below a path, not following symlinks. */
@@ -63,7 +66,8 @@ export async function findGarbage(
       const workspace = paths.workspaceDir(record.batchId, job.job_id);
       if ((await lstat(join(workspace, '.git')).catch(() => undefined))?.isFile()) worktrees.push(workspace);
     }
-    candidates.push({ batch_id: record.batchId, path, bytes: await sizeOf(path), worktrees });
+    const branches = record.meta.jobs.flatMap((job) => (job.git?.branch ? [{ repository: job.git.repository, branch: job.git.branch, batch_id: record.batchId, job_id: job.job_id }] : []));
+    candidates.push({ batch_id: record.batchId, path, bytes: await sizeOf(path), worktrees, branches });
   }
   return candidates;
 }
@@ -78,7 +82,7 @@ async function makeRemovable(path: string): Promise<void> {
 
 /**
  * Removes one batch directory, inside the runs root only, in an order a restart finishes: its
- * worktrees through git first (cut short, the batch is still whole and the next GC finds it
+ * worktrees through git first (their branches, and so every commit of the batch, stay) (cut short, the batch is still whole and the next GC finds it
  * again), then one rename takes the directory out of the root's listing into
  * _system/removing/, and only then is it deleted, which finishRemovals completes at the next
  * start if this is cut short. Deleting in place would lose batch_meta.json early and leave a

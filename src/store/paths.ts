@@ -77,6 +77,10 @@ export class RunsPaths {
   queueDir(stage: 'inbox' | 'processing' | 'accepted' | 'rejected'): string {
     return join(this.systemDir, 'queue', stage);
   }
+  /** The job branches of batches GC removed, for a later `gc --prune-branches`. */
+  get leftBranchesFile(): string {
+    return join(this.systemDir, 'branches_left.json');
+  }
   /** Where GC moves a batch directory before deleting it, so that a GC cut short leaves nothing a listing sees. */
   get removingDir(): string {
     return join(this.systemDir, 'removing');

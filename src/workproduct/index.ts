@@ -17,3 +17,4 @@ export {
   LandUnrelatedError,
   RepositoryMissingError,
 } from './land-errors.js';
+export { branchStatus, deleteJobBranch, landedRef, markLanded, type BranchStatus, type JobBranch } from './job-branches.js';

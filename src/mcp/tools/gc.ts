@@ -3,10 +3,29 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
 
+const JobBranchOutput = z.object({
+  repository: z.string(),
+  branch: z.string(),
+  batch_id: z.string(),
+  job_id: z.string(),
+  tip: z.string().nullable(),
+  landed: z.boolean().describe('A landing recorded it, or its tip is on a branch outside harness/'),
+});
+
 export const GcOutput = z.object({
   dry_run: z.boolean(),
-  removed: z.array(z.object({ batch_id: z.string(), path: z.string(), bytes: z.int(), worktrees: z.array(z.string()) })),
+  removed: z.array(
+    z.object({
+      batch_id: z.string(),
+      path: z.string(),
+      bytes: z.int(),
+      worktrees: z.array(z.string()),
+      branches: z.array(z.object({ repository: z.string(), branch: z.string(), batch_id: z.string(), job_id: z.string() })),
+    }),
+  ),
   bytes_total: z.int(),
+  branches_left: z.array(JobBranchOutput).describe('Job branches of removed batches that stay in their repositories, with every commit'),
+  branches_pruned: z.array(JobBranchOutput).describe('Job branches deleted (with dry_run: that would be)'),
 });
 
 export function registerGc(server: McpServer, harness: Harness): void {
@@ -16,16 +35,27 @@ export function registerGc(server: McpServer, harness: Harness): void {
       title: 'Collect garbage',
       description:
         'Removes batches that are settled and idle past retention_policy.keep_closed_batches_days (their directories, ' +
-        'attempts and isolated git worktrees), never a resume base an open batch refers to. dry_run: true only lists them.',
-      inputSchema: z.object({ dry_run: z.boolean().optional().describe('List what would go, and the bytes, without removing it') }),
+        'attempts and isolated git worktrees), never a resume base an open batch refers to. Job branches stay, so no ' +
+        'commit is lost: the answer lists the ones left (branches_left, landed or not). prune_branches: true deletes ' +
+        'the landed ones among them, or a list deletes exactly those. dry_run: true only lists what would go.',
+      inputSchema: z.object({
+        dry_run: z.boolean().optional().describe('List what would go, and the bytes, without removing it'),
+        prune_branches: z
+          .union([z.boolean(), z.array(z.string().min(1)).min(1)])
+          .optional()
+          .describe('true: delete the landed branches of removed batches; a list: delete exactly those branches'),
+      }),
       outputSchema: GcOutput,
       annotations: { destructiveHint: true },
     },
-    ({ dry_run }) =>
+    ({ dry_run, prune_branches }) =>
       answer(async () => {
-        const result = await harness.collectGarbage(dry_run ?? false);
+        const pruning = prune_branches === true ? 'landed' : Array.isArray(prune_branches) ? prune_branches : 'none';
+        const result = await harness.collectGarbage(dry_run ?? false, pruning);
         const verb = result.dry_run ? 'Would remove' : 'Removed';
-        return toolResult(result, `${verb} ${result.removed.length} batches, ${result.bytes_total} bytes${result.removed.length ? `: ${result.removed.map((r) => r.batch_id).join(', ')}` : ''}.`);
+        const unlanded = result.branches_left.filter((b) => !b.landed).length;
+        const branches = `${result.branches_left.length} job branches left (${unlanded} not landed)${result.branches_pruned.length ? `, ${result.branches_pruned.length} ${result.dry_run ? 'would be ' : ''}deleted` : ''}`;
+        return toolResult(result, `${verb} ${result.removed.length} batches, ${result.bytes_total} bytes${result.removed.length ? `: ${result.removed.map((r) => r.batch_id).join(', ')}` : ''}; ${branches}.`);
       }),
   );
 }
