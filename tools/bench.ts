@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { byMarker, codexConfigToml, startResponsesServer } from './model-servers/responses-server.js';
 import { synthesizeStore } from './synthesize-store.js';
+import { snapshotBench } from './bench-snapshot.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,8 +26,9 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '3' },
     'codex-reps': { type: 'string', default: '7' },
     'rtt-calls': { type: 'string', default: '300' },
-    only: { type: 'string', default: 'throughput,codex,mcp,scale,memory' },
+    only: { type: 'string', default: 'throughput,codex,mcp,scale,memory,snapshot' },
     'recovery-attempts': { type: 'string', default: '100000' },
+    'snapshot-reps': { type: 'string', default: '15' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
   },
 });
@@ -462,11 +464,12 @@ ${rtt.bytes.map(([name, n]) => `| ${name} | ${n} |`).join('\n')}
 
 if (ONLY.has('scale')) sections.push(await scale());
 if (ONLY.has('memory')) sections.push(await memory());
+if (ONLY.has('snapshot')) sections.push(await snapshotBench(Number(values['snapshot-reps'])));
 
 const report = `# Benchmarks
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.
-Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS} --codex-reps ${CODEX_REPS} --rtt-calls ${RTT_CALLS} --recovery-attempts ${values['recovery-attempts']} --only ${values.only}\`
+Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS} --codex-reps ${CODEX_REPS} --rtt-calls ${RTT_CALLS} --recovery-attempts ${values['recovery-attempts']} --snapshot-reps ${values['snapshot-reps']} --only ${values.only}\`
 (medians of the repetitions; sides measured alternately in one run).
 
 ${sections.join('\n')}`;
