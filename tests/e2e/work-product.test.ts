@@ -1,7 +1,7 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { goal, stepOf, tempDir } from './servers/harness-server.js';
+import { goal, stepOf, tempDir, treeSnapshot } from './servers/harness-server.js';
 import { InProcessServer } from './servers/in-process-server.js';
 import { gitIn, gitRepo } from './servers/git-repo.js';
 
@@ -124,3 +124,70 @@ describe('the work product of a step', () => {
     await server.stop();
   });
 });
+
+describe('where a job starts in git', () => {
+  it('starts an isolated job’s branch at its base_ref, resolved at submit', async () => {
+    const dir = await tempDir();
+    const repo = join(dir, 'work');
+    const git = await gitRepo(repo, { 'a.txt': 'old\n' });
+    const first = (await git('rev-parse', 'HEAD')).trim();
+    await git('tag', 'start-here');
+    await git('commit', '-q', '--allow-empty', '-m', 'later');
+    const server = await InProcessServer.start();
+    const batchId = await server.submit(table([{ job_id: 'j', working_directory: repo, workspace_policy: 'isolated', base_ref: 'start-here', steps: [{ step_id: 's', command: ['true'] }] }]));
+    await server.settled(batchId);
+    const meta = JSON.parse(await readFile(join(server.runsDir, batchId, 'batch_meta.json'), 'utf8'));
+    expect(meta.jobs[0].git).toEqual({ repository: repo, base_ref: 'start-here', base_commit: first, branch: 'harness/wp/j' });
+    expect((await git('rev-parse', 'harness/wp/j')).trim()).toBe(first);
+    await server.stop();
+  });
+
+  it('refuses a base_ref that names no commit, one outside git, a repository with no commit, and a branch an earlier batch left, writing nothing', async () => {
+    const dir = await tempDir();
+    const repo = join(dir, 'work');
+    const git = await gitRepo(repo, { 'a.txt': 'a\n' });
+    await git('branch', 'harness/wp/taken');
+    const plain = join(dir, 'plain');
+    const empty = join(dir, 'empty');
+    await mkdir(plain);
+    await mkdir(empty);
+    await git('init', '-q', empty);
+    const server = await InProcessServer.start();
+    await server.submit(table([{ job_id: 'warm', working_directory: plain, steps: [{ step_id: 's', command: ['true'] }] }], 'warm'));
+    await server.settled('warm');
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ job_id: 'j', working_directory: repo, base_ref: 'no-such-ref' }, 'jobs[0].base_ref', /"no-such-ref" names no commit in/],
+      [{ job_id: 'j', working_directory: plain, base_ref: 'main' }, 'jobs[0].base_ref', /is not in a git repository, so there is no ref to start from/],
+      [{ job_id: 'j', working_directory: empty, workspace_policy: 'isolated' }, 'jobs[0].working_directory', /has no commit yet: commit something first/],
+      [{ job_id: 'taken', working_directory: repo, workspace_policy: 'isolated' }, 'jobs[0].job_id', /the branch harness\/wp\/taken already exists/],
+      [{ job_id: 'j', working_directory: repo, base_ref: '--output=/tmp/x' }, 'jobs[0].base_ref', /not starting with -/],
+    ];
+    for (const [job, path, message] of cases) {
+      const before = await treeSnapshot(server.runsDir);
+      const refs = await git('for-each-ref');
+      const refused = await server.error('submit_batch', table([{ ...job, steps: [{ step_id: 's', command: ['true'] }] }]));
+      expect(refused.code).toBe('launch_table_invalid');
+      expect(refused.error?.problems).toEqual([{ path, message: expect.stringMatching(message) }]);
+      expect(await treeSnapshot(server.runsDir)).toEqual(before);
+      expect(await git('for-each-ref')).toBe(refs);
+    }
+    await server.stop();
+  });
+
+  it('ends an attempt whose source repository vanished after submit with a clear spawn_error', async () => {
+    const dir = await tempDir();
+    const repo = join(dir, 'work');
+    await gitRepo(repo, { 'a.txt': 'a\n' });
+    const server = await InProcessServer.start();
+    await server.ok('set_drain', { drain: true });
+    const batchId = await server.submit(table([{ job_id: 'j', working_directory: repo, workspace_policy: 'isolated', steps: [{ step_id: 's', command: ['true'] }] }]));
+    await rename(repo, join(dir, 'moved'));
+    await server.ok('set_drain', { drain: false });
+    const step = stepOf(await server.settled(batchId), 'j', 's');
+    const state = JSON.parse((await server.ok('fetch_artifact', { run_id: step.run_id, name: 'state' })).content);
+    expect(state).toMatchObject({ status: 'failed', failure_reason: 'spawn_error' });
+    expect(state.message).toMatch(/could not prepare the attempt: .*(No such file|not a directory|cannot change to)/i);
+    await server.stop();
+  });
+});
+
