@@ -1,4 +1,4 @@
-import { copyFile, rename, rm } from 'node:fs/promises';
+import { access, copyFile, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { SnapshotKind } from '../core/index.js';
 import type { GitIdentity } from './commits.js';
@@ -100,19 +100,30 @@ export async function headCommit(target: GitTarget): Promise<string | null> {
 
 /**
  * Moves the job's branch to `commit` (compare-and-swap from where it was) and brings the
- * worktree along when it moved or HEAD left it: HEAD on the branch again (an agent may have
- * switched away) and the worktree's index as the snapshot's, so that the next step sees a clean
- * checkout. The private index the snapshot was built in is that index, stat data and all; it
- * replaces the worktree's in one rename. Called while no agent runs in the worktree.
+ * worktree along: HEAD on the branch again (an agent may have switched away) and the worktree's
+ * index as the snapshot's, so that the next step sees a clean checkout of it. The private index
+ * the snapshot was built in is that index, stat data and all; it replaces the worktree's in one
+ * rename, also when nothing moved, which mends an index a crash left behind a moved branch. A
+ * git process holding the worktree's index.lock (a step running beside this one) keeps it: the
+ * next snapshot hands the index over.
  */
 async function advanceBranch(space: SnapshotSpace, commit: string, builtIndex: string): Promise<void> {
   const branchRef = space.branchRef!;
   const tip = await tryGit(space.target, ['rev-parse', '--verify', '--quiet', branchRef]);
   const head = await tryGit(space.target, ['symbolic-ref', '--quiet', 'HEAD']);
-  if (tip.stdout.trim() === commit && head.stdout.trim() === branchRef) return;
-  await git(space.target, ['update-ref', '-m', 'harness-mcp: snapshot', branchRef, commit, tip.exitCode === 0 ? tip.stdout.trim() : '']);
-  await git(space.target, ['symbolic-ref', 'HEAD', branchRef]);
-  await rename(builtIndex, await ownIndexFile(space));
+  if (tip.stdout.trim() !== commit) {
+    await git(space.target, ['update-ref', '-m', 'harness-mcp: snapshot', branchRef, commit, tip.exitCode === 0 ? tip.stdout.trim() : '']);
+  }
+  if (head.stdout.trim() !== branchRef) await git(space.target, ['symbolic-ref', 'HEAD', branchRef]);
+  const ownIndex = await ownIndexFile(space);
+  if (!(await exists(`${ownIndex}.lock`))) await rename(builtIndex, ownIndex);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Keeps `commit` under `ref` (refs/harness/…), so that git's GC keeps it and the diff can be made again. */

@@ -58,4 +58,29 @@ describe('snapshots of a workspace', () => {
     expect((await diffCommits(space.target, start, end)).files).toEqual([{ path: 'keep.txt', old_path: null, status: 'modified', lines_added: 1, lines_removed: 0, binary: false }]);
     await expect(readFile(join(plain, '.git'))).rejects.toThrow(); // nothing written into the directory
   });
+
+  it('on a job branch, moves the branch and hands the worktree an index that matches it, also mending one a crash left stale', async () => {
+    const dir = await tempDir();
+    const repo = join(dir, 'repo');
+    const git = await gitRepo(repo, { 'a.txt': 'a\n' });
+    await git('checkout', '-q', '-b', 'harness/b/j');
+    const space = await openSnapshotSpace({ root: repo, inGitRepo: true, branch: 'harness/b/j', privateGitDir: join(dir, 'unused.git') });
+    const indexFile = join(dir, 'snapshot.index');
+    await writeFiles(repo, { 'a.txt': 'a\nb\n' });
+    const first = await takeSnapshot(space, { indexFile, message: 'one\n', identity });
+    expect((await git('rev-parse', 'harness/b/j')).trim()).toBe(first);
+    expect(await git('status', '--porcelain')).toBe('');
+    expect((await git('rev-parse', 'main')).trim()).not.toBe(first); // only the job branch moved
+
+    // A crash between moving the branch and handing over the index leaves the index one commit behind.
+    await writeFiles(repo, { 'a.txt': 'a\nb\nc\n' });
+    await git('add', 'a.txt');
+    const tree = (await git('write-tree')).trim();
+    await git('read-tree', first);
+    const moved = (await git('commit-tree', tree, '-p', first, '-m', 'cut short')).trim();
+    await git('update-ref', 'refs/heads/harness/b/j', moved);
+    expect(await git('status', '--porcelain')).toBe('MM a.txt\n'); // the index still has the first commit's a.txt
+    expect(await takeSnapshot(space, { indexFile, message: 'next\n', identity })).toBe(moved); // nothing new to commit
+    expect(await git('status', '--porcelain')).toBe('');
+  });
 });
