@@ -16,6 +16,20 @@ export function idProblem(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The names a job directory holds besides its steps' directories (src/store/paths.ts builds the
+ * paths from them). A step id is a directory name there too, so none may be one of these: a
+ * step called `workspace` would put its attempts, session stores and all, inside the job's
+ * worktree, where snapshots commit what they find.
+ */
+export const JOB_DIR_NAMES = { current: 'current.json', workspace: 'workspace', workspacePartial: 'workspace.partial' } as const;
+
+/** Why `stepId` cannot name a step's directory, or undefined when it can. */
+export function reservedStepIdProblem(stepId: string): string | undefined {
+  const taken = Object.values(JOB_DIR_NAMES).find((name) => name === stepId.toLowerCase());
+  return taken && `\`${stepId}\` is reserved: the job directory keeps its ${taken} under that name`;
+}
+
 export const IdSchema = z
   .string()
   .superRefine((value, ctx) => {

@@ -1,5 +1,5 @@
 // What the other floors may use of core/; everything else in it is its own (docs/architecture.md).
-export { compactUtc, createBatchId, createRunId, idProblem, IdSchema, RUN_ID_PATTERN, RunIdSchema } from './ids.js';
+export { compactUtc, createBatchId, createRunId, idProblem, IdSchema, JOB_DIR_NAMES, reservedStepIdProblem, RUN_ID_PATTERN, RunIdSchema } from './ids.js';
 export {
   BatchExistsError,
   ConfigInvalidError,

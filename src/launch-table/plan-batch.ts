@@ -5,6 +5,7 @@ import {
   DefaultsSchema,
   LaunchTableInvalidError,
   LaunchTableSchema,
+  reservedStepIdProblem,
   type AgentName,
   type Defaults,
   type HarnessConfig,
@@ -203,7 +204,7 @@ function planJob(
   for (const [i, step] of job.steps.entries()) {
     const stepId = step?.fields.step_id;
     if (stepId === undefined) continue;
-    const collision = stepIds.add(stepId, i);
+    const collision = reservedStepIdProblem(stepId) ?? stepIds.add(stepId, i);
     if (collision) add(at('steps', i, 'step_id'), collision);
     else stepIndex.set(stepId, i);
   }

@@ -1,5 +1,5 @@
 import { join, relative, sep } from 'node:path';
-import { compactUtc, idProblem, PathEscapeError, RUN_ID_PATTERN } from '../core/index.js';
+import { compactUtc, idProblem, JOB_DIR_NAMES, PathEscapeError, RUN_ID_PATTERN } from '../core/index.js';
 
 /** Artifact names a client may fetch, and the file each stands for in an attempt directory. */
 export const ARTIFACT_FILES = {
@@ -114,10 +114,10 @@ export class RunsPaths {
     return join(this.batchDir(batchId), segment(jobId));
   }
   currentFile(batchId: string, jobId: string): string {
-    return join(this.jobDir(batchId, jobId), 'current.json');
+    return join(this.jobDir(batchId, jobId), JOB_DIR_NAMES.current);
   }
   workspaceDir(batchId: string, jobId: string): string {
-    return join(this.jobDir(batchId, jobId), 'workspace');
+    return join(this.jobDir(batchId, jobId), JOB_DIR_NAMES.workspace);
   }
   /** Present while the job's isolated workspace is being made: one found at start was cut short. */
   /** The private repository of a job's snapshots outside git; `_` starts no id, so no step dir can be it. */
@@ -129,7 +129,7 @@ export class RunsPaths {
     return join(this.attemptDir(at), 'snapshot.index');
   }
   workspacePartialFile(batchId: string, jobId: string): string {
-    return join(this.jobDir(batchId, jobId), 'workspace.partial');
+    return join(this.jobDir(batchId, jobId), JOB_DIR_NAMES.workspacePartial);
   }
   stepDir(batchId: string, jobId: string, stepId: string): string {
     return join(this.jobDir(batchId, jobId), segment(stepId));

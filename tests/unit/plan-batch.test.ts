@@ -30,6 +30,17 @@ async function problemsOf(steps: unknown[], defaults: unknown = { agent: 'comman
   return error.problems;
 }
 
+describe('planBatch on step ids', () => {
+  it('refuses a step id that names an entry of the job directory, in any case', async () => {
+    const steps = ['workspace', 'Current.json', 'workspace.partial'].map((step_id) => ({ step_id, command: ['true'] }));
+    expect(await problemsOf(steps)).toEqual([
+      { path: 'jobs[0].steps[0].step_id', message: '`workspace` is reserved: the job directory keeps its workspace under that name' },
+      { path: 'jobs[0].steps[1].step_id', message: '`Current.json` is reserved: the job directory keeps its current.json under that name' },
+      { path: 'jobs[0].steps[2].step_id', message: '`workspace.partial` is reserved: the job directory keeps its workspace.partial under that name' },
+    ]);
+  });
+});
+
 describe('planBatch on a partly broken job', () => {
   it('says a broken field is broken once, without a second problem that follows from it', async () => {
     expect(await problemsOf([{ step_id: 'a', command: [] }])).toEqual([
