@@ -86,7 +86,7 @@ withOptions(program.command('status').argument('[batch]', 'a batch id; all batch
 
 withOptions(program.command('logs').argument('<run_id>', 'the attempt'), STORE)
   .description("print an attempt's output, or one of its files")
-  .option('--stream <name>', 'stdout, stderr, events (logs); final, meta, state (JSON: report, what ran, state)', 'stdout')
+  .option('--stream <name>', 'stdout, stderr, events (logs); final, meta, state (JSON: report, what ran, state); changes, diff (what it changed)', 'stdout')
   .option('-f, --follow', 'keep printing a log until the attempt ends')
   .action((runId, _options, command: Command) => logs(runId, command.optsWithGlobals()));
 

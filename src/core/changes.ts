@@ -32,13 +32,13 @@ export const ChangeRecordSchema = z.strictObject({
   base: z.string().describe('Commit of the workspace as the attempt started'),
   head: z.string().describe('Commit of the workspace as it ended; equal to base when nothing changed'),
   branch: z.string().nullable().describe('The job branch the head commit is on (isolated git workspaces)'),
-  refs: z
-    .strictObject({ start: z.string(), end: z.string() })
-    .nullable()
-    .describe('The refs that keep base and head (shared and private workspaces)'),
+  refs: z.strictObject({ start: z.string(), end: z.string() }).describe('The refs under refs/harness/ that keep base and head'),
   files: z.array(ChangedFileSchema),
   totals: ChangeTotalsSchema,
   overlapped_with: z.array(RunIdSchema).describe('Attempts that ran in the same workspace meanwhile: their changes may be mixed into this diff'),
+  nested_repositories: z
+    .array(z.string())
+    .describe('Git repositories inside the workspace, not recorded: git keeps only a link to one, and refuses one with no commit'),
   written_at: z.iso.datetime(),
 });
 export type ChangeRecord = z.infer<typeof ChangeRecordSchema>;

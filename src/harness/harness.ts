@@ -9,7 +9,7 @@ import { checkLaunchTable, findGarbage, HealthMonitor, type CancelTarget, type G
 import { BatchReader, countSteps, isSettled, type ReaderOptions } from '../scoreboard/index.js';
 import { AttemptFiles, CurrentIndexFiles, DamagedFiles, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
 import type { BranchStatus } from '../workproduct/index.js';
-import { accountForBranches, type BranchPruning } from './left-branches.js';
+import { LeftBranches, type BranchPruning } from './left-branches.js';
 import { OwnedRoot } from './owned-root.js';
 import type { LogLevel, LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';
@@ -62,6 +62,7 @@ export class Harness {
   private readonly damagedFiles: DamagedFiles;
   readonly runnerId: string;
   private closed = false;
+  private collecting: Promise<unknown> = Promise.resolve();
   private takingOver: Promise<boolean> | undefined;
 
   private constructor(
@@ -182,17 +183,28 @@ export class Harness {
    * stay; `pruning` deletes the landed ones, or the ones named, among those of removed batches.
    */
   async collectGarbage(dryRun: boolean, pruning: BranchPruning = 'none'): Promise<GcOutcome> {
+    // One at a time: two GCs would remove one batch twice and write branches_left.json over each other.
+    const run = this.collecting.then(() => this.collectGarbageNow(dryRun, pruning));
+    this.collecting = run.catch(() => undefined);
+    return run;
+  }
+
+  private async collectGarbageNow(dryRun: boolean, pruning: BranchPruning): Promise<GcOutcome> {
     const records = await this.reader.allRecords();
     const garbage = await findGarbage(this.paths, this.currentIndex, records, (r) => isSettled(countSteps(r.views().values())), this.config.retention_policy.keep_closed_batches_days);
+    const leftBranches = new LeftBranches(this.paths);
+    const branches = garbage.flatMap((g) => g.branches);
     if (!dryRun) {
+      await this.root.requests(); // refuses, as every write does, on a root this server does not run
+      await leftBranches.add(branches);
       await this.root.removeGarbage(garbage, (candidate) => {
         this.knownBatches.delete(candidate.batch_id);
         this.log('info', `gc removed batch ${candidate.batch_id} (${candidate.bytes} bytes)`);
       });
     }
-    const branches = await accountForBranches(this.paths, garbage.flatMap((g) => g.branches), pruning, dryRun);
-    for (const b of dryRun ? [] : branches.pruned) this.log('info', `gc deleted branch ${b.branch} in ${b.repository} (was ${b.tip})`);
-    return { dry_run: dryRun, removed: garbage, bytes_total: garbage.reduce((n, g) => n + g.bytes, 0), branches_left: branches.left, branches_pruned: branches.pruned };
+    const settled = await leftBranches.settle(pruning, dryRun, dryRun ? branches : []);
+    for (const b of dryRun ? [] : settled.pruned) this.log('info', `gc deleted branch ${b.branch} in ${b.repository} (was ${b.tip})`);
+    return { dry_run: dryRun, removed: garbage, bytes_total: garbage.reduce((n, g) => n + g.bytes, 0), branches_left: settled.left, branches_pruned: settled.pruned };
   }
 
   /** Drains the runs root (no new attempts; running ones finish) or ends draining. */

@@ -1,6 +1,6 @@
-import { InvalidArgumentError, LeftBranchesSchema, nowIso } from '../core/index.js';
+import { InvalidArgumentError, LeftBranchesSchema, nowIso, type LeftBranches as LeftBranchesFile } from '../core/index.js';
 import { readJsonIfExists, writeJsonAtomic, type RunsPaths } from '../store/index.js';
-import { branchStatus, deleteJobBranch, type BranchStatus, type JobBranch } from '../workproduct/index.js';
+import { branchInUse, branchStatus, deleteJobBranch, type BranchStatus, type JobBranch } from '../workproduct/index.js';
 
 /** Which branches `gc` deletes: none, the landed ones, or exactly the ones named. */
 export type BranchPruning = 'none' | 'landed' | readonly string[];
@@ -12,38 +12,81 @@ export interface BranchesOutcome {
   pruned: BranchStatus[];
 }
 
-/**
- * Keeps account of the job branches of the batches GC removed: they stay in their repositories
- * with every commit (docs/spec.md §9), listed in _system/branches_left.json so that a later
- * `gc --prune-branches` finds them with their batch gone. Pruning deletes only branches listed
- * there: landed ones, or the ones named; a branch moved since it was looked at is kept, and a
- * name that is not listed is refused before anything is deleted.
- */
-export async function accountForBranches(paths: RunsPaths, removed: JobBranch[], pruning: BranchPruning, dryRun: boolean): Promise<BranchesOutcome> {
-  const listed = (await readJsonIfExists(paths.leftBranchesFile, LeftBranchesSchema))?.branches ?? [];
-  const known = new Map<string, JobBranch & { left_at: string }>();
-  for (const entry of [...listed, ...removed.map((b) => ({ ...b, left_at: nowIso() }))]) {
-    const key = `${entry.repository}\0${entry.branch}`;
-    if (!known.has(key)) known.set(key, entry); // listed first: a branch keeps the time it was first left
-  }
-  const statuses = await Promise.all(
-    [...known.values()].map(async (entry) => ({ entry, status: await branchStatus({ repository: entry.repository, branch: entry.branch, batch_id: entry.batch_id, job_id: entry.job_id }) })),
-  );
-  const present = statuses.filter(({ status }) => status.tip !== null);
+type Entry = LeftBranchesFile['branches'][number];
 
-  let chosen: typeof present = [];
-  if (pruning === 'landed') chosen = present.filter(({ status }) => status.landed);
-  else if (pruning !== 'none') {
-    const unknown = pruning.filter((name) => !present.some(({ status }) => status.branch === name));
-    if (unknown.length > 0) {
-      throw new InvalidArgumentError('prune_branches', `${unknown.join(', ')}: not a branch of a batch GC removed (a stored batch's branches stay while it does; \`gc\` lists the ones it left)`);
+/**
+ * The job branches of the batches GC removed: they stay in their repositories with every commit
+ * (docs/spec.md §9), listed in _system/branches_left.json so that a later `gc --prune-branches`
+ * finds them with their batch gone. A batch's branches are listed before it is removed, so that
+ * no crash between the two loses them.
+ */
+export class LeftBranches {
+  constructor(private readonly paths: RunsPaths) {}
+
+  /** Adds the branches of batches about to be removed; a branch listed already keeps the time it was first left. */
+  async add(branches: JobBranch[]): Promise<void> {
+    if (branches.length === 0) return;
+    const listed = await this.read();
+    const known = new Set(listed.map(key));
+    const added = branches.filter((b) => !known.has(key(b))).map((b) => ({ ...b, left_at: nowIso() }));
+    await this.write([...listed, ...added]);
+  }
+
+  /**
+   * The listed branches as git has them now, with `pruning` done: the landed ones, or exactly
+   * the ones named, deleted (with `dryRun`, only said). A name not listed is refused before
+   * anything is deleted, as is one checked out in a worktree; a branch that moved since it was
+   * looked at is kept. Branches gone from a repository that can be read are dropped from the
+   * list; those of a repository that cannot be read now stay on it. `pending` adds what a dry
+   * run would have listed.
+   */
+  async settle(pruning: BranchPruning, dryRun: boolean, pending: JobBranch[] = []): Promise<BranchesOutcome> {
+    const listed = await this.read();
+    const known = new Set(listed.map(key));
+    const entries = [...listed, ...pending.filter((b) => !known.has(key(b))).map((b) => ({ ...b, left_at: nowIso() }))];
+    const statuses = await Promise.all(entries.map(async (entry) => ({ entry, status: await branchStatus(jobBranchOf(entry)) })));
+    const kept = statuses.filter(({ status }) => status.tip !== null || !status.reachable);
+    const chosen = await this.choose(kept.filter(({ status }) => status.tip !== null), pruning);
+    if (!dryRun) {
+      for (const { status } of chosen) await deleteJobBranch(status);
+      if (listed.length > 0) await this.write(kept.filter((k) => !chosen.includes(k)).map(({ entry }) => entry));
     }
-    chosen = present.filter(({ status }) => pruning.includes(status.branch));
+    return { left: kept.filter((k) => !chosen.includes(k)).map(({ status }) => status), pruned: chosen.map(({ status }) => status) };
   }
-  if (!dryRun) {
-    for (const { status } of chosen) await deleteJobBranch(status);
-    const kept = present.filter((p) => !chosen.includes(p)).map(({ entry }) => entry);
-    if (kept.length > 0 || listed.length > 0) await writeJsonAtomic(paths.leftBranchesFile, LeftBranchesSchema.parse({ branches: kept }));
+
+  private async choose<T extends { status: BranchStatus }>(present: T[], pruning: BranchPruning): Promise<T[]> {
+    if (pruning === 'none') return [];
+    if (pruning !== 'landed') {
+      const unknown = pruning.filter((name) => !present.some(({ status }) => status.branch === name));
+      if (unknown.length > 0) {
+        throw new InvalidArgumentError('prune_branches', `${unknown.join(', ')}: not a branch of a batch GC removed (a stored batch's branches stay while it does; \`gc\` lists the ones it left)`);
+      }
+    }
+    const chosen = pruning === 'landed' ? present.filter(({ status }) => status.landed) : present.filter(({ status }) => pruning.includes(status.branch));
+    // A branch someone checked out in a worktree of their own is theirs now: a named one is
+    // refused, a landed one is passed over.
+    const free: T[] = [];
+    for (const candidate of chosen) {
+      const inUse = await branchInUse(candidate.status);
+      if (!inUse) free.push(candidate);
+      else if (pruning !== 'landed') throw new InvalidArgumentError('prune_branches', `${candidate.status.branch} is not deleted: ${inUse}`);
+    }
+    return free;
   }
-  return { left: present.filter((p) => !chosen.includes(p)).map(({ status }) => status), pruned: chosen.map(({ status }) => status) };
+
+  private async read(): Promise<Entry[]> {
+    return (await readJsonIfExists(this.paths.leftBranchesFile, LeftBranchesSchema))?.branches ?? [];
+  }
+
+  private async write(branches: Entry[]): Promise<void> {
+    await writeJsonAtomic(this.paths.leftBranchesFile, LeftBranchesSchema.parse({ branches }));
+  }
+}
+
+function key(branch: JobBranch): string {
+  return `${branch.repository}\0${branch.branch}`;
+}
+
+function jobBranchOf(entry: Entry): JobBranch {
+  return { repository: entry.repository, branch: entry.branch, batch_id: entry.batch_id, job_id: entry.job_id };
 }

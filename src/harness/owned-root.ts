@@ -132,7 +132,7 @@ export class OwnedRoot implements RootRole {
     for (const candidate of garbage) {
       this.scheduler.requests.unloadBatch(candidate.batch_id);
       this.scoreboardFiles.forget(candidate.batch_id);
-      await removeGarbage(this.options.paths, candidate);
+      await removeGarbage(this.options.paths, candidate, { name: this.options.config.git.author_name, email: this.options.config.git.author_email });
       removed(candidate);
     }
     if (garbage.length > 0) await this.scoreboardFiles.writeSystem();

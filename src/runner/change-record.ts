@@ -26,23 +26,26 @@ function snapshotRef(at: AttemptLocation, runId: string, end: 'start' | 'end'): 
 }
 
 /**
- * Snapshots the workspace as the attempt starts (docs/spec.md §6.2): on the job's branch in its
+ * Snapshots the workspace as the attempt starts (docs/spec.md §6.1): on the job's branch in its
  * worktree (what an earlier attempt cut short left is committed there first), under refs in a
  * shared git working directory, in the job's private repository outside git. Null, with the
  * reason in the event log, when git cannot: the attempt runs all the same, unrecorded.
  */
 export async function trackChanges(ctx: ChangeRecorderContext, at: AttemptLocation, state: AttemptState, job: PlannedJob, workspace: Workspace, events: EventLog): Promise<ChangeTracking | null> {
   try {
+    const branch = job.workspace_policy === 'isolated' && workspace.inGitRepo ? job.git?.branch : undefined;
     const space = await openSnapshotSpace({
       root: workspace.root,
       inGitRepo: workspace.inGitRepo,
-      branch: job.workspace_policy === 'isolated' ? (job.git?.branch ?? null) : null,
+      worktreeOf: branch && job.git ? { repository: job.git.repository, branch } : null,
       privateGitDir: ctx.paths.privateSnapshotsDir(at.batchId, at.jobId),
+      neverInclude: [ctx.paths.root],
+      env: { HARNESS_RUN_ID: state.run_id },
     });
     const message = `${at.stepId} attempt ${state.attempt}: the workspace as it started\n\n${trailers(at, state.run_id, 'running')}`;
     const start = await ctx.serial.run(snapshotKey(workspace.root), async () => {
-      const commit = await takeSnapshot(space, { indexFile: ctx.paths.snapshotIndexFile(at), message, identity: ctx.identity });
-      if (space.kind !== 'branch') await keepUnderRef(space, snapshotRef(at, state.run_id, 'start'), commit);
+      const { commit } = await takeSnapshot(space, { indexFile: ctx.paths.snapshotIndexFile(at), message, identity: ctx.identity });
+      await keepUnderRef(space, snapshotRef(at, state.run_id, 'start'), commit);
       ctx.occupancy.enter(workspace.root, state.run_id);
       return commit;
     });
@@ -71,11 +74,12 @@ export async function recordChanges(
     const { space, start } = tracking;
     const message = `${at.stepId} attempt ${ended.attempt}: ${headline(summary ?? outcomeLine(ended))}\n\n${trailers(at, ended.run_id, ended.status)}`;
     const parent = space.kind === 'private' ? start : undefined;
-    const refs = space.kind === 'branch' ? null : { start: snapshotRef(at, ended.run_id, 'start'), end: snapshotRef(at, ended.run_id, 'end') };
-    const head = await ctx.serial.run(snapshotKey(tracking.root), async () => {
-      const commit = await takeSnapshot(space, { indexFile: ctx.paths.snapshotIndexFile(at), message, identity: ctx.identity, parent });
-      if (refs) await keepUnderRef(space, refs.end, commit);
-      return commit;
+    // Kept on the job's branch too: an agent may rewrite the branch, a ref it does not know of stays.
+    const refs = { start: snapshotRef(at, ended.run_id, 'start'), end: snapshotRef(at, ended.run_id, 'end') };
+    const { commit: head, nestedRepositories } = await ctx.serial.run(snapshotKey(tracking.root), async () => {
+      const snapshot = await takeSnapshot(space, { indexFile: ctx.paths.snapshotIndexFile(at), message, identity: ctx.identity, parent });
+      await keepUnderRef(space, refs.end, snapshot.commit);
+      return snapshot;
     });
     const diff = await diffCommits(space.target, start, head);
     const record: ChangeRecord = {
@@ -89,6 +93,7 @@ export async function recordChanges(
       files: diff.files,
       totals: diff.totals,
       overlapped_with: overlapped,
+      nested_repositories: nestedRepositories,
       written_at: nowIso(),
     };
     // The patch first: a changes.json on disk vouches for a whole diff.patch beside it.

@@ -41,6 +41,7 @@ export async function runAttempt(ctx: RunnerContext, job: AttemptJob): Promise<A
     if (reading && reading.kind !== 'report') attempt.events.append('harness.report.missing', { reason: reading.reason });
     return await finishAttempt(ctx, attempt, { ending, run: { outcome: run.outcome, reading }, observed: run.observed, tracking: preparation.prepared.tracking });
   } finally {
+    ctx.occupancy.forget(start.run_id);
     await attempt.events.close();
   }
 }

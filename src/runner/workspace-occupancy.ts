@@ -22,4 +22,9 @@ export class WorkspaceOccupancy {
     if (here?.size === 0) this.present.delete(root);
     return [...(met ?? [])].sort();
   }
+
+  /** Takes the attempt out of every workspace, where an attempt that threw midway left it. */
+  forget(runId: string): void {
+    for (const root of [...this.present.keys()]) this.leave(root, runId);
+  }
 }

@@ -44,8 +44,7 @@ export async function prepareWorkspace(paths: RunsPaths, serial: KeyedSerial, ba
     if (halfMade) await discard(root, toplevel);
     else await writeSynced(mark);
     if (toplevel) {
-      const start = job.git?.branch ? job.git.base_commit : 'HEAD';
-      const added = await runCommand(['git', '-C', toplevel, 'worktree', 'add', ...worktreeStart(job, halfMade), root, start], toplevel, { HARNESS_RUN_ID: runId });
+      const added = await runCommand(['git', '-C', toplevel, 'worktree', 'add', ...(await worktreeStart(toplevel, job, root, runId))], toplevel, { HARNESS_RUN_ID: runId });
       if (added.exitCode !== 0) throw new WorkspaceError(`git worktree add failed for ${toplevel}: ${added.stderr.trim()}`);
     } else {
       await cp(job.working_directory, root, { recursive: true, verbatimSymlinks: true });
@@ -57,13 +56,18 @@ export async function prepareWorkspace(paths: RunsPaths, serial: KeyedSerial, ba
 }
 
 /**
- * Where a new worktree starts: on the job's branch at the base commit resolved at submit. A
- * branch made by an add that a crash cut short is made again (-B): no attempt ran on it yet. A
- * batch planned before branches were recorded gets a detached worktree of HEAD, as it did then.
+ * How the worktree is made: on the job's branch, new at the base commit resolved at submit. A
+ * branch that exists already holds the job's work (its worktree vanished, or an add a crash cut
+ * short made it) and is checked out as it is, never made again from the base. A batch planned
+ * before branches were recorded gets a detached worktree of HEAD, as it did then.
  */
-function worktreeStart(job: PlannedJob, halfMade: boolean): string[] {
-  if (!job.git?.branch) return ['--detach'];
-  return [halfMade ? '-B' : '-b', job.git.branch];
+async function worktreeStart(toplevel: string, job: PlannedJob, root: string, runId: string): Promise<string[]> {
+  if (!job.git?.branch) return ['--detach', root, 'HEAD'];
+  const env = { HARNESS_RUN_ID: runId };
+  const existing = await runCommand(['git', '-C', toplevel, 'rev-parse', '--verify', '--quiet', `refs/heads/${job.git.branch}`], toplevel, env);
+  if (existing.exitCode !== 0) return ['-b', job.git.branch, root, job.git.base_commit];
+  await runCommand(['git', '-C', toplevel, 'worktree', 'prune'], toplevel, env); // forgets the vanished worktree that still claims the branch
+  return [root, job.git.branch];
 }
 
 /** Removes a half-made workspace; a worktree is unregistered too (an interrupted add leaves it locked). */

@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, readdir, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import { PathEscapeError } from '../core/index.js';
+import { HarnessError, PathEscapeError } from '../core/index.js';
 import { runCommand } from '../process/index.js';
 import type { CurrentIndexFiles, RunsPaths } from '../store/index.js';
 import type { BatchRecord } from '../batch/index.js';
-import type { JobBranch } from '../workproduct/index.js';
+import { openSnapshotSpace, takeSnapshot, type GitIdentity, type JobBranch } from '../workproduct/index.js';
+
+/** A batch GC would not remove as things are: its worktree cannot be removed or recorded. Nothing of it was removed. */
+export class GcRefusedError extends HarnessError {
+  readonly code = 'gc_refused';
+}
 
 export interface GcCandidate {
   batch_id: string;
@@ -88,23 +93,45 @@ async function makeRemovable(path: string): Promise<void> {
  * start if this is cut short. Deleting in place would lose batch_meta.json early and leave a
  * directory that no server lists nor removes.
  */
-export async function removeGarbage(paths: RunsPaths, candidate: GcCandidate): Promise<void> {
+export async function removeGarbage(paths: RunsPaths, candidate: GcCandidate, identity: GitIdentity): Promise<void> {
   const root = await realpath(paths.root);
   const target = await realpath(candidate.path);
   if (!target.startsWith(root + sep)) throw new PathEscapeError(candidate.path, root);
   for (const worktree of candidate.worktrees) {
-    // The .git file of a worktree names the repository's worktrees/<name> directory.
-    const gitdir = /^gitdir: (.+)$/m.exec(await readFile(join(worktree, '.git'), 'utf8'))?.[1]?.trim();
-    const repo = gitdir ? dirname(dirname(dirname(gitdir))) : undefined;
-    if (repo) {
-      await runCommand(['git', '-C', repo, 'worktree', 'remove', '--force', worktree], repo);
-      await runCommand(['git', '-C', repo, 'worktree', 'prune'], repo);
-    }
+    const branch = candidate.branches.find((b) => paths.workspaceDir(b.batch_id, b.job_id) === worktree);
+    if (branch) await keepWhatItHolds(paths, worktree, branch, identity);
+    const repo = branch?.repository ?? (await repositoryOfWorktree(worktree));
+    if (!repo) continue;
+    const removed = await runCommand(['git', '-C', repo, 'worktree', 'remove', '--force', worktree], repo);
+    if (removed.exitCode !== 0) throw new GcRefusedError(`git worktree remove ${worktree} failed in ${repo}: ${removed.stderr.trim()}; batch ${candidate.batch_id} was left as it is`);
+    await runCommand(['git', '-C', repo, 'worktree', 'prune'], repo);
   }
   const removing = paths.removingBatchDir(candidate.batch_id, randomBytes(4).toString('hex'));
   await mkdir(paths.removingDir, { recursive: true });
   await rename(target, removing);
   await deleteTree(removing);
+}
+
+/**
+ * Commits what a worktree still holds onto its job branch before the worktree goes: an attempt
+ * that a crash ended, or a process the agent left behind, can leave work no snapshot took. A
+ * worktree whose git cannot be trusted any more is not removed, and neither is its batch.
+ */
+async function keepWhatItHolds(paths: RunsPaths, worktree: string, branch: JobBranch, identity: GitIdentity): Promise<void> {
+  try {
+    const space = await openSnapshotSpace({ root: worktree, inGitRepo: true, worktreeOf: branch, privateGitDir: paths.privateSnapshotsDir(branch.batch_id, branch.job_id), neverInclude: [paths.root], env: {} });
+    const message = `gc: what the workspace held when batch ${branch.batch_id} was removed\n\nHarness-Batch: ${branch.batch_id}\nHarness-Job: ${branch.job_id}\n`;
+    await takeSnapshot(space, { indexFile: join(paths.jobDir(branch.batch_id, branch.job_id), 'gc-snapshot.index'), message, identity });
+  } catch (error) {
+    throw new GcRefusedError(`could not commit what ${worktree} holds before removing it: ${(error as Error).message}; batch ${branch.batch_id} was left as it is`);
+  }
+}
+
+/** The repository a worktree of a batch planned before job branches were recorded belongs to, from its .git file. */
+async function repositoryOfWorktree(worktree: string): Promise<string | undefined> {
+  // The .git file of a worktree names the repository's worktrees/<name> directory.
+  const gitdir = /^gitdir: (.+)$/m.exec(await readFile(join(worktree, '.git'), 'utf8'))?.[1]?.trim();
+  return gitdir ? dirname(dirname(dirname(gitdir))) : undefined;
 }
 
 /** Deletes what a GC cut short left in _system/removing/ (see removeGarbage); returns the paths. */

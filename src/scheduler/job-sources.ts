@@ -1,5 +1,9 @@
 import { LaunchTableInvalidError, type PlannedGit, type PlannedJob, type ValidationProblem } from '../core/index.js';
+import PQueue from 'p-queue';
 import { tryGit } from '../workproduct/index.js';
+
+// Each job asks git a few questions at submit; a table of 200 jobs does not start 600 gits at once.
+const RESOLVING_AT_ONCE = 8;
 
 /** The branch an isolated job of a git repository works on. */
 export function jobBranch(batchId: string, jobId: string): string {
@@ -14,15 +18,16 @@ export function jobBranch(batchId: string, jobId: string): string {
  */
 export async function resolveJobSources(batchId: string, jobs: PlannedJob[], table: { jobs: { job_id: string; base_ref?: string }[] }): Promise<PlannedJob[]> {
   const problems: ValidationProblem[] = [];
+  const queue = new PQueue({ concurrency: RESOLVING_AT_ONCE });
   const resolved = await Promise.all(
-    jobs.map(async (job) => {
+    jobs.map((job) => queue.add(async () => {
       const submittedId = job.variant?.of ?? job.job_id; // the variants of a job share its base_ref
       const index = table.jobs.findIndex((j) => j.job_id === submittedId);
       const baseRef = table.jobs[index]?.base_ref;
       const at = (field: string) => `jobs[${index}].${field}`;
       const git = await resolveGit(batchId, job, baseRef, (field, message) => problems.push({ path: at(field), message }));
       return { ...job, git };
-    }),
+    })),
   );
   if (problems.length > 0) throw new LaunchTableInvalidError(problems);
   return resolved;
@@ -43,10 +48,31 @@ async function resolveGit(batchId: string, job: PlannedJob, baseRef: string | un
     problem(baseRef === undefined ? 'working_directory' : 'base_ref', none);
     return null;
   }
-  const branch = job.workspace_policy === 'isolated' ? jobBranch(batchId, job.job_id) : null;
-  if (branch && (await tryGit({ cwd: dir }, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`])).exitCode === 0) {
-    problem('job_id', `the branch ${branch} already exists in ${repository} (an earlier batch with this batch_id left it): land or delete it, or choose another batch_id`);
+  // The refs the job's snapshots are kept under, whatever its policy, must be names git takes.
+  const refs = `refs/harness/${batchId}/${job.job_id}/0000000000000000/start`;
+  if ((await tryGit({ cwd: dir }, ['check-ref-format', refs])).exitCode !== 0) {
+    problem('job_id', `git refuses refs named after batch \`${batchId}\` and job \`${job.job_id}\` (${refs}): no id part may end in .lock or .`);
     return null;
   }
+  const branch = job.workspace_policy === 'isolated' ? jobBranch(batchId, job.job_id) : null;
+  if (branch) {
+    const taken = await takenBranchName(dir, branch);
+    if (taken) {
+      problem('job_id', `the branch ${branch} cannot be made in ${repository}: ${taken}`);
+      return null;
+    }
+  }
   return { repository, base_ref: ref, base_commit: commit.stdout.trim(), branch };
+}
+
+/** Why `branch` cannot be made: it exists (an earlier batch of the same id left it), or a branch holds a prefix of its name. */
+async function takenBranchName(dir: string, branch: string): Promise<string | undefined> {
+  const exists = (name: string) => tryGit({ cwd: dir }, ['rev-parse', '--verify', '--quiet', `refs/heads/${name}`]).then((r) => r.exitCode === 0);
+  if (await exists(branch)) return 'it already exists (an earlier batch with this batch_id left it): land or delete it, or choose another batch_id';
+  const parts = branch.split('/');
+  for (let n = 1; n < parts.length; n++) {
+    const prefix = parts.slice(0, n).join('/');
+    if (await exists(prefix)) return `the branch ${prefix} exists, and git keeps no branch both as a name and as a folder of names`;
+  }
+  return undefined;
 }

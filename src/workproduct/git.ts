@@ -25,9 +25,15 @@ export interface GitTarget {
   env?: Record<string, string>;
 }
 
-// Settings that would make plumbing depend on whoever runs the server: a signing key it cannot
-// reach, a pager, advice, or paths quoted in ways the parsers below do not expect.
-const NEUTRAL_CONFIG = ['-c', 'commit.gpgSign=false', '-c', 'core.quotePath=false', '-c', 'advice.detachedHead=false', '-c', 'core.pager=cat'];
+// Settings that would make plumbing depend on whoever runs the server, or run someone else's code
+// in it: a signing key it cannot reach, a pager, advice, quoted paths the parsers do not expect,
+// and what a repository's config can make git execute (an fsmonitor command, hooks such as
+// reference-transaction). An agent can write the config of the repository its worktree shares,
+// and the server runs outside the agent's sandbox, so none of those may run here.
+const NEUTRAL_CONFIG = [
+  ...['-c', 'commit.gpgSign=false', '-c', 'core.quotePath=false', '-c', 'advice.detachedHead=false', '-c', 'core.pager=cat'],
+  ...['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null', '-c', 'core.untrackedCache=false', '-c', 'core.safecrlf=false'],
+];
 
 function environment(target: GitTarget): Record<string, string> {
   return {

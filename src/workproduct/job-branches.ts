@@ -8,14 +8,16 @@ export interface JobBranch {
   job_id: string;
 }
 
-/** A job branch as git has it now: its tip (null once gone), and whether its work was landed. */
+/** A job branch as git has it now: its tip (null once gone, or while its repository cannot be read), and whether its work was landed. */
 export interface BranchStatus extends JobBranch {
   tip: string | null;
   landed: boolean;
+  /** false while the repository cannot be read (moved, unmounted): the branch may still be there. */
+  reachable: boolean;
 }
 
 /**
- * refs/harness/landed/<batch>/<job>: set by a landing to the commit it put on the target. A
+ * refs/harness/landed/<batch>/<job>: set by a landing to the tip of the job branch it landed. A
  * squash or a rebase makes new commits, so ancestry alone cannot tell that a branch was landed;
  * this ref can, after the batch and its landed.json are gone.
  */
@@ -23,9 +25,9 @@ export function landedRef(batchId: string, jobId: string): string {
   return `refs/harness/landed/${batchId}/${jobId}`;
 }
 
-/** Records in the repository that a job's branch was landed, as `commit` on the target. */
-export async function markLanded(repository: string, batchId: string, jobId: string, commit: string): Promise<void> {
-  await git({ cwd: repository }, ['update-ref', '-m', 'harness-mcp: landed', landedRef(batchId, jobId), commit]);
+/** Records in the repository that a job's branch was landed with its tip at `branchTip`. */
+export async function markLanded(repository: string, batchId: string, jobId: string, branchTip: string): Promise<void> {
+  await git({ cwd: repository }, ['update-ref', '-m', 'harness-mcp: landed', landedRef(batchId, jobId), branchTip]);
 }
 
 /**
@@ -34,18 +36,29 @@ export async function markLanded(repository: string, batchId: string, jobId: str
  */
 export async function branchStatus(branch: JobBranch): Promise<BranchStatus> {
   const target = { cwd: branch.repository };
-  const tip = await tryGit(target, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch.branch}`]).catch(() => undefined);
-  if (!tip || tip.exitCode !== 0) return { ...branch, tip: null, landed: false };
+  const reachable = await tryGit(target, ['rev-parse', '--git-dir']).then((r) => r.exitCode === 0, () => false);
+  if (!reachable) return { ...branch, tip: null, landed: false, reachable };
+  const tip = await tryGit(target, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch.branch}`]);
+  if (tip.exitCode !== 0) return { ...branch, tip: null, landed: false, reachable };
   const commit = tip.stdout.trim();
+  // Landed as it is now: a branch that moved on after its landing (a retry) has unlanded work.
   const recorded = await tryGit(target, ['rev-parse', '--verify', '--quiet', landedRef(branch.batch_id, branch.job_id)]);
-  if (recorded.exitCode === 0) return { ...branch, tip: commit, landed: true };
+  if (recorded.exitCode === 0 && recorded.stdout.trim() === commit) return { ...branch, tip: commit, landed: true, reachable };
   const containing = await git(target, ['for-each-ref', '--contains', commit, '--format=%(refname)', 'refs/heads/']);
   const landed = containing.split('\n').some((ref) => ref !== '' && !ref.startsWith('refs/heads/harness/'));
-  return { ...branch, tip: commit, landed };
+  return { ...branch, tip: commit, landed, reachable };
 }
 
-/** Deletes a job branch if it still points where `status` saw it (a branch moved meanwhile is kept). */
+/** Why a job branch may not be deleted now: checked out in a worktree someone made of it. */
+export async function branchInUse(status: BranchStatus): Promise<string | undefined> {
+  const listing = await git({ cwd: status.repository }, ['worktree', 'list', '--porcelain']);
+  const checkout = listing.split('\n\n').find((entry) => entry.split('\n').includes(`branch refs/heads/${status.branch}`));
+  return checkout && `it is checked out in ${/^worktree (.+)$/m.exec(checkout)?.[1] ?? 'a worktree'}`;
+}
+
+/** Deletes a job branch if it still points where `status` saw it (a branch moved meanwhile is kept), and its landed mark. */
 export async function deleteJobBranch(status: BranchStatus): Promise<void> {
   if (!status.tip) return;
   await git({ cwd: status.repository }, ['update-ref', '-m', 'harness-mcp: gc --prune-branches', '-d', `refs/heads/${status.branch}`, status.tip]);
+  await tryGit({ cwd: status.repository }, ['update-ref', '-d', landedRef(status.batch_id, status.job_id)]);
 }

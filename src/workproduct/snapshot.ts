@@ -1,49 +1,11 @@
-import { access, copyFile, rename, rm } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
-import type { SnapshotKind } from '../core/index.js';
+import { constants } from 'node:fs';
+import { copyFile, rename, rm } from 'node:fs/promises';
 import type { GitIdentity } from './commits.js';
 import { git, tryGit, type GitTarget } from './git.js';
-
-/** Where a workspace's snapshots go, as `openSnapshotSpace` worked it out. */
-export interface SnapshotSpace {
-  kind: SnapshotKind;
-  /** git runs here: the work tree, or with gitDir/workTree set for a private repository. */
-  target: GitTarget;
-  /** The git directory the objects and refs are in. */
-  gitDir: string;
-  /** `refs/heads/harness/<batch>/<job>` for kind `branch`, else null. */
-  branchRef: string | null;
-}
-
-export interface SpaceRequest {
-  /** The workspace's root directory (a git work tree's top, or a plain directory). */
-  root: string;
-  inGitRepo: boolean;
-  /** The job's branch (short name) when the workspace is the job's own worktree. */
-  branch: string | null;
-  /** Where a plain directory's private repository is kept (made on first use). */
-  privateGitDir: string;
-}
-
-/** Works out where a workspace's snapshots go; a plain directory gets its private repository made here. */
-export async function openSnapshotSpace(request: SpaceRequest): Promise<SnapshotSpace> {
-  const { root, inGitRepo, branch, privateGitDir } = request;
-  if (inGitRepo) {
-    const target = { cwd: root };
-    const gitDir = absoluteIn(root, (await git(target, ['rev-parse', '--git-common-dir'])).trim());
-    return { kind: branch ? 'branch' : 'refs', target, gitDir, branchRef: branch ? `refs/heads/${branch}` : null };
-  }
-  const exists = (await tryGit({ cwd: root, gitDir: privateGitDir }, ['rev-parse', '--git-dir'])).exitCode === 0;
-  if (!exists) await git({ cwd: root }, ['init', '-q', '--bare', privateGitDir]);
-  return { kind: 'private', target: { cwd: root, gitDir: privateGitDir, workTree: root }, gitDir: privateGitDir, branchRef: null };
-}
-
-function absoluteIn(dir: string, path: string): string {
-  return isAbsolute(path) ? path : join(dir, path);
-}
+import type { SnapshotSpace } from './snapshot-space.js';
 
 export interface SnapshotRequest {
-  /** A private index file to build the tree in (gone after); the work tree's own is never written but by `advanceBranch`. */
+  /** A private index file to build the tree in (gone after); the work tree's own is written only on the job's branch. */
   indexFile: string;
   message: string;
   identity: GitIdentity;
@@ -51,79 +13,134 @@ export interface SnapshotRequest {
   parent?: string | null;
 }
 
+export interface Snapshot {
+  commit: string;
+  /** Git repositories inside the workspace, left out: git would record them as a bare link, or refuse. */
+  nestedRepositories: string[];
+}
+
+// A branch moved under a snapshot (an agent committing beside it) is snapshotted again this often.
+const BRANCH_RACE_TRIES = 3;
+
 /**
  * Records the workspace as it is now as a commit: every file git would add (untracked ones too,
  * .gitignore respected), built in a private index so that the agent's own index and commits
  * stay as they are. When nothing differs from the parent no commit is made and the parent is
  * the answer: an empty change. On the job's branch (kind `branch`) the branch then points at it.
  */
-export async function takeSnapshot(space: SnapshotSpace, request: SnapshotRequest): Promise<string> {
+export async function takeSnapshot(space: SnapshotSpace, request: SnapshotRequest): Promise<Snapshot> {
   try {
-    const parent = request.parent !== undefined ? request.parent : space.kind === 'private' ? null : await headCommit(space.target);
-    const tree = await treeOfWorkspace(space, request.indexFile);
-    const unchanged = parent !== null && (await git(space.target, ['rev-parse', `${parent}^{tree}`])).trim() === tree;
-    const commit = unchanged ? parent : await commitTree(space, tree, parent, request);
-    if (space.branchRef) await advanceBranch(space, commit, request.indexFile);
-    return commit;
+    for (let tries = 1; ; tries++) {
+      const head = space.kind === 'private' ? null : await headOf(space);
+      const parent = request.parent !== undefined ? request.parent : (head?.commit ?? null);
+      const { tree, nestedRepositories } = await treeOfWorkspace(space, request.indexFile);
+      if (!space.branchRef) {
+        const unchanged = parent !== null && (await treeOf(space.target, parent)) === tree;
+        return { commit: unchanged ? parent : await commitTree(space, tree, parent ? [parent] : [], request), nestedRepositories };
+      }
+      const tip = await refValue(space.target, space.branchRef);
+      // The branch keeps every earlier snapshot: an agent that reset, amended or switched away
+      // gets a snapshot with the harness's last one as a second parent, never that one dropped.
+      const last = (await refValue(space.target, lastSnapshotRef(space.branchRef))) ?? tip;
+      const keepsTip = last === null || parent === null || last === parent || (await isAncestor(space.target, last, parent));
+      const parents = [parent, keepsTip ? null : last].filter((p): p is string => p !== null);
+      const unchanged = keepsTip && parent !== null && (await treeOf(space.target, parent)) === tree;
+      const commit = unchanged ? parent : await commitTree(space, tree, parents, request);
+      // From the tip the snapshot was built on: a commit made meanwhile is not dropped, the snapshot is made again over it.
+      const expected = head?.onBranch ? parent : tip;
+      if (await advanceBranch(space, commit, expected, request.indexFile)) {
+        await git(space.target, ['update-ref', '-m', 'harness-mcp: snapshot', lastSnapshotRef(space.branchRef), commit]);
+        return { commit, nestedRepositories };
+      }
+      if (tries === BRANCH_RACE_TRIES) throw new Error(`${space.branchRef} kept moving while it was snapshotted (${tries} tries)`);
+    }
   } finally {
     await rm(request.indexFile, { force: true });
   }
 }
 
-async function commitTree(space: SnapshotSpace, tree: string, parent: string | null, request: SnapshotRequest): Promise<string> {
+/** refs/harness/<batch>/<job>/last: the snapshot the harness last put on the job's branch, whatever an agent did to the branch since. */
+function lastSnapshotRef(branchRef: string): string {
+  return `${branchRef.replace(/^refs\/heads\/harness\//, 'refs/harness/')}/last`;
+}
+
+async function commitTree(space: SnapshotSpace, tree: string, parents: string[], request: SnapshotRequest): Promise<string> {
   const { name, email } = request.identity;
-  const env = { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email };
-  return (await git({ ...space.target, env }, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], request.message)).trim();
+  const env = { ...space.target.env, GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email };
+  return (await git({ ...space.target, env }, ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'], request.message)).trim();
 }
 
-/** The tree of the work tree as `git add -A` sees it, written from a private index seeded with the work tree's own (so unchanged files are not hashed again). */
-async function treeOfWorkspace(space: SnapshotSpace, indexFile: string): Promise<string> {
+/**
+ * The tree of the work tree as `git add -A` sees it, from a private index seeded with the work
+ * tree's own (so that unchanged files are not hashed again). Nested repositories are left out,
+ * as is what the space excludes. A private repository keeps the index for its next snapshot.
+ */
+async function treeOfWorkspace(space: SnapshotSpace, indexFile: string): Promise<{ tree: string; nestedRepositories: string[] }> {
   const target = { ...space.target, indexFile };
-  if (space.kind !== 'private') {
-    await copyFile(await ownIndexFile(space), indexFile).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error; // no index yet: git builds one from nothing
-    });
-  }
-  await git(target, ['add', '-A', '--', '.']);
-  return (await git(target, ['write-tree'])).trim();
+  await copyFile(space.indexFile, indexFile).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error; // no index yet: git builds one from nothing
+  });
+  // ls-files lists an untracked repository as `dir/` and does not look inside it.
+  const untracked = (await git(target, ['ls-files', '--others', '--exclude-standard', '-z'])).split('\0');
+  const nestedRepositories = untracked.filter((path) => path.endsWith('/')).map((path) => path.slice(0, -1));
+  const leftOut = [...nestedRepositories, ...space.excluded].map((path) => `:(exclude,literal,top)${path}`);
+  await git(target, ['add', '-A', '--', '.', ...leftOut]);
+  const tree = (await git(target, ['write-tree'])).trim();
+  if (space.kind === 'private') await copyFile(indexFile, space.indexFile);
+  return { tree, nestedRepositories };
 }
 
-async function ownIndexFile(space: SnapshotSpace): Promise<string> {
-  return absoluteIn(space.target.cwd, (await git(space.target, ['rev-parse', '--git-path', 'index'])).trim());
+/** The commit HEAD names (null in a repository with no commit yet), and whether HEAD is the job's branch. */
+async function headOf(space: SnapshotSpace): Promise<{ commit: string | null; onBranch: boolean }> {
+  const [commit, symbolic] = await Promise.all([headCommit(space.target), tryGit(space.target, ['symbolic-ref', '--quiet', 'HEAD'])]);
+  return { commit, onBranch: space.branchRef !== null && symbolic.stdout.trim() === space.branchRef };
 }
 
 /** The commit HEAD names, or null in a repository with no commit yet. */
 export async function headCommit(target: GitTarget): Promise<string | null> {
-  const result = await tryGit(target, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']);
+  return refValue(target, 'HEAD');
+}
+
+async function refValue(target: GitTarget, ref: string): Promise<string | null> {
+  const result = await tryGit(target, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   return result.exitCode === 0 ? result.stdout.trim() : null;
 }
 
-/**
- * Moves the job's branch to `commit` (compare-and-swap from where it was) and brings the
- * worktree along: HEAD on the branch again (an agent may have switched away) and the worktree's
- * index as the snapshot's, so that the next step sees a clean checkout of it. The private index
- * the snapshot was built in is that index, stat data and all; it replaces the worktree's in one
- * rename, also when nothing moved, which mends an index a crash left behind a moved branch. A
- * git process holding the worktree's index.lock (a step running beside this one) keeps it: the
- * next snapshot hands the index over.
- */
-async function advanceBranch(space: SnapshotSpace, commit: string, builtIndex: string): Promise<void> {
-  const branchRef = space.branchRef!;
-  const tip = await tryGit(space.target, ['rev-parse', '--verify', '--quiet', branchRef]);
-  const head = await tryGit(space.target, ['symbolic-ref', '--quiet', 'HEAD']);
-  if (tip.stdout.trim() !== commit) {
-    await git(space.target, ['update-ref', '-m', 'harness-mcp: snapshot', branchRef, commit, tip.exitCode === 0 ? tip.stdout.trim() : '']);
-  }
-  if (head.stdout.trim() !== branchRef) await git(space.target, ['symbolic-ref', 'HEAD', branchRef]);
-  const ownIndex = await ownIndexFile(space);
-  if (!(await exists(`${ownIndex}.lock`))) await rename(builtIndex, ownIndex);
+async function treeOf(target: GitTarget, commit: string): Promise<string> {
+  return (await git(target, ['rev-parse', `${commit}^{tree}`])).trim();
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
+async function isAncestor(target: GitTarget, ancestor: string, of: string): Promise<boolean> {
+  return (await tryGit(target, ['merge-base', '--is-ancestor', ancestor, of])).exitCode === 0;
+}
+
+/**
+ * Moves the job's branch to `commit` by compare-and-swap from `expected` (false when it had
+ * moved), and brings the worktree along: HEAD on the branch again (an agent may have switched
+ * away) and the worktree's index as the snapshot's, so that the next step sees a clean
+ * checkout. The private index the snapshot was built in is that index, stat data and all; it is
+ * handed over as git itself writes an index, through `index.lock`, also when nothing moved,
+ * which mends an index a crash left behind a moved branch. A git holding the lock (a step
+ * running beside this one) keeps the index: the next snapshot hands it over.
+ */
+async function advanceBranch(space: SnapshotSpace, commit: string, expected: string | null, builtIndex: string): Promise<boolean> {
+  const branchRef = space.branchRef!;
+  if (commit !== expected) {
+    const swapped = await tryGit(space.target, ['update-ref', '-m', 'harness-mcp: snapshot', branchRef, commit, expected ?? '']);
+    if (swapped.exitCode !== 0) return false;
+  }
+  const head = await tryGit(space.target, ['symbolic-ref', '--quiet', 'HEAD']);
+  if (head.stdout.trim() !== branchRef) await git(space.target, ['symbolic-ref', 'HEAD', branchRef]);
+  const lock = `${space.indexFile}.lock`;
+  const locked = await copyFile(builtIndex, lock, constants.COPYFILE_EXCL).then(
     () => false,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') return true;
+      throw error;
+    },
   );
+  if (!locked) await rename(lock, space.indexFile);
+  return true;
 }
 
 /** Keeps `commit` under `ref` (refs/harness/…), so that git's GC keeps it and the diff can be made again. */

@@ -125,7 +125,7 @@ describe('terminal views of a batch', () => {
     expect(await cli(dir, ['logs', runId, '--runs-dir', runs, '--stream', 'report'])).toMatchObject({
       code: 2,
       stdout: '',
-      stderr: 'harness-mcp: --stream takes state, meta, final, stdout, stderr, events, not `report`\n',
+      stderr: 'harness-mcp: --stream takes state, meta, final, stdout, stderr, events, changes, diff, not `report`\n',
     });
     expect(await cli(dir, ['logs', runId, '--runs-dir', runs, '--stream', 'final', '--follow'])).toMatchObject({
       code: 2,

@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { goal, tempDir } from './servers/harness-server.js';
@@ -53,4 +53,27 @@ describe('GC and the work product', () => {
     expect((await git('rev-parse', 'main')).trim()).toBe(tips.landed); // the landed work is on main
     await server.stop();
   });
+
+  it('commits what a worktree still holds before removing it, and deletes no branch someone checked out', async () => {
+    const dir = await tempDir();
+    const repo = join(dir, 'work');
+    const git = await gitRepo(repo, { 'a.txt': 'a\n' });
+    const server = await InProcessServer.start({ config: { retention_policy: { keep_closed_batches_days: 0 } } });
+    const batchId = await server.submit({ batch_id: 'old', batch_goal_summary: goal(), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: repo, workspace_policy: 'isolated', steps: [edit('j.txt')] }] });
+    await server.settled(batchId);
+    // What no snapshot took: a process the agent left behind wrote it after the attempt ended.
+    await writeFile(join(server.runsDir, 'old', 'j', 'workspace', 'late.txt'), 'written late\n');
+    await server.ok('gc', {});
+    expect(await git('log', '-1', '--format=%s', 'harness/old/j')).toBe('gc: what the workspace held when batch old was removed\n');
+    expect(await git('show', 'harness/old/j:late.txt')).toBe('written late\n');
+
+    await git('worktree', 'add', '-q', join(dir, 'review'), 'harness/old/j'); // someone looks at the work
+    await git('update-ref', 'refs/heads/main', 'harness/old/j'); // and lands it by hand
+    const refused = await server.error('gc', { prune_branches: ['harness/old/j'] });
+    expect(refused.text).toMatch(/harness\/old\/j is not deleted: it is checked out in .*review/);
+    expect((await server.ok('gc', { prune_branches: true })).branches_pruned).toEqual([]);
+    expect((await git('branch', '--list', 'harness/*')).trim()).toMatch(/harness\/old\/j$/);
+    await server.stop();
+  });
 });
+

@@ -45,7 +45,8 @@ describe('the work product of a step', () => {
     expect(meta.workspace).toMatchObject({ policy: 'isolated', branch, start_commit: base, end_commit: tip });
 
     const changes = JSON.parse(await readFile(join(dirOfAttempt, 'changes.json'), 'utf8'));
-    expect(changes).toMatchObject({ kind: 'branch', base, head: tip, branch, refs: null, overlapped_with: [] });
+    expect(changes).toMatchObject({ kind: 'branch', base, head: tip, branch, overlapped_with: [], nested_repositories: [] });
+    expect((await git('rev-parse', changes.refs.end)).trim()).toBe(tip); // kept under refs/harness/ too
     expect(changes.files.map((f: any) => [f.path, f.status, f.binary]).sort()).toEqual([
       ['a.txt', 'modified', false],
       ['gone.txt', 'deleted', false],
@@ -147,6 +148,8 @@ describe('where a job starts in git', () => {
     const repo = join(dir, 'work');
     const git = await gitRepo(repo, { 'a.txt': 'a\n' });
     await git('branch', 'harness/wp/taken');
+    const other = join(dir, 'other');
+    await (await gitRepo(other, { 'o.txt': 'o\n' }))('branch', 'harness');
     const plain = join(dir, 'plain');
     const empty = join(dir, 'empty');
     await mkdir(plain);
@@ -159,7 +162,9 @@ describe('where a job starts in git', () => {
       [{ job_id: 'j', working_directory: repo, base_ref: 'no-such-ref' }, 'jobs[0].base_ref', /"no-such-ref" names no commit in/],
       [{ job_id: 'j', working_directory: plain, base_ref: 'main' }, 'jobs[0].base_ref', /is not in a git repository, so there is no ref to start from/],
       [{ job_id: 'j', working_directory: empty, workspace_policy: 'isolated' }, 'jobs[0].working_directory', /has no commit yet: commit something first/],
-      [{ job_id: 'taken', working_directory: repo, workspace_policy: 'isolated' }, 'jobs[0].job_id', /the branch harness\/wp\/taken already exists/],
+      [{ job_id: 'taken', working_directory: repo, workspace_policy: 'isolated' }, 'jobs[0].job_id', /the branch harness\/wp\/taken cannot be made in .*: it already exists/],
+      [{ job_id: 'j', working_directory: other, workspace_policy: 'isolated' }, 'jobs[0].job_id', /the branch harness\/wp\/j cannot be made in .*: the branch harness exists/],
+      [{ job_id: 'x.lock', working_directory: repo }, 'jobs[0].job_id', /git refuses refs named after batch `wp` and job `x.lock`/],
       [{ job_id: 'j', working_directory: repo, base_ref: '--output=/tmp/x' }, 'jobs[0].base_ref', /not starting with -/],
     ];
     for (const [job, path, message] of cases) {

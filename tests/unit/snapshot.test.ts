@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diffCommits, openSnapshotSpace, takeSnapshot } from '../../src/workproduct/index.js';
 import { tempDir } from '../e2e/servers/harness-server.js';
-import { gitRepo, writeFiles } from '../e2e/servers/git-repo.js';
+import { gitIn, gitRepo, writeFiles } from '../e2e/servers/git-repo.js';
 
 const identity = { name: 'harness-mcp', email: 'harness@localhost' };
 const BINARY = Buffer.from([0, 1, 2, 3, 255, 0, 7]);
@@ -14,7 +14,7 @@ describe('snapshots of a workspace', () => {
     const repo = join(dir, 'repo');
     const git = await gitRepo(repo, { 'a.txt': 'one\ntwo\nthree\n', 'gone.txt': 'bye\n', 'old-name.txt': 'same content\nkept\nhere\n', 'run.sh': 'echo hi\n', 'img.bin': BINARY, '.gitignore': 'ignored/\n' });
     const base = (await git('rev-parse', 'HEAD')).trim();
-    const space = await openSnapshotSpace({ root: repo, inGitRepo: true, branch: null, privateGitDir: join(dir, 'private.git') });
+    const space = await openSnapshotSpace({ root: repo, inGitRepo: true, worktreeOf: null, privateGitDir: join(dir, 'private.git'), neverInclude: [], env: {} });
     await git('add', 'a.txt'); // the agent's own staging, which must survive
     const indexBefore = await readFile(join(repo, '.git', 'index'));
 
@@ -24,7 +24,7 @@ describe('snapshots of a workspace', () => {
     await chmod(join(repo, 'run.sh'), 0o755);
     await writeFiles(repo, { 'new/added.txt': 'x\ny\n', 'img.bin': Buffer.concat([BINARY, BINARY]), 'ignored/cache.txt': 'not recorded\n' });
 
-    const head = await takeSnapshot(space, { indexFile: join(dir, 'snapshot.index'), message: 'step attempt 1: done\n\nHarness-Run: r\n', identity });
+    const { commit: head } = await takeSnapshot(space, { indexFile: join(dir, 'snapshot.index'), message: 'step attempt 1: done\n\nHarness-Run: r\n', identity });
     expect(head).not.toBe(base);
     expect((await git('rev-parse', 'HEAD')).trim()).toBe(base); // no branch moved
     expect(await readFile(join(repo, '.git', 'index'))).toEqual(indexBefore);
@@ -49,12 +49,12 @@ describe('snapshots of a workspace', () => {
     const plain = join(dir, 'plain');
     await mkdir(plain);
     await writeFiles(plain, { 'keep.txt': 'k\n' });
-    const space = await openSnapshotSpace({ root: plain, inGitRepo: false, branch: null, privateGitDir: join(dir, 'snapshots.git') });
+    const space = await openSnapshotSpace({ root: plain, inGitRepo: false, worktreeOf: null, privateGitDir: join(dir, 'snapshots.git'), neverInclude: [], env: {} });
     const indexFile = join(dir, 'snapshot.index');
-    const start = await takeSnapshot(space, { indexFile, message: 'start\n', identity });
-    expect(await takeSnapshot(space, { indexFile, message: 'end\n', identity, parent: start })).toBe(start);
+    const { commit: start } = await takeSnapshot(space, { indexFile, message: 'start\n', identity });
+    expect((await takeSnapshot(space, { indexFile, message: 'end\n', identity, parent: start })).commit).toBe(start);
     await writeFiles(plain, { 'keep.txt': 'k\nk2\n' });
-    const end = await takeSnapshot(space, { indexFile, message: 'end\n', identity, parent: start });
+    const { commit: end } = await takeSnapshot(space, { indexFile, message: 'end\n', identity, parent: start });
     expect((await diffCommits(space.target, start, end)).files).toEqual([{ path: 'keep.txt', old_path: null, status: 'modified', lines_added: 1, lines_removed: 0, binary: false }]);
     await expect(readFile(join(plain, '.git'))).rejects.toThrow(); // nothing written into the directory
   });
@@ -62,25 +62,55 @@ describe('snapshots of a workspace', () => {
   it('on a job branch, moves the branch and hands the worktree an index that matches it, also mending one a crash left stale', async () => {
     const dir = await tempDir();
     const repo = join(dir, 'repo');
-    const git = await gitRepo(repo, { 'a.txt': 'a\n' });
-    await git('checkout', '-q', '-b', 'harness/b/j');
-    const space = await openSnapshotSpace({ root: repo, inGitRepo: true, branch: 'harness/b/j', privateGitDir: join(dir, 'unused.git') });
+    const main = await gitRepo(repo, { 'a.txt': 'a\n' });
+    const tree = join(dir, 'workspace');
+    await main('worktree', 'add', '-q', '-b', 'harness/b/j', tree);
+    const git = (...args: string[]) => gitIn(tree, ...args);
+    const space = await openSnapshotSpace({ root: tree, inGitRepo: true, worktreeOf: { repository: repo, branch: 'harness/b/j' }, privateGitDir: join(dir, 'unused.git'), neverInclude: [], env: {} });
     const indexFile = join(dir, 'snapshot.index');
-    await writeFiles(repo, { 'a.txt': 'a\nb\n' });
-    const first = await takeSnapshot(space, { indexFile, message: 'one\n', identity });
+    await writeFiles(tree, { 'a.txt': 'a\nb\n' });
+    const { commit: first } = await takeSnapshot(space, { indexFile, message: 'one\n', identity });
     expect((await git('rev-parse', 'harness/b/j')).trim()).toBe(first);
     expect(await git('status', '--porcelain')).toBe('');
-    expect((await git('rev-parse', 'main')).trim()).not.toBe(first); // only the job branch moved
+    expect((await main('rev-parse', 'main')).trim()).not.toBe(first); // only the job branch moved
+    expect(await main('status', '--porcelain')).toBe('');
 
     // A crash between moving the branch and handing over the index leaves the index one commit behind.
-    await writeFiles(repo, { 'a.txt': 'a\nb\nc\n' });
+    await writeFiles(tree, { 'a.txt': 'a\nb\nc\n' });
     await git('add', 'a.txt');
-    const tree = (await git('write-tree')).trim();
+    const next = (await git('write-tree')).trim();
     await git('read-tree', first);
-    const moved = (await git('commit-tree', tree, '-p', first, '-m', 'cut short')).trim();
+    const moved = (await git('commit-tree', next, '-p', first, '-m', 'cut short')).trim();
     await git('update-ref', 'refs/heads/harness/b/j', moved);
     expect(await git('status', '--porcelain')).toBe('MM a.txt\n'); // the index still has the first commit's a.txt
-    expect(await takeSnapshot(space, { indexFile, message: 'next\n', identity })).toBe(moved); // nothing new to commit
+    expect((await takeSnapshot(space, { indexFile, message: 'next\n', identity })).commit).toBe(moved); // nothing new to commit
     expect(await git('status', '--porcelain')).toBe('');
+  });
+
+  it('keeps the branch’s earlier snapshots when an agent resets it, leaves nested repositories out, and refuses a worktree whose .git was repointed', async () => {
+    const dir = await tempDir();
+    const repo = join(dir, 'repo');
+    const main = await gitRepo(repo, { 'a.txt': 'a\n' });
+    const base = (await main('rev-parse', 'HEAD')).trim();
+    const tree = join(dir, 'workspace');
+    await main('worktree', 'add', '-q', '-b', 'harness/b/j', tree);
+    const git = (...args: string[]) => gitIn(tree, ...args);
+    const space = await openSnapshotSpace({ root: tree, inGitRepo: true, worktreeOf: { repository: repo, branch: 'harness/b/j' }, privateGitDir: join(dir, 'unused.git'), neverInclude: [], env: {} });
+    const indexFile = join(dir, 'snapshot.index');
+    await writeFiles(tree, { 'step1.txt': '1\n' });
+    const { commit: first } = await takeSnapshot(space, { indexFile, message: 'one\n', identity });
+    await git('reset', '-q', '--hard', base); // the agent of the next step throws the branch back
+    await writeFiles(tree, { 'step2.txt': '2\n' });
+    await gitIn(tree, 'init', '-q', 'vendored'); // a nested repository with no commit: git add -A would refuse it
+    await writeFiles(tree, { 'vendored/inside.txt': 'x\n' });
+    const second = await takeSnapshot(space, { indexFile, message: 'two\n', identity });
+    expect(second.nestedRepositories).toEqual(['vendored']);
+    expect(await git('log', '--format=%P', '-1', second.commit)).toBe(`${base} ${first}\n`); // the reset tip kept as a second parent
+    expect(await git('ls-tree', '--name-only', second.commit)).toBe('a.txt\nstep2.txt\n');
+
+    await writeFile(join(tree, '.git'), `gitdir: ${join(repo, '.git')}\n`); // pointed at the user's own checkout
+    const headBefore = await main('symbolic-ref', 'HEAD');
+    await expect(openSnapshotSpace({ root: tree, inGitRepo: true, worktreeOf: { repository: repo, branch: 'harness/b/j' }, privateGitDir: join(dir, 'unused.git'), neverInclude: [], env: {} })).rejects.toThrow(/is no longer the worktree of/);
+    expect(await main('symbolic-ref', 'HEAD')).toBe(headBefore);
   });
 });

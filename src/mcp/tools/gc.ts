@@ -9,7 +9,8 @@ const JobBranchOutput = z.object({
   batch_id: z.string(),
   job_id: z.string(),
   tip: z.string().nullable(),
-  landed: z.boolean().describe('A landing recorded it, or its tip is on a branch outside harness/'),
+  landed: z.boolean().describe('A landing recorded it at this tip, or its tip is on a branch outside harness/'),
+  reachable: z.boolean().describe('false while its repository cannot be read (moved, unmounted): the branch may still be there'),
 });
 
 export const GcOutput = z.object({
