@@ -94,3 +94,5 @@ export {
   type SnapshotKind,
 } from './changes.js';
 export { KeyedSerial } from './keyed-serial.js';
+export { type LandedFile, LandedFileSchema, type Landing, LandingSchema, LandResultSchema, LandStrategySchema } from './landed.js';
+export { type JobStatus, JobStatusSchema, type VariantComparison, VariantComparisonSchema, type VariantRow, VariantRowSchema } from './variant-comparison.js';

@@ -112,6 +112,10 @@ export class RunsPaths {
   currentFile(batchId: string, jobId: string): string {
     return join(this.jobDir(batchId, jobId), 'current.json');
   }
+  /** Every landing of the job's branch (docs/spec.md §9.1); absent until the first. */
+  landedFile(batchId: string, jobId: string): string {
+    return join(this.jobDir(batchId, jobId), 'landed.json');
+  }
   workspaceDir(batchId: string, jobId: string): string {
     return join(this.jobDir(batchId, jobId), 'workspace');
   }
