@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LandedFileSchema } from '../../src/core/index.js';
 import { eventually, goal, stepOf, tempDir, treeSnapshot } from './servers/harness-server.js';
 import { InProcessServer } from './servers/in-process-server.js';
 import { gitRepo } from './servers/git-repo.js';
@@ -82,7 +83,7 @@ describe('land_job', () => {
     expect(await readFile(join(repo, 'a.txt'), 'utf8')).toBe('fixed\n');
     expect(await git('status', '--porcelain')).toBe('');
 
-    const file = JSON.parse(await readFile(landedFile(batchId, 'fix'), 'utf8'));
+    const file = LandedFileSchema.parse(JSON.parse(await readFile(landedFile(batchId, 'fix'), 'utf8')));
     expect(file).toMatchObject({ batch_id: batchId, job_id: 'fix', branch: `harness/${batchId}/fix`, landings: [{ onto: 'main', result: 'fast_forward', commit: branchTip, landed_at: landed.landed_at }] });
     const board = await server.ok('get_scoreboard', { batch_id: batchId, detail: 'full' });
     expect(board.landed).toEqual({ total: 1, items: [{ job_id: 'fix', onto: 'main', strategy: 'merge', result: 'fast_forward', commit: branchTip, landed_at: landed.landed_at, landings: 1 }] });
