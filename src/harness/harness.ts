@@ -1,14 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import {
-  HarnessConfigFileSchema,
-  KeyedSerial,
-  type BatchMeta,
-  type HarnessConfig,
-  type HarnessConfigFile,
-  type RunnerHealth,
-  type VariantComparison,
-} from '../core/index.js';
+import { HarnessConfigFileSchema, KeyedSerial, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type RunnerHealth, type VariantComparison } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
 import { lockFileExclusively } from '../process/index.js';
 import { DiskBatches } from '../batch/index.js';
@@ -16,7 +8,6 @@ import { configFileOf, loadHarnessConfig, parseHarnessConfig } from '../config/i
 import { checkLaunchTable, findGarbage, HealthMonitor, type CancelTarget, type GcCandidate } from '../scheduler/index.js';
 import { BatchReader, countSteps, isSettled, type ReaderOptions } from '../scoreboard/index.js';
 import { AttemptFiles, CurrentIndexFiles, DamagedFiles, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
-import type { GitIdentity } from '../workproduct/index.js';
 import { compareJobVariants } from './compare-variants.js';
 import { landJob, type LandJobAnswer, type LandJobRequest } from './land-job.js';
 import { OwnedRoot } from './owned-root.js';
@@ -178,17 +169,13 @@ export class Harness {
 
   /** Lands a job's branch onto a branch of its repository and records it (landJob, docs/spec.md §9.1). */
   land(request: LandJobRequest): Promise<LandJobAnswer> {
-    return landJob(request, { reader: this.reader, identity: this.identity, recorder: () => this.root.landings() });
+    const identity = { name: this.config.git.author_name, email: this.config.git.author_email };
+    return landJob(request, { reader: this.reader, identity, recorder: () => this.root.landings() });
   }
 
   /** The variants of a job submitted with `variants`, side by side (compareJobVariants). */
   compareVariants(batchId: string, jobId: string): Promise<VariantComparison> {
     return compareJobVariants(this.reader, batchId, jobId);
-  }
-
-  /** Author and committer of the commits the harness makes. */
-  private get identity(): GitIdentity {
-    return { name: this.config.git.author_name, email: this.config.git.author_email };
   }
 
   /**

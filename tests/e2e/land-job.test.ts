@@ -39,8 +39,12 @@ async function ranJobs(jobs: Record<string, string[]>, files: Record<string, str
   return { dir, repo, git, base, batchId, tip };
 }
 
-/** Everything a landing could change: refs, HEAD, the index, the work tree (and what it holds untracked), and the runs root. */
-async function everything(repo: string, git: Git): Promise<Record<string, unknown>> {
+/**
+ * Everything a landing could change: refs, HEAD, the index, the work tree (and what it holds
+ * untracked), and the batch's directory (not the whole runs root, whose health file the server
+ * rewrites whenever it likes).
+ */
+async function everything(repo: string, git: Git, batchId?: string): Promise<Record<string, unknown>> {
   const tree = await treeSnapshot(repo);
   return {
     refs: await git('for-each-ref', '--format=%(refname) %(objectname)'),
@@ -48,7 +52,7 @@ async function everything(repo: string, git: Git): Promise<Record<string, unknow
     index: createHash('sha256').update(await readFile(join(repo, '.git', 'index'))).digest('hex'),
     status: await git('status', '--porcelain=v1', '--untracked-files=all'),
     files: Object.fromEntries(Object.entries(tree).filter(([path]) => !path.startsWith('/.git/'))),
-    runs: await treeSnapshot(server.runsDir),
+    runs: batchId ? await treeSnapshot(join(server.runsDir, batchId)) : null,
   };
 }
 
@@ -117,52 +121,63 @@ describe('land_job', () => {
     expect(await git('status', '--porcelain')).toBe('');
   });
 
+  it('lands two jobs asked for at once onto one branch, the second onto the first’s result', async () => {
+    const { git, base, batchId, tip } = await ranJobs({ p: sh('echo p > p.txt'), q: sh('echo q > q.txt') });
+    const [p, q] = await Promise.all(['p', 'q'].map((jobId) => server.ok('land_job', { batch_id: batchId, job_id: jobId, onto: 'main' })));
+    const [first, second] = p.old_commit === base ? [p, q] : [q, p];
+    expect(first).toMatchObject({ result: 'fast_forward', old_commit: base, commit: await tip(first.job_id) });
+    expect(second).toMatchObject({ result: 'merge', old_commit: first.commit });
+    expect((await git('rev-parse', 'main')).trim()).toBe(second.commit);
+    expect((await git('ls-tree', '--name-only', 'main')).split('\n').filter(Boolean).sort()).toEqual(['a.txt', 'p.txt', 'q.txt']);
+    expect((await server.ok('get_scoreboard', { batch_id: batchId, detail: 'full' })).landed.total).toBe(2);
+  });
+
   it('refuses a conflict, naming the path, and changes nothing', async () => {
     const { repo, git, batchId } = await ranJobs({ c: sh('echo job > a.txt') });
     await writeFile(join(repo, 'a.txt'), 'user\n');
     await git('commit', '-qam', 'user edit');
-    const before = await everything(repo, git);
+    const before = await everything(repo, git, batchId);
     for (const strategy of ['merge', 'squash', 'rebase']) {
       const refused = await server.error('land_job', { batch_id: batchId, job_id: 'c', onto: 'main', strategy });
       expect(refused.code).toBe('land_conflict');
       expect(refused.text).toContain('a.txt');
       expect(refused.text).toContain('nothing changed');
     }
-    expect(await everything(repo, git)).toEqual(before);
+    expect(await everything(repo, git, batchId)).toEqual(before);
     expect(await exists(landedFile(batchId, 'c'))).toBe(false);
   });
 
   it('refuses a dirty checkout of the target and changes nothing', async () => {
     const { repo, git, batchId } = await ranJobs({ d: sh('echo d > d.txt') });
     await writeFile(join(repo, 'a.txt'), 'not committed\n');
-    const before = await everything(repo, git);
+    const before = await everything(repo, git, batchId);
     const refused = await server.error('land_job', { batch_id: batchId, job_id: 'd', onto: 'main' });
     expect(refused.code).toBe('land_checkout_dirty');
     expect(refused.text).toContain('a.txt');
-    expect(await everything(repo, git)).toEqual(before);
+    expect(await everything(repo, git, batchId)).toEqual(before);
     expect(await readFile(join(repo, 'a.txt'), 'utf8')).toBe('not committed\n');
   });
 
   it('answers a dry run with what would happen, and changes nothing', async () => {
     const { repo, git, base, batchId, tip } = await ranJobs({ r: sh('echo r > r.txt') });
-    const before = await everything(repo, git);
+    const before = await everything(repo, git, batchId);
     const dry = await server.ok('land_job', { batch_id: batchId, job_id: 'r', onto: 'main', dry_run: true });
     expect(dry).toMatchObject({ dry_run: true, result: 'fast_forward', old_commit: base, commit: await tip('r'), landed_at: null });
-    expect(await everything(repo, git)).toEqual(before);
+    expect(await everything(repo, git, batchId)).toEqual(before);
     expect((await server.ok('get_scoreboard', { batch_id: batchId, detail: 'full' })).landed).toEqual({ total: 0, items: [] });
   });
 
   it('refuses onto a missing branch unless asked to create it, and onto the job’s own branch', async () => {
     const { repo, git, base, batchId, tip } = await ranJobs({ n: sh('echo n > n.txt') });
     await git('commit', '--allow-empty', '-qm', 'main moves on');
-    const before = await everything(repo, git);
+    const before = await everything(repo, git, batchId);
     const missing = await server.error('land_job', { batch_id: batchId, job_id: 'n', onto: 'release' });
     expect(missing.code).toBe('land_onto_missing');
     expect(missing.text).toContain('create: true');
     const own = await server.error('land_job', { batch_id: batchId, job_id: 'n', onto: `harness/${batchId}/n` });
     expect(own.code).toBe('land_branch_invalid');
     expect(own.text).toContain("job's own branch");
-    expect(await everything(repo, git)).toEqual(before);
+    expect(await everything(repo, git, batchId)).toEqual(before);
 
     // Made at the job's base commit, not at main's tip.
     const created = await server.ok('land_job', { batch_id: batchId, job_id: 'n', onto: 'release', create: true });
@@ -179,11 +194,11 @@ describe('land_job', () => {
 
     const moved = join(dir, 'moved');
     await rename(repo, moved);
-    const before = await treeSnapshot(server.runsDir);
+    const before = await treeSnapshot(join(server.runsDir, batchId));
     const vanished = await server.error('land_job', { batch_id: batchId, job_id: 'gone', onto: 'main' });
     expect(vanished.code).toBe('repo_missing');
     expect(vanished.text).toContain(repo);
-    expect(await treeSnapshot(server.runsDir)).toEqual(before);
+    expect(await treeSnapshot(join(server.runsDir, batchId))).toEqual(before);
     await rename(moved, repo);
 
     // A shared job in git and a job outside git never had a branch.
@@ -228,6 +243,7 @@ describe('land_job', () => {
       ],
     });
     await eventually(async () => stepOf(await server.ok('get_scoreboard', { batch_id: batchId, detail: 'full' }), 'busy', 'wait').status === 'running', 'the step to run');
+    // The running step's own files may change meanwhile (its heartbeat): the repository and landed.json are what a landing would touch.
     const before = await everything(repo, git);
     for (const dry_run of [false, true]) {
       const refused = await server.error('land_job', { batch_id: batchId, job_id: 'busy', onto: 'main', dry_run });
@@ -235,6 +251,7 @@ describe('land_job', () => {
       expect(refused.text).toContain('wait (running), after (blocked)');
     }
     expect(await everything(repo, git)).toEqual(before);
+    expect(await exists(landedFile(batchId, 'busy'))).toBe(false);
     await writeFile(release, '');
     await server.settled(batchId);
     expect(await server.ok('land_job', { batch_id: batchId, job_id: 'busy', onto: 'main' })).toMatchObject({ result: 'fast_forward', job_status: 'succeeded' });
@@ -244,10 +261,10 @@ describe('land_job', () => {
     const { repo, git, batchId } = await ranJobs({ ro: sh('echo ro > ro.txt') });
     const reader = await InProcessServer.start({ runsDir: server.runsDir });
     try {
-      const before = await everything(repo, git);
+      const before = await everything(repo, git, batchId);
       const refused = await reader.error('land_job', { batch_id: batchId, job_id: 'ro', onto: 'main' });
       expect(refused.code).toBe('runs_locked');
-      expect(await everything(repo, git)).toEqual(before);
+      expect(await everything(repo, git, batchId)).toEqual(before);
       expect(await reader.ok('land_job', { batch_id: batchId, job_id: 'ro', onto: 'main', dry_run: true })).toMatchObject({ result: 'fast_forward', landed_at: null });
     } finally {
       await reader.stop();
@@ -270,11 +287,11 @@ describe('land_job', () => {
     await writeFile(metaFile, JSON.stringify(meta));
     const later = await InProcessServer.start({ runsDir });
     try {
-      const before = await everything(repo, git);
+      const before = [await everything(repo, git), await treeSnapshot(join(runsDir, 'before'))];
       const refused = await later.error('land_job', { batch_id: 'before', job_id: 'old', onto: 'main' });
       expect(refused.code).toBe('land_no_branch');
       expect(refused.text).toContain('planned before jobs had branches');
-      expect({ ...(await everything(repo, git)), runs: undefined }).toEqual({ ...before, runs: undefined });
+      expect([await everything(repo, git), await treeSnapshot(join(runsDir, 'before'))]).toEqual(before);
     } finally {
       await later.stop();
     }
