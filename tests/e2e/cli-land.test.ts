@@ -78,6 +78,9 @@ describe('harness-mcp land', () => {
     } finally {
       await server.stop();
     }
+    const status = await cli(dir, 'status', 'cli', ...store);
+    expect(status.stdout).toContain(`landed: a onto main (fast-forward) at ${(await tipOf('harness/cli/a')).slice(0, 12)}`);
+    expect(status.stdout).toContain('landed: b onto main (merge)');
     const notVariants = await cli(dir, 'compare', 'cli', 'a', ...store);
     expect(notVariants.code).toBe(2);
     expect(notVariants.stderr).toContain('not submitted with `variants`');
