@@ -3,9 +3,8 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NoServerError } from '../core/index.js';
-import { CancelRunOutput, LandJobOutput, RetryStepOutput } from '../mcp/index.js';
+import { CancelRunOutput, describeLanding, LandJobOutput, RetryStepOutput } from '../mcp/index.js';
 import { ControlInbox, ControlRequestSchema, describeControlProblems, type ControlRequest, type ControlResponse } from '../queue/index.js';
-import { describeLanding } from './describe-landing.js';
 import { createOwnerCheck, EXIT, fail, failWith, printJson, requireServer, runsPathsOf, type StoreOptions } from './common.js';
 
 const ANSWER_TIMEOUT_MS = 30_000;

@@ -1,8 +1,8 @@
+import { describeLanding } from '../mcp/index.js';
 import { describeControlProblems, LandRequestSchema, type LandRequest } from '../queue/index.js';
 import { RunsLock } from '../store/index.js';
 import { control } from './control.js';
 import { fail, openHarness, orFail, printJson, runsPathsOf, type StoreOptions } from './common.js';
-import { describeLanding } from './describe-landing.js';
 
 export interface LandOptions extends StoreOptions {
   onto: string;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { IdSchema, JobStatusSchema, LandingSchema, LandStrategySchema } from '../../core/index.js';
-import type { Harness } from '../../harness/index.js';
+import type { Harness, LandJobAnswer } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
 
 export const LandJobInput = z.object({
@@ -49,12 +49,21 @@ export function registerLandJob(server: McpServer, harness: Harness): void {
           dry_run: args.dry_run ?? false,
           create: args.create ?? false,
         });
-        return toolResult({ ...result }, describeLanding(result));
+        return toolResult({ ...result }, `${describeLanding(result).join('; ')}.`);
       }),
   );
 }
 
-function describeLanding(r: { dry_run: boolean; result: string; branch: string; onto: string; commit: string; job_status: string; created: boolean }): string {
-  const what = r.result === 'up_to_date' ? `${r.onto} already has ${r.branch}` : `${r.branch} ${r.dry_run ? 'would land' : 'landed'} on ${r.onto} as ${r.result.replace('_', '-')}`;
-  return `${what}${r.created ? ` (${r.onto} ${r.dry_run ? 'would be' : 'was'} created)` : ''}: ${r.onto} at ${r.commit.slice(0, 12)}; the job is ${r.job_status}${r.dry_run ? '. Dry run: nothing changed' : ''}.`;
+/** A landing in words, a line each: what happened (or would), and where the branch is now (harness-mcp land prints these). */
+export function describeLanding(r: Pick<LandJobAnswer, 'dry_run' | 'result' | 'branch' | 'onto' | 'commit' | 'old_commit' | 'created' | 'checkout_updated' | 'job_status'>): string[] {
+  const lines: string[] = [];
+  const would = r.dry_run ? 'would ' : '';
+  if (r.result === 'up_to_date') lines.push(`${r.onto} already has ${r.branch}: nothing to land`);
+  else lines.push(`${r.branch} ${r.dry_run ? 'would land' : 'landed'} on ${r.onto} (${r.result.replace('_', '-')})`);
+  if (r.created) lines.push(`${r.onto} ${would}${r.dry_run ? 'be ' : 'was '}created at the job's base commit`);
+  lines.push(`${r.onto}: ${r.old_commit ? `${r.old_commit.slice(0, 12)} → ` : ''}${r.commit.slice(0, 12)}`);
+  if (r.checkout_updated) lines.push(`checkout ${r.checkout_updated} ${r.dry_run ? 'would move' : 'moved'} along`);
+  if (r.job_status !== 'succeeded') lines.push(`note: the job is ${r.job_status}`);
+  if (r.dry_run) lines.push('dry run: nothing changed');
+  return lines;
 }
