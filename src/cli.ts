@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HARNESS_VERSION } from './core/index.js';
-import { control, EXIT, gc, logs, run, serve, setDrainFlag, status, submit } from './commands/index.js';
+import { compare, control, EXIT, gc, land, logs, run, serve, setDrainFlag, status, submit } from './commands/index.js';
 
 // A reader that goes away early (`harness-mcp status | head -1`) ends the command, quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -137,5 +137,20 @@ withOptions(program.command('gc'), STORE)
   .option('--prune-branches [branch...]', 'delete the landed job branches of removed batches, or exactly the ones named')
   .option('--json', 'print the result as JSON')
   .action((_options, command: Command) => gc(command.optsWithGlobals()));
+
+withOptions(program.command('land').argument('<batch>').argument('<job>', "the job whose branch to land (a variant's own id, such as try.v2)"), STORE)
+  .description("put a job's branch onto a branch of its repository (through the running server, if one runs)")
+  .requiredOption('--onto <branch>', 'the branch to land onto, such as main')
+  .addOption(new Option('--strategy <strategy>', 'merge (a fast-forward when it can), squash or rebase').choices(['merge', 'squash', 'rebase']).default('merge'))
+  .option('--message <text>', 'the message of a merge or squash commit')
+  .option('--dry-run', 'say what would happen and change nothing')
+  .option('--create', "make --onto at the job's base commit when it does not exist")
+  .option('--json', 'print the answer as JSON')
+  .action((batch, job, _options, command: Command) => land(batch, job, command.optsWithGlobals()));
+
+withOptions(program.command('compare').argument('<batch>').argument('<job>', 'the job as submitted with variants, such as try'), STORE)
+  .description("show a job's variants side by side: status, change, duration, tokens, command exit codes, landed")
+  .option('--json', 'print the comparison as JSON')
+  .action((batch, job, _options, command: Command) => compare(batch, job, command.optsWithGlobals()));
 
 await program.parseAsync();

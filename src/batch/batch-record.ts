@@ -1,4 +1,4 @@
-import { isTerminal, nowIso, type AttemptState, type BatchMeta, type HarnessConfig, type PlannedJob } from '../core/index.js';
+import { isTerminal, nowIso, type AttemptState, type BatchMeta, type HarnessConfig, type LandedFile, type PlannedJob } from '../core/index.js';
 import { stepKey, type StoredAttempt, type StoredBatch } from '../store/index.js';
 import { deriveJobViews, type ReadyStepView, type StepView } from './step-views.js';
 
@@ -15,6 +15,8 @@ export class BatchRecord {
   private readonly readyByJob = new Map<string, ReadyStepView[]>();
   /** attempts_index.json: written (it holds every attempt), being written, or absent. */
   indexState: 'absent' | 'written' | Promise<void> = 'absent';
+  /** landed.json of each job whose branch was landed, by job id (the server that lands one replaces its entry). */
+  readonly landed = new Map<string, LandedFile>();
   /** Attempts being made, from the index's removal until they are held: the batch is not settled meanwhile. */
   attemptsBeingMade = 0;
   // The newest created_at of the batch's attempts, or the one last handed out by nextCreatedAt.
@@ -31,6 +33,7 @@ export class BatchRecord {
   static fromStored(stored: StoredBatch, policy: HarnessConfig['retries']): BatchRecord {
     const record = new BatchRecord(stored.meta, stored.attempts, policy);
     if (stored.fromIndex) record.indexState = 'written';
+    for (const [jobId, file] of stored.landed) record.landed.set(jobId, file);
     return record;
   }
 

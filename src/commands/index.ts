@@ -8,3 +8,5 @@ export { run } from './run.js';
 export { serve } from './serve.js';
 export { status } from './status.js';
 export { submit } from './submit.js';
+export { land } from './land.js';
+export { compare } from './compare.js';

@@ -19,6 +19,7 @@ export async function status(batchId: string | undefined, options: StoreOptions 
       const latest = new Map((await harness.reader.latestAttempts(batchId)).map(({ state }) => [`${state.job_id}/${state.step_id}`, state]));
       process.stdout.write(`${describeBatch({ ...board, next_cursor: null }, CLI_LOGS)}\n`);
       for (const line of describeSteps(board, latest, nowIso())) process.stdout.write(`${line}\n`);
+      for (const l of board.landed.items) process.stdout.write(`  landed: ${l.job_id} onto ${l.onto} (${l.result.replace('_', '-')}) at ${l.commit.slice(0, 12)}, ${l.landed_at}\n`);
       if (board.dispatch_paused && !board.settled) process.stdout.write(`  new attempts are held back: ${board.dispatch_paused}\n`);
       return;
     }

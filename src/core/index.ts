@@ -95,3 +95,5 @@ export {
 } from './changes.js';
 export { KeyedSerial } from './keyed-serial.js';
 export { LeftBranchesSchema, type LeftBranches } from './left-branches.js';
+export { type LandedFile, LandedFileSchema, type Landing, LandingSchema, LandResultSchema, LandStrategySchema } from './landed.js';
+export { type JobStatus, JobStatusSchema, type VariantComparison, VariantComparisonSchema, type VariantRow, VariantRowSchema } from './variant-comparison.js';

@@ -3,6 +3,7 @@ import { IdSchema, RunIdSchema } from './ids.js';
 import { AttemptStatusSchema, FailureReasonSchema } from './attempt-state.js';
 import { AgentOutcomeSchema, UsageSchema } from './run-report.js';
 import { AgentNameSchema } from './launch-table.js';
+import { LandedEntrySchema, SystemLandingsSchema } from './landed.js';
 
 export const StepStatusSchema = z.enum(['blocked', 'ready', 'running', 'succeeded', 'failed', 'needs_attention', 'canceled']);
 export type StepStatus = z.infer<typeof StepStatusSchema>;
@@ -111,6 +112,7 @@ export const BatchScoreboardSchema = z.strictObject({
   usage_by_agent: z.partialRecord(AgentNameSchema, UsageSchema).describe('Token totals (and cost where the agent reports it) per agent'),
   dispatch_paused: z.string().nullable().describe('Why ready steps are not starting (drain, low disk), if so'),
   variant_groups: z.array(VariantGroupSchema).describe('Each job submitted with `variants` and the jobs it runs as, in submitted order'),
+  landed: capped(LandedEntrySchema).describe('The jobs whose branch was landed, each with its newest landing (docs/spec.md §9.1)'),
   steps: z.array(StepEntrySchema).describe('Every step, or one page of them'),
   next_cursor: z.string().nullable(),
 });
@@ -167,5 +169,6 @@ export const SystemScoreboardSchema = z.strictObject({
   ),
   runners: z.array(RunnerEntrySchema),
   damaged: z.array(DamagedFileSchema).describe('Files that could not be read, and what was done about each'),
+  landings: SystemLandingsSchema,
 });
 export type SystemScoreboard = z.infer<typeof SystemScoreboardSchema>;

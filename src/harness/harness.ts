@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { HarnessConfigFileSchema, KeyedSerial, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type RunnerHealth } from '../core/index.js';
+import { HarnessConfigFileSchema, KeyedSerial, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type RunnerHealth, type VariantComparison } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
 import { lockFileExclusively } from '../process/index.js';
 import { DiskBatches } from '../batch/index.js';
@@ -10,6 +10,8 @@ import { BatchReader, countSteps, isSettled, type ReaderOptions } from '../score
 import { AttemptFiles, CurrentIndexFiles, DamagedFiles, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
 import type { BranchStatus } from '../workproduct/index.js';
 import { LeftBranches, type BranchPruning } from './left-branches.js';
+import { compareJobVariants } from './compare-variants.js';
+import { landJob, type LandJobAnswer, type LandJobRequest } from './land-job.js';
 import { OwnedRoot } from './owned-root.js';
 import type { LogLevel, LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';
@@ -177,6 +179,17 @@ export class Harness {
     return (await this.root.requests()).retry(batchId, jobId, stepId, cascade);
   }
 
+  /** Lands a job's branch onto a branch of its repository and records it (landJob, docs/spec.md §9.1). */
+  land(request: LandJobRequest): Promise<LandJobAnswer> {
+    const identity = { name: this.config.git.author_name, email: this.config.git.author_email };
+    return landJob(request, { reader: this.reader, identity, recorder: () => this.root.landings() });
+  }
+
+  /** The variants of a job submitted with `variants`, side by side (compareJobVariants). */
+  compareVariants(batchId: string, jobId: string): Promise<VariantComparison> {
+    return compareJobVariants(this.reader, batchId, jobId);
+  }
+
   /**
    * Removes the batches that are settled and idle past retention_policy.keep_closed_batches_days
    * (docs/spec.md §9), or with `dryRun` only says which and how many bytes. Their job branches
@@ -269,7 +282,7 @@ export class Harness {
       this.batchChanged(batchId);
     }
     await this.refreshHealth();
-    if (this.config.interfaces.filesystem_queue.enabled && this.dispatch) await owned.startQueues((table) => this.submit(table));
+    if (this.config.interfaces.filesystem_queue.enabled && this.dispatch) await owned.startQueues((table) => this.submit(table), (request) => this.land(request));
     this.healthMonitor.start();
     return true;
   }

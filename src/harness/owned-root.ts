@@ -1,10 +1,11 @@
-import { HARNESS_VERSION, type BatchMeta, type KeyedSerial, type HarnessConfig, type HarnessConfigFile } from '../core/index.js';
+import { HARNESS_VERSION, KeyedSerial, type BatchMeta, type HarnessConfig, type HarnessConfigFile } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
 import { writeConfigSnapshot } from '../config/index.js';
 import { ControlInbox, FilesystemQueue, runIdOfRetry } from '../queue/index.js';
 import { finishRemovals, removeGarbage, Scheduler, type GcCandidate, type HealthMonitor, type Requests } from '../scheduler/index.js';
 import { BatchReader, ScoreboardFiles, type ReaderOptions, type ReadSource } from '../scoreboard/index.js';
-import { AttemptTransitions, sweepStaleTempFiles, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type RunsLock, type RunsPaths } from '../store/index.js';
+import { appendLanding, AttemptTransitions, sweepStaleTempFiles, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type RunsLock, type RunsPaths } from '../store/index.js';
+import type { LandingRecorder, LandJobAnswer, LandJobRequest } from './land-job.js';
 import type { LogListener } from './log-listener.js';
 import { processStartedAtMs } from './process-start.js';
 import type { RootRole } from './root-role.js';
@@ -39,6 +40,7 @@ export class OwnedRoot implements RootRole {
   /** Clearing what crashes left (see clearLeftovers), under way in the background from the start. */
   private readonly leftovers: Promise<void>;
   private readonly stopClearing = new AbortController();
+  private readonly landingTurns = new KeyedSerial();
 
   private constructor(
     private readonly lock: RunsLock,
@@ -110,21 +112,42 @@ export class OwnedRoot implements RootRole {
     return new OwnedRoot(lock, scheduler, options);
   }
 
-  /** Takes launch tables from the filesystem queue (through `submit`) and cancels and retries from the control inbox. */
-  async startQueues(submit: (table: unknown) => Promise<{ meta: BatchMeta; deduplicated: boolean }>): Promise<void> {
+  /** Takes launch tables from the filesystem queue (through `submit`) and cancels, retries and lands (through `land`) from the control inbox. */
+  async startQueues(
+    submit: (table: unknown) => Promise<{ meta: BatchMeta; deduplicated: boolean }>,
+    land: (request: LandJobRequest) => Promise<LandJobAnswer>,
+  ): Promise<void> {
     const { paths, log } = this.options;
     this.queue = new FilesystemQueue(paths, this.options.config.limits.max_launch_table_bytes, submit, (message) => log('info', message));
     await this.queue.start();
-    this.control = new ControlInbox(ControlInbox.dirOf(paths), (request, requestId) =>
-      request.op === 'cancel'
-        ? this.scheduler.requests.cancel(request)
-        : this.scheduler.requests.retry(request.batch_id, request.job_id, request.step_id, request.cascade ?? false, runIdOfRetry(requestId, request)),
-    );
+    this.control = new ControlInbox(ControlInbox.dirOf(paths), (request, requestId) => {
+      switch (request.op) {
+        case 'cancel':
+          return this.scheduler.requests.cancel(request);
+        case 'retry':
+          return this.scheduler.requests.retry(request.batch_id, request.job_id, request.step_id, request.cascade ?? false, runIdOfRetry(requestId, request));
+        case 'land':
+          return land(request);
+      }
+    });
     await this.control.start();
   }
 
   async requests(): Promise<Requests> {
     return this.scheduler.requests;
+  }
+
+  async landings(): Promise<LandingRecorder> {
+    return {
+      // One append per job at a time (landed.json is read, then replaced); the held batch then shows it.
+      record: (job, landing) =>
+        this.landingTurns.run(`${job.batchId}/${job.jobId}`, async () => {
+          const file = await appendLanding(this.options.paths, job, landing);
+          (await this.scheduler.records.get(job.batchId))?.landed.set(job.jobId, file);
+          this.options.onBatchChanged(job.batchId);
+          return file;
+        }),
+    };
   }
 
   async removeGarbage(garbage: GcCandidate[], removed: (candidate: GcCandidate) => void): Promise<void> {

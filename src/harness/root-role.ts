@@ -1,5 +1,6 @@
 import type { GcCandidate, Requests, Scheduler } from '../scheduler/index.js';
 import type { ReadSource } from '../scoreboard/index.js';
+import type { LandingRecorder } from './land-job.js';
 
 /**
  * How this server stands to its runs root: it runs it (OwnedRoot), or it reads what another
@@ -14,6 +15,8 @@ export interface RootRole {
   readonly scheduler: Scheduler | undefined;
   /** What takes submissions, cancels and retries; refused (StoreLockedError) when another server runs the root. */
   requests(): Promise<Requests>;
+  /** What records landings (landed.json); refused when another server runs the root. */
+  landings(): Promise<LandingRecorder>;
   /** Removes batches GC found, telling `removed` of each; refused when another server runs the root. */
   removeGarbage(garbage: GcCandidate[], removed: (candidate: GcCandidate) => void): Promise<void>;
   /** The batches held in memory, to announce them all when whether attempts may start changes. */

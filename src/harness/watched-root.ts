@@ -42,6 +42,10 @@ export class WatchedRoot implements RootRole {
     throw await this.locked();
   }
 
+  async landings(): Promise<never> {
+    throw await this.locked();
+  }
+
   async removeGarbage(): Promise<void> {
     throw await this.locked();
   }

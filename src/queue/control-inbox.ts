@@ -3,8 +3,21 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { z } from 'zod';
-import { canonicalJson, HarnessError, IdSchema, nowIso, RunIdSchema } from '../core/index.js';
+import { canonicalJson, HarnessError, IdSchema, LandStrategySchema, nowIso, RunIdSchema } from '../core/index.js';
 import { writeJsonAtomic, type RunsPaths } from '../store/index.js';
+
+// Carried out again if replayed after a crash: the job's branch is then already there, so it answers up_to_date.
+export const LandRequestSchema = z.strictObject({
+  op: z.literal('land'),
+  batch_id: IdSchema,
+  job_id: IdSchema,
+  onto: z.string().min(1),
+  strategy: LandStrategySchema,
+  message: z.string().min(1).optional(),
+  dry_run: z.boolean(),
+  create: z.boolean(),
+});
+export type LandRequest = z.infer<typeof LandRequestSchema>;
 
 /** A request a terminal command leaves for the server that owns the runs root. */
 export const ControlRequestSchema = z.discriminatedUnion('op', [
@@ -16,6 +29,7 @@ export const ControlRequestSchema = z.discriminatedUnion('op', [
     step_id: IdSchema.optional(),
   }),
   z.strictObject({ op: z.literal('retry'), batch_id: IdSchema, job_id: IdSchema, step_id: IdSchema, cascade: z.boolean().optional() }),
+  LandRequestSchema,
 ]);
 export type ControlRequest = z.infer<typeof ControlRequestSchema>;
 
@@ -43,7 +57,7 @@ export function runIdOfRetry(requestId: string, request: ControlRequest): string
 
 /**
  * Requests in runs/_system/queue/control/<id>.request.json, carried out by the server that owns
- * the runs root and answered in <id>.response.json: how `harness-mcp cancel` and `retry` reach it.
+ * the runs root and answered in <id>.response.json: how `harness-mcp cancel`, `retry` and `land` reach it.
  * A request is carried out once, even when a crash makes the next server see it again: a retry
  * through runIdOfRetry, and a cancel because cancelling what has ended changes nothing. The
  * request file goes only after its response is written.

@@ -1,4 +1,5 @@
 import {
+  InvalidArgumentError,
   NotFoundError,
   nowIso,
   WHERE_IDS_ARE,
@@ -8,12 +9,19 @@ import {
   type RunnerHealth,
   type StepCounts,
   type SystemScoreboard,
+  type JobStatus,
+  type LandedFile,
+  type PlannedJob,
+  type VariantComparison,
 } from '../core/index.js';
-import { readAllRecords, type BatchRecord, type BatchRecords } from '../batch/index.js';
+import { readAllRecords, type BatchRecord, type BatchRecords, type StepView } from '../batch/index.js';
+import { rollUpJobStatus } from './job-status.js';
+import { compareVariants, variantJobs } from './variant-comparison.js';
 import type { AttemptLocation, RunsPaths, StoredAttempt } from '../store/index.js';
 import { batchProgress, type BatchProgress } from './batch-progress.js';
 import { buildBatchScoreboard, countSteps, isSettled } from './batch-scoreboard.js';
 import { buildSystemScoreboard } from './system-scoreboard.js';
+import { systemLandings } from './landings.js';
 
 /**
  * What a reader reads: the batches, and what the runner says of itself. The server that runs
@@ -87,6 +95,7 @@ export class BatchReader {
       listLimit,
       page,
       dispatchPaused: await this.source.dispatchPaused(),
+      landed: record.landed,
     });
   }
 
@@ -98,7 +107,7 @@ export class BatchReader {
   async systemScoreboard(): Promise<SystemScoreboard> {
     const all = await readAllRecords(this.source.records);
     const damaged = [...all.damaged, ...this.source.setAside()];
-    return buildSystemScoreboard(this.options.paths, listingsOf(all.records), await this.source.runners(), damaged, nowIso());
+    return buildSystemScoreboard(this.options.paths, listingsOf(all.records), await this.source.runners(), damaged, nowIso(), systemLandings(all.records));
   }
 
   /** How far a batch is: steps ended, steps that will not run, steps still waiting. */
@@ -179,6 +188,28 @@ export class BatchReader {
     return view.latest.location;
   }
 
+  /** A job as planned, its steps' views in the planned order, its status rolled up, and its landed.json if landed. */
+  async job(batchId: string, jobId: string): Promise<JobReading> {
+    const record = await this.record(batchId);
+    const job = record.meta.jobs.find((j) => j.job_id === jobId);
+    if (!job) throw new NotFoundError('job', jobId, jobHint(record.meta));
+    const views = job.steps.map((step) => record.view(jobId, step.step_id)).filter((v): v is StepView => v !== undefined);
+    return { job, views, status: rollUpJobStatus(views), landed: record.landed.get(jobId) };
+  }
+
+  /** The variants of a job submitted with `variants`, side by side (see compareVariants); `jobId` is the id as submitted. */
+  async variantComparison(batchId: string, jobId: string): Promise<{ comparison: VariantComparison; variants: PlannedJob[] }> {
+    const record = await this.record(batchId);
+    const variants = variantJobs(record.meta, jobId);
+    if (variants.length === 0) {
+      const job = record.meta.jobs.find((j) => j.job_id === jobId);
+      if (!job) throw new NotFoundError('job', jobId, jobHint(record.meta));
+      const why = job.variant ? `it is variant ${job.variant.index} of \`${job.variant.of}\`; compare \`${job.variant.of}\`` : 'it was not submitted with `variants`';
+      throw new InvalidArgumentError('job_id', `\`${jobId}\` is not a job with variants: ${why}`);
+    }
+    return { comparison: compareVariants(record, variants, jobId), variants };
+  }
+
   /** Every batch that can be read, in id order (what GC looks through: never one it cannot read). */
   async allRecords(): Promise<BatchRecord[]> {
     return (await readAllRecords(this.source.records)).records;
@@ -189,6 +220,20 @@ export class BatchReader {
     if (!record) throw new NotFoundError('batch', batchId, WHERE_IDS_ARE.batch);
     return record;
   }
+}
+
+/** A job as BatchReader.job reads it. */
+export interface JobReading {
+  job: PlannedJob;
+  views: StepView[];
+  status: JobStatus;
+  landed: LandedFile | undefined;
+}
+
+function jobHint(meta: BatchMeta): string {
+  const groups = [...new Set(meta.jobs.flatMap((j) => (j.variant ? [j.variant.of] : [])))];
+  const submitted = groups.length ? `; jobs submitted with variants: ${groups.join(', ')}` : '';
+  return `batch ${meta.batch_id} has no such job (get_scoreboard lists its jobs${submitted})`;
 }
 
 function listingsOf(records: BatchRecord[]): BatchListing[] {

@@ -8,9 +8,11 @@ import {
   type AgentName,
   type StepEntry,
   type Usage,
+  type LandedFile,
 } from '../core/index.js';
 import type { StepView } from '../batch/index.js';
 import type { RunsPaths, StoredAttempt } from '../store/index.js';
+import { landedEntries } from './landings.js';
 
 export interface ScoreboardOptions {
   paths: RunsPaths;
@@ -21,6 +23,8 @@ export interface ScoreboardOptions {
   page: { offset: number; size: number } | 'all';
   /** Why the runner starts no new attempts now, if so. */
   dispatchPaused: string | null;
+  /** landed.json of each landed job, by job id. */
+  landed: ReadonlyMap<string, LandedFile>;
 }
 
 export function emptyCounts(): StepCounts {
@@ -146,6 +150,7 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
     ...usageOf(meta, allAttempts),
     dispatch_paused: options.dispatchPaused,
     variant_groups: variantGroups(meta),
+    landed: landedEntries(meta.jobs.map((j) => j.job_id), options.landed, options.listLimit),
     steps,
     next_cursor: end < all.length ? String(end) : null,
   };

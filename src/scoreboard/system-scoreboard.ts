@@ -12,7 +12,14 @@ export interface BatchSummary {
 export type RunnerEntry = SystemScoreboard['runners'][number];
 
 /** The system scoreboard of docs/spec.md §7: every batch with its counts and where its scoreboard is. */
-export function buildSystemScoreboard(paths: RunsPaths, batches: BatchSummary[], runners: RunnerEntry[], damaged: DamagedFile[], now: string): SystemScoreboard {
+export function buildSystemScoreboard(
+  paths: RunsPaths,
+  batches: BatchSummary[],
+  runners: RunnerEntry[],
+  damaged: DamagedFile[],
+  now: string,
+  landings: SystemScoreboard['landings'],
+): SystemScoreboard {
   const counts = emptyCounts();
   for (const batch of batches) {
     for (const [status, n] of Object.entries(batch.counts)) counts[status as keyof StepCounts] += n;
@@ -33,6 +40,7 @@ export function buildSystemScoreboard(paths: RunsPaths, batches: BatchSummary[],
     })),
     runners,
     damaged,
+    landings,
   };
 }
 

@@ -13,3 +13,4 @@ export { readArtifactPage, readArtifactTail, tailEventLines } from './artifact-r
 export { removeAttemptsIndex, writeAttemptsIndex } from './attempts-index-file.js';
 export { defaultRunsDir, resolveRunsRoot } from './runs-root.js';
 export { sweepStaleTempFiles } from './temp-sweep.js';
+export { appendLanding, readLandedFile } from './landed-file.js';

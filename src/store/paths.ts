@@ -116,6 +116,10 @@ export class RunsPaths {
   currentFile(batchId: string, jobId: string): string {
     return join(this.jobDir(batchId, jobId), JOB_DIR_NAMES.current);
   }
+  /** Every landing of the job's branch (docs/spec.md §9.1); absent until the first. */
+  landedFile(batchId: string, jobId: string): string {
+    return join(this.jobDir(batchId, jobId), JOB_DIR_NAMES.landed);
+  }
   workspaceDir(batchId: string, jobId: string): string {
     return join(this.jobDir(batchId, jobId), JOB_DIR_NAMES.workspace);
   }

@@ -11,6 +11,7 @@ import type { AttemptFiles } from './attempt-files.js';
 import { asDamage } from './damaged-files.js';
 import { readAttemptsIndex } from './attempts-index-file.js';
 import { readJsonIfExists } from './json-file.js';
+import { readLandedFiles } from './landed-file.js';
 import { createdAtOfDirName, runIdOfDirName, type AttemptLocation, type RunsPaths } from './paths.js';
 import { byAttemptNumber, stepKey, type StoredAttempt, type StoredBatch } from './stored-attempt.js';
 
@@ -58,7 +59,8 @@ export async function readStoredBatch(
   const meta = await readJsonIfExists(paths.batchMetaFile(batchId), BatchMetaSchema);
   if (!meta) return undefined;
   const indexed = await readAttemptsIndex(paths, meta);
-  if (indexed) return { meta, attempts: indexed, fromIndex: true };
+  const landed = await readLandedFiles(paths, meta);
+  if (indexed) return { meta, attempts: indexed, fromIndex: true, landed };
   const attempts = new Map<string, StoredAttempt[]>();
   await Promise.all(
     meta.jobs.flatMap((job) =>
@@ -85,7 +87,7 @@ export async function readStoredBatch(
       }),
     ),
   );
-  return { meta, attempts, fromIndex: false };
+  return { meta, attempts, fromIndex: false, landed };
 }
 
 /** The attempt's state; `missing` when it has no state.json yet, `damaged` when it cannot be read and `damagedStates` took it. */

@@ -1,4 +1,4 @@
-import type { AttemptState, BatchMeta } from '../core/index.js';
+import type { AttemptState, BatchMeta, LandedFile } from '../core/index.js';
 import type { AttemptLocation } from './paths.js';
 
 /** An attempt as the store holds it: where it is and what its state.json says. */
@@ -13,6 +13,8 @@ export interface StoredBatch {
   attempts: Map<string, StoredAttempt[]>;
   /** Read from attempts_index.json, which must go before the batch gets a new attempt. */
   fromIndex: boolean;
+  /** landed.json of each job whose branch was landed, by job id. */
+  landed: Map<string, LandedFile>;
 }
 
 /**

@@ -49,6 +49,8 @@ export interface LandOutcome {
   commit: string;
   /** The work tree that has `onto` checked out and was (or would be) moved along with it. */
   checkout_updated: string | null;
+  /** The tip of the job's branch that was (or would be) landed. */
+  branch_commit: string;
 }
 
 /** Test seams, real code paths: `beforeUpdate` runs after every check, just before the ref moves. */
@@ -89,7 +91,7 @@ async function landInTurn(repo: Repository, req: LandRequest, hooks: LandHooks):
   const moves = old !== null && plan.commit !== old;
   const checkout = moves ? (checkouts[0] ?? null) : null;
   if (checkout && old) await checkCheckoutMovable(req.onto, checkout, old, plan.commit);
-  const outcome: LandOutcome = { onto: req.onto, strategy: req.strategy, dry_run: req.dryRun, result: plan.result, old_commit: old, commit: plan.commit, checkout_updated: checkout };
+  const outcome: LandOutcome = { onto: req.onto, strategy: req.strategy, dry_run: req.dryRun, result: plan.result, old_commit: old, commit: plan.commit, checkout_updated: checkout, branch_commit: source };
   if (req.dryRun || (old !== null && !moves)) return outcome;
   await hooks.beforeUpdate?.();
   // The ref moves first, the checkout after. The compare-and-swap is the one step that decides

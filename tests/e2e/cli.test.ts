@@ -296,7 +296,7 @@ describe('a mistyped runs dir', () => {
     const table = join(dir, 't.json');
     await writeFile(table, JSON.stringify(oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['true'] }])));
     const before = await treeSnapshot(dir);
-    for (const args of [['submit', table], ['submit', table, '--follow'], ['drain'], ['undrain'], ['gc'], ['cancel', '--batch', 'b'], ['retry', 'b', 'j', 's']]) {
+    for (const args of [['submit', table], ['submit', table, '--follow'], ['drain'], ['undrain'], ['gc'], ['cancel', '--batch', 'b'], ['retry', 'b', 'j', 's'], ['land', 'b', 'j', '--onto', 'main']]) {
       const refused = await cli([...args, '--runs-dir', typo, '--config', config]);
       expect(refused, args.join(' ')).toMatchObject({ code: 2, stderr: `harness-mcp: no such directory: ${typo} (check --runs-dir or HARNESS_RUNS_DIR)\n` });
     }
@@ -380,7 +380,7 @@ describe('options and exit codes', () => {
   it('says a runs dir is missing instead of showing an empty one, and does not create it', async () => {
     const dir = await tempDir();
     const typo = join(dir, 'typo');
-    for (const args of [['status'], ['logs', '0123456789abcdef'], ['gc', '--dry-run']]) {
+    for (const args of [['status'], ['logs', '0123456789abcdef'], ['gc', '--dry-run'], ['land', 'b', 'j', '--onto', 'main', '--dry-run'], ['compare', 'b', 'j']]) {
       expect(await cli([...args, '--runs-dir', typo]), args.join(' ')).toMatchObject({ code: 2, stderr: `harness-mcp: no such directory: ${typo} (check --runs-dir or HARNESS_RUNS_DIR)\n` });
     }
     await expect(access(typo)).rejects.toThrow(/ENOENT/);

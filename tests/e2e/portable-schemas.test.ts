@@ -23,7 +23,7 @@ describe('portable schemas', () => {
   it('publishes every tool’s input and output schema without type arrays', async () => {
     const server = await InProcessServer.start();
     const { tools } = await server.client.listTools();
-    expect(tools.length).toBeGreaterThanOrEqual(11);
+    expect(tools.length).toBeGreaterThanOrEqual(13);
     const found = tools.flatMap((t) => [...unportable(t.inputSchema, `${t.name}.inputSchema`), ...unportable(t.outputSchema, `${t.name}.outputSchema`)]);
     expect(found).toEqual([]);
     // The rewrite must keep nullable fields nullable.

@@ -35,6 +35,7 @@ const board: BatchScoreboard = {
   usage_by_agent: {},
   dispatch_paused: null,
   variant_groups: [],
+  landed: { total: 0, items: [] },
   steps: [{ job_id: 'j', step_id: 'f', status: 'failed', run_id: RUN, attempts: 1, blocked_reasons: [], retry_at: null }],
   next_cursor: null,
 };

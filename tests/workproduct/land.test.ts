@@ -60,7 +60,7 @@ describe('landBranch: results', () => {
     const old = tip(dir, 'main');
     const job = await commitOn(dir, JOB, { 'a.txt': withLine(TEN_LINES, 2, 'fixed') }, 'fix line 2');
     const outcome = await landBranch(request(dir));
-    expect(outcome).toEqual({ onto: 'main', strategy: 'merge', dry_run: false, result: 'fast_forward', old_commit: old, commit: job, checkout_updated: null });
+    expect(outcome).toEqual({ onto: 'main', strategy: 'merge', dry_run: false, result: 'fast_forward', old_commit: old, commit: job, checkout_updated: null, branch_commit: job });
     expect(tip(dir, 'main')).toBe(job);
   });
 
