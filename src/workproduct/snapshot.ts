@@ -1,4 +1,4 @@
-import { copyFile, rename, rm } from 'node:fs/promises';
+import { copyFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { SnapshotKind } from '../core/index.js';
 import type { GitIdentity } from './commits.js';
@@ -80,9 +80,19 @@ async function commitTree(space: SnapshotSpace, tree: string, parent: string | n
 async function treeOfWorkspace(space: SnapshotSpace, indexFile: string): Promise<string> {
   const target = { ...space.target, indexFile };
   if (space.kind !== 'private') {
-    await copyFile(await ownIndexFile(space), indexFile).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error; // no index yet: git builds one from nothing
-    });
+    const own = await ownIndexFile(space);
+    const copied = await copyFile(own, indexFile).then(
+      () => stat(own),
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error; // no index yet: git builds one from nothing
+        return null;
+      },
+    );
+    // The copy keeps the index's mtime: git re-reads an entry whose file changed in the second
+    // the index was written ("racily clean") only when the index is no newer than the file, and
+    // compares times to the second only (no USE_NSEC). A copy stamped now would pass a same-size
+    // edit made in that second as unchanged, and the snapshot would miss it.
+    if (copied) await utimes(indexFile, copied.atime, copied.mtime);
   }
   await git(target, ['add', '-A', '--', '.']);
   return (await git(target, ['write-tree'])).trim();
