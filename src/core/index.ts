@@ -94,3 +94,5 @@ export {
   type SnapshotKind,
 } from './changes.js';
 export { KeyedSerial } from './keyed-serial.js';
+export { ChangedFileSchema, ChangeTotalsSchema, SnapshotKindSchema } from './changes.js';
+export { BranchChangeSchema, type BranchChange } from './branch-change.js';

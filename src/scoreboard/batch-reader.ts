@@ -4,13 +4,14 @@ import {
   WHERE_IDS_ARE,
   type BatchMeta,
   type BatchScoreboard,
+  type BranchChange,
   type DamagedFile,
   type RunnerHealth,
   type StepCounts,
   type SystemScoreboard,
 } from '../core/index.js';
 import { readAllRecords, type BatchRecord, type BatchRecords } from '../batch/index.js';
-import type { AttemptLocation, RunsPaths, StoredAttempt } from '../store/index.js';
+import { readBranchChange, type AttemptLocation, type RunsPaths, type StoredAttempt } from '../store/index.js';
 import { batchProgress, type BatchProgress } from './batch-progress.js';
 import { buildBatchScoreboard, countSteps, isSettled } from './batch-scoreboard.js';
 import { buildSystemScoreboard } from './system-scoreboard.js';
@@ -87,7 +88,19 @@ export class BatchReader {
       listLimit,
       page,
       dispatchPaused: await this.source.dispatchPaused(),
+      branchChanges: await this.branchChanges(record.meta),
     });
+  }
+
+  /**
+   * branch.json of the batch's isolated git jobs (read from disk, whoever runs the root: the
+   * runner writes it beside the attempts). One that cannot be read is left out: it is derived,
+   * and written again at the job's next snapshot.
+   */
+  private async branchChanges(meta: BatchMeta): Promise<BranchChange[]> {
+    const jobs = meta.jobs.filter((job) => job.workspace_policy === 'isolated' && job.git?.branch);
+    const read = await Promise.all(jobs.map((job) => readBranchChange(this.options.paths, meta.batch_id, job.job_id).catch(() => undefined)));
+    return read.filter((change): change is BranchChange => change !== undefined);
   }
 
   /** Every batch that can be read; one that cannot is left out (the system scoreboard names its file). */
@@ -161,6 +174,13 @@ export class BatchReader {
     const found = await this.source.records.findRun(runId);
     if (!found) throw new NotFoundError('run', runId, WHERE_IDS_ARE.run);
     return found.attempt.location;
+  }
+
+  /** An attempt, where it is and its state, from its run id alone. */
+  async findAttempt(runId: string): Promise<StoredAttempt> {
+    const found = await this.source.records.findRun(runId);
+    if (!found) throw new NotFoundError('run', runId, WHERE_IDS_ARE.run);
+    return found.attempt;
   }
 
   /** The newest attempt of every step of a batch that has one. */

@@ -8,6 +8,7 @@ import {
   type AgentName,
   type StepEntry,
   type Usage,
+  type BranchChange,
 } from '../core/index.js';
 import type { StepView } from '../batch/index.js';
 import type { RunsPaths, StoredAttempt } from '../store/index.js';
@@ -21,6 +22,8 @@ export interface ScoreboardOptions {
   page: { offset: number; size: number } | 'all';
   /** Why the runner starts no new attempts now, if so. */
   dispatchPaused: string | null;
+  /** branch.json of each isolated git job that has one, in the batch's job order. */
+  branchChanges: BranchChange[];
 }
 
 export function emptyCounts(): StepCounts {
@@ -96,6 +99,7 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
   const variantOf = new Map(meta.jobs.map((job) => [job.job_id, job.variant]));
   const steps: StepEntry[] = all.slice(page.offset, end).map((v) => {
     const variant = variantOf.get(v.jobId);
+    const changes = v.latest?.state.changes;
     return {
       ...ref(v),
       status: v.status,
@@ -104,6 +108,7 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
       blocked_reasons: v.status === 'blocked' ? v.blocked.reasons : [],
       retry_at: v.status === 'ready' ? v.retryAt : null,
       ...(variant && { variant_of: variant.of, variant: variant.index }),
+      ...(changes && { changes: { files: changes.files, lines_added: changes.lines_added, lines_removed: changes.lines_removed } }),
     };
   });
 
@@ -145,6 +150,10 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
     resumes: capped(resumes, options.listLimit),
     ...usageOf(meta, allAttempts),
     dispatch_paused: options.dispatchPaused,
+    job_changes: capped(
+      options.branchChanges.map((b) => ({ job_id: b.job_id, branch: b.branch, base: b.base, head: b.head, files: b.files, lines_added: b.lines_added, lines_removed: b.lines_removed })),
+      options.listLimit,
+    ),
     variant_groups: variantGroups(meta),
     steps,
     next_cursor: end < all.length ? String(end) : null,

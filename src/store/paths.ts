@@ -112,6 +112,10 @@ export class RunsPaths {
   currentFile(batchId: string, jobId: string): string {
     return join(this.jobDir(batchId, jobId), 'current.json');
   }
+  /** An isolated git job's change as a whole, base..branch (BranchChangeSchema). */
+  branchChangeFile(batchId: string, jobId: string): string {
+    return join(this.jobDir(batchId, jobId), 'branch.json');
+  }
   workspaceDir(batchId: string, jobId: string): string {
     return join(this.jobDir(batchId, jobId), 'workspace');
   }
