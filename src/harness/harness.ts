@@ -12,6 +12,7 @@ import { OwnedRoot } from './owned-root.js';
 import type { LogLevel, LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';
 import { WatchedRoot } from './watched-root.js';
+import { readChanges, type ChangesAnswer, type ChangesRequest } from './change-views.js';
 
 export interface HarnessOptions {
   /** --runs-dir, else HARNESS_RUNS_DIR, else defaultRunsDir() (the caller resolves that order). */
@@ -179,6 +180,11 @@ export class Harness {
       });
     }
     return { dry_run: dryRun, removed: garbage, bytes_total: garbage.reduce((n, g) => n + g.bytes, 0) };
+  }
+
+  /** What an attempt, or an isolated job's branch as a whole, changed (get_changes, `harness-mcp diff`); reads only. */
+  changes(request: ChangesRequest): Promise<ChangesAnswer> {
+    return readChanges({ reader: this.reader, paths: this.paths }, request);
   }
 
   /** Drains the runs root (no new attempts; running ones finish) or ends draining. */

@@ -1,3 +1,4 @@
 // What the other floors may use of harness/; everything else in it is its own (docs/architecture.md).
 export { Harness, type HarnessOptions } from './harness.js';
 export { type LogLevel, type LogListener } from './log-listener.js';
+export { ChangeNotRecordedError, NoJobBranchError, type ChangesAnswer, type ChangesRequest } from './change-views.js';

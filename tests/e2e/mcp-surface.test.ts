@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CLI, eventually, goal, HarnessServer, tempDir } from './servers/harness-server.js';
 import { InProcessServer } from './servers/in-process-server.js';
 
-const TOOLS = ['cancel_run', 'fetch_artifact', 'gc', 'get_harness_config', 'get_scoreboard', 'list_batches', 'retry_step', 'set_drain', 'submit_batch', 'tail_events', 'wait_for_batch'];
+const TOOLS = ['cancel_run', 'fetch_artifact', 'gc', 'get_changes', 'get_harness_config', 'get_scoreboard', 'list_batches', 'retry_step', 'set_drain', 'submit_batch', 'tail_events', 'wait_for_batch'];
 
 function commandTable(dir: string, steps: number, batchId?: string) {
   return {
@@ -18,7 +18,7 @@ function commandTable(dir: string, steps: number, batchId?: string) {
 }
 
 describe('the MCP surface over stdio', () => {
-  it('lists its tools (the nine of docs/spec.md §8.1, set_drain and gc), each with an input and an output schema', async () => {
+  it('lists its tools (the ten of docs/spec.md §8.1, set_drain and gc), each with an input and an output schema', async () => {
     const server = await HarnessServer.start();
     const { tools } = await server.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
