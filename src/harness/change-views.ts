@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import {
   ChangeRecordSchema,
+  FileCorruptError,
   HarnessError,
   InvalidArgumentError,
   NotFoundError,
@@ -70,9 +71,13 @@ export class NoJobBranchError extends HarnessError {
   readonly code = 'no_job_branch';
   constructor(
     readonly jobId: string,
-    why: string,
+    readonly why: string,
   ) {
     super(`job ${jobId} has no branch of its own (${why}); ask for one step's change with step_id`);
+  }
+
+  override get cliMessage(): string {
+    return `job ${this.jobId} has no branch of its own (${this.why}); name one of its steps: harness-mcp diff BATCH ${this.jobId} STEP`;
   }
 }
 
@@ -139,7 +144,17 @@ async function readChangeRecord(sources: Sources, at: AttemptLocation, runId: st
     const { state } = await sources.reader.findAttempt(runId);
     throw new ChangeNotRecordedError(runId, state.status);
   });
-  return ChangeRecordSchema.parse(JSON.parse(text));
+  const parsed = ChangeRecordSchema.safeParse(parseJson(text));
+  if (!parsed.success) throw new FileCorruptError(sources.paths.artifactFile(at, 'changes'), parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  return parsed.data;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined; // refused by the schema, which names the file
+  }
 }
 
 // changes.json of a change of many files outgrows one page; it is read in pages of this.

@@ -46,7 +46,6 @@ const ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\t': '\\t
 
 /** A path as git writes it in a patch header: as it is, or in C quotes when it holds a quote, a backslash or a control character. */
 function quotedPath(path: string): string {
-  // eslint-disable-next-line no-control-regex
   if (!/["\\\x00-\x1f\x7f]/.test(path)) return path;
   let quoted = '';
   for (const char of path) {

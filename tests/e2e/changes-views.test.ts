@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,18 @@ async function cli(cwd: string, args: string[]): Promise<{ code: number; stdout:
     const e = error as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** The runs root's files, but the runner's health, which the live server rewrites on its own clock. */
+async function storeFiles(runsDir: string): Promise<Record<string, string>> {
+  return Object.fromEntries(Object.entries(await treeSnapshot(runsDir)).filter(([path]) => !path.startsWith('/_system/runners/')));
+}
+
+/** The one attempt directory of a step. */
+async function attemptDirOf(runsDir: string, batchId: string, jobId: string, stepId: string): Promise<string> {
+  const stepDir = join(runsDir, batchId, jobId, stepId);
+  const [only] = await readdir(stepDir);
+  return join(stepDir, only!);
 }
 
 /**
@@ -152,7 +164,7 @@ describe('what steps and jobs changed, on the scoreboard and through get_changes
     const { repo, git, server, batchId, board, dir } = await settledBatch();
     const one = stepOf(board, 'fixer', 'one').run_id;
     const refsBefore = await git('for-each-ref');
-    const runsBefore = await treeSnapshot(server.runsDir);
+    const runsBefore = await storeFiles(server.runsDir);
     const repoBefore = await treeSnapshot(repo);
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [{ batch_id: 'nope', job_id: 'fixer' }, 'not_found', /No batch `nope`; list_batches shows/],
@@ -179,6 +191,14 @@ describe('what steps and jobs changed, on the scoreboard and through get_changes
       expect(result.isError).toBe(true);
       expect((result.content as any)[0].text).toMatch(/paths/);
     }
+    // A changes.json that does not parse is named.
+    const changesFile = join(await attemptDirOf(server.runsDir, batchId, 'fixer', 'two'), 'changes.json');
+    const kept = await readFile(changesFile);
+    await writeFile(changesFile, '{"run_id": 1');
+    const corrupt = await server.error('get_changes', { batch_id: batchId, job_id: 'fixer', step_id: 'two' });
+    expect(corrupt.code).toBe('file_corrupt');
+    expect(corrupt.text).toContain(changesFile);
+    await writeFile(changesFile, kept);
     // A repository that moved away is said so.
     await exec('mv', [repo, join(dir, 'moved')]);
     const moved = await server.error('get_changes', { batch_id: batchId, job_id: 'fixer' });
@@ -186,7 +206,7 @@ describe('what steps and jobs changed, on the scoreboard and through get_changes
     expect(moved.text).toContain(`${repo} is gone (moved or deleted?)`);
     await exec('mv', [join(dir, 'moved'), repo]);
     expect(await git('for-each-ref')).toBe(refsBefore);
-    expect(await treeSnapshot(server.runsDir)).toEqual(runsBefore);
+    expect(await storeFiles(server.runsDir)).toEqual(runsBefore);
     expect(await treeSnapshot(repo)).toEqual(repoBefore);
   });
 
@@ -236,13 +256,13 @@ describe('harness-mcp diff', () => {
     const { dir, repo, git, server, batchId } = await settledBatch();
     const runs = ['--runs-dir', server.runsDir];
     const refsBefore = await git('for-each-ref');
-    const runsBefore = await treeSnapshot(server.runsDir);
+    const runsBefore = await storeFiles(server.runsDir);
     const repoBefore = await treeSnapshot(repo);
     for (const [args, message] of [
       [['diff', batchId, 'ghost'], /No job `ghost`; the jobs of batch views are fixer, plain, copy/],
       [['diff', batchId, 'fixer', 'three'], /No step `three`; the steps of job fixer are one, two/],
       [['diff', 'nope', 'fixer'], /No batch `nope`; `harness-mcp status` lists/],
-      [['diff', batchId, 'plain'], /job plain has no branch of its own/],
+      [['diff', batchId, 'plain'], /job plain has no branch of its own \(its workspace is shared: .*\); name one of its steps: harness-mcp diff BATCH plain STEP/],
     ] as const) {
       const result = await cli(dir, [...args, ...runs]);
       expect(result.code, args.join(' ')).toBe(2);
@@ -250,7 +270,7 @@ describe('harness-mcp diff', () => {
       expect(result.stderr).toMatch(message);
     }
     expect(await git('for-each-ref')).toBe(refsBefore);
-    expect(await treeSnapshot(server.runsDir)).toEqual(runsBefore);
+    expect(await storeFiles(server.runsDir)).toEqual(runsBefore);
     expect(await treeSnapshot(repo)).toEqual(repoBefore);
   });
 });
