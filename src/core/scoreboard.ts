@@ -78,8 +78,8 @@ export const StepEntrySchema = z.strictObject({
   // a full answer of 200 steps some 6 KB.
   variant_of: IdSchema.optional().describe('The submitted job this step’s job is a variant of (`variants`); absent for an ordinary job'),
   variant: z.int().min(1).optional().describe('Which variant, from 1; absent for an ordinary job'),
-  // Absent rather than null for the same reason: most steps of a large batch have none.
-  changes: ChangeTotalsSchema.optional().describe('What the latest attempt changed in its workspace (get_changes has it per file); absent when nothing was recorded'),
+  // Absent rather than null or zeros for the same reason: most steps of a large batch change nothing.
+  changes: ChangeTotalsSchema.optional().describe('What the latest attempt changed in its workspace (get_changes has it per file); absent when it changed no file or nothing was recorded'),
 });
 export type StepEntry = z.infer<typeof StepEntrySchema>;
 

@@ -60,12 +60,12 @@ async function settledBatch() {
           { step_id: 'two', depends_on: ['one'], command: sh('rm src/tmp.txt && echo "bee too" >> b.txt') },
         ],
       },
-      { job_id: 'plain', working_directory: plain, steps: [{ step_id: 'p', command: sh('echo made > made.txt') }] },
+      { job_id: 'plain', working_directory: plain, steps: [{ step_id: 'p', command: sh('echo made > made.txt') }, { step_id: 'noop', depends_on: ['p'], command: ['true'] }] },
       { job_id: 'copy', working_directory: plain, workspace_policy: 'isolated', steps: [{ step_id: 'c', command: sh('echo copied > copied.txt') }] },
     ],
   });
   const board = await server.settled(batchId);
-  expect(board.counts.succeeded).toBe(4);
+  expect(board.counts.succeeded).toBe(5);
   return { dir, repo, git, base, server, batchId, board };
 }
 
@@ -76,6 +76,9 @@ describe('what steps and jobs changed, on the scoreboard and through get_changes
     expect(stepOf(board, 'fixer', 'one').changes).toEqual({ files: 2, lines_added: 4, lines_removed: 1 });
     expect(stepOf(board, 'fixer', 'two').changes).toEqual({ files: 2, lines_added: 1, lines_removed: 2 });
     expect(stepOf(board, 'plain', 'p').changes).toEqual({ files: 1, lines_added: 1, lines_removed: 0 });
+    // A step that changed nothing shows no `changes`; get_changes tells its empty record from none.
+    expect(stepOf(board, 'plain', 'noop')).not.toHaveProperty('changes');
+    expect(await server.ok('get_changes', { batch_id: batchId, job_id: 'plain', step_id: 'noop' })).toMatchObject({ kind: 'private', files: [], totals: { files: 0 } });
     // base..branch: src/tmp.txt came and went, so it is not there, and the totals are git's.
     const numstat = await git('diff', '--numstat', base, tip);
     expect(numstat).toBe('2\t1\ta.txt\n1\t0\tb.txt\n');
