@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HARNESS_VERSION } from './core/index.js';
-import { compare, control, EXIT, gc, land, logs, run, serve, setDrainFlag, status, submit } from './commands/index.js';
+import { compare, control, diff, EXIT, gc, land, logs, run, serve, setDrainFlag, status, submit } from './commands/index.js';
 
 // A reader that goes away early (`harness-mcp status | head -1`) ends the command, quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -89,6 +89,12 @@ withOptions(program.command('logs').argument('<run_id>', 'the attempt'), STORE)
   .option('--stream <name>', 'stdout, stderr, events (logs); final, meta, state (JSON: report, what ran, state); changes, diff (what it changed)', 'stdout')
   .option('-f, --follow', 'keep printing a log until the attempt ends')
   .action((runId, _options, command: Command) => logs(runId, command.optsWithGlobals()));
+
+withOptions(program.command('diff').argument('<batch>').argument('<job>').argument('[step]', "a step: its latest attempt's change; without one, the job's branch as a whole"), STORE)
+  .description("print what a step (its latest attempt) or an isolated job's branch changed, as a unified patch")
+  .option('--stat', 'a line per file (status, lines added and removed) and the totals, instead of the patch')
+  .option('--json', 'print the change as JSON (the files and totals, as get_changes answers them)')
+  .action((batch, job, step, _options, command: Command) => diff(batch, job, step, command.optsWithGlobals()));
 
 withOptions(program.command('run').argument('<file>', 'a launch table (JSON)'), [...STORE, 'maxConcurrency'])
   .description('run a batch to the end without an MCP client (for CI); exit 0 only if every step succeeded')

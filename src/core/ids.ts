@@ -22,7 +22,7 @@ export function idProblem(value: string): string | undefined {
  * step called `workspace` would put its attempts, session stores and all, inside the job's
  * worktree, where snapshots commit what they find.
  */
-export const JOB_DIR_NAMES = { current: 'current.json', workspace: 'workspace', workspacePartial: 'workspace.partial', landed: 'landed.json' } as const;
+export const JOB_DIR_NAMES = { current: 'current.json', workspace: 'workspace', workspacePartial: 'workspace.partial', landed: 'landed.json', branchChange: 'branch.json' } as const;
 
 /** Why `stepId` cannot name a step's directory, or undefined when it can. */
 export function reservedStepIdProblem(stepId: string): string | undefined {

@@ -97,3 +97,5 @@ export { KeyedSerial } from './keyed-serial.js';
 export { LeftBranchesSchema, type LeftBranches } from './left-branches.js';
 export { type LandedFile, LandedFileSchema, type Landing, LandingSchema, LandResultSchema, LandStrategySchema } from './landed.js';
 export { type JobStatus, JobStatusSchema, type VariantComparison, VariantComparisonSchema, type VariantRow, VariantRowSchema } from './variant-comparison.js';
+export { ChangedFileSchema, ChangeTotalsSchema, SnapshotKindSchema } from './changes.js';
+export { BranchChangeSchema, type BranchChange } from './branch-change.js';

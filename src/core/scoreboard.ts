@@ -4,6 +4,7 @@ import { AttemptStatusSchema, FailureReasonSchema } from './attempt-state.js';
 import { AgentOutcomeSchema, UsageSchema } from './run-report.js';
 import { AgentNameSchema } from './launch-table.js';
 import { LandedEntrySchema, SystemLandingsSchema } from './landed.js';
+import { ChangeTotalsSchema } from './changes.js';
 
 export const StepStatusSchema = z.enum(['blocked', 'ready', 'running', 'succeeded', 'failed', 'needs_attention', 'canceled']);
 export type StepStatus = z.infer<typeof StepStatusSchema>;
@@ -78,12 +79,22 @@ export const StepEntrySchema = z.strictObject({
   // a full answer of 200 steps some 6 KB.
   variant_of: IdSchema.optional().describe('The submitted job this step’s job is a variant of (`variants`); absent for an ordinary job'),
   variant: z.int().min(1).optional().describe('Which variant, from 1; absent for an ordinary job'),
+  // Absent rather than null or zeros for the same reason: most steps of a large batch change nothing.
+  changes: ChangeTotalsSchema.optional().describe('What the latest attempt changed in its workspace (get_changes has it per file); absent when it changed no file or nothing was recorded'),
 });
 export type StepEntry = z.infer<typeof StepEntrySchema>;
 
 export const VariantGroupSchema = z.strictObject({
   job_id: IdSchema.describe('The job as submitted'),
   variants: z.array(IdSchema).describe('The job ids of its variants, v1 first'),
+});
+
+export const JobChangeEntrySchema = z.strictObject({
+  job_id: IdSchema,
+  branch: z.string().describe('harness/<batch_id>/<job_id>'),
+  base: z.string().describe('The commit base_ref named at submit'),
+  head: z.string().describe('The branch tip after its last snapshot'),
+  ...ChangeTotalsSchema.shape,
 });
 
 /** A list cut to the configured length, with how many entries there were in all. */
@@ -111,6 +122,7 @@ export const BatchScoreboardSchema = z.strictObject({
   usage: UsageSchema.nullable().describe('Token totals where agents report them'),
   usage_by_agent: z.partialRecord(AgentNameSchema, UsageSchema).describe('Token totals (and cost where the agent reports it) per agent'),
   dispatch_paused: z.string().nullable().describe('Why ready steps are not starting (drain, low disk), if so'),
+  job_changes: capped(JobChangeEntrySchema).describe('Each isolated git job’s change as a whole, base..branch, once its branch has a snapshot'),
   variant_groups: z.array(VariantGroupSchema).describe('Each job submitted with `variants` and the jobs it runs as, in submitted order'),
   landed: capped(LandedEntrySchema).describe('The jobs whose branch was landed, each with its newest landing (docs/spec.md §9.1)'),
   steps: z.array(StepEntrySchema).describe('Every step, or one page of them'),

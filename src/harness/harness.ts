@@ -16,6 +16,7 @@ import { OwnedRoot } from './owned-root.js';
 import type { LogLevel, LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';
 import { WatchedRoot } from './watched-root.js';
+import { readChanges, type ChangesAnswer, type ChangesRequest } from './change-views.js';
 
 /** What a GC did (or would do): the batches removed, and the job branches they leave or that were pruned. */
 export type GcOutcome = {
@@ -218,6 +219,11 @@ export class Harness {
     const settled = await leftBranches.settle(pruning, dryRun, dryRun ? branches : []);
     for (const b of dryRun ? [] : settled.pruned) this.log('info', `gc deleted branch ${b.branch} in ${b.repository} (was ${b.tip})`);
     return { dry_run: dryRun, removed: garbage, bytes_total: garbage.reduce((n, g) => n + g.bytes, 0), branches_left: settled.left, branches_pruned: settled.pruned };
+  }
+
+  /** What an attempt, or an isolated job's branch as a whole, changed (get_changes, `harness-mcp diff`); reads only. */
+  changes(request: ChangesRequest): Promise<ChangesAnswer> {
+    return readChanges({ reader: this.reader, paths: this.paths }, request);
   }
 
   /** Drains the runs root (no new attempts; running ones finish) or ends draining. */

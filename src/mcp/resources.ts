@@ -82,7 +82,7 @@ export function registerResources(server: McpServer, harness: Harness): void {
     }),
     {
       title: 'Attempt artifact',
-      description: 'state, meta, final (whole), or the last page of stdout, stderr, events; fetch_artifact pages through the rest',
+      description: 'state, meta, final, changes (whole), or the last page of stdout, stderr, events, diff; fetch_artifact pages through the rest',
     },
     async (uri, variables) => {
       const runId = String(variables.run_id);
@@ -92,9 +92,9 @@ export function registerResources(server: McpServer, harness: Harness): void {
       const location = await harness.reader.locateRun(runId);
       const maxBytes = harness.configFile.limits.max_artifact_bytes;
       const first = await readArtifactPage(harness.paths, location, name, 0, maxBytes);
-      // For logs the end is what matters; JSON files are small and come whole.
-      const page = first.eof ? first : await readArtifactPage(harness.paths, location, name, Math.max(0, first.size - maxBytes), maxBytes);
-      const mimeType = name === 'events' ? 'application/x-ndjson' : name === 'stdout' || name === 'stderr' ? 'text/plain' : 'application/json';
+      // For logs the end is what matters; JSON files are small and come whole; a patch is read from its start.
+      const page = first.eof || name === 'diff' ? first : await readArtifactPage(harness.paths, location, name, Math.max(0, first.size - maxBytes), maxBytes);
+      const mimeType = name === 'events' ? 'application/x-ndjson' : name === 'stdout' || name === 'stderr' ? 'text/plain' : name === 'diff' ? 'text/x-diff' : 'application/json';
       return { contents: [{ uri: uri.href, mimeType, text: page.content }] };
     },
   );

@@ -54,7 +54,7 @@ export async function batchScoreboardPage(
   return harness.reader.batchScoreboard(batchId, { offset, size: harness.configFile.scoreboard.steps_page_size });
 }
 
-const CAPPED_LISTS = ['attention', 'running', 'blocked', 'failures', 'resumes'] as const;
+const CAPPED_LISTS = ['attention', 'running', 'blocked', 'failures', 'resumes', 'job_changes'] as const;
 
 function clipMessage(message: string | null): string | null {
   if (message === null || message.length <= SUMMARY_MESSAGE_HEAD + SUMMARY_MESSAGE_TAIL) return message;

@@ -10,6 +10,7 @@ import { registerCancelRun } from './tools/cancel-run.js';
 import { registerCompareVariants } from './tools/compare-variants.js';
 import { registerFetchArtifact } from './tools/fetch-artifact.js';
 import { registerGc } from './tools/gc.js';
+import { registerGetChanges } from './tools/get-changes.js';
 import { registerGetHarnessConfig } from './tools/get-harness-config.js';
 import { registerGetScoreboard } from './tools/get-scoreboard.js';
 import { registerLandJob } from './tools/land-job.js';
@@ -22,7 +23,7 @@ import { registerWaitForBatch } from './tools/wait-for-batch.js';
 
 const INSTRUCTIONS = `harness-mcp runs batches of coding-agent sessions (and plain commands) in parallel and records everything on disk.
 Submit a launch table with submit_batch, then follow it with wait_for_batch (progress notifications, returns when settled) or get_scoreboard.
-Read outputs with fetch_artifact (paged) and tail_events. Subscribe to harness://batches/{batch_id}/scoreboard to hear of changes instead of polling. cancel_run stops work; retry_step runs a step again (cascade re-runs its dependents).
+Read outputs with fetch_artifact (paged) and tail_events; get_changes says what a step or job changed (files, lines, the patch). Subscribe to harness://batches/{batch_id}/scoreboard to hear of changes instead of polling. cancel_run stops work; retry_step runs a step again (cascade re-runs its dependents).
 An isolated job's work is on its branch harness/<batch_id>/<job_id>: compare_variants puts the variants of a job side by side, land_job puts a job's branch onto a branch of the repository (dry_run first).`;
 
 /** An MCP server for one harness: the tools of docs/spec.md §8.1 and the resources of §8.2. */
@@ -48,6 +49,7 @@ export function createServer(harness: Harness): McpServer {
   registerWaitForBatch(server, harness, taskStore);
   registerFetchArtifact(server, harness);
   registerTailEvents(server, harness);
+  registerGetChanges(server, harness);
   registerCancelRun(server, harness);
   registerRetryStep(server, harness);
   registerGetHarnessConfig(server, harness);

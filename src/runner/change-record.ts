@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { ChangeRecordSchema, nowIso, type AttemptState, type ChangeRecord, type KeyedSerial, type ChangeSummary, type PlannedJob } from '../core/index.js';
-import { writeJsonAtomic, type AttemptLocation, type EventLog, type RunsPaths } from '../store/index.js';
+import { readBranchChange, writeBranchChange, writeJsonAtomic, type AttemptLocation, type EventLog, type RunsPaths } from '../store/index.js';
 import { diffCommits, keepUnderRef, openSnapshotSpace, takeSnapshot, type GitIdentity, type SnapshotSpace } from '../workproduct/index.js';
 import type { Workspace } from './workspace.js';
 import type { WorkspaceOccupancy } from './workspace-occupancy.js';
@@ -10,6 +10,8 @@ export interface ChangeTracking {
   space: SnapshotSpace;
   root: string;
   start: string;
+  /** The commit the job's branch started from (base_commit), for an isolated job's own worktree; else null. */
+  branchBase: string | null;
 }
 
 export interface ChangeRecorderContext {
@@ -32,6 +34,9 @@ function snapshotRef(at: AttemptLocation, runId: string, end: 'start' | 'end'): 
  * reason in the event log, when git cannot: the attempt runs all the same, unrecorded.
  */
 export async function trackChanges(ctx: ChangeRecorderContext, at: AttemptLocation, state: AttemptState, job: PlannedJob, workspace: Workspace, events: EventLog): Promise<ChangeTracking | null> {
+  // A shared directory outside git has no copy of its own to compare against, and may be any
+  // directory (a home); hashing all of it twice per attempt is not paid for every step.
+  if (!workspace.inGitRepo && job.workspace_policy === 'shared') return null;
   try {
     const branch = job.workspace_policy === 'isolated' && workspace.inGitRepo ? job.git?.branch : undefined;
     const space = await openSnapshotSpace({
@@ -42,14 +47,16 @@ export async function trackChanges(ctx: ChangeRecorderContext, at: AttemptLocati
       neverInclude: [ctx.paths.root],
       env: { HARNESS_RUN_ID: state.run_id },
     });
+    const branchBase = space.kind === 'branch' ? (job.git?.base_commit ?? null) : null;
     const message = `${at.stepId} attempt ${state.attempt}: the workspace as it started\n\n${trailers(at, state.run_id, 'running')}`;
     const start = await ctx.serial.run(snapshotKey(workspace.root), async () => {
       const { commit } = await takeSnapshot(space, { indexFile: ctx.paths.snapshotIndexFile(at), message, identity: ctx.identity });
       await keepUnderRef(space, snapshotRef(at, state.run_id, 'start'), commit);
       ctx.occupancy.enter(workspace.root, state.run_id);
+      if (branchBase) await recordBranchChange(ctx, at, space, branchBase, commit, events);
       return commit;
     });
-    return { space, root: workspace.root, start };
+    return { space, root: workspace.root, start, branchBase };
   } catch (error) {
     events.append('harness.changes.failed', { phase: 'start', message: (error as Error).message });
     return null;
@@ -79,6 +86,7 @@ export async function recordChanges(
     const { commit: head, nestedRepositories } = await ctx.serial.run(snapshotKey(tracking.root), async () => {
       const snapshot = await takeSnapshot(space, { indexFile: ctx.paths.snapshotIndexFile(at), message, identity: ctx.identity, parent });
       await keepUnderRef(space, refs.end, snapshot.commit);
+      if (tracking.branchBase) await recordBranchChange(ctx, at, space, tracking.branchBase, snapshot.commit, events);
       return snapshot;
     });
     const diff = await diffCommits(space.target, start, head);
@@ -103,6 +111,25 @@ export async function recordChanges(
   } catch (error) {
     events.append('harness.changes.failed', { phase: 'end', message: (error as Error).message });
     return null;
+  }
+}
+
+/**
+ * Writes branch.json: the job's change as a whole, base..tip, after a snapshot that moved the
+ * branch. Called in the workspace's turn, so the file is written in the order the branch moved
+ * and the last one written names the tip; a failure is said in the event log and costs only
+ * this file (the attempt's own record is made all the same).
+ */
+async function recordBranchChange(ctx: ChangeRecorderContext, at: AttemptLocation, space: SnapshotSpace, base: string, tip: string, events: EventLog): Promise<void> {
+  try {
+    // One that cannot be read is written again: it is derived from the branch alone.
+    const written = await readBranchChange(ctx.paths, at.batchId, at.jobId).catch(() => undefined);
+    if (written?.head === tip && written.base === base) return;
+    const { totals } = await diffCommits(space.target, base, tip);
+    const branch = space.branchRef!.replace(/^refs\/heads\//, '');
+    await writeBranchChange(ctx.paths, { batch_id: at.batchId, job_id: at.jobId, repository: space.gitDir, branch, base, head: tip, ...totals, written_at: nowIso() });
+  } catch (error) {
+    events.append('harness.changes.failed', { phase: 'branch', message: (error as Error).message });
   }
 }
 

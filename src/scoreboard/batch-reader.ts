@@ -5,6 +5,7 @@ import {
   WHERE_IDS_ARE,
   type BatchMeta,
   type BatchScoreboard,
+  type BranchChange,
   type DamagedFile,
   type RunnerHealth,
   type StepCounts,
@@ -17,7 +18,7 @@ import {
 import { readAllRecords, type BatchRecord, type BatchRecords, type StepView } from '../batch/index.js';
 import { rollUpJobStatus } from './job-status.js';
 import { compareVariants, variantJobs } from './variant-comparison.js';
-import type { AttemptLocation, RunsPaths, StoredAttempt } from '../store/index.js';
+import { readBranchChange, type AttemptLocation, type RunsPaths, type StoredAttempt } from '../store/index.js';
 import { batchProgress, type BatchProgress } from './batch-progress.js';
 import { buildBatchScoreboard, countSteps, isSettled } from './batch-scoreboard.js';
 import { buildSystemScoreboard } from './system-scoreboard.js';
@@ -96,7 +97,19 @@ export class BatchReader {
       page,
       dispatchPaused: await this.source.dispatchPaused(),
       landed: record.landed,
+      branchChanges: await this.branchChanges(record.meta),
     });
+  }
+
+  /**
+   * branch.json of the batch's isolated git jobs (read from disk, whoever runs the root: the
+   * runner writes it beside the attempts). One that cannot be read is left out: it is derived,
+   * and written again at the job's next snapshot.
+   */
+  private async branchChanges(meta: BatchMeta): Promise<BranchChange[]> {
+    const jobs = meta.jobs.filter((job) => job.workspace_policy === 'isolated' && job.git?.branch);
+    const read = await Promise.all(jobs.map((job) => readBranchChange(this.options.paths, meta.batch_id, job.job_id).catch(() => undefined)));
+    return read.filter((change): change is BranchChange => change !== undefined);
   }
 
   /** Every batch that can be read; one that cannot is left out (the system scoreboard names its file). */
@@ -170,6 +183,13 @@ export class BatchReader {
     const found = await this.source.records.findRun(runId);
     if (!found) throw new NotFoundError('run', runId, WHERE_IDS_ARE.run);
     return found.attempt.location;
+  }
+
+  /** An attempt, where it is and its state, from its run id alone. */
+  async findAttempt(runId: string): Promise<StoredAttempt> {
+    const found = await this.source.records.findRun(runId);
+    if (!found) throw new NotFoundError('run', runId, WHERE_IDS_ARE.run);
+    return found.attempt;
   }
 
   /** The newest attempt of every step of a batch that has one. */

@@ -9,6 +9,7 @@ import {
   type StepEntry,
   type Usage,
   type LandedFile,
+  type BranchChange,
 } from '../core/index.js';
 import type { StepView } from '../batch/index.js';
 import type { RunsPaths, StoredAttempt } from '../store/index.js';
@@ -25,6 +26,8 @@ export interface ScoreboardOptions {
   dispatchPaused: string | null;
   /** landed.json of each landed job, by job id. */
   landed: ReadonlyMap<string, LandedFile>;
+  /** branch.json of each isolated git job that has one, in the batch's job order. */
+  branchChanges: BranchChange[];
 }
 
 export function emptyCounts(): StepCounts {
@@ -100,6 +103,7 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
   const variantOf = new Map(meta.jobs.map((job) => [job.job_id, job.variant]));
   const steps: StepEntry[] = all.slice(page.offset, end).map((v) => {
     const variant = variantOf.get(v.jobId);
+    const changes = v.latest?.state.changes;
     return {
       ...ref(v),
       status: v.status,
@@ -108,6 +112,10 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
       blocked_reasons: v.status === 'blocked' ? v.blocked.reasons : [],
       retry_at: v.status === 'ready' ? v.retryAt : null,
       ...(variant && { variant_of: variant.of, variant: variant.index }),
+      // Only a change that touched files: most steps of a big batch of commands change nothing, and
+      // 56 bytes of zeros on each of a page of 200 would be 11 KB of answer (get_changes tells an
+      // empty recorded change from none).
+      ...(changes && changes.files > 0 && { changes: { files: changes.files, lines_added: changes.lines_added, lines_removed: changes.lines_removed } }),
     };
   });
 
@@ -149,6 +157,10 @@ export function buildBatchScoreboard(meta: BatchMeta, views: Map<string, StepVie
     resumes: capped(resumes, options.listLimit),
     ...usageOf(meta, allAttempts),
     dispatch_paused: options.dispatchPaused,
+    job_changes: capped(
+      options.branchChanges.map((b) => ({ job_id: b.job_id, branch: b.branch, base: b.base, head: b.head, files: b.files, lines_added: b.lines_added, lines_removed: b.lines_removed })),
+      options.listLimit,
+    ),
     variant_groups: variantGroups(meta),
     landed: landedEntries(meta.jobs.map((j) => j.job_id), options.landed, options.listLimit),
     steps,

@@ -76,6 +76,20 @@ export async function readArtifactPage(paths: RunsPaths, at: AttemptLocation, na
   }
 }
 
+/**
+ * One page of a text held in memory (a patch made on demand), cut as readArtifactPage cuts a
+ * file: up to `maxBytes` from `offset`, ending on a whole UTF-8 character. `what` names it in errors.
+ */
+export function pageOfText(text: string, offset: number, maxBytes: number, what: string): ArtifactPage {
+  const bytes = Buffer.from(text, 'utf8');
+  const size = bytes.length;
+  if (offset > size) throw new InvalidArgumentError('offset', `${offset} is past the end of ${what} (${size} bytes)`);
+  const window = bytes.subarray(offset, Math.min(size, offset + maxBytes));
+  const usable = offset + window.length >= size ? window.length : wholeCharacterLength(window);
+  const next = offset + usable;
+  return { content: window.subarray(0, usable).toString('utf8'), offset, next_offset: next, size, eof: next >= size };
+}
+
 /** The length of `bytes` without a UTF-8 sequence cut off at its end. */
 function wholeCharacterLength(bytes: Buffer): number {
   for (let back = 1; back <= Math.min(4, bytes.length); back++) {

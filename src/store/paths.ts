@@ -120,6 +120,10 @@ export class RunsPaths {
   landedFile(batchId: string, jobId: string): string {
     return join(this.jobDir(batchId, jobId), JOB_DIR_NAMES.landed);
   }
+  /** An isolated git job's change as a whole, base..branch (BranchChangeSchema). */
+  branchChangeFile(batchId: string, jobId: string): string {
+    return join(this.jobDir(batchId, jobId), JOB_DIR_NAMES.branchChange);
+  }
   workspaceDir(batchId: string, jobId: string): string {
     return join(this.jobDir(batchId, jobId), JOB_DIR_NAMES.workspace);
   }

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { copyFile, rename, rm } from 'node:fs/promises';
+import { copyFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import type { GitIdentity } from './commits.js';
 import { git, tryGit, type GitTarget } from './git.js';
 import type { SnapshotSpace } from './snapshot-space.js';
@@ -77,7 +77,7 @@ async function commitTree(space: SnapshotSpace, tree: string, parents: string[],
  */
 async function treeOfWorkspace(space: SnapshotSpace, indexFile: string): Promise<{ tree: string; nestedRepositories: string[] }> {
   const target = { ...space.target, indexFile };
-  await copyFile(space.indexFile, indexFile).catch((error: NodeJS.ErrnoException) => {
+  await copyIndex(space.indexFile, indexFile).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error; // no index yet: git builds one from nothing
   });
   // ls-files lists an untracked repository as `dir/` and does not look inside it.
@@ -86,8 +86,19 @@ async function treeOfWorkspace(space: SnapshotSpace, indexFile: string): Promise
   const leftOut = [...nestedRepositories, ...space.excluded].map((path) => `:(exclude,literal,top)${path}`);
   await git(target, ['add', '-A', '--', '.', ...leftOut]);
   const tree = (await git(target, ['write-tree'])).trim();
-  if (space.kind === 'private') await copyFile(indexFile, space.indexFile);
+  if (space.kind === 'private') await copyIndex(indexFile, space.indexFile);
   return { tree, nestedRepositories };
+}
+
+/**
+ * Copies an index with its times. git trusts an entry's stat data only when the file is older
+ * than the index itself ("racily clean" otherwise, and looked at again); a copy stamped now would
+ * make a same-size edit of the last second look unchanged, and the snapshot miss it.
+ */
+async function copyIndex(from: string, to: string, mode?: number): Promise<void> {
+  await copyFile(from, to, mode);
+  const { atime, mtime } = await stat(from);
+  await utimes(to, atime, mtime);
 }
 
 /** The commit HEAD names (null in a repository with no commit yet), and whether HEAD is the job's branch. */
@@ -132,7 +143,7 @@ async function advanceBranch(space: SnapshotSpace, commit: string, expected: str
   const head = await tryGit(space.target, ['symbolic-ref', '--quiet', 'HEAD']);
   if (head.stdout.trim() !== branchRef) await git(space.target, ['symbolic-ref', 'HEAD', branchRef]);
   const lock = `${space.indexFile}.lock`;
-  const locked = await copyFile(builtIndex, lock, constants.COPYFILE_EXCL).then(
+  const locked = await copyIndex(builtIndex, lock, constants.COPYFILE_EXCL).then(
     () => false,
     (error: NodeJS.ErrnoException) => {
       if (error.code === 'EEXIST') return true;

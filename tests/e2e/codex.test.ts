@@ -2,7 +2,8 @@ import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codexEnv, report } from './agents/codex-env.js';
-import { goal, HarnessServer, stepOf } from './servers/harness-server.js';
+import { goal, HarnessServer, stepOf, tempDir } from './servers/harness-server.js';
+import { gitRepo } from './servers/git-repo.js';
 
 const json = async (path: string) => JSON.parse(await readFile(path, 'utf8'));
 
@@ -83,6 +84,35 @@ describe('the codex agent, with the real codex CLI against a scripted model', ()
     expect((await lstat(join(planDir, 'codex_home', 'sessions'))).mode & 0o222).toBe(0);
     const final = await json(join(buildDir, 'final.json'));
     expect(final).toMatchObject({ status: 'succeeded', report_source: 'agent', report: { summary: 'built on the plan' } });
+  });
+
+  it('commits what the model’s shell call wrote on the job’s branch, and get_changes lists it with its patch', async () => {
+    const env = await codexEnv([{ when: 'WRITE', turns: [{ kind: 'shell', cmd: 'printf "written by codex\\n" > codex-made.txt' }, report('wrote the file')] }]);
+    const repo = join(await tempDir(), 'repo');
+    const git = await gitRepo(repo, { 'README.md': 'a repository\n' });
+    const base = (await git('rev-parse', 'HEAD')).trim();
+    const server = await HarnessServer.start({ config: env.config, env: env.env });
+    expect((await server.client.listTools()).tools.map((t) => t.name)).toContain('get_changes');
+    const batchId = await server.submit({
+      batch_goal_summary: goal(),
+      defaults: { agent: 'codex', retries: { max_attempts: 1 } },
+      jobs: [{ job_id: 'j', working_directory: repo, workspace_policy: 'isolated', steps: [{ step_id: 'w', prompt: 'WRITE a file', sandbox: 'workspace-write' }] }],
+    });
+    const board = await server.settled(batchId);
+    expect(stepOf(board, 'j', 'w')).toMatchObject({ status: 'succeeded', changes: { files: 1, lines_added: 1, lines_removed: 0 } });
+    // The step's commit on harness/<batch>/<job> holds the file, with the model's summary as its subject.
+    const branch = `harness/${batchId}/j`;
+    expect(await git('show', `${branch}:codex-made.txt`)).toBe('written by codex\n');
+    expect((await git('rev-parse', `${branch}^`)).trim()).toBe(base);
+    expect(await git('log', '-1', '--format=%s', branch)).toBe('w attempt 1: wrote the file\n');
+    expect((await git('rev-parse', 'HEAD')).trim()).toBe(base); // the user's checkout did not move
+    const step = await server.ok('get_changes', { batch_id: batchId, job_id: 'j', step_id: 'w', include_patch: true });
+    expect(step).toMatchObject({ scope: 'attempt', kind: 'branch', branch, base, head: (await git('rev-parse', branch)).trim() });
+    expect(step.files).toEqual([{ path: 'codex-made.txt', old_path: null, status: 'added', lines_added: 1, lines_removed: 0, binary: false }]);
+    expect(step.patch.content).toContain('+++ b/codex-made.txt\n@@ -0,0 +1 @@\n+written by codex\n');
+    const job = await server.ok('get_changes', { batch_id: batchId, job_id: 'j' });
+    expect(job).toMatchObject({ scope: 'job', totals: { files: 1, lines_added: 1, lines_removed: 0 } });
+    expect(board.job_changes.items).toEqual([{ job_id: 'j', branch, base, head: step.head, files: 1, lines_added: 1, lines_removed: 0 }]);
   });
 
   it('fails an attempt whose model answers HTTP 500 or fails the response, with what codex said', async () => {

@@ -88,6 +88,11 @@ const cases: ErrorCase[] = [
   ['fetch_artifact', () => ({ run_id: runId, name: 'state', offset: 10_000_000 }), 'invalid_argument', /offset: 10000000 is past the end of state/],
   ['fetch_artifact', () => ({ run_id: runId, name: 'state', max_bytes: 5000 }), 'invalid_argument', /max_bytes: 5000 is over the limit of 4096/],
   ['fetch_artifact', () => ({ run_id: runId, name: 'passwd' }), null, /name/],
+  ['get_changes', () => ({ run_id: RUN_NOPE }), 'not_found', /No run `ffffffffffffffff`/],
+  ['get_changes', () => ({ batch_id: BATCH, job_id: 'x' }), 'not_found', /No job `x`; the jobs of batch known are j/],
+  ['get_changes', () => ({ batch_id: BATCH, job_id: 'j' }), 'no_job_branch', /job j has no branch of its own/],
+  ['get_changes', () => ({ run_id: runId, include_patch: true, max_patch_bytes: 5000 }), 'invalid_argument', /max_patch_bytes: 5000 is over the limit of 4096/],
+  ['get_changes', () => ({ run_id: runId, paths: [7] }), null, /paths/],
   ['tail_events', () => ({ run_id: RUN_NOPE }), 'not_found', /No run `ffffffffffffffff`/],
   ['tail_events', () => ({ run_id: runId, lines: 101 }), 'invalid_argument', /lines: 101 is over the limit of 100/],
   ['tail_events', () => ({ run_id: runId, cursor: '-5' }), 'invalid_argument', /cursor: `-5` is not a cursor/],
@@ -151,7 +156,7 @@ describe('tool errors over stdio, from the built server', () => {
   it('reach the SDK Client whole, one case of each code, and nothing is written', async () => {
     // None that names a run: this server's store has run ids of its own.
     const oneOfEachCode = cases.filter(([, args, code], i) => cases.findIndex((c) => c[2] === code) === i && !JSON.stringify(args()).includes(runId));
-    expect(oneOfEachCode.map((c) => c[2])).toEqual(['launch_table_invalid', 'idempotency_conflict', 'not_found', 'invalid_argument', null]);
+    expect(oneOfEachCode.map((c) => c[2])).toEqual(['launch_table_invalid', 'idempotency_conflict', 'not_found', 'invalid_argument', null, 'no_job_branch']);
     const before = await treeSnapshot(stdio.runsDir);
     for (const errorCase of oneOfEachCode) await expectReadableError(stdio.client, stdioTools, errorCase);
     expect(await treeSnapshot(stdio.runsDir)).toEqual(before);

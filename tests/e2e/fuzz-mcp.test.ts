@@ -12,9 +12,9 @@ const hostile = fc.oneof(
   fc.constant(null),
   fc.object({ maxDepth: 3 }),
 );
-const TOOLS = ['submit_batch', 'get_scoreboard', 'wait_for_batch', 'fetch_artifact', 'tail_events', 'cancel_run', 'retry_step', 'list_batches', 'gc'] as const;
+const TOOLS = ['submit_batch', 'get_scoreboard', 'wait_for_batch', 'fetch_artifact', 'tail_events', 'get_changes', 'cancel_run', 'retry_step', 'list_batches', 'gc'] as const;
 const args = fc.dictionary(
-  fc.constantFrom('batch_id', 'job_id', 'step_id', 'run_id', 'name', 'offset', 'max_bytes', 'lines', 'cursor', 'jobs', 'batch_goal_summary', 'detail', 'timeout_seconds', 'dry_run', 'cascade', 'defaults'),
+  fc.constantFrom('batch_id', 'job_id', 'step_id', 'run_id', 'name', 'offset', 'max_bytes', 'lines', 'cursor', 'include_patch', 'paths', 'patch_offset', 'jobs', 'batch_goal_summary', 'detail', 'timeout_seconds', 'dry_run', 'cascade', 'defaults'),
   hostile,
   { maxKeys: 5 },
 );

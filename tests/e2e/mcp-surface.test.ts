@@ -11,6 +11,7 @@ const TOOLS = [
   'compare_variants',
   'fetch_artifact',
   'gc',
+  'get_changes',
   'get_harness_config',
   'get_scoreboard',
   'land_job',

@@ -23,12 +23,14 @@ describe('portable schemas', () => {
   it('publishes every tool’s input and output schema without type arrays', async () => {
     const server = await InProcessServer.start();
     const { tools } = await server.client.listTools();
-    expect(tools.length).toBeGreaterThanOrEqual(13);
+    expect(tools.length).toBeGreaterThanOrEqual(14);
     const found = tools.flatMap((t) => [...unportable(t.inputSchema, `${t.name}.inputSchema`), ...unportable(t.outputSchema, `${t.name}.outputSchema`)]);
     expect(found).toEqual([]);
     // The rewrite must keep nullable fields nullable.
     const board = tools.find((t) => t.name === 'get_scoreboard')!.outputSchema as any;
     expect(board.properties.next_cursor).toMatchObject({ anyOf: [{ type: 'string' }, { type: 'null' }] });
+    const changes = tools.find((t) => t.name === 'get_changes')!.outputSchema as any;
+    expect(changes.properties.run_id).toMatchObject({ anyOf: [{ type: 'string' }, { type: 'null' }] });
   });
 
   it('checks in schemas/ without type arrays', async () => {

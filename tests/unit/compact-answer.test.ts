@@ -34,6 +34,7 @@ const board: BatchScoreboard = {
   usage: null,
   usage_by_agent: {},
   dispatch_paused: null,
+  job_changes: { total: 0, items: [] },
   variant_groups: [],
   landed: { total: 0, items: [] },
   steps: [{ job_id: 'j', step_id: 'f', status: 'failed', run_id: RUN, attempts: 1, blocked_reasons: [], retry_at: null }],

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { diffCommits, openSnapshotSpace, takeSnapshot } from '../../src/workproduct/index.js';
@@ -42,6 +42,32 @@ describe('snapshots of a workspace', () => {
     expect(diff.patch).toBe(await git('diff', '--no-color', base, head));
     expect(diff.patch).toContain('Binary files a/img.bin and b/img.bin differ');
     expect(await git('log', '-1', '--format=%an <%ae>%n%B', head)).toBe('harness-mcp <harness@localhost>\nstep attempt 1: done\n\nHarness-Run: r\n\n');
+  });
+
+  it('sees a same-size edit made in the second the index was written, once that second has passed', async () => {
+    // git compares file times to the second: such an edit is found only by re-reading entries
+    // no older than the index ("racily clean"), which a private index stamped later would skip.
+    const dir = await tempDir();
+    const repo = join(dir, 'repo');
+    const git = await gitRepo(repo, { 'keep.txt': 'k\n' });
+    const second = (time: Date) => Math.floor(time.getTime() / 1000);
+    let editedIn = -1;
+    // The staging, the index write and the edit all in one second (a try that straddles two is made again).
+    for (let tries = 0; tries < 20 && editedIn < 0; tries++) {
+      await writeFile(join(repo, 'a.txt'), 'one\ntwo\n');
+      const staged = second((await stat(join(repo, 'a.txt'))).mtime);
+      await git('add', 'a.txt');
+      await writeFile(join(repo, 'a.txt'), 'one\n2\n3\n'); // the same 8 bytes long
+      const [file, index] = await Promise.all([stat(join(repo, 'a.txt')), stat(join(repo, '.git', 'index'))]);
+      if ([file.mtime, file.ctime, index.mtime].every((t) => second(t) === staged)) editedIn = staged;
+    }
+    expect(editedIn).toBeGreaterThan(0);
+    while (Date.now() / 1000 < editedIn + 1.1) await new Promise((resolve) => setTimeout(resolve, 50)); // the second must pass
+    const space = await openSnapshotSpace({ root: repo, inGitRepo: true, worktreeOf: null, privateGitDir: join(dir, 'private.git'), neverInclude: [], env: {} });
+    const base = (await git('rev-parse', 'HEAD')).trim();
+    const { commit: head } = await takeSnapshot(space, { indexFile: join(dir, 'snapshot.index'), message: 'm\n', identity });
+    expect(await git('show', `${head}:a.txt`)).toBe('one\n2\n3\n');
+    expect((await diffCommits(space.target, base, head)).files.map((f) => f.path)).toEqual(['a.txt']);
   });
 
   it('makes no commit when nothing changed, and keeps the snapshots of a plain directory in a private repository', async () => {

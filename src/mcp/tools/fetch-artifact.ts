@@ -16,7 +16,7 @@ export const ArtifactAddress = {
 
 export const FetchArtifactInput = z.object({
   ...ArtifactAddress,
-  name: z.enum(ARTIFACT_NAMES).describe('state, meta, final (JSON); stdout, stderr (logs); events (JSONL)'),
+  name: z.enum(ARTIFACT_NAMES).describe('state, meta, final, changes (JSON); stdout, stderr (logs); events (JSONL); diff (the unified patch of what the attempt changed)'),
   offset: z.int().min(0).optional().describe('Byte offset to read from (next_offset of the previous page)'),
   max_bytes: z.int().min(16).optional().describe(`Bytes to read at most (default ${DEFAULT_PAGE_BYTES}; capped by limits.max_artifact_bytes)`),
 });
@@ -51,7 +51,7 @@ export function registerFetchArtifact(server: McpServer, harness: Harness): void
     {
       title: 'Fetch an artifact',
       description:
-        'Reads a file of an attempt (state, meta, final, stdout, stderr, events) by byte offset, one page at a time: ' +
+        'Reads a file of an attempt (state, meta, final, stdout, stderr, events, changes, diff) by byte offset, one page at a time: ' +
         'pass next_offset back until eof. Address the attempt by run_id, or by batch_id + job_id + step_id for the latest.',
       inputSchema: FetchArtifactInput,
       outputSchema: FetchArtifactOutput,
