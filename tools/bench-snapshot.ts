@@ -48,11 +48,22 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 export async function snapshotBench(reps: number): Promise<string> {
   const base = await mkdtemp(join(tmpdir(), 'bench-snapshot-'));
   try {
-    const harnessDir = join(base, 'harness');
+    const sourceDir = join(base, 'source');
+    const harnessDir = join(base, 'workspace');
     const handDir = join(base, 'hand');
-    await makeRepo(harnessDir, 'harness/bench/job');
+    // The harness side is a job's worktree on its branch, as an isolated job has it.
+    const source = await makeRepo(sourceDir, 'main');
+    await source('worktree', 'add', '-q', '-b', 'harness/bench/job', harnessDir);
+    await execa('git', ['status', '--porcelain'], { cwd: harnessDir });
     const hand = await makeRepo(handDir, 'main');
-    const space = await openSnapshotSpace({ root: harnessDir, inGitRepo: true, branch: 'harness/bench/job', privateGitDir: join(base, 'unused.git') });
+    const space = await openSnapshotSpace({
+      root: harnessDir,
+      inGitRepo: true,
+      worktreeOf: { repository: sourceDir, branch: 'harness/bench/job' },
+      privateGitDir: join(base, 'unused.git'),
+      neverInclude: [],
+      env: {},
+    });
     const snapshot: number[] = [];
     const diff: number[] = [];
     const byHand: number[] = [];
@@ -61,7 +72,7 @@ export async function snapshotBench(reps: number): Promise<string> {
       await change(harnessDir, round);
       const parent = (await execa('git', ['rev-parse', 'HEAD'], { cwd: harnessDir })).stdout;
       let head = '';
-      snapshot.push(await timed(async () => (head = await takeSnapshot(space, { indexFile: join(base, 'snapshot.index'), message: `bench ${round}\n`, identity: IDENTITY }))));
+      snapshot.push(await timed(async () => (head = (await takeSnapshot(space, { indexFile: join(base, 'snapshot.index'), message: `bench ${round}\n`, identity: IDENTITY })).commit)));
       diff.push(await timed(() => diffCommits(space.target, parent, head)));
       await change(handDir, round);
       byHand.push(await timed(() => hand('add', '-A').then(() => hand('commit', '-qm', `bench ${round}`))));

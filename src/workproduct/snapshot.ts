@@ -31,27 +31,30 @@ const BRANCH_RACE_TRIES = 3;
 export async function takeSnapshot(space: SnapshotSpace, request: SnapshotRequest): Promise<Snapshot> {
   try {
     for (let tries = 1; ; tries++) {
-      const head = space.kind === 'private' ? null : await headOf(space);
+      // What is read of git before and beside the tree is read at once: a snapshot ends every attempt.
+      const [head, refs, built] = await Promise.all([
+        space.kind === 'private' ? null : headOf(space),
+        space.branchRef ? branchRefs(space.target, space.branchRef) : null,
+        treeOfWorkspace(space, request.indexFile),
+      ]);
+      const { tree, nestedRepositories } = built;
       const parent = request.parent !== undefined ? request.parent : (head?.commit ?? null);
-      const { tree, nestedRepositories } = await treeOfWorkspace(space, request.indexFile);
-      if (!space.branchRef) {
+      if (!space.branchRef || !refs) {
         const unchanged = parent !== null && (await treeOf(space.target, parent)) === tree;
         return { commit: unchanged ? parent : await commitTree(space, tree, parent ? [parent] : [], request), nestedRepositories };
       }
-      const tip = await refValue(space.target, space.branchRef);
       // The branch keeps every earlier snapshot: an agent that reset, amended or switched away
       // gets a snapshot with the harness's last one as a second parent, never that one dropped.
-      const last = (await refValue(space.target, lastSnapshotRef(space.branchRef))) ?? tip;
-      const keepsTip = last === null || parent === null || last === parent || (await isAncestor(space.target, last, parent));
+      const last = refs.last ?? refs.tip;
+      const [keepsTip, parentTree] = await Promise.all([
+        last === null || parent === null || last === parent || isAncestor(space.target, last, parent),
+        parent === null ? null : treeOf(space.target, parent),
+      ]);
       const parents = [parent, keepsTip ? null : last].filter((p): p is string => p !== null);
-      const unchanged = keepsTip && parent !== null && (await treeOf(space.target, parent)) === tree;
-      const commit = unchanged ? parent : await commitTree(space, tree, parents, request);
+      const commit = keepsTip && parent !== null && parentTree === tree ? parent : await commitTree(space, tree, parents, request);
       // From the tip the snapshot was built on: a commit made meanwhile is not dropped, the snapshot is made again over it.
-      const expected = head?.onBranch ? parent : tip;
-      if (await advanceBranch(space, commit, expected, request.indexFile)) {
-        await git(space.target, ['update-ref', '-m', 'harness-mcp: snapshot', lastSnapshotRef(space.branchRef), commit]);
-        return { commit, nestedRepositories };
-      }
+      const expected = head?.onBranch ? parent : refs.tip;
+      if (await advanceBranch(space, commit, expected, head?.onBranch ?? false, request.indexFile)) return { commit, nestedRepositories };
       if (tries === BRANCH_RACE_TRIES) throw new Error(`${space.branchRef} kept moving while it was snapshotted (${tries} tries)`);
     }
   } finally {
@@ -112,6 +115,13 @@ export async function headCommit(target: GitTarget): Promise<string | null> {
   return refValue(target, 'HEAD');
 }
 
+/** The job branch's tip and the harness's last snapshot on it, in one look; null for either that is not there. */
+async function branchRefs(target: GitTarget, branchRef: string): Promise<{ tip: string | null; last: string | null }> {
+  const listing = await git(target, ['for-each-ref', '--format=%(refname) %(objectname)', branchRef, lastSnapshotRef(branchRef)]);
+  const value = (ref: string) => listing.split('\n').find((line) => line.startsWith(`${ref} `))?.slice(ref.length + 1) ?? null;
+  return { tip: value(branchRef), last: value(lastSnapshotRef(branchRef)) };
+}
+
 async function refValue(target: GitTarget, ref: string): Promise<string | null> {
   const result = await tryGit(target, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
   return result.exitCode === 0 ? result.stdout.trim() : null;
@@ -134,14 +144,14 @@ async function isAncestor(target: GitTarget, ancestor: string, of: string): Prom
  * which mends an index a crash left behind a moved branch. A git holding the lock (a step
  * running beside this one) keeps the index: the next snapshot hands it over.
  */
-async function advanceBranch(space: SnapshotSpace, commit: string, expected: string | null, builtIndex: string): Promise<boolean> {
+async function advanceBranch(space: SnapshotSpace, commit: string, expected: string | null, headOnBranch: boolean, builtIndex: string): Promise<boolean> {
   const branchRef = space.branchRef!;
-  if (commit !== expected) {
-    const swapped = await tryGit(space.target, ['update-ref', '-m', 'harness-mcp: snapshot', branchRef, commit, expected ?? '']);
-    if (swapped.exitCode !== 0) return false;
-  }
-  const head = await tryGit(space.target, ['symbolic-ref', '--quiet', 'HEAD']);
-  if (head.stdout.trim() !== branchRef) await git(space.target, ['symbolic-ref', 'HEAD', branchRef]);
+  // The branch and the harness's mark of its last snapshot move together, or neither does; an
+  // old id of zeros (as long as the repository's ids) says the branch must not exist yet.
+  const transaction = `start\nupdate ${branchRef} ${commit} ${expected ?? '0'.repeat(commit.length)}\nupdate ${lastSnapshotRef(branchRef)} ${commit}\ncommit\n`;
+  const swapped = await tryGit(space.target, ['update-ref', '-m', 'harness-mcp: snapshot', '--stdin'], transaction);
+  if (swapped.exitCode !== 0) return false;
+  if (!headOnBranch) await git(space.target, ['symbolic-ref', 'HEAD', branchRef]);
   const lock = `${space.indexFile}.lock`;
   const locked = await copyIndex(builtIndex, lock, constants.COPYFILE_EXCL).then(
     () => false,

@@ -3,23 +3,14 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI, cliEnv, eventually, goal, stepOf, tempDir, treeSnapshot } from './servers/harness-server.js';
+import { eventually, goal, runCli, stepOf, tempDir, treeSnapshot } from './servers/harness-server.js';
 import { InProcessServer } from './servers/in-process-server.js';
 import { gitRepo } from './servers/git-repo.js';
 
 const exec = promisify(execFile);
 const sh = (script: string) => ['sh', '-c', script];
 
-/** Runs the built CLI to its end; never throws. */
-async function cli(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd, env: cliEnv(), maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = runCli;
 
 /** The runs root's files, but the runner's health, which the live server rewrites on its own clock. */
 async function storeFiles(runsDir: string): Promise<Record<string, string>> {

@@ -1,24 +1,11 @@
-import { execFile } from 'node:child_process';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI, cliEnv, goal, tempDir } from './servers/harness-server.js';
+import { goal, runCli, tempDir } from './servers/harness-server.js';
 import { InProcessServer } from './servers/in-process-server.js';
 import { gitRepo } from './servers/git-repo.js';
 
-const exec = promisify(execFile);
-
-/** The built CLI run to its end; never throws, so exit codes can be asserted. */
-async function cli(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd, env: cliEnv() });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (cwd: string, ...args: string[]) => runCli(cwd, args);
 
 const exists = (path: string) => access(path).then(
   () => true,

@@ -1,22 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { agent, CLI, cliEnv, eventually, HarnessServer, oneJob, tempDir, TEST_CONFIG, treeSnapshot, workDirIn } from './servers/harness-server.js';
+import { agent, CLI, cliEnv, eventually, HarnessServer, oneJob, tempDir, TEST_CONFIG, runCli, treeSnapshot, workDirIn } from './servers/harness-server.js';
 
-const exec = promisify(execFile);
-
-/** Runs the CLI to its end in `cwd` (a temp dir, so nothing lands in the checkout); never throws. */
-async function cli(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd, env: cliEnv() });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = runCli;
 
 /** Starts the CLI in the background, for commands that run until something else happens; stopped at the test's end. */
 function startCli(cwd: string, args: string[]) {

@@ -1,24 +1,11 @@
-import { execFile } from 'node:child_process';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Harness } from '../../src/harness/index.js';
 import { RunsLock, RunsPaths } from '../../src/store/index.js';
-import { CLI, cliEnv, oneJob, tempDir, TEST_CONFIG, treeSnapshot, whenDone, workDirIn } from './servers/harness-server.js';
+import { oneJob, runCli, tempDir, TEST_CONFIG, treeSnapshot, whenDone, workDirIn } from './servers/harness-server.js';
 
-const exec = promisify(execFile);
-
-/** Runs the CLI to its end without the harness's own environment variables; never throws. */
-async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd, env: cliEnv() });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[], cwd: string) => runCli(cwd, args);
 
 /** A runs root holding one settled batch `kept` of one step, run from the terminal. */
 async function rootWithOneBatch() {

@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { onTestFinished } from 'vitest';
@@ -186,4 +188,15 @@ export async function workDirIn(dir: string): Promise<string> {
 /** A launch table of one job `j` of command steps in `dir`; `extra` adds or replaces top-level fields. */
 export function oneJob(dir: string, steps: Record<string, unknown>[], extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { batch_goal_summary: goal(), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: dir, steps }], ...extra };
+}
+
+/** Runs the built CLI to its end in `cwd` (a temp dir, so nothing lands in the checkout) without the harness's own variables; never throws, so exit codes can be asserted. */
+export async function runCli(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd, env: cliEnv(), maxBuffer: 16 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }
