@@ -88,14 +88,13 @@ export {
   type ChangedFile,
   ChangeRecordSchema,
   type ChangeRecord,
-  ChangeSummarySchema,
   type ChangeSummary,
   type ChangeTotals,
   type SnapshotKind,
 } from './changes.js';
 export { KeyedSerial } from './keyed-serial.js';
 export { LeftBranchesSchema, type LeftBranches } from './left-branches.js';
-export { type LandedFile, LandedFileSchema, type Landing, LandingSchema, LandResultSchema, LandStrategySchema } from './landed.js';
-export { type JobStatus, JobStatusSchema, type VariantComparison, VariantComparisonSchema, type VariantRow, VariantRowSchema } from './variant-comparison.js';
+export { type LandedFile, LandedFileSchema, type Landing, LandingSchema, LandStrategySchema } from './landed.js';
+export { type JobStatus, JobStatusSchema, type VariantComparison, VariantComparisonSchema, type VariantRow } from './variant-comparison.js';
 export { ChangedFileSchema, ChangeTotalsSchema, SnapshotKindSchema } from './changes.js';
 export { BranchChangeSchema, type BranchChange } from './branch-change.js';

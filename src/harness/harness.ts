@@ -5,11 +5,11 @@ import { createAgentRegistry } from '../agents/index.js';
 import { lockFileExclusively } from '../process/index.js';
 import { DiskBatches } from '../batch/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig } from '../config/index.js';
-import { checkLaunchTable, findGarbage, HealthMonitor, type CancelTarget, type GcCandidate } from '../scheduler/index.js';
-import { BatchReader, countSteps, isSettled, type ReaderOptions } from '../scoreboard/index.js';
+import { checkLaunchTable, HealthMonitor, type CancelTarget } from '../scheduler/index.js';
+import { BatchReader, type ReaderOptions } from '../scoreboard/index.js';
 import { AttemptFiles, CurrentIndexFiles, DamagedFiles, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
-import type { BranchStatus } from '../workproduct/index.js';
-import { LeftBranches, type BranchPruning } from './left-branches.js';
+import { collectGarbage, type GcOutcome } from './collect-garbage.js';
+import type { BranchPruning } from './left-branches.js';
 import { compareJobVariants } from './compare-variants.js';
 import { landJob, type LandJobAnswer, type LandJobRequest } from './land-job.js';
 import { OwnedRoot } from './owned-root.js';
@@ -17,15 +17,6 @@ import type { LogLevel, LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';
 import { WatchedRoot } from './watched-root.js';
 import { readChanges, type ChangesAnswer, type ChangesRequest } from './change-views.js';
-
-/** What a GC did (or would do): the batches removed, and the job branches they leave or that were pruned. */
-export type GcOutcome = {
-  dry_run: boolean;
-  removed: GcCandidate[];
-  bytes_total: number;
-  branches_left: BranchStatus[];
-  branches_pruned: BranchStatus[];
-};
 
 export interface HarnessOptions {
   /** --runs-dir, else HARNESS_RUNS_DIR, else defaultRunsDir() (the caller resolves that order). */
@@ -198,27 +189,10 @@ export class Harness {
    */
   async collectGarbage(dryRun: boolean, pruning: BranchPruning = 'none'): Promise<GcOutcome> {
     // One at a time: two GCs would remove one batch twice and write branches_left.json over each other.
-    const run = this.collecting.then(() => this.collectGarbageNow(dryRun, pruning));
+    const gc = { reader: this.reader, paths: this.paths, currentIndex: this.currentIndex, config: this.config, root: () => this.root, log: (m: string) => this.log('info', m) };
+    const run = this.collecting.then(() => collectGarbage(gc, dryRun, pruning, (batchId) => this.knownBatches.delete(batchId)));
     this.collecting = run.catch(() => undefined);
     return run;
-  }
-
-  private async collectGarbageNow(dryRun: boolean, pruning: BranchPruning): Promise<GcOutcome> {
-    const records = await this.reader.allRecords();
-    const garbage = await findGarbage(this.paths, this.currentIndex, records, (r) => isSettled(countSteps(r.views().values())), this.config.retention_policy.keep_closed_batches_days);
-    const leftBranches = new LeftBranches(this.paths);
-    const branches = garbage.flatMap((g) => g.branches);
-    if (!dryRun) {
-      await this.root.requests(); // refuses, as every write does, on a root this server does not run
-      await leftBranches.add(branches);
-      await this.root.removeGarbage(garbage, (candidate) => {
-        this.knownBatches.delete(candidate.batch_id);
-        this.log('info', `gc removed batch ${candidate.batch_id} (${candidate.bytes} bytes)`);
-      });
-    }
-    const settled = await leftBranches.settle(pruning, dryRun, dryRun ? branches : []);
-    for (const b of dryRun ? [] : settled.pruned) this.log('info', `gc deleted branch ${b.branch} in ${b.repository} (was ${b.tip})`);
-    return { dry_run: dryRun, removed: garbage, bytes_total: garbage.reduce((n, g) => n + g.bytes, 0), branches_left: settled.left, branches_pruned: settled.pruned };
   }
 
   /** What an attempt, or an isolated job's branch as a whole, changed (get_changes, `harness-mcp diff`); reads only. */

@@ -6,7 +6,7 @@ import { tryGit } from '../workproduct/index.js';
 const RESOLVING_AT_ONCE = 8;
 
 /** The branch an isolated job of a git repository works on. */
-export function jobBranch(batchId: string, jobId: string): string {
+function jobBranch(batchId: string, jobId: string): string {
   return `harness/${batchId}/${jobId}`;
 }
 

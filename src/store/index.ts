@@ -13,5 +13,5 @@ export { type ArtifactPage, pageOfText, readArtifactPage, readArtifactTail, tail
 export { removeAttemptsIndex, writeAttemptsIndex } from './attempts-index-file.js';
 export { defaultRunsDir, resolveRunsRoot } from './runs-root.js';
 export { sweepStaleTempFiles } from './temp-sweep.js';
-export { appendLanding, readLandedFile } from './landed-file.js';
+export { appendLanding } from './landed-file.js';
 export { readBranchChange, writeBranchChange } from './branch-change-file.js';

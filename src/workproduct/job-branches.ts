@@ -21,7 +21,7 @@ export interface BranchStatus extends JobBranch {
  * squash or a rebase makes new commits, so ancestry alone cannot tell that a branch was landed;
  * this ref can, after the batch and its landed.json are gone.
  */
-export function landedRef(batchId: string, jobId: string): string {
+function landedRef(batchId: string, jobId: string): string {
   return `refs/harness/landed/${batchId}/${jobId}`;
 }
 

@@ -111,7 +111,7 @@ async function headOf(space: SnapshotSpace): Promise<{ commit: string | null; on
 }
 
 /** The commit HEAD names, or null in a repository with no commit yet. */
-export async function headCommit(target: GitTarget): Promise<string | null> {
+async function headCommit(target: GitTarget): Promise<string | null> {
   return refValue(target, 'HEAD');
 }
 
