@@ -13,6 +13,7 @@ export async function gc(options: StoreOptions & { dryRun?: boolean; json?: bool
   await harness.close();
   if (options.json) return printJson(result);
   for (const r of result.removed) process.stdout.write(`${result.dry_run ? 'would remove' : 'removed'} ${r.path} (${r.bytes} bytes)\n`);
+  for (const r of result.refused) process.stdout.write(`kept ${r.batch_id}: ${r.reason}\n`);
   for (const b of result.branches_pruned) process.stdout.write(`${result.dry_run ? 'would delete' : 'deleted'} branch ${b.branch} in ${b.repository}\n`);
   for (const b of result.branches_left) process.stdout.write(`left branch ${b.branch} in ${b.repository}${b.landed ? ' (landed)' : ' (not landed)'}\n`);
   process.stdout.write(`${result.removed.length} batches, ${result.bytes_total} bytes${result.dry_run ? ' (dry run: nothing removed)' : ''}\n`);

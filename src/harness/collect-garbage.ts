@@ -13,6 +13,8 @@ export type GcOutcome = {
   bytes_total: number;
   branches_left: BranchStatus[];
   branches_pruned: BranchStatus[];
+  /** Batches kept because what their worktrees hold could not be recorded first. */
+  refused: { batch_id: string; reason: string }[];
 };
 
 export interface GcContext {
@@ -34,16 +36,26 @@ export async function collectGarbage(ctx: GcContext, dryRun: boolean, pruning: B
   const records = await ctx.reader.allRecords();
   const garbage = await findGarbage(ctx.paths, ctx.currentIndex, records, (r) => isSettled(countSteps(r.views().values())), ctx.config.retention_policy.keep_closed_batches_days);
   const leftBranches = new LeftBranches(ctx.paths);
-  const branches = garbage.flatMap((g) => g.branches);
+  const refused: GcOutcome['refused'] = [];
+  let removed = garbage;
   if (!dryRun) {
     await ctx.root().requests(); // refuses, as every write does, on a root this server does not run
-    await leftBranches.add(branches);
-    await ctx.root().removeGarbage(garbage, (candidate) => {
-      forget(candidate.batch_id);
-      ctx.log(`gc removed batch ${candidate.batch_id} (${candidate.bytes} bytes)`);
+    removed = [];
+    await ctx.root().removeGarbage(garbage, {
+      // Listed before the batch goes, so that no crash between the two loses its branches.
+      before: (candidate) => leftBranches.add(candidate.branches),
+      removed: (candidate) => {
+        removed.push(candidate);
+        forget(candidate.batch_id);
+        ctx.log(`gc removed batch ${candidate.batch_id} (${candidate.bytes} bytes)`);
+      },
+      refused: (candidate, reason) => {
+        refused.push({ batch_id: candidate.batch_id, reason });
+        ctx.log(`gc kept batch ${candidate.batch_id}: ${reason}`);
+      },
     });
   }
-  const settled = await leftBranches.settle(pruning, dryRun, dryRun ? branches : []);
+  const settled = await leftBranches.settle(pruning, dryRun, dryRun ? garbage.flatMap((g) => g.branches) : []);
   for (const b of dryRun ? [] : settled.pruned) ctx.log(`gc deleted branch ${b.branch} in ${b.repository} (was ${b.tip})`);
-  return { dry_run: dryRun, removed: garbage, bytes_total: garbage.reduce((n, g) => n + g.bytes, 0), branches_left: settled.left, branches_pruned: settled.pruned };
+  return { dry_run: dryRun, removed, bytes_total: removed.reduce((n, g) => n + g.bytes, 0), branches_left: settled.left, branches_pruned: settled.pruned, refused };
 }

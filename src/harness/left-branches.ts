@@ -47,11 +47,10 @@ export class LeftBranches {
     const statuses = await Promise.all(entries.map(async (entry) => ({ entry, status: await branchStatus(jobBranchOf(entry)) })));
     const kept = statuses.filter(({ status }) => status.tip !== null || !status.reachable);
     const chosen = await this.choose(kept.filter(({ status }) => status.tip !== null), pruning);
-    if (!dryRun) {
-      for (const { status } of chosen) await deleteJobBranch(status);
-      if (listed.length > 0) await this.write(kept.filter((k) => !chosen.includes(k)).map(({ entry }) => entry));
-    }
-    return { left: kept.filter((k) => !chosen.includes(k)).map(({ status }) => status), pruned: chosen.map(({ status }) => status) };
+    // A branch that moved since it was looked at is kept: the delete is a compare-and-swap.
+    const pruned = dryRun ? chosen : await asyncFilter(chosen, ({ status }) => deleteJobBranch(status));
+    if (!dryRun && listed.length > 0) await this.write(kept.filter((k) => !pruned.includes(k)).map(({ entry }) => entry));
+    return { left: kept.filter((k) => !pruned.includes(k)).map(({ status }) => status), pruned: pruned.map(({ status }) => status) };
   }
 
   private async choose<T extends { status: BranchStatus }>(present: T[], pruning: BranchPruning): Promise<T[]> {
@@ -89,4 +88,10 @@ function key(branch: JobBranch): string {
 
 function jobBranchOf(entry: Entry): JobBranch {
   return { repository: entry.repository, branch: entry.branch, batch_id: entry.batch_id, job_id: entry.job_id };
+}
+
+async function asyncFilter<T>(items: T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
+  const kept: T[] = [];
+  for (const item of items) if (await keep(item)) kept.push(item);
+  return kept;
 }

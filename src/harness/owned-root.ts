@@ -2,13 +2,13 @@ import { HARNESS_VERSION, KeyedSerial, type BatchMeta, type HarnessConfig, type 
 import { createAgentRegistry } from '../agents/index.js';
 import { writeConfigSnapshot } from '../config/index.js';
 import { ControlInbox, FilesystemQueue, runIdOfRetry } from '../queue/index.js';
-import { finishRemovals, removeGarbage, Scheduler, type GcCandidate, type HealthMonitor, type Requests } from '../scheduler/index.js';
+import { finishRemovals, GcRefusedError, removeGarbage, Scheduler, secureWorktrees, type GcCandidate, type HealthMonitor, type Requests } from '../scheduler/index.js';
 import { BatchReader, ScoreboardFiles, type ReaderOptions, type ReadSource } from '../scoreboard/index.js';
 import { appendLanding, AttemptTransitions, sweepStaleTempFiles, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type RunsLock, type RunsPaths } from '../store/index.js';
 import type { LandingRecorder, LandJobAnswer, LandJobRequest } from './land-job.js';
 import type { LogListener } from './log-listener.js';
 import { processStartedAtMs } from './process-start.js';
-import type { RootRole } from './root-role.js';
+import type { GarbageSteps, RootRole } from './root-role.js';
 
 export interface OwnedRootOptions {
   paths: RunsPaths;
@@ -150,13 +150,27 @@ export class OwnedRoot implements RootRole {
     };
   }
 
-  async removeGarbage(garbage: GcCandidate[], removed: (candidate: GcCandidate) => void): Promise<void> {
+  async removeGarbage(garbage: GcCandidate[], steps: GarbageSteps): Promise<void> {
     await this.leftovers; // which would otherwise race this removal in _system/removing/
+    const identity = { name: this.options.config.git.author_name, email: this.options.config.git.author_email };
     for (const candidate of garbage) {
+      // A batch whose work cannot be recorded is kept whole, and GC goes on with the others.
+      const refusal = await secureWorktrees(this.options.paths, candidate, identity).then(
+        () => undefined,
+        (error: unknown) => {
+          if (error instanceof GcRefusedError) return error.message;
+          throw error;
+        },
+      );
+      if (refusal) {
+        steps.refused(candidate, refusal);
+        continue;
+      }
+      await steps.before(candidate);
       this.scheduler.requests.unloadBatch(candidate.batch_id);
       this.scoreboardFiles.forget(candidate.batch_id);
-      await removeGarbage(this.options.paths, candidate, { name: this.options.config.git.author_name, email: this.options.config.git.author_email });
-      removed(candidate);
+      await removeGarbage(this.options.paths, candidate, identity);
+      steps.removed(candidate);
     }
     if (garbage.length > 0) await this.scoreboardFiles.writeSystem();
   }

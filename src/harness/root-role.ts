@@ -17,11 +17,18 @@ export interface RootRole {
   requests(): Promise<Requests>;
   /** What records landings (landed.json); refused when another server runs the root. */
   landings(): Promise<LandingRecorder>;
-  /** Removes batches GC found, telling `removed` of each; refused when another server runs the root. */
-  removeGarbage(garbage: GcCandidate[], removed: (candidate: GcCandidate) => void): Promise<void>;
+  /** Removes batches GC found, telling `steps` of each; refused when another server runs the root. */
+  removeGarbage(garbage: GcCandidate[], steps: GarbageSteps): Promise<void>;
   /** The batches held in memory, to announce them all when whether attempts may start changes. */
   heldBatchIds(): string[];
   /** A batch's files changed: the server that runs the root rewrites its scoreboard files; others write nothing. */
   batchChanged(batchId: string): void;
   close(): Promise<void>;
+}
+
+/** What GC is told of each batch it removes, in order: about to go, gone, or kept because its work could not be recorded. */
+export interface GarbageSteps {
+  before: (candidate: GcCandidate) => Promise<void>;
+  removed: (candidate: GcCandidate) => void;
+  refused: (candidate: GcCandidate, reason: string) => void;
 }

@@ -22,7 +22,7 @@ export interface ChangeRecorderContext {
   serial: KeyedSerial;
 }
 
-/** refs/harness/<batch>/<job>/<run>/{start,end}: where a shared or private workspace's snapshots are kept. */
+/** refs/harness/<batch>/<job>/<run>/{start,end}: where every attempt's two snapshots are kept, whatever the kind. */
 function snapshotRef(at: AttemptLocation, runId: string, end: 'start' | 'end'): string {
   return `refs/harness/${at.batchId}/${at.jobId}/${runId}/${end}`;
 }

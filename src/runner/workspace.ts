@@ -44,8 +44,12 @@ export async function prepareWorkspace(paths: RunsPaths, serial: KeyedSerial, ba
     if (halfMade) await discard(root, toplevel);
     else await writeSynced(mark);
     if (toplevel) {
-      const added = await runCommand(['git', '-C', toplevel, 'worktree', 'add', ...(await worktreeStart(toplevel, job, root, runId))], toplevel, { HARNESS_RUN_ID: runId });
-      if (added.exitCode !== 0) throw new WorkspaceError(`git worktree add failed for ${toplevel}: ${added.stderr.trim()}`);
+      // One worktree of a repository made at a time: the isolated jobs of a batch start together,
+      // and git's own bookkeeping of worktrees is not made for adds side by side.
+      await serial.run(`worktrees:${toplevel}`, async () => {
+        const added = await runCommand(['git', '-C', toplevel, 'worktree', 'add', ...(await worktreeStart(toplevel, job, root, runId))], toplevel, { HARNESS_RUN_ID: runId });
+        if (added.exitCode !== 0) throw new WorkspaceError(`git worktree add failed for ${toplevel}: ${added.stderr.trim()}`);
+      });
     } else {
       await cp(job.working_directory, root, { recursive: true, verbatimSymlinks: true });
     }

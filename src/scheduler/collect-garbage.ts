@@ -99,7 +99,7 @@ export async function removeGarbage(paths: RunsPaths, candidate: GcCandidate, id
   if (!target.startsWith(root + sep)) throw new PathEscapeError(candidate.path, root);
   for (const worktree of candidate.worktrees) {
     const branch = candidate.branches.find((b) => paths.workspaceDir(b.batch_id, b.job_id) === worktree);
-    if (branch) await keepWhatItHolds(paths, worktree, branch, identity);
+    if (branch) await keepWhatItHolds(paths, worktree, branch, identity); // again: an agent's process may have written since
     const repo = branch?.repository ?? (await repositoryOfWorktree(worktree));
     if (!repo) continue;
     const removed = await runCommand(['git', '-C', repo, 'worktree', 'remove', '--force', worktree], repo);
@@ -110,6 +110,17 @@ export async function removeGarbage(paths: RunsPaths, candidate: GcCandidate, id
   await mkdir(paths.removingDir, { recursive: true });
   await rename(target, removing);
   await deleteTree(removing);
+}
+
+/**
+ * Commits what the batch's worktrees still hold onto their job branches, before anything of the
+ * batch is touched: GcRefusedError, with the batch left whole, when one cannot be recorded.
+ */
+export async function secureWorktrees(paths: RunsPaths, candidate: GcCandidate, identity: GitIdentity): Promise<void> {
+  for (const worktree of candidate.worktrees) {
+    const branch = candidate.branches.find((b) => paths.workspaceDir(b.batch_id, b.job_id) === worktree);
+    if (branch) await keepWhatItHolds(paths, worktree, branch, identity);
+  }
 }
 
 /**

@@ -2,5 +2,5 @@
 export { Scheduler } from './scheduler.js';
 export { type CancelTarget, checkLaunchTable, Requests } from './requests.js';
 export { readOwnerHealth, readOwnerPauseReason } from './runner-health.js';
-export { findGarbage, finishRemovals, type GcCandidate, removeGarbage } from './collect-garbage.js';
+export { findGarbage, finishRemovals, type GcCandidate, GcRefusedError, removeGarbage, secureWorktrees } from './collect-garbage.js';
 export { HealthMonitor } from './health-monitor.js';

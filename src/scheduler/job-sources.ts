@@ -1,6 +1,6 @@
 import { LaunchTableInvalidError, type PlannedGit, type PlannedJob, type ValidationProblem } from '../core/index.js';
 import PQueue from 'p-queue';
-import { tryGit } from '../workproduct/index.js';
+import { leftoverMarks, tryGit } from '../workproduct/index.js';
 
 // Each job asks git a few questions at submit; a table of 200 jobs does not start 600 gits at once.
 const RESOLVING_AT_ONCE = 8;
@@ -56,7 +56,7 @@ async function resolveGit(batchId: string, job: PlannedJob, baseRef: string | un
   }
   const branch = job.workspace_policy === 'isolated' ? jobBranch(batchId, job.job_id) : null;
   if (branch) {
-    const taken = await takenBranchName(dir, branch);
+    const taken = (await takenBranchName(dir, branch)) ?? (await leftoverMarksProblem(repository, batchId, job.job_id));
     if (taken) {
       problem('job_id', `the branch ${branch} cannot be made in ${repository}: ${taken}`);
       return null;
@@ -75,4 +75,11 @@ async function takenBranchName(dir: string, branch: string): Promise<string | un
     if (await exists(prefix)) return `the branch ${prefix} exists, and git keeps no branch both as a name and as a folder of names`;
   }
   return undefined;
+}
+
+/** Why the job's branch would inherit an earlier batch's marks (its branch was deleted by hand, they were not). */
+async function leftoverMarksProblem(repository: string, batchId: string, jobId: string): Promise<string | undefined> {
+  const marks = await leftoverMarks(repository, batchId, jobId);
+  if (marks.length === 0) return undefined;
+  return `an earlier batch with this batch_id left ${marks.join(' and ')}, which a new branch would inherit: delete them (git update-ref -d) or choose another batch_id`;
 }

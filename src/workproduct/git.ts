@@ -46,6 +46,33 @@ function environment(target: GitTarget): Record<string, string> {
   };
 }
 
+// Commands a repository's config can have git run for paths its attributes name: content
+// filters (on add, checkout, status) and merge drivers (on merge-tree).
+const DRIVER_KEYS = '^(filter|merge)\\..+\\.(clean|smudge|process|driver)$';
+
+/**
+ * `target` with every filter and merge driver the repository configures switched off, through
+ * GIT_CONFIG_COUNT: filters become no filter (and not required), merge drivers `false`, which
+ * git takes as a conflict. An agent can configure them in the repository its worktree shares,
+ * and what they name would run in the server. Asked afresh each time: the config can change.
+ */
+export async function withoutDrivers(target: GitTarget): Promise<GitTarget> {
+  const listed = await tryGit(target, ['config', '--name-only', '--get-regexp', DRIVER_KEYS]);
+  const keys = listed.exitCode === 0 ? [...new Set(listed.stdout.split('\n').filter(Boolean))] : [];
+  const overrides: [string, string][] = keys.flatMap((key): [string, string][] => {
+    if (key.startsWith('merge.')) return [[key, 'false']];
+    const filter = key.slice(0, key.lastIndexOf('.'));
+    return [[key, ''], [`${filter}.required`, 'false']];
+  });
+  if (overrides.length === 0) return target;
+  const env: Record<string, string> = { GIT_CONFIG_COUNT: String(overrides.length) };
+  overrides.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  });
+  return { ...target, env: { ...target.env, ...env } };
+}
+
 /** Runs git and answers its exit code and output, failing or not. */
 export async function tryGit(target: GitTarget, args: readonly string[], input?: string): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
   return runCommand(['git', ...NEUTRAL_CONFIG, ...args], target.cwd, environment(target), input);

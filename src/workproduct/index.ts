@@ -6,4 +6,4 @@ export { diffCommits } from './changes.js';
 export { landBranch, type LandOutcome, type LandRequest, type LandStrategy } from './land.js';
 export { RepositoryMissingError } from './land-errors.js';
 export type { GitIdentity } from './commits.js';
-export { branchInUse, branchStatus, deleteJobBranch, markLanded, type BranchStatus, type JobBranch } from './job-branches.js';
+export { branchInUse, branchStatus, deleteJobBranch, leftoverMarks, markLanded, type BranchStatus, type JobBranch } from './job-branches.js';

@@ -17,12 +17,13 @@ export interface BranchStatus extends JobBranch {
 }
 
 /**
- * refs/harness/landed/<batch>/<job>: set by a landing to the tip of the job branch it landed. A
+ * refs/harness-landed/<batch>/<job>: set by a landing to the tip of the job branch it landed
+ * (beside refs/harness/, where a batch called `landed` would collide with it). A
  * squash or a rebase makes new commits, so ancestry alone cannot tell that a branch was landed;
  * this ref can, after the batch and its landed.json are gone.
  */
 function landedRef(batchId: string, jobId: string): string {
-  return `refs/harness/landed/${batchId}/${jobId}`;
+  return `refs/harness-landed/${batchId}/${jobId}`;
 }
 
 /** Records in the repository that a job's branch was landed with its tip at `branchTip`. */
@@ -56,9 +57,28 @@ export async function branchInUse(status: BranchStatus): Promise<string | undefi
   return checkout && `it is checked out in ${/^worktree (.+)$/m.exec(checkout)?.[1] ?? 'a worktree'}`;
 }
 
-/** Deletes a job branch if it still points where `status` saw it (a branch moved meanwhile is kept), and its landed mark. */
-export async function deleteJobBranch(status: BranchStatus): Promise<void> {
-  if (!status.tip) return;
-  await git({ cwd: status.repository }, ['update-ref', '-m', 'harness-mcp: gc --prune-branches', '-d', `refs/heads/${status.branch}`, status.tip]);
-  await tryGit({ cwd: status.repository }, ['update-ref', '-d', landedRef(status.batch_id, status.job_id)]);
+/**
+ * Deletes a job branch if it still points where `status` saw it, with the harness's marks on it
+ * (landed, last snapshot), which a later batch of the same id must not inherit. False when the
+ * branch moved meanwhile: it is kept, marks and all.
+ */
+export async function deleteJobBranch(status: BranchStatus): Promise<boolean> {
+  if (!status.tip) return false;
+  const target = { cwd: status.repository };
+  const deleted = await tryGit(target, ['update-ref', '-m', 'harness-mcp: gc --prune-branches', '-d', `refs/heads/${status.branch}`, status.tip]);
+  if (deleted.exitCode !== 0) return false;
+  for (const mark of [landedRef(status.batch_id, status.job_id), lastSnapshotRef(status.batch_id, status.job_id)]) await tryGit(target, ['update-ref', '-d', mark]);
+  return true;
+}
+
+/** refs/harness/<batch>/<job>/last: the snapshot the harness last put on the job's branch, whatever an agent did to the branch since. */
+export function lastSnapshotRef(batchId: string, jobId: string): string {
+  return `refs/harness/${batchId}/${jobId}/last`;
+}
+
+/** The harness's marks for a job id that are still in a repository (from an earlier batch of the same id). */
+export async function leftoverMarks(repository: string, batchId: string, jobId: string): Promise<string[]> {
+  const marks = [landedRef(batchId, jobId), lastSnapshotRef(batchId, jobId)];
+  const listing = await git({ cwd: repository }, ['for-each-ref', '--format=%(refname)', ...marks]);
+  return listing.split('\n').filter(Boolean);
 }

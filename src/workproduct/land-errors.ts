@@ -84,6 +84,18 @@ export class LandConflictError extends HarnessError {
 }
 
 /** The target is checked out in a work tree whose state a landing would have to overwrite. */
+/** The target is being rebased or bisected in a work tree: moving it under that would strand the operation. */
+export class LandCheckoutBusyError extends HarnessError {
+  readonly code = 'land_checkout_busy';
+  constructor(
+    readonly onto: string,
+    readonly worktree: string,
+    operation: string,
+  ) {
+    super(`\`${onto}\` is in the middle of a ${operation} in ${worktree}; nothing changed. Finish or abort the ${operation} there, and land again`);
+  }
+}
+
 export class LandCheckoutDirtyError extends HarnessError {
   readonly code = 'land_checkout_dirty';
   constructor(

@@ -1,5 +1,5 @@
 import { realpath, stat } from 'node:fs/promises';
-import { GitCommandError, tryGit, type GitTarget } from './git.js';
+import { GitCommandError, tryGit, withoutDrivers, type GitTarget } from './git.js';
 import { RepositoryMissingError } from './land-errors.js';
 
 /** A git repository found from a directory inside it. */
@@ -19,7 +19,7 @@ export async function openRepository(dir: string): Promise<Repository> {
   const answer = await tryGit(target, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
   if (answer.exitCode !== 0) throw new RepositoryMissingError(dir, `is not in a git repository (${answer.stderr.trim() || `git exit ${answer.exitCode}`})`);
   // Resolved, so one repository reached through a symlinked path is still one key of landing's turns.
-  return { target, commonDir: await realpath(answer.stdout.trim()) };
+  return { target: await withoutDrivers(target), commonDir: await realpath(answer.stdout.trim()) };
 }
 
 /** The commit `refs/heads/<branch>` points at, or null when there is no such branch. */

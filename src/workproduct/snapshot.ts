@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import { copyFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import type { GitIdentity } from './commits.js';
-import { git, tryGit, type GitTarget } from './git.js';
+import { git, tryGit, withoutDrivers, type GitTarget } from './git.js';
+import { lastSnapshotRef as lastSnapshotOf } from './job-branches.js';
 import type { SnapshotSpace } from './snapshot-space.js';
 
 export interface SnapshotRequest {
@@ -28,7 +29,8 @@ const BRANCH_RACE_TRIES = 3;
  * stay as they are. When nothing differs from the parent no commit is made and the parent is
  * the answer: an empty change. On the job's branch (kind `branch`) the branch then points at it.
  */
-export async function takeSnapshot(space: SnapshotSpace, request: SnapshotRequest): Promise<Snapshot> {
+export async function takeSnapshot(unguarded: SnapshotSpace, request: SnapshotRequest): Promise<Snapshot> {
+  const space = { ...unguarded, target: await withoutDrivers(unguarded.target) };
   try {
     for (let tries = 1; ; tries++) {
       // What is read of git before and beside the tree is read at once: a snapshot ends every attempt.
@@ -62,9 +64,10 @@ export async function takeSnapshot(space: SnapshotSpace, request: SnapshotReques
   }
 }
 
-/** refs/harness/<batch>/<job>/last: the snapshot the harness last put on the job's branch, whatever an agent did to the branch since. */
+/** The last-snapshot mark of the job whose branch is `branchRef` (refs/heads/harness/<batch>/<job>). */
 function lastSnapshotRef(branchRef: string): string {
-  return `${branchRef.replace(/^refs\/heads\/harness\//, 'refs/harness/')}/last`;
+  const [batchId, jobId] = branchRef.replace(/^refs\/heads\/harness\//, '').split('/') as [string, string];
+  return lastSnapshotOf(batchId, jobId);
 }
 
 async function commitTree(space: SnapshotSpace, tree: string, parents: string[], request: SnapshotRequest): Promise<string> {

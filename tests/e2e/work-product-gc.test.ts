@@ -15,7 +15,14 @@ describe('GC and the work product', () => {
     const server = await InProcessServer.start({ config: { retention_policy: { keep_closed_batches_days: 0 } } });
     const jobs = ['landed', 'kept', 'named'].map((id) => ({ job_id: id, working_directory: repo, workspace_policy: 'isolated', steps: [edit(`${id}.txt`)] }));
     const batchId = await server.submit({ batch_id: 'old', batch_goal_summary: goal(), defaults: { agent: 'command' }, jobs });
-    await server.settled(batchId);
+    const board = await server.settled(batchId);
+    for (const job of ['landed', 'kept', 'named']) {
+      // Each job's work is on its branch; a snapshot that failed says why in its events.
+      const runId = board.steps.find((s: any) => s.job_id === job).run_id;
+      const state = JSON.parse((await server.ok('fetch_artifact', { run_id: runId, name: 'state' })).content);
+      const events = (await server.ok('fetch_artifact', { run_id: runId, name: 'events' })).content;
+      expect(state.changes, events).toMatchObject({ files: 1 });
+    }
     const tips = Object.fromEntries(await Promise.all(['landed', 'kept', 'named'].map(async (j) => [j, (await git('rev-parse', `harness/old/${j}`)).trim()])));
 
     const dry = await server.ok('gc', { dry_run: true });
@@ -50,6 +57,8 @@ describe('GC and the work product', () => {
     const named = await server.ok('gc', { prune_branches: ['harness/old/named'] });
     expect(named.branches_pruned.map((b: any) => [b.branch, b.landed])).toEqual([['harness/old/named', false]]);
     expect((await git('branch', '--list', 'harness/*')).trim()).toBe('harness/old/kept');
+    // A pruned branch takes the harness's marks on it along, so a later batch of the id starts clean.
+    expect(await git('for-each-ref', '--format=%(refname)', 'refs/harness/old/named/last', 'refs/harness/old/landed/last', 'refs/harness/old/kept/last')).toBe('refs/harness/old/kept/last\n');
     expect((await git('rev-parse', 'main')).trim()).toBe(tips.landed); // the landed work is on main
     await server.stop();
   });
@@ -73,6 +82,24 @@ describe('GC and the work product', () => {
     expect(refused.text).toMatch(/harness\/old\/j is not deleted: it is checked out in .*review/);
     expect((await server.ok('gc', { prune_branches: true })).branches_pruned).toEqual([]);
     expect((await git('branch', '--list', 'harness/*')).trim()).toMatch(/harness\/old\/j$/);
+    await server.stop();
+  });
+
+  it('keeps whole a batch whose worktree it cannot record, says why, and removes the others', async () => {
+    const dir = await tempDir();
+    const repo = join(dir, 'work');
+    await gitRepo(repo, { 'a.txt': 'a\n' });
+    const server = await InProcessServer.start({ config: { retention_policy: { keep_closed_batches_days: 0 } } });
+    for (const batch of ['broken', 'fine']) {
+      await server.submit({ batch_id: batch, batch_goal_summary: goal(), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: repo, workspace_policy: 'isolated', steps: [edit('j.txt')] }] });
+      await server.settled(batch);
+    }
+    await writeFile(join(server.runsDir, 'broken', 'j', 'workspace', '.git'), 'gitdir: /nowhere\n'); // an agent rewrote it
+    const done = await server.ok('gc', {});
+    expect(done.removed.map((r: any) => r.batch_id)).toEqual(['fine']);
+    expect(done.refused).toEqual([{ batch_id: 'broken', reason: expect.stringMatching(/could not commit what .*broken.*workspace holds before removing it: .*is no longer the worktree of/) }]);
+    await access(join(server.runsDir, 'broken', 'j', 'workspace', 'j.txt')); // kept whole
+    expect(done.branches_left.map((b: any) => b.branch)).toEqual(['harness/fine/j']);
     await server.stop();
   });
 });

@@ -148,6 +148,7 @@ describe('where a job starts in git', () => {
     const repo = join(dir, 'work');
     const git = await gitRepo(repo, { 'a.txt': 'a\n' });
     await git('branch', 'harness/wp/taken');
+    await git('update-ref', 'refs/harness/wp/stale/last', 'HEAD'); // an earlier batch's branch deleted by hand, its mark not
     const other = join(dir, 'other');
     await (await gitRepo(other, { 'o.txt': 'o\n' }))('branch', 'harness');
     const plain = join(dir, 'plain');
@@ -165,6 +166,7 @@ describe('where a job starts in git', () => {
       [{ job_id: 'taken', working_directory: repo, workspace_policy: 'isolated' }, 'jobs[0].job_id', /the branch harness\/wp\/taken cannot be made in .*: it already exists/],
       [{ job_id: 'j', working_directory: other, workspace_policy: 'isolated' }, 'jobs[0].job_id', /the branch harness\/wp\/j cannot be made in .*: the branch harness exists/],
       [{ job_id: 'x.lock', working_directory: repo }, 'jobs[0].job_id', /git refuses refs named after batch `wp` and job `x.lock`/],
+      [{ job_id: 'stale', working_directory: repo, workspace_policy: 'isolated' }, 'jobs[0].job_id', /an earlier batch with this batch_id left refs\/harness\/wp\/stale\/last, which a new branch would inherit/],
       [{ job_id: 'j', working_directory: repo, base_ref: '--output=/tmp/x' }, 'jobs[0].base_ref', /not starting with -/],
     ];
     for (const [job, path, message] of cases) {

@@ -139,4 +139,18 @@ describe('snapshots of a workspace', () => {
     await expect(openSnapshotSpace({ root: tree, inGitRepo: true, worktreeOf: { repository: repo, branch: 'harness/b/j' }, privateGitDir: join(dir, 'unused.git'), neverInclude: [], env: {} })).rejects.toThrow(/is no longer the worktree of/);
     expect(await main('symbolic-ref', 'HEAD')).toBe(headBefore);
   });
+
+  it('runs no content filter the repository configures', async () => {
+    const dir = await tempDir();
+    const repo = join(dir, 'repo');
+    const git = await gitRepo(repo, { 'a.txt': 'a\n' });
+    await git('config', 'filter.evil.clean', `sh -c 'touch ${dir}/ran; cat'`);
+    await git('config', 'filter.evil.required', 'true');
+    await writeFiles(repo, { '.gitattributes': '* filter=evil\n', 'b.txt': 'b\n' });
+    const space = await openSnapshotSpace({ root: repo, inGitRepo: true, worktreeOf: null, privateGitDir: join(dir, 'private.git'), neverInclude: [], env: {} });
+    const { commit } = await takeSnapshot(space, { indexFile: join(dir, 'snapshot.index'), message: 'm\n', identity });
+    expect(await git('show', `${commit}:b.txt`)).toBe('b\n');
+    await expect(readFile(join(dir, 'ran'))).rejects.toThrow();
+  });
 });
+

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -385,5 +385,61 @@ describe('landBranch: two lands onto one branch', () => {
     expect(sh(dir, 'status', '--porcelain')).toBe('');
     expect(await readFile(join(dir, 'one.txt'), 'utf8')).toBe('1\n');
     expect(await readFile(join(dir, 'two.txt'), 'utf8')).toBe('2\n');
+  });
+});
+
+describe('landBranch: what the repository’s config may run', () => {
+  it('runs no merge driver or content filter the repository configures, whether it lands or only looks', async () => {
+    const dir = await repo('main');
+    const ran = join(dir, '..', `ran-${Date.now()}`);
+    await commitOn(dir, JOB, { 'a.txt': 'job side\n' }, 'job edits a');
+    await commitOn(dir, 'main', { 'a.txt': 'main side\n' }, 'main edits a');
+    // What an agent could write into the config its worktree shares with the user's repository
+    // (after the test's own commits, which would run it too).
+    const arm = async (repoDir: string) => {
+      sh(repoDir, 'config', 'merge.evil.driver', `touch ${ran}-merge; false`);
+      sh(repoDir, 'config', 'filter.evil.smudge', `sh -c 'touch ${ran}-smudge; cat'`);
+      sh(repoDir, 'config', 'filter.evil.clean', `sh -c 'touch ${ran}-clean; cat'`);
+      await writeFile(join(repoDir, '.git', 'info', 'attributes'), '* merge=evil filter=evil\n');
+    };
+    await arm(dir);
+    await expect(landBranch(request(dir, { dryRun: true }))).rejects.toMatchObject({ code: 'land_conflict', paths: ['a.txt'] }); // false: a conflict
+    const clean = await createRepo({ 'b.txt': 'b\n' });
+    repos.push(clean);
+    sh(clean, 'branch', JOB);
+    await commitOn(clean, JOB, { 'c.txt': 'c\n' }, 'job adds c');
+    sh(clean, 'switch', '-q', 'main');
+    await arm(clean);
+    expect(await landBranch(request(clean))).toMatchObject({ result: 'fast_forward' }); // the clean checkout of main moves along
+    expect(await readFile(join(clean, 'c.txt'), 'utf8')).toBe('c\n');
+    for (const what of ['merge', 'smudge', 'clean']) await expect(readFile(`${ran}-${what}`)).rejects.toThrow();
+  });
+});
+
+describe('landBranch: a target in the middle of something', () => {
+  it('refuses a target being rebased in a work tree (its HEAD is detached meanwhile), changing nothing', async () => {
+    const dir = await repo('main');
+    await commitOn(dir, JOB, { 'c.txt': 'c\n' }, 'job adds c');
+    await commitOn(dir, 'main', { 'm.txt': 'm\n' }, 'main adds m');
+    sh(dir, 'reset', '-q', '--hard', 'main'); // commitOn commits without the work tree
+    expect(() => sh(dir, 'rebase', '-q', '-x', 'false', 'HEAD~1')).toThrow(); // stops at the failing exec
+    expect(sh(dir, 'worktree', 'list', '--porcelain')).toContain('detached');
+    const before = tip(dir, 'main');
+    await expect(landBranch(request(dir))).rejects.toMatchObject({ code: 'land_checkout_busy', message: expect.stringMatching(/`main` is in the middle of a rebase in /) });
+    expect(tip(dir, 'main')).toBe(before);
+    sh(dir, 'rebase', '--abort');
+    expect(sh(dir, 'symbolic-ref', 'HEAD')).toBe('refs/heads/main');
+  });
+});
+
+describe('landBranch: a checkout only touched', () => {
+  it('moves a clean checkout whose file was only touched since the index was written (stat data stale, content the same)', async () => {
+    const dir = await repo('main');
+    await commitOn(dir, JOB, { 'a.txt': 'job side\n' }, 'job edits a');
+    const later = new Date(Date.now() + 5000);
+    await utimes(join(dir, 'a.txt'), later, later); // an editor saving it again, or a build tool
+    expect(await landBranch(request(dir))).toMatchObject({ result: 'fast_forward', checkout_updated: dir });
+    expect(await readFile(join(dir, 'a.txt'), 'utf8')).toBe('job side\n');
+    expect(sh(dir, 'status', '--porcelain')).toBe('');
   });
 });

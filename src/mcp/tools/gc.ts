@@ -27,6 +27,7 @@ export const GcOutput = z.object({
   bytes_total: z.int(),
   branches_left: z.array(JobBranchOutput).describe('Job branches of removed batches that stay in their repositories, with every commit'),
   branches_pruned: z.array(JobBranchOutput).describe('Job branches deleted (with dry_run: that would be)'),
+  refused: z.array(z.object({ batch_id: z.string(), reason: z.string() })).describe('Batches kept whole: what a worktree of theirs holds could not be committed first'),
 });
 
 export function registerGc(server: McpServer, harness: Harness): void {
