@@ -16,6 +16,11 @@ export type ChangedFile = z.infer<typeof ChangedFileSchema>;
 export const ChangeTotalsSchema = z.strictObject({ files: z.int().min(0), lines_added: z.int().min(0), lines_removed: z.int().min(0) });
 export type ChangeTotals = z.infer<typeof ChangeTotalsSchema>;
 
+/** The totals over a list of changed files. */
+export function totalsOf(files: readonly ChangedFile[]): ChangeTotals {
+  return files.reduce((t, f) => ({ files: t.files + 1, lines_added: t.lines_added + f.lines_added, lines_removed: t.lines_removed + f.lines_removed }), { files: 0, lines_added: 0, lines_removed: 0 });
+}
+
 /**
  * How the workspace was recorded: `branch` (an isolated git worktree, on the job's branch),
  * `refs` (a shared git working directory: commits kept under refs/harness/, no branch moved), or

@@ -91,6 +91,7 @@ export {
   type ChangeSummary,
   type ChangeTotals,
   type SnapshotKind,
+  totalsOf,
 } from './changes.js';
 export { KeyedSerial } from './keyed-serial.js';
 export { LeftBranchesSchema, type LeftBranches } from './left-branches.js';

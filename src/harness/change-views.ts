@@ -10,10 +10,11 @@ import {
   type ChangeTotals,
   type PlannedJob,
   type SnapshotKind,
+  totalsOf,
 } from '../core/index.js';
 import type { BatchReader } from '../scoreboard/index.js';
 import { pageOfText, readArtifactPage, type ArtifactName, type ArtifactPage, type AttemptLocation, type RunsPaths } from '../store/index.js';
-import { diffCommits, RepositoryMissingError, tryGit } from '../workproduct/index.js';
+import { branchTip, changeBetween, diffCommits, openRepository, RepositoryMissingError, type CommitChange } from '../workproduct/index.js';
 import { isNamedBy, PatchFilter } from './patch-filter.js';
 
 /** What get_changes and `harness-mcp diff` ask: one attempt (by run, or a step's latest), or a job's branch as a whole. */
@@ -116,7 +117,7 @@ async function attemptChanges(sources: Sources, at: AttemptLocation, request: Ch
   let patch: ArtifactPage | null = null;
   if (request.include_patch) {
     patch = request.paths
-      ? pageOfPatch(await filteredArtifact(sources.paths, at, 'diff', files, request.max_patch_bytes), request)
+      ? pageOfPatch(await filteredArtifact(sources.paths, at, 'diff', files), request)
       : await asPatchOffset(() => readArtifactPage(sources.paths, at, 'diff', request.patch_offset, request.max_patch_bytes));
   }
   return {
@@ -170,12 +171,12 @@ async function readWholeArtifact(paths: RunsPaths, at: AttemptLocation, name: Ar
   }
 }
 
-/** The sections of an artifact patch that belong to `files`, read page by page. */
-async function filteredArtifact(paths: RunsPaths, at: AttemptLocation, name: ArtifactName, files: ChangedFile[], pageBytes: number): Promise<string> {
+/** The sections of an artifact patch that belong to `files`, read in pages of RECORD_PAGE_BYTES, whatever page the caller asked for. */
+async function filteredArtifact(paths: RunsPaths, at: AttemptLocation, name: ArtifactName, files: ChangedFile[]): Promise<string> {
   const filter = new PatchFilter(files);
   let kept = '';
   for (let offset = 0; ; ) {
-    const page = await readArtifactPage(paths, at, name, offset, pageBytes);
+    const page = await readArtifactPage(paths, at, name, offset, RECORD_PAGE_BYTES);
     kept += filter.push(page.content);
     if (page.eof) return kept + filter.end();
     offset = page.next_offset;
@@ -189,18 +190,17 @@ async function jobChanges(batchId: string, job: PlannedJob, request: ChangesRequ
   if (git === null || !git.branch) throw new NoJobBranchError(job.job_id, `${job.working_directory} is not in a git repository`);
   const found = await stat(git.repository).catch(() => null);
   if (!found?.isDirectory()) throw new RepositoryMissingError(git.repository, 'is gone (moved or deleted?)');
-  const target = { cwd: git.repository };
-  const tip = await tryGit(target, ['rev-parse', '--verify', '--quiet', `refs/heads/${git.branch}^{commit}`]);
-  if (tip.exitCode !== 0) throw new NotFoundError('job', `${job.job_id}'s branch ${git.branch}`, `${git.repository} has no such branch: no attempt of the job has started yet, or the branch was pruned`);
-  const head = tip.stdout.trim();
-  const diff = await diffCommits(target, git.base_commit, head);
+  const repo = await openRepository(git.repository);
+  const head = await branchTip(repo, git.branch);
+  if (head === null) throw new NotFoundError('job', `${job.job_id}'s branch ${git.branch}`, `${git.repository} has no such branch: no attempt of the job has started yet, or the branch was pruned`);
+  // The patch only when asked for: a large change makes it the costly part.
+  const diff: CommitChange & { patch?: string } = request.include_patch ? await diffCommits(repo.target, git.base_commit, head) : await changeBetween(repo.target, git.base_commit, head);
   const files = request.paths ? diff.files.filter((f) => isNamedBy(f, request.paths!)) : diff.files;
   let patch: ArtifactPage | null = null;
-  if (request.include_patch) {
+  if (diff.patch !== undefined) {
     const filter = request.paths ? new PatchFilter(files) : null;
     patch = pageOfPatch(filter ? filter.push(diff.patch) + filter.end() : diff.patch, request);
   }
-  const commonDir = await tryGit(target, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
   return {
     scope: 'job',
     batch_id: batchId,
@@ -208,7 +208,7 @@ async function jobChanges(batchId: string, job: PlannedJob, request: ChangesRequ
     step_id: null,
     run_id: null,
     kind: 'branch',
-    repository: commonDir.exitCode === 0 ? commonDir.stdout.trim() : git.repository,
+    repository: repo.commonDir,
     branch: git.branch,
     base: git.base_commit,
     head,
@@ -237,6 +237,3 @@ function asPatchOffset<T>(read: () => T): T {
   }
 }
 
-function totalsOf(files: ChangedFile[]): ChangeTotals {
-  return files.reduce((t, f) => ({ files: t.files + 1, lines_added: t.lines_added + f.lines_added, lines_removed: t.lines_removed + f.lines_removed }), { files: 0, lines_added: 0, lines_removed: 0 });
-}

@@ -1,6 +1,6 @@
 import type { PlannedJob, VariantComparison, VariantRow } from '../core/index.js';
 import type { BatchReader } from '../scoreboard/index.js';
-import { diffCommits, tryGit } from '../workproduct/index.js';
+import { branchTip, changeBetween, openRepository } from '../workproduct/index.js';
 
 /**
  * The variants of a job submitted with `variants`, side by side (BatchReader.variantComparison),
@@ -16,9 +16,12 @@ export async function compareJobVariants(reader: BatchReader, batchId: string, j
 async function branchChanges(job: PlannedJob): Promise<VariantRow['changes'] | undefined> {
   const git = job.git;
   if (!git?.branch) return undefined;
-  const target = { cwd: git.repository };
-  const tip = await tryGit(target, ['rev-parse', '--verify', '--quiet', `refs/heads/${git.branch}^{commit}`]).catch(() => undefined);
-  if (tip?.exitCode !== 0) return undefined;
-  const diff = await diffCommits(target, git.base_commit, tip.stdout.trim()).catch(() => undefined);
-  return diff && { ...diff.totals, source: 'branch' };
+  const branch = git.branch;
+  const change = await openRepository(git.repository)
+    .then(async (repo) => {
+      const tip = await branchTip(repo, branch);
+      return tip === null ? undefined : changeBetween(repo.target, git.base_commit, tip);
+    })
+    .catch(() => undefined);
+  return change && { ...change.totals, source: 'branch' };
 }

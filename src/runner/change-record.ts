@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { ChangeRecordSchema, nowIso, type AttemptState, type ChangeRecord, type KeyedSerial, type ChangeSummary, type PlannedJob } from '../core/index.js';
 import { readBranchChange, writeBranchChange, writeJsonAtomic, type AttemptLocation, type EventLog, type RunsPaths } from '../store/index.js';
-import { diffCommits, keepUnderRef, openSnapshotSpace, takeSnapshot, type GitIdentity, type SnapshotSpace } from '../workproduct/index.js';
+import { changeBetween, diffCommits, keepUnderRef, openSnapshotSpace, takeSnapshot, type GitIdentity, type SnapshotSpace } from '../workproduct/index.js';
 import type { Workspace } from './workspace.js';
 import type { WorkspaceOccupancy } from './workspace-occupancy.js';
 
@@ -125,7 +125,7 @@ async function recordBranchChange(ctx: ChangeRecorderContext, at: AttemptLocatio
     // One that cannot be read is written again: it is derived from the branch alone.
     const written = await readBranchChange(ctx.paths, at.batchId, at.jobId).catch(() => undefined);
     if (written?.head === tip && written.base === base) return;
-    const { totals } = await diffCommits(space.target, base, tip);
+    const { totals } = await changeBetween(space.target, base, tip);
     const branch = space.branchRef!.replace(/^refs\/heads\//, '');
     await writeBranchChange(ctx.paths, { batch_id: at.batchId, job_id: at.jobId, repository: space.gitDir, branch, base, head: tip, ...totals, written_at: nowIso() });
   } catch (error) {

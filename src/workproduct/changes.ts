@@ -1,10 +1,14 @@
-import type { ChangedFile, ChangeTotals } from '../core/index.js';
+import { totalsOf, type ChangedFile, type ChangeTotals } from '../core/index.js';
 import { git, type GitTarget } from './git.js';
 
-/** What changed between two commits: per file, in all, and as a unified patch. */
-export interface CommitDiff {
+/** What changed between two commits: per file, and in all. */
+export interface CommitChange {
   files: ChangedFile[];
   totals: ChangeTotals;
+}
+
+/** The same, with the unified patch. */
+export interface CommitDiff extends CommitChange {
   patch: string;
 }
 
@@ -12,25 +16,26 @@ export interface CommitDiff {
 // prefixes) shapes what is recorded; renames found as `git diff` finds them by default.
 const DIFF_OPTIONS = ['-r', '-M', '--no-ext-diff', '--no-textconv', '--no-color', '--src-prefix=a/', '--dst-prefix=b/'];
 
-/** The change from `base` to `head`; empty when they are one commit. */
+/** The change from `base` to `head`, with its patch; empty when they are one commit. */
 export async function diffCommits(target: GitTarget, base: string, head: string): Promise<CommitDiff> {
-  if (base === head) return { files: [], totals: { files: 0, lines_added: 0, lines_removed: 0 }, patch: '' };
-  const [raw, numstat, patch] = await Promise.all([
+  if (base === head) return { ...(await changeBetween(target, base, head)), patch: '' };
+  const [change, patch] = await Promise.all([changeBetween(target, base, head), git(target, ['diff-tree', ...DIFF_OPTIONS, '-p', base, head])]);
+  return { ...change, patch };
+}
+
+/** The change from `base` to `head` by file, without the patch (which a large change makes costly). */
+export async function changeBetween(target: GitTarget, base: string, head: string): Promise<CommitChange> {
+  if (base === head) return { files: [], totals: totalsOf([]) };
+  const [raw, numstat] = await Promise.all([
     git(target, ['diff-tree', ...DIFF_OPTIONS, '-z', '--raw', base, head]),
     git(target, ['diff-tree', ...DIFF_OPTIONS, '-z', '--numstat', base, head]),
-    git(target, ['diff-tree', ...DIFF_OPTIONS, '-p', base, head]),
   ]);
   const counts = parseNumstat(numstat);
   const files = parseRaw(raw).map((entry): ChangedFile => {
     const count = counts.get(entry.path);
     return { ...entry, lines_added: count?.added ?? 0, lines_removed: count?.removed ?? 0, binary: count?.binary ?? false };
   });
-  const totals = files.reduce((t, f) => ({ files: t.files + 1, lines_added: t.lines_added + f.lines_added, lines_removed: t.lines_removed + f.lines_removed }), {
-    files: 0,
-    lines_added: 0,
-    lines_removed: 0,
-  });
-  return { files, totals, patch };
+  return { files, totals: totalsOf(files) };
 }
 
 type RawEntry = Pick<ChangedFile, 'path' | 'old_path' | 'status'>;

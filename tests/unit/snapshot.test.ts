@@ -8,6 +8,18 @@ import { gitIn, gitRepo, writeFiles } from '../e2e/servers/git-repo.js';
 const identity = { name: 'harness-mcp', email: 'harness@localhost' };
 const BINARY = Buffer.from([0, 1, 2, 3, 255, 0, 7]);
 
+/** A repository with one commit and a job's worktree of it on `harness/b/j`, opened as a snapshot space. */
+async function jobWorktree() {
+  const dir = await tempDir();
+  const repo = join(dir, 'repo');
+  const main = await gitRepo(repo, { 'a.txt': 'a\n' });
+  const tree = join(dir, 'workspace');
+  await main('worktree', 'add', '-q', '-b', 'harness/b/j', tree);
+  const git = (...args: string[]) => gitIn(tree, ...args);
+  const space = await openSnapshotSpace({ root: tree, inGitRepo: true, worktreeOf: { repository: repo, branch: 'harness/b/j' }, privateGitDir: join(dir, 'unused.git'), neverInclude: [], env: {} });
+  return { dir, repo, main, tree, git, space, indexFile: join(dir, 'snapshot.index') };
+}
+
 describe('snapshots of a workspace', () => {
   it('records edits, additions, deletions, renames, binary and mode changes as one commit matching git diff, leaving the index alone', async () => {
     const dir = await tempDir();
@@ -86,14 +98,7 @@ describe('snapshots of a workspace', () => {
   });
 
   it('on a job branch, moves the branch and hands the worktree an index that matches it, also mending one a crash left stale', async () => {
-    const dir = await tempDir();
-    const repo = join(dir, 'repo');
-    const main = await gitRepo(repo, { 'a.txt': 'a\n' });
-    const tree = join(dir, 'workspace');
-    await main('worktree', 'add', '-q', '-b', 'harness/b/j', tree);
-    const git = (...args: string[]) => gitIn(tree, ...args);
-    const space = await openSnapshotSpace({ root: tree, inGitRepo: true, worktreeOf: { repository: repo, branch: 'harness/b/j' }, privateGitDir: join(dir, 'unused.git'), neverInclude: [], env: {} });
-    const indexFile = join(dir, 'snapshot.index');
+    const { main, tree, git, space, indexFile } = await jobWorktree();
     await writeFiles(tree, { 'a.txt': 'a\nb\n' });
     const { commit: first } = await takeSnapshot(space, { indexFile, message: 'one\n', identity });
     expect((await git('rev-parse', 'harness/b/j')).trim()).toBe(first);
@@ -114,15 +119,8 @@ describe('snapshots of a workspace', () => {
   });
 
   it('keeps the branch’s earlier snapshots when an agent resets it, leaves nested repositories out, and refuses a worktree whose .git was repointed', async () => {
-    const dir = await tempDir();
-    const repo = join(dir, 'repo');
-    const main = await gitRepo(repo, { 'a.txt': 'a\n' });
+    const { dir, repo, main, tree, git, space, indexFile } = await jobWorktree();
     const base = (await main('rev-parse', 'HEAD')).trim();
-    const tree = join(dir, 'workspace');
-    await main('worktree', 'add', '-q', '-b', 'harness/b/j', tree);
-    const git = (...args: string[]) => gitIn(tree, ...args);
-    const space = await openSnapshotSpace({ root: tree, inGitRepo: true, worktreeOf: { repository: repo, branch: 'harness/b/j' }, privateGitDir: join(dir, 'unused.git'), neverInclude: [], env: {} });
-    const indexFile = join(dir, 'snapshot.index');
     await writeFiles(tree, { 'step1.txt': '1\n' });
     const { commit: first } = await takeSnapshot(space, { indexFile, message: 'one\n', identity });
     await git('reset', '-q', '--hard', base); // the agent of the next step throws the branch back
