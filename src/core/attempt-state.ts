@@ -30,8 +30,30 @@ export const FailureReasonSchema = z.enum([
   'agent_blocked',
   // resume_from could not be honoured (the agent keeps sessions per working directory, say).
   'resume_unavailable',
+  // The provider refused for a short while (HTTP 429, Retry-After); the pool parks, the step runs again.
+  'rate_limited',
+  // A plan or quota window is spent (a five-hour or weekly limit); the pool parks until it resets.
+  'usage_limited',
+  // The provider was overloaded (HTTP 5xx, 529); the pool parks briefly, the step runs again.
+  'overloaded',
+  // The attempt crossed its step's or job's budget (tokens, cost or wall time) and was stopped.
+  'budget_exceeded',
 ]);
 export type FailureReason = z.infer<typeof FailureReasonSchema>;
+
+/** The failure reasons that say the provider, not the step, stopped the attempt. */
+export const LimitKindSchema = z.enum(['rate_limited', 'usage_limited', 'overloaded']);
+export type LimitKind = z.infer<typeof LimitKindSchema>;
+
+/** What the agent said about the provider limit that ended an attempt. */
+export const ProviderLimitSchema = z.strictObject({
+  kind: LimitKindSchema,
+  retry_at: z.iso.datetime().nullable().describe('When the provider said the limit resets; null when it did not say'),
+  window: z.string().max(64).nullable().describe('The limit window the provider named (five_hour, seven_day, …), if any'),
+  source: z.enum(['event', 'message']).describe('Read from a structured event of the agent, or from the text of its error'),
+  mid_conversation: z.boolean().describe('The model had answered at least once in this attempt before the limit struck'),
+});
+export type ProviderLimit = z.infer<typeof ProviderLimitSchema>;
 
 /** Why an attempt exists: the first of its step, a retry by policy, a person's retry, or a cascade. */
 export const AttemptTriggerSchema = z.enum(['initial', 'auto_retry', 'manual_retry', 'cascade']);
@@ -72,6 +94,9 @@ export const AttemptStateSchema = z
     changes: ChangeSummarySchema.nullable()
       .optional()
       .describe('What the attempt changed in its workspace (changes.json has it per file); null when it was not recorded'),
+    limit: ProviderLimitSchema.nullable()
+      .optional()
+      .describe('The provider limit that ended the attempt (failure_reason rate_limited, usage_limited or overloaded); null or absent otherwise'),
   })
   .superRefine((state, ctx) => {
     const terminal = isTerminal(state.status);
@@ -123,6 +148,7 @@ export interface Ending {
   signal?: string | null;
   agentOutcome?: AgentOutcome | null;
   usage?: Usage | null;
+  limit?: ProviderLimit | null;
 }
 
 /** The terminal state that follows `state`: ended now, started now too if it never started. */
@@ -139,6 +165,7 @@ export function endedState(state: AttemptState, ending: Ending): AttemptState {
     signal: ending.signal ?? state.signal,
     agent_outcome: ending.agentOutcome ?? state.agent_outcome,
     usage: ending.usage ?? state.usage,
+    limit: ending.limit ?? null,
   };
 }
 

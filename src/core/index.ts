@@ -54,6 +54,10 @@ export {
   type Ending,
   type FailureReason,
   isTerminal,
+  type LimitKind,
+  LimitKindSchema,
+  type ProviderLimit,
+  ProviderLimitSchema,
   queuedState,
   truncateMessage,
 } from './attempt-state.js';
