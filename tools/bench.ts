@@ -397,6 +397,7 @@ for (let rep = 0; rep < (ONLY.has('throughput') ? REPS : 0); rep++) {
 const codexBareSeconds: number[] = [];
 const codexHarnessSeconds: number[] = [];
 const runCodex = ONLY.has('codex');
+let codexVersion = '';
 if (runCodex) {
   const model = await startResponsesServer(byMarker([{ when: 'BENCH', turns: [{ kind: 'message', text: '{"status":"success","summary":"ok"}' }] }]));
   const codexDir = await mkdtemp(join(tmpdir(), 'harness-bench-model-'));
@@ -404,6 +405,7 @@ if (runCodex) {
   await writeFile(configToml, codexConfigToml(model.baseUrl));
   // The harness side runs its attempts one after another in one server, as it would in use; a
   // first attempt, not counted, pays for the server's one-time `codex --version`.
+  codexVersion = (await execa(codex, ['--version'])).stdout.trim();
   const codexHarness = await startCodexHarness(configToml, codexDir);
   await codexHarness.attempt();
   for (let rep = 0; rep < CODEX_REPS; rep++) {
@@ -431,7 +433,7 @@ Ratio harness / bare: **${ratio.toFixed(2)}×** (goal ≥ 0.8×)${parallelMissin
 `);
 }
 if (runCodex) {
-  sections.push(`## Agent overhead: one codex attempt (codex-cli 0.169.0, scripted model on 127.0.0.1)
+  sections.push(`## Agent overhead: one codex attempt (${codexVersion}, scripted model on 127.0.0.1)
 
 | how | seconds (median) | each repetition |
 |---|---|---|

@@ -6,6 +6,8 @@ import { goal, HarnessServer, stepOf, tempDir } from './servers/harness-server.j
 import { gitRepo } from './servers/git-repo.js';
 
 const json = async (path: string) => JSON.parse(await readFile(path, 'utf8'));
+// The version meta.json must record: the pinned CLI's, as installed.
+const CODEX_VERSION = `codex-cli ${(await json(join(import.meta.dirname, '../../node_modules/@openai/codex/package.json'))).version}`;
 
 function codexTable(workdir: string, steps: Record<string, unknown>[]) {
   return { batch_goal_summary: goal(), defaults: { agent: 'codex', retries: { max_attempts: 1 } }, jobs: [{ job_id: 'j', working_directory: workdir, steps }] };
@@ -46,7 +48,7 @@ describe('the codex agent, with the real codex CLI against a scripted model', ()
     const buildMeta = await json(join(buildDir, 'meta.json'));
     expect(buildMeta.resume).toEqual({ run_id: planState.run_id, step_id: 'plan', thread_id: planState.thread_id, selector: 'latest_successful' });
     expect(buildMeta.argv.slice(1, 3)).toEqual(['exec', 'resume']);
-    expect(buildMeta.agent).toEqual({ name: 'codex', version: 'codex-cli 0.169.0' });
+    expect(buildMeta.agent).toEqual({ name: 'codex', version: CODEX_VERSION });
     expect(buildMeta.thread_id).toBe(planState.thread_id);
 
     // The model saw step one's turn in step two's request; the independent step started fresh.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AgentEvent, ParsedLine } from '../agent-adapter.js';
 import { itemText, readAgentLine } from '../agent-line.js';
 
-// Event shapes as emitted by `codex exec --json` 0.169: one JSON object per stdout line.
+// Event shapes as emitted by `codex exec --json` 0.169 and 0.171: one JSON object per stdout line.
 const ItemSchema = z.looseObject({
   id: z.string().optional(),
   type: z.string(),
