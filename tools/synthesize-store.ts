@@ -50,6 +50,7 @@ export async function synthesizeStore(root: string, batches: number, jobs: numbe
           sandbox: null,
           output_schema: null,
           env: {},
+          fallback: null,
         })),
       })),
     };

@@ -1,4 +1,4 @@
-import type { AttemptState, FailureReason, HarnessConfig, PlannedStep } from '../core/index.js';
+import { LimitKindSchema, type AttemptState, type FailureReason, type HarnessConfig, type PlannedStep } from '../core/index.js';
 import type { StoredAttempt } from '../store/index.js';
 
 export type RetryPolicy = Pick<HarnessConfig['retries'], 'retry_on_needs_attention'>;
@@ -15,11 +15,29 @@ export function isRetryable(state: AttemptState, policy: RetryPolicy): boolean {
   return state.failure_reason !== null && RETRYABLE.has(state.failure_reason);
 }
 
-/** Attempts in the current series: the newest one and the automatic retries right before it. */
+const LIMIT_REASONS: ReadonlySet<FailureReason> = new Set<FailureReason>(LimitKindSchema.options);
+
+/**
+ * Whether a provider limit, not the step, ended the attempt (rate_limited, usage_limited,
+ * overloaded). Such an attempt is always retried, once its pool's park is over, and does not
+ * count against max_attempts: the scheduler's pools decide when it may start (docs/spec.md §5).
+ */
+export function endedOnProviderLimit(state: AttemptState): boolean {
+  return state.status === 'failed' && state.failure_reason !== null && LIMIT_REASONS.has(state.failure_reason);
+}
+
+/**
+ * Attempts in the current series that count against max_attempts: the newest one and the
+ * automatic retries right before it, less those a provider limit ended. At least 1.
+ */
 export function seriesLength(list: readonly StoredAttempt[]): number {
-  let n = 1;
-  for (let i = list.length - 1; i > 0 && list[i]!.state.trigger === 'auto_retry'; i--) n++;
-  return n;
+  let n = 0;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const { state } = list[i]!;
+    if (!endedOnProviderLimit(state)) n++;
+    if (state.trigger !== 'auto_retry') break;
+  }
+  return Math.max(n, 1);
 }
 
 /** How long after the `series`-th attempt of a series ended the next one may start, in ms: backoff_seconds, doubled each time, at most a day. */

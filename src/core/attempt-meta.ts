@@ -31,6 +31,15 @@ export const AttemptMetaSchema = z.strictObject({
   runner_id: z.string(),
   written_at: z.iso.datetime(),
   thread_id: z.string().nullable().describe('The agent’s session id, once known'),
+  fallback: z
+    .strictObject({
+      from: AgentNameSchema.describe('The step’s own agent'),
+      parked_since: z.iso.datetime().describe('Since when that agent’s pool had been parked'),
+      reason: z.string().describe('Why the fallback agent ran the step'),
+    })
+    .nullable()
+    .optional()
+    .describe('Set when the step’s fallback_agent ran this attempt instead of its own agent'),
   remediation: z
     .strictObject({ kind: z.literal('stuck_killed'), at: z.iso.datetime(), last_activity_at: z.string() })
     .optional()

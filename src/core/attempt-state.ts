@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { nowIso } from './clock.js';
 import { IdSchema, RunIdSchema } from './ids.js';
 import { ChangeSummarySchema } from './changes.js';
+import { AgentNameSchema } from './launch-table.js';
 import { AgentOutcomeSchema, UsageSchema, type AgentOutcome, type Usage } from './run-report.js';
 
 export const AttemptStatusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'canceled', 'needs_attention']);
@@ -94,6 +95,7 @@ export const AttemptStateSchema = z
     changes: ChangeSummarySchema.nullable()
       .optional()
       .describe('What the attempt changed in its workspace (changes.json has it per file); null when it was not recorded'),
+    agent: AgentNameSchema.optional().describe('The agent that ran the attempt: the step’s own, or its fallback_agent; absent until it starts'),
     limit: ProviderLimitSchema.nullable()
       .optional()
       .describe('The provider limit that ended the attempt (failure_reason rate_limited, usage_limited or overloaded); null or absent otherwise'),

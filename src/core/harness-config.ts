@@ -30,6 +30,24 @@ export const HarnessConfigSchema = z.strictObject({
       max_attempts: z.int().min(1).max(100).default(2),
       backoff_seconds: z.number().min(0).default(10),
       retry_on_needs_attention: z.boolean().default(false),
+      rate_limit_wait_seconds: z
+        .number()
+        .positive()
+        .max(3600)
+        .default(5)
+        .describe('How long a pool parks after a rate limit or overload that named no reset time; doubles with each one in a row, up to usage_limit_recheck_seconds'),
+      usage_limit_recheck_seconds: z
+        .number()
+        .positive()
+        .max(7 * 24 * 3600)
+        .default(1800)
+        .describe('How long a pool parks after a usage limit that named no reset time, before one attempt tries again'),
+      limit_jitter_seconds: z
+        .number()
+        .min(0)
+        .max(600)
+        .default(10)
+        .describe('At most this much (and at most a quarter of the wait) is added at random to a park, so pools of many runners do not all come back at once'),
     })
     .prefault({}),
   default_agent: AgentNameSchema.default('codex'),
@@ -47,6 +65,17 @@ export const HarnessConfigSchema = z.strictObject({
       runner_id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional().describe('Default: hostname-pid'),
       max_concurrency: z.int().min(1).max(256).default(4),
       per_batch_max_concurrency: z.int().min(1).max(256).nullable().default(null),
+      per_agent_max_concurrency: z
+        .union([z.int().min(1).max(256), z.partialRecord(AgentNameSchema, z.int().min(1).max(256))])
+        .nullable()
+        .default(null)
+        .describe('Most attempts of one provider pool (an agent with one provider profile) at once: one number for every agent, or one per agent; null: max_concurrency'),
+      pool_grow_after_seconds: z
+        .number()
+        .positive()
+        .max(24 * 3600)
+        .default(60)
+        .describe('A pool whose cap halved on a rate limit grows it back by one after this long without one'),
       heartbeat_write_interval_seconds: z.number().min(0).max(60).default(5),
       health_interval_seconds: z.number().min(0.1).max(3600).default(10).describe('How often health.json is refreshed'),
       min_free_disk_bytes: z.int().min(0).default(1024 ** 3).describe('Below this much free disk no new attempt starts'),

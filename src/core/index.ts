@@ -29,6 +29,7 @@ export { nowIso, secondsBetween } from './clock.js';
 export { isSecretName, isSecretValue, redactArgv, redactEnv } from './redact.js';
 export {
   type AgentName,
+  AgentNameSchema,
   type Defaults,
   DefaultsSchema,
   type Job,
@@ -38,6 +39,7 @@ export {
   type PlannedGit,
   type PlannedJob,
   type PlannedStep,
+  DEFAULT_FALLBACK_AFTER_SECONDS,
   ResumeFromSchema,
   type Retries,
   type Sandbox,
@@ -103,3 +105,4 @@ export { type LandedFile, LandedFileSchema, type Landing, LandingSchema, LandStr
 export { type JobStatus, JobStatusSchema, type VariantComparison, VariantComparisonSchema, type VariantRow } from './variant-comparison.js';
 export { ChangedFileSchema, ChangeTotalsSchema, SnapshotKindSchema } from './changes.js';
 export { BranchChangeSchema, type BranchChange } from './branch-change.js';
+export { describeParkedPools, dispatchPausedText, type PoolHealth, PoolHealthSchema, type PoolPark, PoolParkSchema, type PoolRecord, PoolRecordSchema, type PoolsFile, PoolsFileSchema } from './pools.js';

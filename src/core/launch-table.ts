@@ -31,6 +31,8 @@ export type Retries = z.infer<typeof RetriesSchema>;
 
 export const TimeoutSecondsSchema = z.number().positive().max(MAX_TIMEOUT_SECONDS);
 
+export const DEFAULT_FALLBACK_AFTER_SECONDS = 600;
+
 export const MIN_VARIANTS = 2;
 export const MAX_VARIANTS = 16;
 const variantsRule = (issue: { input?: unknown }) =>
@@ -65,6 +67,10 @@ export const StepSchema = z.strictObject({
     .record(z.string().regex(ENV_NAME, 'environment variable names match [A-Za-z_][A-Za-z0-9_]*'), z.string())
     .optional()
     .describe('Extra environment variables for this step'),
+  fallback_agent: AgentNameSchema.optional().describe(
+    'Run the step with this agent instead when its own agent’s pool has been parked by a provider limit for fallback_after_seconds (not for a step that resumes a session)',
+  ),
+  fallback_after_seconds: TimeoutSecondsSchema.optional().describe(`How long the pool must have been parked before the fallback agent is used (default ${DEFAULT_FALLBACK_AFTER_SECONDS})`),
 });
 export type Step = z.infer<typeof StepSchema>;
 
@@ -130,6 +136,12 @@ export const PlannedStepSchema = z.strictObject({
   sandbox: SandboxSchema.nullable().describe('null: the agent’s configured default'),
   output_schema: z.record(z.string(), z.unknown()).nullable(),
   env: z.record(z.string(), z.string()),
+  // Absent from a batch_meta.json written before fallbacks existed: read as none.
+  fallback: z
+    .strictObject({ agent: AgentNameSchema, after_seconds: TimeoutSecondsSchema })
+    .nullable()
+    .default(null)
+    .describe('The agent the step runs with when its own agent’s pool has been parked for after_seconds; null for none'),
 });
 export type PlannedStep = z.infer<typeof PlannedStepSchema>;
 

@@ -5,6 +5,7 @@ import { AgentOutcomeSchema, UsageSchema } from './run-report.js';
 import { AgentNameSchema } from './launch-table.js';
 import { LandedEntrySchema, SystemLandingsSchema } from './landed.js';
 import { ChangeTotalsSchema } from './changes.js';
+import { PoolHealthSchema } from './pools.js';
 
 export const StepStatusSchema = z.enum(['blocked', 'ready', 'running', 'succeeded', 'failed', 'needs_attention', 'canceled']);
 export type StepStatus = z.infer<typeof StepStatusSchema>;
@@ -121,7 +122,7 @@ export const BatchScoreboardSchema = z.strictObject({
   resumes: capped(ResumeEntrySchema),
   usage: UsageSchema.nullable().describe('Token totals where agents report them'),
   usage_by_agent: z.partialRecord(AgentNameSchema, UsageSchema).describe('Token totals (and cost where the agent reports it) per agent'),
-  dispatch_paused: z.string().nullable().describe('Why ready steps are not starting (drain, low disk), if so'),
+  dispatch_paused: z.string().nullable().describe('Why ready steps are not starting (drain, low disk, a provider pool parked by a limit), if so'),
   job_changes: capped(JobChangeEntrySchema).describe('Each isolated git job’s change as a whole, base..branch, once its branch has a snapshot'),
   variant_groups: z.array(VariantGroupSchema).describe('Each job submitted with `variants` and the jobs it runs as, in submitted order'),
   landed: capped(LandedEntrySchema).describe('The jobs whose branch was landed, each with its newest landing (docs/spec.md §9.1)'),
@@ -145,6 +146,8 @@ export const RunnerHealthSchema = z.strictObject({
     load_average_1m: z.number(),
     free_memory_bytes: z.number(),
   }),
+  // Absent from a health.json written before pools existed.
+  pools: z.array(PoolHealthSchema).default([]).describe('The provider pools: what runs in each, its adaptive cap, and its park when a provider limit holds it'),
   updated_at: z.string(),
 });
 export type RunnerHealth = z.infer<typeof RunnerHealthSchema>;

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { HarnessConfigFileSchema, KeyedSerial, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type RunnerHealth, type VariantComparison } from '../core/index.js';
+import { HarnessConfigFileSchema, KeyedSerial, type AgentName, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type PoolHealth, type PoolRecord, type RunnerHealth, type VariantComparison } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
 import { lockFileExclusively } from '../process/index.js';
 import { DiskBatches } from '../batch/index.js';
@@ -200,6 +200,12 @@ export class Harness {
     return readChanges({ reader: this.reader, paths: this.paths }, request);
   }
 
+  /** Ends the parks of an agent's provider pools by a person's word; refused when another server runs the root. */
+  async releasePool(agent: AgentName, profile: string | undefined): Promise<{ released: PoolRecord[]; pools: PoolHealth[] }> {
+    const released = await (await this.root.requests()).releasePool(agent, profile);
+    return { released, pools: this.root.scheduler?.poolHealth() ?? [] };
+  }
+
   /** Drains the runs root (no new attempts; running ones finish) or ends draining. */
   setDrain(drain: boolean): Promise<RunnerHealth> {
     return this.healthMonitor.setDrain(drain);
@@ -245,6 +251,7 @@ export class Harness {
         healthMonitor: this.healthMonitor,
         readerOptions: this.readerOptions(),
         onBatchChanged: (batchId) => this.batchChanged(batchId),
+        onPoolsChanged: () => this.poolsChanged(),
         log: (level, message) => this.log(level, message),
       });
     } catch (error) {
@@ -265,6 +272,12 @@ export class Harness {
     if (this.config.interfaces.filesystem_queue.enabled && this.dispatch) await owned.startQueues((table) => this.submit(table), (request) => this.land(request));
     this.healthMonitor.start();
     return true;
+  }
+
+  /** A pool parked, was released or changed its cap: health.json and every scoreboard say so now, not at the next tick. */
+  private poolsChanged(): void {
+    this.refreshHealth().catch((error: Error) => this.log('warning', `could not refresh runner health: ${error.message}`));
+    for (const batchId of this.root.heldBatchIds()) this.batchChanged(batchId);
   }
 
   private readerOptions(): ReaderOptions {

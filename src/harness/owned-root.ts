@@ -1,4 +1,4 @@
-import { HARNESS_VERSION, KeyedSerial, type BatchMeta, type HarnessConfig, type HarnessConfigFile } from '../core/index.js';
+import { dispatchPausedText, HARNESS_VERSION, KeyedSerial, type BatchMeta, type HarnessConfig, type HarnessConfigFile } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
 import { writeConfigSnapshot } from '../config/index.js';
 import { ControlInbox, FilesystemQueue, runIdOfRetry } from '../queue/index.js';
@@ -23,6 +23,8 @@ export interface OwnedRootOptions {
   readerOptions: ReaderOptions;
   /** Told about every change of a batch's files. */
   onBatchChanged: (batchId: string) => void;
+  /** Told when a provider pool parked, was released or changed its cap. */
+  onPoolsChanged: () => void;
   log: LogListener;
 }
 
@@ -50,7 +52,7 @@ export class OwnedRoot implements RootRole {
     const { healthMonitor } = options;
     this.source = {
       records: scheduler.records,
-      dispatchPaused: async () => healthMonitor.pausedReason,
+      dispatchPaused: async () => dispatchPausedText(healthMonitor.pausedReason, scheduler.poolHealth(), Date.now()),
       runners: async () => [healthMonitor.health],
       setAside: () => options.damagedFiles.list(),
       poll: () => () => undefined, // every change comes from this server's scheduler, which announces it
@@ -107,6 +109,7 @@ export class OwnedRoot implements RootRole {
       config,
       agents: createAgentRegistry(config),
       onBatchChanged: options.onBatchChanged,
+      onPoolsChanged: options.onPoolsChanged,
       log: (message) => options.log('warning', message),
     });
     return new OwnedRoot(lock, scheduler, options);

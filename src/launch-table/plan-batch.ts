@@ -17,6 +17,7 @@ import {
 import { IdScope } from './id-scope.js';
 import { formatJsonPath } from './json-path.js';
 import { SchemaBudget } from './schema-budget.js';
+import { planFallback } from './fallback.js';
 import { spawnProblems } from './spawn-checks.js';
 import { checkWorkingDirectory } from './working-directory.js';
 import { orderSteps } from './step-graph.js';
@@ -272,6 +273,8 @@ function planJob(
       if (name.startsWith('HARNESS_')) add(here('env', name), 'HARNESS_* variables are set by the harness and cannot be overridden');
     }
     for (const problem of spawnProblems(fields.command, fields.env)) add(here(...problem.at), problem.message);
+    const { fallback, problems: fallbackProblems } = planFallback(fields, chosen?.agent, step.resumeFrom !== undefined, new Set(ctx.agents.keys()));
+    for (const problem of fallbackProblems) add(here(problem.field), problem.message);
     if (fields.step_id === undefined || !chosen) continue;
     const retries: Retries = fields.retries ?? job.fields.retries ?? defaults.retries;
     planned.set(fields.step_id, {
@@ -286,6 +289,7 @@ function planJob(
       sandbox: fields.sandbox ?? job.fields.sandbox ?? defaults.sandbox ?? null,
       output_schema: fields.output_schema ?? null,
       env: fields.env ?? {},
+      fallback,
     });
   }
 

@@ -25,6 +25,8 @@ export function compactJson<T>(value: T): T {
 /** Whether compactJson may leave a field of this schema out. */
 function mayBeLeftOut(schema: z.ZodType): boolean {
   if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) return true;
+  // A default fills in a field older files lack; what it wraps says whether it may be empty.
+  if (schema instanceof z.ZodDefault) return mayBeLeftOut(schema.unwrap() as z.ZodType);
   if (schema instanceof z.ZodArray || schema instanceof z.ZodRecord) return true;
   if (schema instanceof z.ZodObject) return Object.values(schema.shape as Record<string, z.ZodType>).every(mayBeLeftOut);
   return false;

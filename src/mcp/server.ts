@@ -16,6 +16,7 @@ import { registerGetScoreboard } from './tools/get-scoreboard.js';
 import { registerLandJob } from './tools/land-job.js';
 import { registerListBatches } from './tools/list-batches.js';
 import { registerRetryStep } from './tools/retry-step.js';
+import { registerReleasePool } from './tools/release-pool.js';
 import { registerSetDrain } from './tools/set-drain.js';
 import { registerSubmitBatch } from './tools/submit-batch.js';
 import { registerTailEvents } from './tools/tail-events.js';
@@ -54,6 +55,7 @@ export function createServer(harness: Harness): McpServer {
   registerRetryStep(server, harness);
   registerGetHarnessConfig(server, harness);
   registerSetDrain(server, harness);
+  registerReleasePool(server, harness);
   registerGc(server, harness);
   registerLandJob(server, harness);
   registerCompareVariants(server, harness);

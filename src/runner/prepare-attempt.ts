@@ -91,6 +91,7 @@ export async function prepareAttempt(ctx: RunnerContext, attempt: AttemptUnderWa
     runner_id: ctx.runnerId,
     written_at: nowIso(),
     thread_id: job.resume?.threadId ?? null,
+    fallback: job.fallback,
   };
   await ctx.files.writeMeta(location, meta);
   return { kind: 'ready', prepared: { attemptCtx, argv: invocation.argv, env, meta, tracking } };

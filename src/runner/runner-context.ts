@@ -1,4 +1,4 @@
-import type { AttemptState, KeyedSerial, PlannedJob, PlannedStep } from '../core/index.js';
+import type { AttemptMeta, AttemptState, KeyedSerial, PlannedJob, PlannedStep } from '../core/index.js';
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import type { AttemptFiles, AttemptLocation, AttemptTransitions, EventLog, RunsPaths } from '../store/index.js';
 import type { GitIdentity } from '../workproduct/index.js';
@@ -33,8 +33,10 @@ export interface AttemptJob {
   job: PlannedJob;
   step: PlannedStep;
   adapter: AgentAdapter;
-  /** The attempt whose session this one continues (resume_from), already chosen by selector. */
+  /** The attempt whose session this one continues (resume_from, or its own step's attempt a provider limit cut short), already chosen. */
   resume: ResumeSource | null;
+  /** Set when the step's fallback_agent runs this attempt (`adapter` is the fallback's): recorded in meta.json. */
+  fallback: NonNullable<AttemptMeta['fallback']> | null;
   signal: AbortSignal;
   /** Called after every state.json write, so the caller's view matches the disk. */
   onState: (state: AttemptState) => void;

@@ -1,15 +1,20 @@
 import { join } from 'node:path';
-import { createRunId, nowIso, type AgentName, type HarnessConfig } from '../core/index.js';
+import { createRunId, type AgentName, type HarnessConfig } from '../core/index.js';
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import { runAttempt, ShutdownReason, type RunnerContext } from '../runner/index.js';
-import { selectResumeSource, type BatchRecord, type HeldBatches, type ReadyStepView } from '../batch/index.js';
+import { endedOnProviderLimit, selectResumeSource, type BatchRecord, type HeldBatches, type ReadyStepView } from '../batch/index.js';
 import { stepKey, type StoredAttempt } from '../store/index.js';
 import type { AttemptLifecycle } from './attempt-lifecycle.js';
+import { choosePool, type PoolChoice } from './pool-choice.js';
+import { poolId } from './pool-key.js';
+import type { ProviderPools } from './provider-pools.js';
 
 export interface DispatcherOptions {
   runner: RunnerContext;
   runners: HarnessConfig['runners'];
+  agentsConfig: HarnessConfig['agents'];
   agents: ReadonlyMap<AgentName, AgentAdapter>;
+  pools: ProviderPools;
   batches: HeldBatches;
   lifecycle: AttemptLifecycle;
   /** Told about every change of a batch's files (new attempts, state changes). */
@@ -22,6 +27,8 @@ export interface DispatcherOptions {
 export interface ActiveAttempt {
   runId: string;
   batchId: string;
+  /** The provider pool it runs in (poolId). */
+  pool: string;
   controller: AbortController;
   done: Promise<void>;
 }
@@ -67,6 +74,13 @@ export class Dispatcher {
     return this.active.get(activeKey(batchId, jobId, stepId));
   }
 
+  /** Attempts running or being made, per provider pool. */
+  runningByPool(): Map<string, number> {
+    const running = new Map<string, number>();
+    for (const { pool } of this.active.values()) running.set(pool, (running.get(pool) ?? 0) + 1);
+    return running;
+  }
+
   hasActive(batchId: string): boolean {
     return [...this.active.values()].some((a) => a.batchId === batchId);
   }
@@ -103,8 +117,13 @@ export class Dispatcher {
   /** Starts ready steps while slots are free, taking one batch after another in turn. */
   private pump(): void {
     if (this.stopped || this.paused) return;
-    const now = nowIso();
+    const nowMs = Date.now();
+    const now = new Date(nowMs).toISOString();
     let earliestRetry: string | undefined;
+    const wakeAt = (iso: string) => {
+      if (!earliestRetry || iso < earliestRetry) earliestRetry = iso;
+    };
+    const poolRunning = this.runningByPool();
     const perBatchCap = this.options.runners.per_batch_max_concurrency ?? Infinity;
     const running = new Map<string, number>();
     for (const { batchId } of this.active.values()) running.set(batchId, (running.get(batchId) ?? 0) + 1);
@@ -114,16 +133,21 @@ export class Dispatcher {
       const record = this.options.batches.get(batchId)!;
       return { record, views: record.readyViews()[Symbol.iterator](), done: false, room: perBatchCap - (running.get(batchId) ?? 0) };
     });
-    const next = (q: (typeof queues)[number]): ReadyStepView | undefined => {
+    const next = (q: (typeof queues)[number]): { view: ReadyStepView; choice: Extract<PoolChoice, { kind: 'start' }> } | undefined => {
       for (let item = q.views.next(); !item.done; item = q.views.next()) {
         const view = item.value;
         if (this.active.has(activeKey(q.record.batchId, view.jobId, view.stepId))) continue;
         const notBefore = view.next?.notBefore;
         if (notBefore && notBefore > now) {
-          if (!earliestRetry || notBefore < earliestRetry) earliestRetry = notBefore;
+          wakeAt(notBefore);
           continue;
         }
-        return view;
+        const choice = choosePool(view, this.resumesAfterLimit(view), { pools: this.options.pools, agents: this.options.agentsConfig, running: poolRunning, nowMs });
+        if (choice.kind === 'wait') {
+          if (choice.untilMs !== null) wakeAt(new Date(choice.untilMs).toISOString());
+          continue;
+        }
+        return { view, choice };
       }
       q.done = true;
       return undefined;
@@ -135,9 +159,11 @@ export class Dispatcher {
       for (let i = 0; i < queues.length && free > 0; i++) {
         const q = queues[(this.roundRobin + i) % queues.length]!;
         if (q.room <= 0 || q.done) continue;
-        const view = next(q);
-        if (!view) continue;
-        this.launch(q.record, view);
+        const found = next(q);
+        if (!found) continue;
+        const pool = poolId(found.choice.key);
+        poolRunning.set(pool, (poolRunning.get(pool) ?? 0) + 1);
+        this.launch(q.record, found.view, found.choice);
         q.room--;
         free--;
         progressed = true;
@@ -158,39 +184,43 @@ export class Dispatcher {
   }
 
   /** Takes a slot for a ready step and runs its attempt in it, making the attempt first unless one is queued. */
-  private launch(record: BatchRecord, view: ReadyStepView): void {
+  private launch(record: BatchRecord, view: ReadyStepView, choice: Extract<PoolChoice, { kind: 'start' }>): void {
     const { lifecycle } = this.options;
     const key = activeKey(record.batchId, view.jobId, view.stepId);
     const controller = new AbortController();
     // The run id is fixed now, so a cancel arriving while the attempt is being made can name it.
     const queued = view.latest?.state.status === 'queued' ? view.latest : undefined;
     const runId = queued?.state.run_id ?? createRunId();
-    const entry: ActiveAttempt = { runId, batchId: record.batchId, controller, done: Promise.resolve() };
+    const entry: ActiveAttempt = { runId, batchId: record.batchId, pool: poolId(choice.key), controller, done: Promise.resolve() };
     this.active.set(key, entry);
     entry.done = (async () => {
       let attempt: StoredAttempt | undefined;
       try {
         attempt = queued ?? (await lifecycle.create(record, view, view.next ?? { trigger: 'initial', cascade: false }, runId));
         this.changed(record.batchId);
-        const adapter = this.options.agents.get(view.step.agent)!;
-        const resume = this.resumeSource(record, view, adapter);
+        const adapter = this.options.agents.get(choice.agent)!;
+        const limitResume = choice.fallback ? null : this.resumesAfterLimit(view);
+        const resume = limitResume ? this.limitResumeSource(limitResume, view, adapter) : this.resumeSource(record, view, adapter);
         if (resume && 'missing' in resume) {
           await lifecycle.endUnstarted(record, attempt, { status: 'failed', failureReason: 'spawn_error', message: `missing resume base: ${resume.missing}` });
           return;
         }
-        await runAttempt(this.options.runner, {
+        const startedAtMs = Date.now();
+        const ended = await runAttempt(this.options.runner, {
           location: attempt.location,
-          state: attempt.state,
+          state: { ...attempt.state, agent: choice.agent },
           job: record.meta.jobs.find((j) => j.job_id === view.jobId)!,
-          step: view.step,
+          step: stepAsRun(view, choice, limitResume),
           adapter,
           resume,
+          fallback: choice.fallback,
           signal: controller.signal,
           onState: (state) => {
             record.updateState(state);
             this.changed(record.batchId);
           },
         });
+        this.options.pools.recordEnding(choice.key, ended, startedAtMs, Date.now());
       } catch (error) {
         await lifecycle.endAfterHarnessFailure(record, attempt, error);
       } finally {
@@ -198,6 +228,30 @@ export class Dispatcher {
         this.changed(record.batchId);
       }
     })();
+  }
+
+  /**
+   * The step's own newest attempt when a provider limit cut it short in the middle of its
+   * conversation and its agent can continue that session: the retry resumes it instead of
+   * starting over (the fallback agent, running afresh, never does).
+   */
+  private resumesAfterLimit(view: ReadyStepView): StoredAttempt | null {
+    const latest = view.latest;
+    if (!latest || !endedOnProviderLimit(latest.state) || !latest.state.limit?.mid_conversation || !latest.state.thread_id) return null;
+    if ((latest.state.agent ?? view.step.agent) !== view.step.agent) return null;
+    const adapter = this.options.agents.get(view.step.agent);
+    return adapter?.resumable && adapter.sessionDirName ? latest : null;
+  }
+
+  private limitResumeSource(source: StoredAttempt, view: ReadyStepView, adapter: AgentAdapter): ResumeSource {
+    return {
+      runId: source.state.run_id,
+      stepId: view.stepId,
+      selector: 'run_id',
+      sessionDir: join(this.options.runner.paths.attemptDir(source.location), adapter.sessionDirName!),
+      threadId: source.state.thread_id,
+      threadUsage: source.state.thread_usage,
+    };
   }
 
   /** The session a resuming step continues, chosen by its selector when the attempt starts. */
@@ -215,6 +269,18 @@ export class Dispatcher {
       threadUsage: source.state.thread_usage,
     };
   }
+}
+
+/**
+ * The step as this attempt runs it: with the fallback agent when it falls back, and asked to go
+ * on when it continues a session a provider limit cut short.
+ */
+function stepAsRun(view: ReadyStepView, choice: Extract<PoolChoice, { kind: 'start' }>, limitResume: StoredAttempt | null): ReadyStepView['step'] {
+  if (choice.fallback) return { ...view.step, agent: choice.agent };
+  if (!limitResume) return view.step;
+  const limit = limitResume.state.limit!;
+  const prompt = `Your last turn was cut off by a provider ${limit.kind.replace('_', ' ')}, which has now passed. Go on with the task from where you stopped; it was:\n\n${view.step.prompt ?? ''}`;
+  return { ...view.step, prompt };
 }
 
 function activeKey(batchId: string, jobId: string, stepId: string): string {

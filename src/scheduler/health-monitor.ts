@@ -106,6 +106,7 @@ export class HealthMonitor {
       drain,
       paused_reason: paused,
       pressure,
+      pools: this.ctx.scheduler()?.poolHealth() ?? [],
       updated_at: nowIso(),
     };
   }

@@ -14,6 +14,7 @@ import {
   type BatchMeta,
   type HarnessConfig,
   type LaunchTable,
+  type PoolRecord,
 } from '../core/index.js';
 import type { AgentAdapter } from '../agents/index.js';
 import { launchTableDigest, planBatch, type PlanContext } from '../launch-table/index.js';
@@ -23,6 +24,7 @@ import { BatchRecord, type FoundRun, type HeldBatches, type StepView } from '../
 import { writeJsonOnce, type CurrentIndexFiles, type RunsPaths } from '../store/index.js';
 import type { AttemptLifecycle } from './attempt-lifecycle.js';
 import type { Dispatcher } from './dispatcher.js';
+import type { ProviderPools } from './provider-pools.js';
 
 export interface RequestsOptions {
   paths: RunsPaths;
@@ -33,6 +35,7 @@ export interface RequestsOptions {
   batches: HeldBatches;
   lifecycle: AttemptLifecycle;
   dispatch: Dispatcher;
+  pools: ProviderPools;
   /** The batch and its submission's meta, for each idempotency key of the batches loaded at start. */
   submittedKeys: Iterable<[string, BatchMeta]>;
 }
@@ -198,6 +201,18 @@ export class Requests {
     const attempt = await this.options.lifecycle.create(record, view, { trigger: 'manual_retry', cascade }, runId);
     this.options.dispatch.changed(batchId);
     return { run_ids: [attempt.state.run_id], cascade_steps: cascade ? record.dependentsOf(jobId, stepId) : [] };
+  }
+
+  /**
+   * Ends the parks of an agent's provider pools (one profile, or every one) by a person's word:
+   * their steps start at once, and pools.json says so before this answers. Answers the pools
+   * that were parked; none is not an error.
+   */
+  async releasePool(agent: AgentName, profile: string | undefined): Promise<PoolRecord[]> {
+    const released = this.options.pools.release(agent, profile);
+    await this.options.pools.flush();
+    this.options.dispatch.schedulePump();
+    return released;
   }
 
   /**

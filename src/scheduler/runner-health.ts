@@ -1,6 +1,6 @@
 import { access, statfs } from 'node:fs/promises';
 import { freemem, hostname, loadavg } from 'node:os';
-import { RunnerHealthSchema, type RunnerHealth } from '../core/index.js';
+import { dispatchPausedText, RunnerHealthSchema, type RunnerHealth } from '../core/index.js';
 import { readJsonIfExists, RunsLock, type Owner, type RunsPaths } from '../store/index.js';
 
 export type Pressure = RunnerHealth['pressure'];
@@ -65,11 +65,14 @@ export async function readOwnerHealth(paths: RunsPaths): Promise<RunnerHealth | 
 
 /**
  * Why ready steps do not start, as a reader that does not run the root sees it: the owner's
- * reason, or, with no live owner, that nothing will start them (draining besides, if so).
+ * reason and its parked provider pools, or, with no live owner, that nothing will start them (draining besides, if so).
  */
 export async function readOwnerPauseReason(paths: RunsPaths): Promise<string | null> {
   const owner = await readLiveOwner(paths);
-  if (owner) return (await readHealthOf(paths, owner))?.paused_reason ?? null;
+  if (owner) {
+    const health = await readHealthOf(paths, owner);
+    return health ? dispatchPausedText(health.paused_reason, health.pools, Date.now()) : null;
+  }
   const drain = await isDraining(paths);
   return `no server runs this runs root: ready steps start when one does (harness-mcp serve)${drain ? ', and it is draining (harness-mcp undrain)' : ''}`;
 }

@@ -1,13 +1,14 @@
-import type { AgentName, BatchMeta, HarnessConfig, HarnessError } from '../core/index.js';
+import type { AgentName, BatchMeta, HarnessConfig, HarnessError, PoolHealth } from '../core/index.js';
 import type { AgentAdapter } from '../agents/index.js';
 import { AttemptOrphans } from '../process/index.js';
 import { ReportChecker, WorkspaceOccupancy, type RunnerContext } from '../runner/index.js';
 import { BatchRecord, HeldBatches, ServedBatches, type BatchRecords } from '../batch/index.js';
-import { asDamage, listBatchIds, readStoredBatch, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type DamagedState } from '../store/index.js';
+import { asDamage, listBatchIds, readPoolsFile, readStoredBatch, writePoolsFile, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type DamagedState } from '../store/index.js';
 import { AttemptLifecycle } from './attempt-lifecycle.js';
 import { endDamagedAttempts } from './damaged-attempts.js';
 import { Dispatcher } from './dispatcher.js';
 import { recoverBatch } from './recovery.js';
+import { ProviderPools } from './provider-pools.js';
 import { Requests } from './requests.js';
 
 export interface SchedulerOptions extends Omit<RunnerContext, 'reportChecker' | 'identity' | 'occupancy'> {
@@ -24,6 +25,8 @@ export interface SchedulerOptions extends Omit<RunnerContext, 'reportChecker' | 
   log: (message: string) => void;
   /** Why no attempt may start from the outset (drain, low disk), if so; see Dispatcher.setPaused. */
   paused: string | null;
+  /** Told when a provider pool parked, was released or changed its cap. */
+  onPoolsChanged: () => void;
 }
 
 /**
@@ -42,6 +45,7 @@ export class Scheduler {
     readonly dispatch: Dispatcher,
     readonly requests: Requests,
     private readonly reportChecker: ReportChecker,
+    private readonly pools: ProviderPools,
   ) {
     this.records = new ServedBatches(batches, unserved);
   }
@@ -76,16 +80,28 @@ export class Scheduler {
     // The lifecycle tells the dispatcher of its changes, and the dispatcher makes attempts through it.
     let dispatch: Dispatcher | undefined;
     const lifecycle = new AttemptLifecycle({ paths: options.paths, transitions: options.transitions, batches, changed: (batchId) => dispatch!.changed(batchId), log: options.log });
+    const pools = new ProviderPools({
+      config: options.config,
+      records: await readPoolsFile(options.paths, options.log),
+      save: (records) => writePoolsFile(options.paths, records),
+      onChanged: options.onPoolsChanged,
+      log: options.log,
+    });
     const reportChecker = new ReportChecker(options.config.limits.report_check_ms);
     const identity = { name: options.config.git.author_name, email: options.config.git.author_email };
-    dispatch = new Dispatcher({ runner: { ...options, reportChecker, identity, occupancy: new WorkspaceOccupancy() }, runners: options.config.runners, agents: options.agents, batches, lifecycle, onBatchChanged: options.onBatchChanged, paused: options.paused });
-    const requests = new Requests({ ...options, batches, lifecycle, dispatch, submittedKeys });
+    dispatch = new Dispatcher({ runner: { ...options, reportChecker, identity, occupancy: new WorkspaceOccupancy() }, runners: options.config.runners, agentsConfig: options.config.agents, agents: options.agents, pools, batches, lifecycle, onBatchChanged: options.onBatchChanged, paused: options.paused });
+    const requests = new Requests({ ...options, batches, lifecycle, dispatch, pools, submittedKeys });
     dispatch.schedulePump();
-    return new Scheduler(batches, unserved, lifecycle, dispatch, requests, reportChecker);
+    return new Scheduler(batches, unserved, lifecycle, dispatch, requests, reportChecker, pools);
   }
 
   batchIds(): string[] {
     return this.batches.ids();
+  }
+
+  /** The provider pools with what runs in each, for health.json and the system scoreboard. */
+  poolHealth(): PoolHealth[] {
+    return this.pools.health(this.dispatch.runningByPool(), Date.now());
   }
 
   /**
@@ -101,6 +117,7 @@ export class Scheduler {
   /** Ends every running attempt as runner_lost (they are retried by policy at the next start). */
   async stop(): Promise<void> {
     await this.dispatch.stop();
+    await this.pools.flush();
     await this.reportChecker.close();
   }
 }

@@ -14,4 +14,5 @@ export { removeAttemptsIndex, writeAttemptsIndex } from './attempts-index-file.j
 export { defaultRunsDir, resolveRunsRoot } from './runs-root.js';
 export { sweepStaleTempFiles } from './temp-sweep.js';
 export { appendLanding } from './landed-file.js';
+export { peekPoolsFile, readPoolsFile, writePoolsFile } from './pools-file.js';
 export { readBranchChange, writeBranchChange } from './branch-change-file.js';

@@ -73,6 +73,10 @@ export class RunsPaths {
   get drainFile(): string {
     return join(this.systemDir, 'drain');
   }
+  /** The provider pools' parks and adaptive caps, kept across restarts. */
+  get poolsFile(): string {
+    return join(this.systemDir, 'pools.json');
+  }
   /** The filesystem queue: launch tables dropped in inbox/ end in accepted/ or rejected/. */
   queueDir(stage: 'inbox' | 'processing' | 'accepted' | 'rejected'): string {
     return join(this.systemDir, 'queue', stage);

@@ -16,6 +16,7 @@ const TOOLS = [
   'get_scoreboard',
   'land_job',
   'list_batches',
+  'release_pool',
   'retry_step',
   'set_drain',
   'submit_batch',

@@ -48,6 +48,7 @@ class Root {
       transitions: new HookedTransitions(paths, files, currentIndex, options.beforeCreate),
       serial,
       runnerId: 'transitions-test',
+      onPoolsChanged: () => undefined,
       harnessVersion: '0.0.0',
       configVersion: 'test',
       killGraceMs: 1000,

@@ -109,6 +109,12 @@ describe('submit_batch refuses a bad launch table, names every problem and write
     ['a HARNESS_ variable in env', (t) => (t.jobs[0].steps[0].env = { HARNESS_RUN_ID: 'x' }), 'jobs[0].steps[0].env.HARNESS_RUN_ID', /set by the harness/],
     ['an output_schema that is not JSON Schema', (t) => (t.jobs[0].steps[0].output_schema = { type: 'nonsense' }), 'jobs[0].steps[0].output_schema', /not a usable JSON Schema/],
     ['a negative timeout', (t) => (t.jobs[0].steps[0].timeout_seconds = -1), 'jobs[0].steps[0].timeout_seconds', /expected number to be >0|Too small/i],
+    ['a fallback agent that does not exist', (t) => (t.jobs[0].steps[0] = { step_id: 'a', agent: 'codex', prompt: 'p', fallback_agent: 'aider' }), 'jobs[0].steps[0].fallback_agent', /"codex"\|"claude"\|"gemini"\|"command"/],
+    ['a fallback agent that is the step’s own', (t) => (t.jobs[0].steps[0] = { step_id: 'a', agent: 'codex', prompt: 'p', fallback_agent: 'codex' }), 'jobs[0].steps[0].fallback_agent', /is the step’s own agent \(`codex`\)/],
+    ['a fallback agent on a step that resumes', (t) => (t.jobs[0].steps = [{ step_id: 'a', agent: 'codex', prompt: 'p' }, { step_id: 'b', agent: 'codex', prompt: 'q', resume_from: { step_id: 'a' }, fallback_agent: 'claude' }]), 'jobs[0].steps[1].fallback_agent', /resume_from continues its agent’s session/],
+    ['a command step with a fallback agent', (t) => (t.jobs[0].steps[0].fallback_agent = 'claude'), 'jobs[0].steps[0].fallback_agent', /neither the step nor its fallback may be a command step/],
+    ['fallback_after_seconds without a fallback agent', (t) => (t.jobs[0].steps[0] = { step_id: 'a', agent: 'codex', prompt: 'p', fallback_after_seconds: 60 }), 'jobs[0].steps[0].fallback_after_seconds', /needs `fallback_agent`/],
+    ['a fallback wait that is not a positive number', (t) => (t.jobs[0].steps[0] = { step_id: 'a', agent: 'codex', prompt: 'p', fallback_agent: 'claude', fallback_after_seconds: 0 }), 'jobs[0].steps[0].fallback_after_seconds', /expected number to be >0|Too small/i],
   ];
 
   it.each(cases)('%s', async (_name, change, path, message) => {

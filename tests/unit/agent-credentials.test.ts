@@ -18,7 +18,7 @@ async function attempt(agent: 'claude' | 'gemini'): Promise<{ ctx: AttemptContex
   const attemptDir = join(dir, 'attempt');
   await mkdir(attemptDir);
   const ctx: AttemptContext = {
-    step: { step_id: 's', agent, prompt: 'p', command: null, depends_on: [], resume_from: null, timeout_seconds: 60, retries: { max_attempts: 1, backoff_seconds: 0 }, sandbox: null, output_schema: null, env: {} },
+    step: { step_id: 's', agent, prompt: 'p', command: null, depends_on: [], resume_from: null, timeout_seconds: 60, retries: { max_attempts: 1, backoff_seconds: 0 }, sandbox: null, output_schema: null, env: {}, fallback: null },
     runId: 'r',
     attempt: 1,
     attemptDir,

@@ -19,7 +19,7 @@ describe('the codex adapter resuming a session it cannot find', () => {
     const attemptDir = join(dir, 'attempt');
     await mkdir(attemptDir);
     const ctx: AttemptContext = {
-      step: { step_id: 'next', agent: 'codex', prompt: 'p', command: null, depends_on: [], resume_from: { step_id: 'src', selector: 'latest', run_id: null }, timeout_seconds: 60, retries: { max_attempts: 1, backoff_seconds: 0 }, sandbox: null, output_schema: null, env: {} },
+      step: { step_id: 'next', agent: 'codex', prompt: 'p', command: null, depends_on: [], resume_from: { step_id: 'src', selector: 'latest', run_id: null }, timeout_seconds: 60, retries: { max_attempts: 1, backoff_seconds: 0 }, sandbox: null, output_schema: null, env: {}, fallback: null },
       runId: 'r2',
       attempt: 1,
       attemptDir,

@@ -9,7 +9,7 @@ import type { StoredAttempt } from '../../src/store/index.js';
 function step(id: string, deps: string[] = []): PlannedStep {
   return {
     step_id: id, agent: 'command', prompt: null, command: ['true'], depends_on: deps, resume_from: null,
-    timeout_seconds: 10, retries: { max_attempts: 1, backoff_seconds: 5 }, sandbox: null, output_schema: null, env: {},
+    timeout_seconds: 10, retries: { max_attempts: 1, backoff_seconds: 5 }, sandbox: null, output_schema: null, env: {}, fallback: null,
   };
 }
 

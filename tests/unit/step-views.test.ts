@@ -8,7 +8,7 @@ import type { StoredAttempt } from '../../src/store/index.js';
 function step(id: string, deps: string[] = [], maxAttempts = 1): PlannedStep {
   return {
     step_id: id, agent: 'command', prompt: null, command: ['true'], depends_on: deps, resume_from: null,
-    timeout_seconds: 10, retries: { max_attempts: maxAttempts, backoff_seconds: 5 }, sandbox: null, output_schema: null, env: {},
+    timeout_seconds: 10, retries: { max_attempts: maxAttempts, backoff_seconds: 5 }, sandbox: null, output_schema: null, env: {}, fallback: null,
   };
 }
 
@@ -71,6 +71,22 @@ describe('deriveJobViews', () => {
     expect(v.get('j/a')!.status).toBe('failed');
     const attention = views([step('a', [], 3)], { a: [attempt('a', 'needs_attention', { failure_reason: 'schema_invalid' })] });
     expect(attention.get('j/a')!.status).toBe('needs_attention');
+  });
+
+  it('retries an attempt a provider limit ended at once, whatever max_attempts, and does not count it against them', () => {
+    const limit = (kind: 'rate_limited' | 'usage_limited' | 'overloaded') => ({ kind, retry_at: null, window: null, source: 'message' as const, mid_conversation: false });
+    const limited = attempt('a', 'failed', { failure_reason: 'rate_limited', limit: limit('rate_limited') });
+    // max_attempts 1 and already one attempt: a limit ending is still retried, with no backoff (the pool decides when).
+    expect(views([step('a', [], 1)], { a: [limited] }).get('j/a')).toMatchObject({ status: 'ready', retryAt: null, next: { trigger: 'auto_retry' } });
+    const usage = attempt('a', 'failed', { failure_reason: 'usage_limited', limit: limit('usage_limited'), trigger: 'auto_retry', attempt: 2 });
+    const failed = attempt('a', 'failed', { trigger: 'auto_retry', attempt: 3 });
+    // Two limit endings, then one real failure: one attempt of two is spent, so one retry is left...
+    const v = views([step('a', [], 2)], { a: [limited, usage, failed] });
+    expect(v.get('j/a')).toMatchObject({ status: 'ready', retryAt: new Date(Date.parse(failed.state.ended_at!) + 5000).toISOString() });
+    // ...and with max_attempts 1 none is.
+    expect(views([step('a', [], 1)], { a: [limited, usage, failed] }).get('j/a')!.status).toBe('failed');
+    // A step behind it waits, not for good.
+    expect(views([step('a'), step('b', ['a'])], { a: [limited] }).get('j/b')).toMatchObject({ status: 'blocked', blocked: { forGood: false } });
   });
 
   it('runs a finished dependent again after its dependency is retried with cascade', () => {
