@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HARNESS_VERSION } from './core/index.js';
-import { compare, control, diff, EXIT, gc, land, logs, run, serve, setDrainFlag, status, submit } from './commands/index.js';
+import { compare, control, diff, EXIT, gc, land, logs, releasePool, run, serve, setDrainFlag, status, submit } from './commands/index.js';
 
 // A reader that goes away early (`harness-mcp status | head -1`) ends the command, quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -128,6 +128,15 @@ withOptions(program.command('retry').argument('<batch>').argument('<job>').argum
   .action((batch, job, step, _options, command: Command) => {
     const options = command.optsWithGlobals();
     return control({ op: 'retry', batch_id: batch, job_id: job, step_id: step, cascade: options.cascade ?? false }, options);
+  });
+
+withOptions(program.command('release-pool').argument('<agent>', 'codex, claude or gemini'), STORE)
+  .description('end the park a provider limit put on an agent’s pool, so its steps start now (through the running server)')
+  .option('--profile <profile>', 'one provider profile (as `harness-mcp status` names it); default: every one of the agent')
+  .option('--json', 'print the answer as JSON')
+  .action((agent, _options, command: Command) => {
+    const options = command.optsWithGlobals();
+    return releasePool(agent, options);
   });
 
 withOptions(program.command('drain'), STORE)

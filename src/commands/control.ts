@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NoServerError } from '../core/index.js';
-import { CancelRunOutput, describeLanding, LandJobOutput, RetryStepOutput } from '../mcp/index.js';
+import { CancelRunOutput, describeLanding, describeRelease, LandJobOutput, ReleasePoolOutput, RetryStepOutput } from '../mcp/index.js';
 import { ControlInbox, ControlRequestSchema, describeControlProblems, type ControlRequest, type ControlResponse } from '../queue/index.js';
 import { createOwnerCheck, EXIT, fail, failWith, printJson, requireServer, runsPathsOf, type StoreOptions } from './common.js';
 
@@ -15,6 +15,7 @@ const ARGUMENT_NAMES: Record<ControlRequest['op'], Record<string, string>> = {
   cancel: { run_id: 'RUN_ID', batch_id: '--batch', job_id: '--job', step_id: '--step' },
   retry: { batch_id: 'BATCH', job_id: 'JOB', step_id: 'STEP' },
   land: { batch_id: 'BATCH', job_id: 'JOB', onto: '--onto', strategy: '--strategy', message: '--message' },
+  release_pool: { agent: 'AGENT', profile: '--profile' },
 };
 
 /** The request's problems in the command line's words, or undefined when it can be sent. */
@@ -40,6 +41,10 @@ function printAnswer(request: ControlRequest, result: unknown): void {
     for (const line of describeLanding(LandJobOutput.parse(result))) out(line);
     return;
   }
+  if (request.op === 'release_pool') {
+    for (const line of describeRelease(request.agent, request.profile, ReleasePoolOutput.parse(result))) out(line);
+    return;
+  }
   if (request.op === 'retry') {
     const { run_ids, cascade_steps } = RetryStepOutput.parse(result);
     out(`retrying ${request.batch_id} ${request.job_id}/${request.step_id} as run ${run_ids.join(', ')}`);
@@ -54,7 +59,7 @@ function printAnswer(request: ControlRequest, result: unknown): void {
 }
 
 /**
- * Asks the server that owns the runs root to carry out a request (cancel, retry, land) through its
+ * Asks the server that owns the runs root to carry out a request (cancel, retry, land, release a pool) through its
  * control inbox, and prints its answer. Without a server there is nobody to answer, so it says
  * so at once (exit 3) and leaves nothing behind.
  */

@@ -11,3 +11,4 @@ export { status } from './status.js';
 export { submit } from './submit.js';
 export { land } from './land.js';
 export { compare } from './compare.js';
+export { releasePool } from './release-pool.js';

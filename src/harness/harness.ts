@@ -269,7 +269,7 @@ export class Harness {
       this.batchChanged(batchId);
     }
     await this.refreshHealth();
-    if (this.config.interfaces.filesystem_queue.enabled && this.dispatch) await owned.startQueues((table) => this.submit(table), (request) => this.land(request));
+    if (this.config.interfaces.filesystem_queue.enabled && this.dispatch) await owned.startQueues((table) => this.submit(table), (request) => this.land(request), (agent, profile) => this.releasePool(agent, profile));
     this.healthMonitor.start();
     return true;
   }

@@ -1,4 +1,4 @@
-import { dispatchPausedText, HARNESS_VERSION, KeyedSerial, type BatchMeta, type HarnessConfig, type HarnessConfigFile } from '../core/index.js';
+import { dispatchPausedText, HARNESS_VERSION, KeyedSerial, type AgentName, type BatchMeta, type HarnessConfig, type HarnessConfigFile } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
 import { writeConfigSnapshot } from '../config/index.js';
 import { ControlInbox, FilesystemQueue, runIdOfRetry } from '../queue/index.js';
@@ -115,10 +115,11 @@ export class OwnedRoot implements RootRole {
     return new OwnedRoot(lock, scheduler, options);
   }
 
-  /** Takes launch tables from the filesystem queue (through `submit`) and cancels, retries and lands (through `land`) from the control inbox. */
+  /** Takes launch tables from the filesystem queue (through `submit`) and cancels, retries, lands (through `land`) and releases pools (through `releasePool`) from the control inbox. */
   async startQueues(
     submit: (table: unknown) => Promise<{ meta: BatchMeta; deduplicated: boolean }>,
     land: (request: LandJobRequest) => Promise<LandJobAnswer>,
+    releasePool: (agent: AgentName, profile: string | undefined) => Promise<unknown>,
   ): Promise<void> {
     const { paths, log } = this.options;
     this.queue = new FilesystemQueue(paths, this.options.config.limits.max_launch_table_bytes, submit, (message) => log('info', message));
@@ -131,6 +132,8 @@ export class OwnedRoot implements RootRole {
           return this.scheduler.requests.retry(request.batch_id, request.job_id, request.step_id, request.cascade ?? false, runIdOfRetry(requestId, request));
         case 'land':
           return land(request);
+        case 'release_pool':
+          return releasePool(request.agent, request.profile);
       }
     });
     await this.control.start();

@@ -4,6 +4,7 @@ export { checkHttpOptions, startHttpServer } from './http/http-server.js';
 export { maxMessageBytes } from './message-limit.js';
 export { BoundedStdioTransport } from './stdio-transport.js';
 export { CancelRunOutput } from './tools/cancel-run.js';
+export { describeRelease, ReleasePoolOutput } from './tools/release-pool.js';
 export { RetryStepOutput } from './tools/retry-step.js';
 export { describeLanding, LandJobOutput } from './tools/land-job.js';
 export { describeComparison } from './tools/compare-variants.js';

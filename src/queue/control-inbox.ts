@@ -3,7 +3,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { z } from 'zod';
-import { canonicalJson, HarnessError, IdSchema, LandStrategySchema, nowIso, RunIdSchema } from '../core/index.js';
+import { AgentNameSchema, canonicalJson, HarnessError, IdSchema, LandStrategySchema, nowIso, RunIdSchema } from '../core/index.js';
 import { writeJsonAtomic, type RunsPaths } from '../store/index.js';
 
 // Carried out again if replayed after a crash: the job's branch is then already there, so it answers up_to_date.
@@ -30,6 +30,7 @@ export const ControlRequestSchema = z.discriminatedUnion('op', [
   }),
   z.strictObject({ op: z.literal('retry'), batch_id: IdSchema, job_id: IdSchema, step_id: IdSchema, cascade: z.boolean().optional() }),
   LandRequestSchema,
+  z.strictObject({ op: z.literal('release_pool'), agent: AgentNameSchema, profile: z.string().min(1).max(200).optional() }),
 ]);
 export type ControlRequest = z.infer<typeof ControlRequestSchema>;
 

@@ -187,6 +187,8 @@ describe('the terminal CLI with a server running', () => {
     const unknown = await cli(['retry', batchId, 'j', 'nope', '--runs-dir', server.runsDir]);
     expect(unknown).toMatchObject({ code: 2, stderr: `harness-mcp: No step \`nope\`; job j of batch ${batchId} has no such step\n` });
     // The server's answer names CLI commands, not MCP tools.
+    // Releasing a pool that is not parked is no error.
+    expect(await cli(['release-pool', 'codex', '--runs-dir', server.runsDir])).toMatchObject({ code: 0, stdout: 'no codex pool was parked\n' });
     const noBatch = await cli(['retry', 'nope', 'j', 'hang', '--runs-dir', server.runsDir]);
     expect(noBatch).toMatchObject({ code: 2, stderr: 'harness-mcp: No batch `nope`; `harness-mcp status` lists the batches in this store\n' });
     await server.ok('cancel_run', { batch_id: batchId });
@@ -316,6 +318,8 @@ describe('cancel and retry without a server', () => {
     });
     const retry = await cli(['retry', 'b', 'j', 's', '--runs-dir', runs]);
     expect(retry).toMatchObject({ code: 3, stderr: expect.stringContaining(`no harness-mcp server runs ${runs}; retry is carried out`) });
+    const release = await cli(['release-pool', 'codex', '--runs-dir', runs]);
+    expect(release).toMatchObject({ code: 3, stderr: expect.stringContaining(`no harness-mcp server runs ${runs}; release_pool is carried out`) });
     expect(await treeSnapshot(dir)).toEqual(before);
   });
 
@@ -326,6 +330,8 @@ describe('cancel and retry without a server', () => {
     expect(await cli(['cancel', '--runs-dir', runs])).toMatchObject({ code: 2, stderr: 'harness-mcp: cancel needs RUN_ID, or --batch (with --job and --step to narrow it)\n' });
     expect(await cli(['cancel', '--batch', 'b', '--step', 's', '--runs-dir', runs])).toMatchObject({ code: 2, stderr: 'harness-mcp: --step needs --job\n' });
     expect((await cli(['retry', '../b', 'j', 's', '--runs-dir', runs])).stderr).toMatch(/^harness-mcp: BATCH `\.\.\/b`: /);
+    expect((await cli(['release-pool', 'aider', '--runs-dir', runs])).stderr).toMatch(/^harness-mcp: AGENT `aider`: .*"codex"\|"claude"\|"gemini"\|"command"/);
+    expect(await cli(['release-pool', 'codex', '--profile', '', '--runs-dir', runs])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^harness-mcp: --profile ``: /) });
     expect(await treeSnapshot(dir)).toEqual(before);
   });
 });

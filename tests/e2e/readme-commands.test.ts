@@ -51,7 +51,7 @@ describe('the README', () => {
     const lines = await readmeCommandLines();
     expect(lines.length).toBeGreaterThan(10);
     const top = await help();
-    const commands = new Set([...top.matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1]!).filter((c) => c !== 'help'));
+    const commands = new Set([...top.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]!).filter((c) => c !== 'help'));
     expect(commands).toContain('serve');
     const problems: string[] = [];
     for (const line of lines) {

@@ -4,10 +4,16 @@ import { AgentNameSchema, PoolHealthSchema, PoolParkSchema } from '../../core/in
 import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
 
-const ReleasePoolOutputSchema = z.strictObject({
+export const ReleasePoolOutput = z.strictObject({
   released: z.array(z.strictObject({ agent: AgentNameSchema, profile: z.string(), parked: PoolParkSchema })).describe('The pools that were parked and now are not'),
   pools: z.array(PoolHealthSchema).describe('Every pool now'),
 });
+
+/** What a release did, in words: for the tool's text and `harness-mcp release-pool`. */
+export function describeRelease(agent: string, profile: string | undefined, result: z.infer<typeof ReleasePoolOutput>): string[] {
+  if (result.released.length === 0) return [`no ${agent} pool${profile ? ` with profile ${profile}` : ''} was parked`];
+  return result.released.map((p) => `released ${p.agent}/${p.profile} (parked until ${p.parked.until}: ${p.parked.kind}); its steps start now`);
+}
 
 export function registerReleasePool(server: McpServer, harness: Harness): void {
   server.registerTool(
@@ -22,14 +28,14 @@ export function registerReleasePool(server: McpServer, harness: Harness): void {
         agent: AgentNameSchema,
         profile: z.string().min(1).max(200).optional().describe('One provider profile (as the system scoreboard names it); default: all of the agent'),
       }),
-      outputSchema: ReleasePoolOutputSchema,
+      outputSchema: ReleasePoolOutput,
       annotations: { idempotentHint: true },
     },
     ({ agent, profile }) =>
       answer(async () => {
         const { released, pools } = await harness.releasePool(agent, profile);
-        const text = released.length > 0 ? `Released ${released.map((p) => `${p.agent}/${p.profile}`).join(', ')}; its steps start now.` : `No ${agent} pool${profile ? ` with profile ${profile}` : ''} was parked.`;
-        return toolResult({ released: released.map((p) => ({ agent: p.agent, profile: p.profile, parked: p.parked! })), pools }, text);
+        const result = { released: released.map((p) => ({ agent: p.agent, profile: p.profile, parked: p.parked! })), pools };
+        return toolResult(result, describeRelease(agent, profile, result).join('\n'));
       }),
   );
 }
