@@ -36,7 +36,7 @@ export async function judgeAttempt(ctx: RunnerContext, job: AttemptJob, attemptC
   const reading = await job.adapter.readReport(attemptCtx, { ...outcome, lastMessage: observed.lastMessage });
   const agentError = observed.agentError;
   // A failed run that a provider limit ended is the provider's doing, not the step's.
-  const limit = outcome.exitCode !== 0 || agentError?.kind === 'declared_failure' ? providerLimitOf(job.adapter, observed, outcome.stderrTail, new Date()) : null;
+  const limit = outcome.exitCode !== 0 || agentError?.kind === 'declared_failure' ? providerLimitOf(job.adapter, observed, outcome.stderrTail, agentError?.at ?? new Date()) : null;
   if (limit) {
     const said = agentError?.message ?? limit.said;
     const message = `${describeLimit(limit.limit)}; ${outcome.exitCode !== 0 ? `exited ${outcome.exitCode ?? `by ${outcome.signal}`}; ` : ''}the agent said: ${said.slice(-SUMMARY_CHARS)}`;

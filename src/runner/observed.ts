@@ -8,6 +8,8 @@ import type { AgentEvent, LimitSignal, ResumeSource } from '../agents/index.js';
 export interface AgentError {
   kind: 'reported' | 'declared_failure';
   message: string;
+  /** When it was said: what a relative reset in it ("Please retry in 3s") counts from. */
+  at: Date;
 }
 
 /** A provider limit the agent's events reported, and whether the model had answered in this attempt before it. */
@@ -70,10 +72,10 @@ export function observeAgentEvent(observed: Observed, event: AgentEvent, resume:
       observed.threadUsage = event.scope === 'attempt' && resume?.threadUsage ? addUsage(resume.threadUsage, event.usage) : event.usage;
       break;
     case 'error':
-      observed.agentError = { kind: observed.agentError?.kind ?? 'reported', message: event.message };
+      observed.agentError = { kind: observed.agentError?.kind ?? 'reported', message: event.message, at: new Date() };
       break;
     case 'failed':
-      observed.agentError = { kind: 'declared_failure', message: event.message };
+      observed.agentError = { kind: 'declared_failure', message: event.message, at: new Date() };
       break;
     case 'other':
       break;

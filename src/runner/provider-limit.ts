@@ -10,7 +10,8 @@ const STDERR_CHARS = 4000;
 /**
  * The provider limit that ended a failed run: the last one its events reported, else the one
  * the agent's final error or stderr's end names in words (its adapter's table); null when
- * neither names one. `said` is the agent's own words for it.
+ * neither names one. `said` is the agent's own words for it; `now` is when the agent said it
+ * (a relative reset counts from there).
  */
 export function providerLimitOf(adapter: Pick<AgentAdapter, 'limitFromText'>, observed: Observed, stderrTail: string, now: Date): { limit: ProviderLimit; said: string } | null {
   const seen = observed.limit;
