@@ -1,6 +1,6 @@
 import { AgentOutcomeStatusSchema, createReportValidator, type AgentOutcome, type Ending } from '../core/index.js';
 import type { AttemptContext, ReportReading } from '../agents/index.js';
-import { providerLimitOf, describeLimit } from './provider-limit.js';
+import { describeLimit, providerLimitOf } from './provider-limit.js';
 import { isShutdown, SHUTDOWN_ENDING, StuckReason } from './abort-reasons.js';
 import type { RunResult } from './run-and-observe.js';
 import type { AttemptJob, RunnerContext } from './runner-context.js';
@@ -35,12 +35,13 @@ export async function judgeAttempt(ctx: RunnerContext, job: AttemptJob, attemptC
   }
   const reading = await job.adapter.readReport(attemptCtx, { ...outcome, lastMessage: observed.lastMessage });
   const agentError = observed.agentError;
-  // A failed run that a provider limit ended is the provider's doing, not the step's.
-  const limit = outcome.exitCode !== 0 || agentError?.kind === 'declared_failure' ? providerLimitOf(job.adapter, observed, outcome.stderrTail, agentError?.at ?? new Date()) : null;
-  if (limit) {
-    const said = agentError?.message ?? limit.said;
-    const message = `${describeLimit(limit.limit)}; ${outcome.exitCode !== 0 ? `exited ${outcome.exitCode ?? `by ${outcome.signal}`}; ` : ''}the agent said: ${said.slice(-SUMMARY_CHARS)}`;
-    return { ending: { ...base, status: 'failed', failureReason: limit.limit.kind, message, limit: limit.limit }, reading };
+  // A failed run that a provider limit ended is the provider's doing, not the step's (§5 row 7′).
+  const failedRun = outcome.exitCode !== 0 || agentError?.kind === 'declared_failure';
+  const limited = failedRun ? providerLimitOf(job.adapter, observed, outcome.stderrTail, agentError?.at ?? new Date()) : null;
+  if (limited) {
+    const exited = outcome.exitCode !== 0 ? `exited ${outcome.exitCode ?? `by ${outcome.signal}`}; ` : '';
+    const message = `${describeLimit(limited.limit)}; ${exited}the agent said: ${(agentError?.message ?? limited.said).slice(-SUMMARY_CHARS)}`;
+    return { ending: { ...base, status: 'failed', failureReason: limited.limit.kind, message, limit: limited.limit, agentOutcome: agentOutcomeOf(reading) }, reading };
   }
   if (outcome.exitCode !== 0) {
     const tail = agentError ? agentError.message : outcome.stderrTail.trim() || outcome.stdoutTail.trim();

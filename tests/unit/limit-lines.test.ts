@@ -188,3 +188,15 @@ describe('the limit the runner keeps', () => {
     expect(providerLimitOf({ limitFromText: () => null }, observed, '', new Date())).toBeNull();
   });
 });
+
+describe('a Gemini result whose error type names a quota', () => {
+  it('is a limit event, its reset read from the message when it gives one', () => {
+    const result = (type: string, message: string) => JSON.stringify({ type: 'result', status: 'error', error: { type, message } });
+    const terminal = createGeminiLineParser()(result('TerminalQuotaError', 'You have exhausted your daily quota on this model.')).events;
+    expect(terminal[0]).toEqual({ kind: 'limit', limit: { kind: 'usage_limited', retryAt: null, window: 'daily', message: 'You have exhausted your daily quota on this model.' } });
+    const retryable = createGeminiLineParser()(result('RetryableQuotaError', 'Resource exhausted. Please retry in 30s.')).events;
+    expect(retryable[0]).toMatchObject({ kind: 'limit', limit: { kind: 'rate_limited' } });
+    expect(Date.parse((retryable[0] as { limit: { retryAt: string } }).limit.retryAt) - Date.now()).toBeGreaterThan(25_000);
+    expect(createGeminiLineParser()(result('unknown', 'You have exhausted your daily quota on this model.')).events.some((e) => e.kind === 'limit')).toBe(false);
+  });
+});

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AgentEvent, ParsedLine } from '../agent-adapter.js';
 import { itemText, readAgentLine } from '../agent-line.js';
-import { geminiLimitFromText } from './gemini-limits.js';
+import { geminiLimitFromText, geminiRetryAt } from './gemini-limits.js';
 
 // Lines of `gemini -o stream-json` (Gemini CLI 0.61) the harness reads.
 const StatsSchema = z.looseObject({
@@ -28,8 +28,10 @@ const QUOTA_ERROR_KIND = { TerminalQuotaError: 'usage_limited', RetryableQuotaEr
 function limitOfResultError(error: { type?: string; message: string }): AgentEvent[] {
   const kind = error.type === 'TerminalQuotaError' || error.type === 'RetryableQuotaError' ? QUOTA_ERROR_KIND[error.type] : null;
   if (!kind) return [];
-  const read = geminiLimitFromText(error.message, new Date());
-  return [{ kind: 'limit', limit: read ?? { kind, retryAt: null, window: null, message: error.message.slice(0, 500) } }];
+  // Lines are read as the CLI prints them, so a delay in the message counts from now.
+  const now = new Date();
+  const read = geminiLimitFromText(error.message, now);
+  return [{ kind: 'limit', limit: read ?? { kind, retryAt: geminiRetryAt(error.message, now), window: null, message: error.message.slice(0, 500) } }];
 }
 
 

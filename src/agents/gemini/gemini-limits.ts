@@ -12,13 +12,15 @@ const SOURCES = 'Gemini CLI 0.61.0, its bundle (classifyGoogleError)';
 
 const RETRY_IN = /Please retry in ([0-9.]+)(ms|s)\b/;
 
-/** The reset the API named anywhere in the text ("Please retry in 3s.", "… in 250ms."). */
-function retryInOf(_match: RegExpExecArray, now: Date, text: string): string | null {
+/** The reset the API named anywhere in `text` ("Please retry in 3s.", "… in 250ms."), counted from `now`; null when it names none. */
+export function geminiRetryAt(text: string, now: Date): string | null {
   const retry = RETRY_IN.exec(text);
   if (!retry) return null;
   const seconds = Number(retry[1]) / (retry[2] === 'ms' ? 1000 : 1);
   return Number.isFinite(seconds) ? secondsAfter(now, seconds) : null;
 }
+
+const retryInOf = (_match: RegExpExecArray, now: Date, text: string) => geminiRetryAt(text, now);
 
 const GEMINI_WORDINGS: LimitWording[] = [
   // A per-day quota (QuotaFailure quotaId …PerDay…): the CLI's own sentence.
