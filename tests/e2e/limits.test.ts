@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AttemptState } from '../../src/core/index.js';
 import { startAnthropicServer } from '../../tools/model-servers/anthropic-server.js';
@@ -66,12 +66,12 @@ async function stateFiles(dir: string): Promise<string[]> {
   return entries.filter((e) => e.endsWith('state.json')).map((e) => join(dir, e));
 }
 
-/** The first attempt of the batch's step, once it has ended. */
-async function firstAttempt(runsDir: string, batchId: string): Promise<AttemptState> {
+/** The first attempt of the batch's step once it has ended, and its directory. */
+async function firstAttempt(runsDir: string, batchId: string): Promise<{ state: AttemptState; dir: string }> {
   return eventually(async () => {
     for (const file of await stateFiles(runsDir)) {
       const state = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as AttemptState;
-      if (state.batch_id === batchId && state.attempt === 1 && state.ended_at) return state;
+      if (state.batch_id === batchId && state.attempt === 1 && state.ended_at) return { state, dir: dirname(file) };
     }
     return undefined;
   }, 'the first attempt to end');
@@ -81,14 +81,19 @@ async function firstAttempt(runsDir: string, batchId: string): Promise<AttemptSt
  * Runs one step of `agent` against a provider answering its first request(s) with `turns`,
  * each made when its request comes (a reset counts from then, however long the CLI took to start).
  */
-async function runLimited(agent: keyof typeof AGENTS, turns: (() => Turn)[]): Promise<{ state: AttemptState; endedAtMs: number }> {
+async function runLimited(
+  agent: keyof typeof AGENTS,
+  turns: (() => Turn)[],
+  options: { env?: Record<string, string>; step?: Record<string, unknown> } = {},
+): Promise<{ state: AttemptState; endedAtMs: number; events: string }> {
   let answered = 0;
   const script: Script = () => (answered < turns.length ? turns[answered++]!() : DEFAULT_TURN);
   const setup = await AGENTS[agent](script);
-  const server = await HarnessServer.start({ config: setup.config, env: { ...setup.env, TZ } });
-  const batchId = await server.submit({ batch_goal_summary: goal(), defaults: { agent }, jobs: [{ job_id: 'j', working_directory: setup.workdir, steps: [{ step_id: 's', prompt: 'Say ok.' }] }] });
-  const state = await firstAttempt(server.runsDir, batchId);
-  return { state, endedAtMs: Date.parse(state.ended_at!) };
+  const server = await HarnessServer.start({ config: setup.config, env: { ...setup.env, TZ, ...options.env } });
+  const step = { step_id: 's', prompt: 'Say ok.', ...options.step };
+  const batchId = await server.submit({ batch_goal_summary: goal(), defaults: { agent }, jobs: [{ job_id: 'j', working_directory: setup.workdir, steps: [step] }] });
+  const { state, dir } = await firstAttempt(server.runsDir, batchId);
+  return { state, endedAtMs: Date.parse(state.ended_at!), events: await readFile(join(dir, 'events.jsonl'), 'utf8') };
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -152,5 +157,14 @@ describe('a limit after the model has answered', () => {
     const { state } = await runLimited('codex', [() => ({ kind: 'shell', cmd: 'true' }), () => ({ kind: 'rate_limit', retryAfterSeconds: 1 })]);
     expect(state).toMatchObject({ failure_reason: 'rate_limited', limit: { mid_conversation: true } });
     expect(state.thread_id).toEqual(expect.any(String));
+  });
+});
+
+describe('a limit the agent reported before it was stopped', () => {
+  it('gives way to the timeout that stopped it', async () => {
+    // Claude Code reports the 429 (system/api_retry, a limit event) and retries into a model that never answers.
+    const { state, events } = await runLimited('claude', [() => ({ kind: 'rate_limit', retryAfterSeconds: 1 }), () => ({ kind: 'hang' })], { env: { CLAUDE_CODE_MAX_RETRIES: '1' }, step: { timeout_seconds: 4 } });
+    expect(events).toMatch(/"subtype":"api_retry".*"error":"rate_limit"/);
+    expect(state).toMatchObject({ status: 'failed', failure_reason: 'timeout', limit: null });
   });
 });
