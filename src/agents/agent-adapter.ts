@@ -1,4 +1,4 @@
-import type { AgentName, PlannedStep, Usage } from '../core/index.js';
+import type { AgentName, LimitKind, PlannedStep, Usage } from '../core/index.js';
 
 /** The earlier attempt whose session a resuming attempt continues. */
 export interface ResumeSource {
@@ -50,6 +50,17 @@ export interface ExitSummary {
   lastMessage: string | null;
 }
 
+/**
+ * A provider limit as an agent reported it: its kind, when the provider said it lifts (ISO,
+ * null when it did not say), the window it named (five_hour, seven_day, …) and the agent's words.
+ */
+export interface LimitSignal {
+  kind: LimitKind;
+  retryAt: string | null;
+  window: string | null;
+  message: string;
+}
+
 /** What one line of an agent's output stream says, in the harness's terms. */
 export type AgentEvent =
   | { kind: 'session'; threadId: string }
@@ -63,6 +74,8 @@ export type AgentEvent =
   | { kind: 'error'; message: string }
   /** The agent's own verdict that its run failed, whatever its exit code (claude's `is_error`). */
   | { kind: 'failed'; message: string }
+  /** The provider refused the agent's request for a limit, as a structured event said (claude's rate_limit_event). */
+  | { kind: 'limit'; limit: LimitSignal }
   | { kind: 'other' };
 
 /** One parsed output line: the harness's reading of it and the event as logged to events.jsonl. */
@@ -90,4 +103,10 @@ export interface AgentAdapter {
   /** A reader of one attempt's stdout lines, for agents that stream JSONL; null for agents that do not. */
   lineParser: (() => (line: string) => ParsedLine) | null;
   readReport(ctx: AttemptContext, exit: ExitSummary): Promise<ReportReading>;
+  /**
+   * The provider limit the text of a failed run's final error (or its stderr's end) names, read
+   * with the agent's own table of wordings; `now` places relative and local times. Null when it
+   * names none, or for agents without a table.
+   */
+  limitFromText(text: string, now: Date): LimitSignal | null;
 }

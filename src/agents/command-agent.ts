@@ -14,6 +14,8 @@ export const commandAgent: AgentAdapter = {
   resumable: false,
   sessionDirName: null,
   lineParser: null,
+  // A command's words are its own: nothing in them is read as a provider's limit.
+  limitFromText: () => null,
 
   versionArgv() {
     return null;

@@ -1,5 +1,6 @@
 import { AgentOutcomeStatusSchema, createReportValidator, type AgentOutcome, type Ending } from '../core/index.js';
 import type { AttemptContext, ReportReading } from '../agents/index.js';
+import { describeLimit, providerLimitOf } from './provider-limit.js';
 import { isShutdown, SHUTDOWN_ENDING, StuckReason } from './abort-reasons.js';
 import type { RunResult } from './run-and-observe.js';
 import type { AttemptJob, RunnerContext } from './runner-context.js';
@@ -34,6 +35,14 @@ export async function judgeAttempt(ctx: RunnerContext, job: AttemptJob, attemptC
   }
   const reading = await job.adapter.readReport(attemptCtx, { ...outcome, lastMessage: observed.lastMessage });
   const agentError = observed.agentError;
+  // A failed run that a provider limit ended is the provider's doing, not the step's (§5 row 7′).
+  const failedRun = outcome.exitCode !== 0 || agentError?.kind === 'declared_failure';
+  const limited = failedRun ? providerLimitOf(job.adapter, observed, outcome.stderrTail, agentError?.at ?? new Date()) : null;
+  if (limited) {
+    const exited = outcome.exitCode !== 0 ? `exited ${outcome.exitCode ?? `by ${outcome.signal}`}; ` : '';
+    const message = `${describeLimit(limited.limit)}; ${exited}the agent said: ${(agentError?.message ?? limited.said).slice(-SUMMARY_CHARS)}`;
+    return { ending: { ...base, status: 'failed', failureReason: limited.limit.kind, message, limit: limited.limit, agentOutcome: agentOutcomeOf(reading) }, reading };
+  }
   if (outcome.exitCode !== 0) {
     const tail = agentError ? agentError.message : outcome.stderrTail.trim() || outcome.stdoutTail.trim();
     const message = `exited ${outcome.exitCode ?? `by ${outcome.signal}`}${tail ? `; ${agentError ? 'the agent said' : 'output ends'}: ${tail.slice(-SUMMARY_CHARS)}` : ''}`;

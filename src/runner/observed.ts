@@ -1,5 +1,5 @@
 import { addUsage, type Usage } from '../core/index.js';
-import type { AgentEvent, ResumeSource } from '../agents/index.js';
+import type { AgentEvent, LimitSignal, ResumeSource } from '../agents/index.js';
 
 /**
  * What the agent said went wrong, last: an error it reported, or its own verdict that the run
@@ -8,6 +8,13 @@ import type { AgentEvent, ResumeSource } from '../agents/index.js';
 export interface AgentError {
   kind: 'reported' | 'declared_failure';
   message: string;
+  /** When it was said: what a relative reset in it ("Please retry in 3s") counts from. */
+  at: Date;
+}
+
+/** A provider limit the agent's events reported, and whether the model had answered in this attempt before it. */
+export interface ObservedLimit extends LimitSignal {
+  midConversation: boolean;
 }
 
 /** What the agent's event stream told us while it ran. */
@@ -17,11 +24,31 @@ export interface Observed {
   lastMessage: string | null;
   threadUsage: Usage | null;
   agentError: AgentError | null;
+  /** Whether the model answered in this attempt: a message or an item of its own. */
+  answered: boolean;
+  /** The last limit the events reported that nothing the model did has overtaken. */
+  limit: ObservedLimit | null;
 }
 
 /** Nothing heard yet: only the thread a resume continues is known. */
 export function initialObserved(resume: ResumeSource | null): Observed {
-  return { threadId: resume?.threadId ?? null, currentItem: null, lastMessage: null, threadUsage: null, agentError: null };
+  return { threadId: resume?.threadId ?? null, currentItem: null, lastMessage: null, threadUsage: null, agentError: null, answered: false, limit: null };
+}
+
+/**
+ * The limit to keep when another is reported: the later one, except that a rate limit does not
+ * replace a usage limit. One refusal can be reported twice, first with its window (claude's
+ * rate_limit_event), then as the bare 429 it was.
+ */
+function laterLimit(kept: ObservedLimit | null, next: LimitSignal, answered: boolean): ObservedLimit {
+  if (kept?.kind === 'usage_limited' && next.kind === 'rate_limited') return kept;
+  return { ...next, midConversation: answered };
+}
+
+function modelAnswered(observed: Observed): void {
+  observed.answered = true;
+  // The model answered after the limit, so the agent's own retry got through: it is past.
+  observed.limit = null;
 }
 
 /** Takes one agent event into what was observed. */
@@ -32,18 +59,23 @@ export function observeAgentEvent(observed: Observed, event: AgentEvent, resume:
       break;
     case 'item':
       observed.currentItem = event.currentItem;
+      modelAnswered(observed);
       break;
     case 'message':
       observed.lastMessage = event.text;
+      modelAnswered(observed);
+      break;
+    case 'limit':
+      observed.limit = laterLimit(observed.limit, event.limit, observed.answered);
       break;
     case 'usage':
       observed.threadUsage = event.scope === 'attempt' && resume?.threadUsage ? addUsage(resume.threadUsage, event.usage) : event.usage;
       break;
     case 'error':
-      observed.agentError = { kind: observed.agentError?.kind ?? 'reported', message: event.message };
+      observed.agentError = { kind: observed.agentError?.kind ?? 'reported', message: event.message, at: new Date() };
       break;
     case 'failed':
-      observed.agentError = { kind: 'declared_failure', message: event.message };
+      observed.agentError = { kind: 'declared_failure', message: event.message, at: new Date() };
       break;
     case 'other':
       break;

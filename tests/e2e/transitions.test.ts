@@ -176,6 +176,25 @@ describe('current.json after each kind of ending', () => {
     expect(await root.expectIndexMatchesState()).toMatchObject({ status: 'failed', failure_reason: 'exit_nonzero' });
   });
 
+  it('points latest at an attempt a provider limit ended, read from the words of its stderr', async () => {
+    // A usage limit an hour away, so no retry after it starts while the test looks.
+    const retryAt = new Date(Date.now() + 3600_000).toISOString();
+    const limited: AgentAdapter = {
+      ...commandAgent,
+      limitFromText: (text) => (text.includes('plan spent') ? { kind: 'usage_limited', retryAt, window: 'five_hour', message: 'plan spent' } : null),
+    };
+    const root = await Root.create();
+    const scheduler = await root.open({ adapter: limited });
+    await root.submit(scheduler, ['sh', '-c', 'echo plan spent >&2; exit 1']);
+    await root.stateIn(terminal);
+    await scheduler.stop();
+    expect(await root.expectIndexMatchesState()).toMatchObject({
+      status: 'failed',
+      failure_reason: 'usage_limited',
+      limit: { kind: 'usage_limited', retry_at: retryAt, window: 'five_hour', source: 'message', mid_conversation: false },
+    });
+  });
+
   it('points latest at an attempt canceled while queued', async () => {
     const root = await Root.create();
     const scheduler = await root.open({ paused: 'held for the test' });

@@ -3,7 +3,7 @@
 // events (message_start, content_block_start/delta/stop, message_delta, message_stop), and the
 // non-streaming POST Claude Code falls back to when a stream breaks; every request is recorded.
 import type { ServerResponse } from 'node:http';
-import { readBody, startScriptedServer, writeSse, type Conversation, type Script, type Turn } from './script.js';
+import { readBody, secondsUntil, startScriptedServer, writeSse, type Conversation, type Script, type Turn } from './script.js';
 
 /** The shell tool as Claude Code 2.1 offers it to the model. */
 const SHELL_TOOL = 'Bash';
@@ -112,9 +112,42 @@ function streamEvents(block: ContentBlock, usage: { input_tokens: number; output
   ];
 }
 
-function apiError(res: ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ type: 'error', error: { type: status === 529 ? 'overloaded_error' : 'api_error', message } }));
+function apiError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  const type = status === 529 ? 'overloaded_error' : status === 429 ? 'rate_limit_error' : 'api_error';
+  res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_scripted${++counter}`, ...headers });
+  res.end(JSON.stringify({ type: 'error', error: { type, message } }));
+}
+
+// Limit answers as the Anthropic API sends them. A rate limit is a 429 with Retry-After and
+// the anthropic-ratelimit-requests-* headers. A spent subscription window is a 429 whose
+// anthropic-ratelimit-unified-* headers say status rejected, the reset (epoch seconds) and the
+// window that is spent (representative-claim): Claude Code 2.1.332 turns those into its
+// rate_limit_event with status rejected, resetsAt and rateLimitType.
+const UNIFIED_WINDOW_PREFIX: Record<string, string> = { five_hour: '5h', seven_day: '7d' };
+
+function rateLimited(res: ServerResponse, retryAfterSeconds: number): void {
+  const resetAt = new Date(Date.now() + retryAfterSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  apiError(res, 429, "This request would exceed your organization's rate limit of 50 requests per minute (org: scripted, model: claude-scripted). For details, refer to: https://docs.claude.com/en/api/rate-limits.", {
+    'retry-after': String(retryAfterSeconds),
+    'anthropic-ratelimit-requests-limit': '50',
+    'anthropic-ratelimit-requests-remaining': '0',
+    'anthropic-ratelimit-requests-reset': resetAt,
+  });
+}
+
+function usageLimited(res: ServerResponse, resetsAt: number | null, window: string): void {
+  const prefix = resetsAt === null ? undefined : UNIFIED_WINDOW_PREFIX[window];
+  apiError(res, 429, "This request would exceed your account's rate limit. Please try again later.", {
+    ...(resetsAt === null ? {} : { 'retry-after': String(secondsUntil(resetsAt)), 'anthropic-ratelimit-unified-reset': String(resetsAt) }),
+    'anthropic-ratelimit-unified-status': 'rejected',
+    'anthropic-ratelimit-unified-representative-claim': window,
+    'anthropic-ratelimit-unified-fallback': 'unavailable',
+    'anthropic-ratelimit-unified-overage-status': 'rejected',
+    'anthropic-ratelimit-unified-overage-disabled-reason': 'org_level_disabled',
+    ...(prefix
+      ? { [`anthropic-ratelimit-unified-${prefix}-status`]: 'rejected', [`anthropic-ratelimit-unified-${prefix}-reset`]: String(resetsAt), [`anthropic-ratelimit-unified-${prefix}-utilization`]: '1.0' }
+      : {}),
+  });
 }
 
 function answer(turn: Turn, request: AnthropicRequest, res: ServerResponse): void {
@@ -122,6 +155,12 @@ function answer(turn: Turn, request: AnthropicRequest, res: ServerResponse): voi
   switch (turn.kind) {
     case 'http_error':
       return apiError(res, turn.status, turn.message);
+    case 'rate_limit':
+      return rateLimited(res, turn.retryAfterSeconds);
+    case 'usage_limit':
+      return usageLimited(res, turn.resetsAt, turn.window ?? 'five_hour');
+    case 'overloaded':
+      return apiError(res, 529, 'Overloaded');
     case 'failed':
       // An error event mid-stream; the non-streaming fallback then gets the same error.
       if (!request.streamed) return apiError(res, 500, turn.message);

@@ -3,7 +3,7 @@
 // with data-only server-sent events, the non-streaming :generateContent and :countTokens the CLI
 // also calls, and records every generation request.
 import type { ServerResponse } from 'node:http';
-import { readBody, startScriptedServer, writeSse, type Conversation, type Script, type Turn } from './script.js';
+import { readBody, secondsUntil, startScriptedServer, writeSse, type Conversation, type Script, type Turn } from './script.js';
 
 /** The shell tool as Gemini CLI 0.61 offers it to the model. */
 const SHELL_TOOL = 'run_shell_command';
@@ -44,6 +44,33 @@ function apiError(res: ServerResponse, status: number, message: string): void {
   res.end(JSON.stringify({ error: { code: status, message, status: status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL' } }));
 }
 
+// Quota answers as the Gemini API sends them: 429 RESOURCE_EXHAUSTED with a QuotaFailure (the
+// quota id names the window: …PerMinute… for a rate limit, …PerDay… for a spent daily quota)
+// and a RetryInfo delay; its message ends "Please retry in Ns.". Gemini CLI 0.61 reads a
+// per-day quota as TerminalQuotaError, a per-minute one as RetryableQuotaError.
+function quotaExhausted(res: ServerResponse, model: string, per: 'Minute' | 'Day', retrySeconds: number, limit: number): void {
+  const metric = 'generativelanguage.googleapis.com/generate_content_free_tier_requests';
+  const message = `You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, head to: https://ai.dev/usage?tab=rate-limit. \n* Quota exceeded for metric: ${metric}, limit: ${limit}, model: ${model}\nPlease retry in ${retrySeconds}s.`;
+  res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retrySeconds) });
+  res.end(
+    JSON.stringify({
+      error: {
+        code: 429,
+        message,
+        status: 'RESOURCE_EXHAUSTED',
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+            violations: [{ quotaMetric: metric, quotaId: `GenerateRequestsPer${per}PerProjectPerModel-FreeTier`, quotaDimensions: { location: 'global', model }, quotaValue: String(limit) }],
+          },
+          { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }] },
+          { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${retrySeconds}s` },
+        ],
+      },
+    }),
+  );
+}
+
 function chunkOf(part: Record<string, unknown>, model: string, usage: { input_tokens: number; output_tokens: number }) {
   return {
     candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }],
@@ -58,6 +85,15 @@ function answer(turn: Turn, request: GeminiRequest, res: ServerResponse): void {
   switch (turn.kind) {
     case 'http_error':
       return apiError(res, turn.status, turn.message);
+    case 'rate_limit':
+      return quotaExhausted(res, request.model, 'Minute', turn.retryAfterSeconds, 10);
+    case 'usage_limit':
+      // Google always names a retry delay; without a reset, a day's.
+      return quotaExhausted(res, request.model, 'Day', turn.resetsAt === null ? 86400 : secondsUntil(turn.resetsAt), 250);
+    case 'overloaded':
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } }));
+      return;
     case 'failed':
       if (!request.streamed) return apiError(res, 500, turn.message);
       res.writeHead(200, { 'content-type': 'text/event-stream' });

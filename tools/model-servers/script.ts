@@ -16,7 +16,17 @@ export type Turn =
   /** The stream starts, then reports an error. */
   | { kind: 'failed'; message: string }
   /** Headers never come: the agent waits for ever, so only the harness's timeout ends it. */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** HTTP 429 with `Retry-After: retryAfterSeconds` and the body the real API sends for a rate limit. */
+  | { kind: 'rate_limit'; retryAfterSeconds: number }
+  /**
+   * The answer the real API gives when a plan or quota window is spent, saying it reopens at
+   * `resetsAt` (epoch seconds; null: the API does not say when); `window` names it where the
+   * API does (Anthropic: five_hour, seven_day).
+   */
+  | { kind: 'usage_limit'; resetsAt: number | null; window?: string }
+  /** The API is overloaded: 529 overloaded_error (Anthropic), 503 (OpenAI, Gemini). */
+  | { kind: 'overloaded' };
 
 /** A request as received, with the parts scripts and tests look at pulled out. */
 export interface Conversation {
@@ -45,6 +55,20 @@ export function byMarker(rules: { when: string; turns: Turn[] }[], fallback: Tur
     if (!rule) return fallback;
     return rule.turns[Math.min(request.toolOutputs.length, rule.turns.length - 1)]!;
   };
+}
+
+/**
+ * A script that answers its first requests with `first`, in order, then hands over to `then`:
+ * a provider that refuses for a while, then serves again (the retry that follows succeeds).
+ */
+export function firstThen(first: Turn[], then: Script): Script {
+  let answered = 0;
+  return (request) => (answered < first.length ? first[answered++]! : then(request));
+}
+
+/** The seconds from now until `resetsAt` (epoch seconds), never negative: what Retry-After says of a reset. */
+export function secondsUntil(resetsAt: number): number {
+  return Math.max(0, Math.ceil(resetsAt - Date.now() / 1000));
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {

@@ -5,6 +5,7 @@ import type { AgentAdapter, AttemptContext, ExitSummary, ReportReading } from '.
 import { reportFromMessage } from '../final-message.js';
 import { copySessionStore, exists, linkIfPresent, passthroughEnv } from '../session-store-copy.js';
 import { parseClaudeLine } from './claude-events.js';
+import { claudeLimitFromText } from './claude-limits.js';
 
 export type ClaudeConfig = HarnessConfig['agents']['claude'];
 type PermissionMode = NonNullable<ClaudeConfig['permission_mode']>;
@@ -55,6 +56,8 @@ export function createClaudeAgent(config: ClaudeConfig, userClaudeDir: string, e
     resumable: true,
     sessionDirName: 'claude_config',
     lineParser: () => parseClaudeLine,
+
+    limitFromText: (text, now) => claudeLimitFromText(text, now),
 
     versionArgv() {
       return [config.command, '--version'];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Usage } from '../../core/index.js';
 import type { AgentEvent, ParsedLine } from '../agent-adapter.js';
 import { itemText, readAgentLine } from '../agent-line.js';
+import { limitKindOfStatus } from './claude-limits.js';
 
 // Lines of `claude -p --output-format stream-json --verbose` (Claude Code 2.1) the harness reads.
 const ContentBlockSchema = z.looseObject({
@@ -18,13 +19,36 @@ const ModelUsageSchema = z.looseObject({
   cacheCreationInputTokens: z.number().min(0).default(0),
 });
 
+// Claude Code 2.1.332 sends it after each response the unified limiter ran on (subscriptions
+// only): status `rejected` says the window named by rateLimitType is spent until resetsAt
+// (epoch seconds); a rejected event without a window is a short rate limit.
+const RateLimitInfoSchema = z.looseObject({
+  status: z.string(),
+  resetsAt: z.number().optional(),
+  rateLimitType: z.string().max(64).optional(),
+});
+
 export const ClaudeLineSchema = z.discriminatedUnion('type', [
-  z.looseObject({ type: z.literal('system'), subtype: z.string(), session_id: z.string().optional() }),
-  z.looseObject({ type: z.literal('assistant'), message: z.looseObject({ content: z.array(ContentBlockSchema) }) }),
+  z.looseObject({
+    type: z.literal('system'),
+    subtype: z.string(),
+    session_id: z.string().optional(),
+    // api_retry: Claude Code retries by itself (CLAUDE_CODE_MAX_RETRIES); `error` names why.
+    error: z.string().optional(),
+    error_status: z.number().nullable().optional(),
+  }),
+  z.looseObject({
+    type: z.literal('assistant'),
+    message: z.looseObject({ content: z.array(ContentBlockSchema) }),
+    // An API error shown as an assistant message; the model did not write it.
+    is_api_error_message: z.boolean().optional(),
+  }),
   z.looseObject({ type: z.literal('user') }),
+  z.looseObject({ type: z.literal('rate_limit_event'), rate_limit_info: RateLimitInfoSchema }),
   z.looseObject({
     type: z.literal('result'),
     is_error: z.boolean(),
+    api_error_status: z.number().nullable().optional(),
     result: z.string().optional(),
     structured_output: z.unknown().optional(),
     total_cost_usd: z.number().min(0).optional(),
@@ -54,6 +78,21 @@ function sessionUsage(models: Record<string, z.infer<typeof ModelUsageSchema>>, 
   return costUsd === undefined ? usage : { ...usage, cost_usd: costUsd };
 }
 
+/** A rejected rate_limit_event as a limit: a named window is a spent plan, none a rate limit. */
+function limitOfRateLimitInfo(info: z.infer<typeof RateLimitInfoSchema>): AgentEvent[] {
+  if (info.status !== 'rejected') return [];
+  const window = info.rateLimitType ?? null;
+  const retryAt = info.resetsAt === undefined ? null : new Date(info.resetsAt * 1000).toISOString();
+  const message = window ? `the ${window} limit is spent${retryAt ? ` until ${retryAt}` : ''}` : 'requests are limited for now';
+  return [{ kind: 'limit', limit: { kind: window ? 'usage_limited' : 'rate_limited', retryAt, window, message } }];
+}
+
+/** api_retry's reason as a limit: Claude Code is about to retry, so no reset is known. */
+function limitOfRetry(error: string | undefined, status: number | null | undefined, message: string): AgentEvent[] {
+  const kind = error === 'rate_limit' ? 'rate_limited' : error === 'overloaded' ? 'overloaded' : limitKindOfStatus(status ?? 0);
+  return kind ? [{ kind: 'limit', limit: { kind, retryAt: null, window: null, message } }] : [];
+}
+
 /** One line of Claude Code's stream-json output in the harness's terms. */
 export function parseClaudeLine(line: string): ParsedLine {
   const { event, logged } = readAgentLine(line, ClaudeLineSchema);
@@ -62,8 +101,13 @@ export function parseClaudeLine(line: string): ParsedLine {
   switch (event.type) {
     case 'system':
       if (event.subtype === 'init' && event.session_id) events.push({ kind: 'session', threadId: event.session_id });
+      if (event.subtype === 'api_retry') events.push(...limitOfRetry(event.error, event.error_status, `Claude Code retries after ${event.error ?? 'an error'} (${event.error_status ?? 'no status'})`));
+      break;
+    case 'rate_limit_event':
+      events.push(...limitOfRateLimitInfo(event.rate_limit_info));
       break;
     case 'assistant':
+      if (event.is_api_error_message) break;
       for (const block of event.message.content) {
         if (block.type === 'tool_use') events.push({ kind: 'item', currentItem: describeToolUse(block.name ?? '?', block.input ?? {}) });
         else if (block.type === 'text') events.push({ kind: 'item', currentItem: 'writing its reply' });
@@ -73,7 +117,12 @@ export function parseClaudeLine(line: string): ParsedLine {
     case 'result':
       if (event.modelUsage) events.push({ kind: 'usage', scope: 'thread', usage: sessionUsage(event.modelUsage, event.total_cost_usd) });
       // is_error, not subtype, tells a failed run: an API error ends with subtype "success".
-      if (event.is_error) events.push({ kind: 'failed', message: event.result ?? 'Claude Code reported an error' });
+      if (event.is_error) {
+        const message = event.result ?? 'Claude Code reported an error';
+        const limit = event.api_error_status ? limitKindOfStatus(event.api_error_status) : null;
+        if (limit) events.push({ kind: 'limit', limit: { kind: limit, retryAt: null, window: null, message } });
+        events.push({ kind: 'failed', message });
+      }
       else if (event.structured_output !== undefined) events.push({ kind: 'message', text: JSON.stringify(event.structured_output) });
       else if (event.result !== undefined) events.push({ kind: 'message', text: event.result });
       break;

@@ -7,6 +7,7 @@ import { readReportFile } from '../report-file.js';
 import { passthroughEnv } from '../session-store-copy.js';
 import { parseCodexLine } from './codex-events.js';
 import { prepareCodexHome } from './codex-home.js';
+import { codexLimitFromText } from './codex-limits.js';
 
 export type CodexConfig = HarnessConfig['agents']['codex'];
 
@@ -34,6 +35,8 @@ export function createCodexAgent(config: CodexConfig, userCodexDir: string, env:
     resumable: true,
     sessionDirName: 'codex_home',
     lineParser: () => parseCodexLine,
+
+    limitFromText: (text, now) => codexLimitFromText(text, now),
 
     versionArgv() {
       return [config.command, '--version'];

@@ -5,6 +5,7 @@ import type { AgentAdapter, AttemptContext, ExitSummary, ReportReading } from '.
 import { reportFromMessage } from '../final-message.js';
 import { copySessionStore, linkIfPresent, passthroughEnv } from '../session-store-copy.js';
 import { createGeminiLineParser } from './gemini-events.js';
+import { geminiLimitFromText } from './gemini-limits.js';
 
 export type GeminiConfig = HarnessConfig['agents']['gemini'];
 type ApprovalMode = NonNullable<GeminiConfig['approval_mode']>;
@@ -56,6 +57,8 @@ export function createGeminiAgent(config: GeminiConfig, userGeminiDir: string, e
     resumable: true,
     sessionDirName: 'gemini_home',
     lineParser: createGeminiLineParser,
+
+    limitFromText: (text, now) => geminiLimitFromText(text, now),
 
     versionArgv() {
       return [config.command, '--version'];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AgentEvent, ParsedLine } from '../agent-adapter.js';
 import { itemText, readAgentLine } from '../agent-line.js';
+import { geminiLimitFromText, geminiRetryAt } from './gemini-limits.js';
 
 // Lines of `gemini -o stream-json` (Gemini CLI 0.61) the harness reads.
 const StatsSchema = z.looseObject({
@@ -16,8 +17,22 @@ export const GeminiLineSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('tool_result') }),
   z.looseObject({ type: z.literal('error'), message: z.string() }),
   // Stats cover this run of the CLI only, a resumed session included.
-  z.looseObject({ type: z.literal('result'), status: z.string(), error: z.looseObject({ message: z.string() }).optional(), stats: StatsSchema.optional() }),
+  z.looseObject({ type: z.literal('result'), status: z.string(), error: z.looseObject({ type: z.string().optional(), message: z.string() }).optional(), stats: StatsSchema.optional() }),
 ]);
+
+// The error types of a fatal result that name a quota (the CLI's own classes); 0.61 often
+// reports "unknown" instead, and the harness then reads the message (gemini-limits.ts).
+const QUOTA_ERROR_KIND = { TerminalQuotaError: 'usage_limited', RetryableQuotaError: 'rate_limited' } as const;
+
+/** A fatal result whose error type names a quota, as a limit; the message gives the reset when it says. */
+function limitOfResultError(error: { type?: string; message: string }): AgentEvent[] {
+  const kind = error.type === 'TerminalQuotaError' || error.type === 'RetryableQuotaError' ? QUOTA_ERROR_KIND[error.type] : null;
+  if (!kind) return [];
+  // Lines are read as the CLI prints them, so a delay in the message counts from now.
+  const now = new Date();
+  const read = geminiLimitFromText(error.message, now);
+  return [{ kind: 'limit', limit: read ?? { kind, retryAt: geminiRetryAt(error.message, now), window: null, message: error.message.slice(0, 500) } }];
+}
 
 
 /**
@@ -55,6 +70,7 @@ export function createGeminiLineParser(): (line: string) => ParsedLine {
         if (event.stats) {
           events.push({ kind: 'usage', scope: 'attempt', usage: { input_tokens: event.stats.input_tokens, cached_input_tokens: event.stats.cached, output_tokens: event.stats.output_tokens } });
         }
+        if (event.error) events.push(...limitOfResultError(event.error));
         // The CLI can exit 0 with an error result (a stream that broke off, say).
         if (event.status !== 'success') events.push({ kind: 'failed', message: event.error?.message ?? lastError ?? `the run ended with status ${event.status}` });
         break;
