@@ -51,6 +51,11 @@ function omittableType(schema: z.ZodType): z.ZodType {
     if (inner === schema.unwrap()) return schema;
     return withMetaOf(schema instanceof z.ZodOptional ? inner.optional() : inner.nullable(), schema);
   }
+  // Answers are outputs: a default (for older files) has done its work, what it wraps is what is sent.
+  if (schema instanceof z.ZodDefault) {
+    const inner = omittableType(schema.unwrap() as z.ZodType);
+    return inner === schema.unwrap() ? schema : withMetaOf(inner.optional(), schema);
+  }
   // A clone keeps the checks and the mode (a partial record stays partial).
   if (schema instanceof z.ZodArray) {
     const element = omittableType(schema.element as z.ZodType);

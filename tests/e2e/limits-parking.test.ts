@@ -43,7 +43,7 @@ function table(workdir: string, jobs: { job_id: string; steps: Record<string, un
 
 async function statesOf(runsDir: string, batchId: string, jobId: string, stepId: string): Promise<any[]> {
   const dir = join(runsDir, batchId, jobId, stepId);
-  const names = (await readdir(dir)).filter((n) => /^\d+_/.test(n)).sort();
+  const names = (await readdir(dir)).filter((n) => /^\d{8}T\d{9}Z_[0-9a-f]{16}$/.test(n)).sort();
   return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n, 'state.json'), 'utf8'))));
 }
 
@@ -75,7 +75,8 @@ describe('a provider limit parks its pool instead of failing the step', () => {
     const other = await server.submit(table(codex.workdir, [{ job_id: 'k', steps: [{ step_id: 'c', agent: 'command', command: ['true'] }] }]));
     const otherBoard = await server.settled(other);
     expect(otherBoard.counts.succeeded).toBe(1);
-    expect(stepOf(otherBoard, 'k', 'c').ended_at < park.parked.until).toBe(true);
+    const [otherState] = await statesOf(server.runsDir, other, 'k', 'c');
+    expect(otherState.ended_at < park.parked.until, `${otherState.ended_at} before ${park.parked.until}`).toBe(true);
 
     // Once the park is over the step runs again and succeeds, though max_attempts is 1.
     const board = await server.settled(batchId);
@@ -103,7 +104,8 @@ describe('a provider limit parks its pool instead of failing the step', () => {
 
     const released = await second.ok('release_pool', { agent: 'codex' });
     expect(released.released).toEqual([expect.objectContaining({ agent: 'codex', profile: 'default', parked: expect.objectContaining({ kind: 'rate_limited' }) })]);
-    expect(JSON.parse(await readFile(poolsFile(second.runsDir), 'utf8')).pools).toEqual([]);
+    // The park is gone from pools.json; the cap the rate limit halved stays until a quiet window grows it back.
+    expect(JSON.parse(await readFile(poolsFile(second.runsDir), 'utf8')).pools).toEqual([expect.objectContaining({ agent: 'codex', parked: null, cap: 2 })]);
     const after = await second.settled(batchId);
     expect(stepOf(after, 'j', 'a')).toMatchObject({ status: 'succeeded', attempts: 2 });
     expect(codex.model.requests.length).toBeGreaterThan(requestsBefore);
