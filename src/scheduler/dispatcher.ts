@@ -279,7 +279,7 @@ function stepAsRun(view: ReadyStepView, choice: Extract<PoolChoice, { kind: 'sta
   if (choice.fallback) return { ...view.step, agent: choice.agent };
   if (!limitResume) return view.step;
   const limit = limitResume.state.limit!;
-  const prompt = `Your last turn was cut off by a provider ${limit.kind.replace('_', ' ')}, which has now passed. Go on with the task from where you stopped; it was:\n\n${view.step.prompt ?? ''}`;
+  const prompt = `Your last turn was cut off by a provider limit (${limit.kind}), which has now passed. Go on with the task from where you stopped; it was:\n\n${view.step.prompt ?? ''}`;
   return { ...view.step, prompt };
 }
 

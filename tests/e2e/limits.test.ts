@@ -7,11 +7,12 @@ import { startGeminiServer } from '../../tools/model-servers/gemini-server.js';
 import { codexConfigToml, startResponsesServer } from '../../tools/model-servers/responses-server.js';
 import { DEFAULT_TURN, type Script, type Turn } from '../../tools/model-servers/script.js';
 import { bin } from './agents/agents-under-test.js';
-import { eventually, goal, HarnessServer, tempDir, whenDone } from './servers/harness-server.js';
+import { eventually, goal, HarnessServer, stepOf, tempDir, whenDone } from './servers/harness-server.js';
 
 // Each real CLI against a provider that refuses its first request, then serves: the first
-// attempt ends on the limit, as the CLI reported it. Later attempts (a retry after retry_at)
-// would succeed; the assertions are on the first attempt alone. The CLIs' own retries are off:
+// attempt ends on the limit, as the CLI reported it; the pool parks until the reset (a second
+// when the provider named none) and the step runs again on its own and succeeds, though it may
+// have one attempt only. The CLIs' own retries are off:
 // codex request_max_retries = stream_max_retries = 0, CLAUDE_CODE_MAX_RETRIES=0, gemini
 // general.maxAttempts = 1.
 
@@ -85,15 +86,17 @@ async function runLimited(
   agent: keyof typeof AGENTS,
   turns: (() => Turn)[],
   options: { env?: Record<string, string>; step?: Record<string, unknown> } = {},
-): Promise<{ state: AttemptState; endedAtMs: number; events: string }> {
+): Promise<{ state: AttemptState; endedAtMs: number; events: string; server: HarnessServer; batchId: string; settle: () => Promise<{ status: string; attempts: number }> }> {
   let answered = 0;
   const script: Script = () => (answered < turns.length ? turns[answered++]!() : DEFAULT_TURN);
   const setup = await AGENTS[agent](script);
-  const server = await HarnessServer.start({ config: setup.config, env: { ...setup.env, TZ, ...options.env } });
-  const step = { step_id: 's', prompt: 'Say ok.', ...options.step };
+  const config = { ...setup.config, retries: { rate_limit_wait_seconds: 1, limit_jitter_seconds: 0 } };
+  const server = await HarnessServer.start({ config, env: { ...setup.env, TZ, ...options.env } });
+  const step = { step_id: 's', prompt: 'Say ok.', retries: { max_attempts: 1 }, ...options.step };
   const batchId = await server.submit({ batch_goal_summary: goal(), defaults: { agent }, jobs: [{ job_id: 'j', working_directory: setup.workdir, steps: [step] }] });
   const { state, dir } = await firstAttempt(server.runsDir, batchId);
-  return { state, endedAtMs: Date.parse(state.ended_at!), events: await readFile(join(dir, 'events.jsonl'), 'utf8') };
+  const settle = async () => stepOf(await server.settled(batchId, 120), 'j', 's');
+  return { state, endedAtMs: Date.parse(state.ended_at!), events: await readFile(join(dir, 'events.jsonl'), 'utf8'), server, batchId, settle };
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -101,12 +104,14 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 describe.each(['codex', 'claude', 'gemini'] as const)('a provider limit met by %s', (agent) => {
   it('a 429 with Retry-After ends the attempt rate_limited, the limit in state.json', async () => {
     let answeredAtMs = 0;
-    const { state, endedAtMs } = await runLimited(agent, [
+    const { state, endedAtMs, settle } = await runLimited(agent, [
       () => {
         answeredAtMs = Date.now();
         return { kind: 'rate_limit', retryAfterSeconds: 2 };
       },
     ]);
+    // The pool parks, then the step runs again on its own and succeeds: the limit spent no attempt.
+    expect(await settle()).toMatchObject({ status: 'succeeded', attempts: 2 });
     expect(state).toMatchObject({ status: 'failed', failure_reason: 'rate_limited', limit: { kind: 'rate_limited', mid_conversation: false } });
     expect(state.message).toMatch(/^rate limited/);
     if (agent === 'gemini') {
@@ -122,7 +127,7 @@ describe.each(['codex', 'claude', 'gemini'] as const)('a provider limit met by %
 
   it('a spent plan window ends the attempt usage_limited, retry_at at the reset the provider sent', async () => {
     let resetsAt = 0;
-    const { state, endedAtMs } = await runLimited(agent, [
+    const { state, endedAtMs, server, settle } = await runLimited(agent, [
       () => {
         resetsAt = nowSeconds() + 3;
         return { kind: 'usage_limit', resetsAt, window: 'five_hour' };
@@ -144,19 +149,31 @@ describe.each(['codex', 'claude', 'gemini'] as const)('a provider limit met by %
       expect(late).toBeGreaterThanOrEqual(-1000);
       expect(Date.parse(state.limit!.retry_at!)).toBeLessThanOrEqual(endedAtMs + 3000 + 1000);
     }
+    // Codex's reset is a minute's end away: a person releases the pool rather than the test waiting for it.
+    if (agent === 'codex') expect((await server.ok('release_pool', { agent })).released).toHaveLength(1);
+    expect(await settle()).toMatchObject({ status: 'succeeded', attempts: 2 });
   });
 
   it('an overloaded provider ends the attempt overloaded', async () => {
-    const { state } = await runLimited(agent, [() => ({ kind: 'overloaded' })]);
+    const { state, settle } = await runLimited(agent, [() => ({ kind: 'overloaded' })]);
     expect(state).toMatchObject({ status: 'failed', failure_reason: 'overloaded', limit: { kind: 'overloaded', retry_at: null, mid_conversation: false } });
+    expect(await settle()).toMatchObject({ status: 'succeeded', attempts: 2 });
   });
 });
 
 describe('a limit after the model has answered', () => {
-  it('is marked mid_conversation', async () => {
-    const { state } = await runLimited('codex', [() => ({ kind: 'shell', cmd: 'true' }), () => ({ kind: 'rate_limit', retryAfterSeconds: 1 })]);
+  it.each(['codex', 'claude'] as const)('is marked mid_conversation, and %s’s retry continues the session it cut short', async (agent) => {
+    const { state, server, batchId, settle } = await runLimited(agent, [() => ({ kind: 'shell', cmd: 'true' }), () => ({ kind: 'rate_limit', retryAfterSeconds: 1 })], {
+      step: { sandbox: 'danger-full-access' },
+    });
     expect(state).toMatchObject({ failure_reason: 'rate_limited', limit: { mid_conversation: true } });
     expect(state.thread_id).toEqual(expect.any(String));
+    expect(await settle()).toMatchObject({ status: 'succeeded', attempts: 2 });
+    const stepDir = join(server.runsDir, batchId, 'j', 's');
+    const second = (await readdir(stepDir)).filter((n) => !n.endsWith(state.run_id) && /_[0-9a-f]{16}$/.test(n))[0]!;
+    const meta = JSON.parse(await readFile(join(stepDir, second, 'meta.json'), 'utf8'));
+    expect(meta).toMatchObject({ trigger: 'auto_retry', resume: { run_id: state.run_id, step_id: 's', thread_id: state.thread_id, selector: 'run_id' }, thread_id: state.thread_id });
+    expect(meta.argv.join(' ')).toMatch(agent === 'codex' ? /exec resume .*cut off by a provider limit \(rate_limited\)/ : /--resume/);
   });
 });
 
