@@ -66,7 +66,7 @@ export { type AttemptMeta, AttemptMetaSchema } from './attempt-meta.js';
 export { type FinalReport, FinalReportSchema } from './final-report.js';
 export { type CurrentIndex, CurrentIndexSchema } from './current-index.js';
 export { type BatchMeta, BatchMetaSchema } from './batch-meta.js';
-export { type HarnessConfig, type HarnessConfigFile, HarnessConfigFileSchema, HarnessConfigSchema } from './harness-config.js';
+export { type HarnessConfig, type HarnessConfigFile, HarnessConfigFileSchema, HarnessConfigSchema, priceOf } from './harness-config.js';
 export {
   type BatchScoreboard,
   BatchScoreboardSchema,
@@ -103,3 +103,24 @@ export { type LandedFile, LandedFileSchema, type Landing, LandingSchema, LandStr
 export { type JobStatus, JobStatusSchema, type VariantComparison, VariantComparisonSchema, type VariantRow } from './variant-comparison.js';
 export { ChangedFileSchema, ChangeTotalsSchema, SnapshotKindSchema } from './changes.js';
 export { BranchChangeSchema, type BranchChange } from './branch-change.js';
+export {
+  addSpend,
+  BUDGET_KEYS,
+  type Budget,
+  type BudgetKey,
+  type BudgetLimitReached,
+  type BudgetOverride,
+  BudgetOverrideSchema,
+  BudgetSchema,
+  describeAmount,
+  describeLimit,
+  limitReached,
+  NO_SPEND,
+  overriddenBudget,
+  type Price,
+  PriceSchema,
+  type Spend,
+  SpendSchema,
+} from './budget.js';
+export { attemptSpend, costAt, NO_PRICES, type PriceBook, priceBookOf, spendOfUsage, tokensOf } from './spend.js';
+export { type BudgetOverrides, BudgetOverridesSchema } from './budget-overrides.js';

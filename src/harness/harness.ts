@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { HarnessConfigFileSchema, KeyedSerial, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type RunnerHealth, type VariantComparison } from '../core/index.js';
+import { HarnessConfigFileSchema, KeyedSerial, priceBookOf, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type RunnerHealth, type VariantComparison } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
 import { lockFileExclusively } from '../process/index.js';
 import { DiskBatches } from '../batch/index.js';
@@ -85,7 +85,7 @@ export class Harness {
     });
     // A server that waits for the lock lists itself among the runners; a read-only command does not.
     const ownHealth = readOnly ? () => [] : () => [this.healthMonitor.health];
-    this.root = new WatchedRoot(paths, new DiskBatches(paths, this.files, config.retries), ownHealth);
+    this.root = new WatchedRoot(paths, new DiskBatches(paths, this.files, config.retries, priceBookOf(config)), ownHealth);
     this.reader = new BatchReader(() => this.root.source, this.readerOptions());
   }
 

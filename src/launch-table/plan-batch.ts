@@ -7,6 +7,7 @@ import {
   LaunchTableSchema,
   reservedStepIdProblem,
   type AgentName,
+  type Budget,
   type Defaults,
   type HarnessConfig,
   type PlannedJob,
@@ -16,6 +17,7 @@ import {
 } from '../core/index.js';
 import { IdScope } from './id-scope.js';
 import { formatJsonPath } from './json-path.js';
+import { costBudgetProblem, resolveStepBudget } from './budgets.js';
 import { SchemaBudget } from './schema-budget.js';
 import { spawnProblems } from './spawn-checks.js';
 import { checkWorkingDirectory } from './working-directory.js';
@@ -45,11 +47,13 @@ export interface PlannedBatch {
   launchTableSha256: string;
   idempotencyKey: string | null;
   effectiveDefaults: EffectiveDefaults;
+  /** The batch's own budget over all its jobs; null: no limit. */
+  budget: Budget | null;
   jobs: PlannedJob[];
 }
 
 /** The batch's defaults merged over the harness config's; sandbox only when the batch sets one. */
-export type EffectiveDefaults = Required<Pick<Defaults, 'timeout_seconds' | 'retries' | 'agent'>> & Pick<Defaults, 'sandbox'>;
+export type EffectiveDefaults = Required<Pick<Defaults, 'timeout_seconds' | 'retries' | 'agent'>> & Pick<Defaults, 'sandbox' | 'budget'>;
 
 /**
  * Validates a launch table (docs/spec.md §3) and plans it. Every problem is collected before anything
@@ -107,6 +111,7 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
     },
     agent: batchDefaults.agent ?? config.default_agent,
     ...(batchDefaults.sandbox ? { sandbox: batchDefaults.sandbox } : {}),
+    ...(batchDefaults.budget ? { budget: batchDefaults.budget } : {}),
   };
 
   // A job's broken fields are already reported; its well-formed ones are checked all the same.
@@ -148,6 +153,7 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
     launchTableSha256: launchTableDigest(raw),
     idempotencyKey: table.idempotency_key ?? null,
     effectiveDefaults,
+    budget: table.budget ?? null,
     jobs,
   };
 }
@@ -272,6 +278,9 @@ function planJob(
       if (name.startsWith('HARNESS_')) add(here('env', name), 'HARNESS_* variables are set by the harness and cannot be overridden');
     }
     for (const problem of spawnProblems(fields.command, fields.env)) add(here(...problem.at), problem.message);
+    const budget = resolveStepBudget(fields.budget, defaults.budget);
+    const costProblem = chosen && budget?.max_cost_usd !== undefined ? costBudgetProblem(chosen.agent, ctx.config, fields.budget ? 'step' : 'defaults') : null;
+    if (costProblem) add(here('budget', 'max_cost_usd'), costProblem);
     if (fields.step_id === undefined || !chosen) continue;
     const retries: Retries = fields.retries ?? job.fields.retries ?? defaults.retries;
     planned.set(fields.step_id, {
@@ -286,6 +295,7 @@ function planJob(
       sandbox: fields.sandbox ?? job.fields.sandbox ?? defaults.sandbox ?? null,
       output_schema: fields.output_schema ?? null,
       env: fields.env ?? {},
+      budget,
     });
   }
 
@@ -301,6 +311,7 @@ function planJob(
     working_directory: context.workingDirectory,
     workspace_policy: job.fields.workspace_policy ?? 'shared',
     variant: null,
+    budget: job.fields.budget ?? null,
     steps: ordered.order.map((id) => planned.get(id)!),
   };
 }

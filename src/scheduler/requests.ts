@@ -7,6 +7,7 @@ import {
   isStorageError,
   NotFoundError,
   nowIso,
+  priceBookOf,
   StorageRefusedError,
   WHERE_IDS_ARE,
   WriteOnceError,
@@ -99,10 +100,11 @@ export class Requests {
       idempotency_key: planned.idempotencyKey,
       launch_table: planned.launchTable,
       effective_defaults: planned.effectiveDefaults,
+      budget: planned.budget,
       jobs,
     };
     await this.writeBatch(meta);
-    batches.hold(new BatchRecord(meta, new Map(), config.retries));
+    batches.hold(new BatchRecord(meta, new Map(), config.retries, priceBookOf(config)));
     this.options.dispatch.changed(meta.batch_id);
     return meta;
   }

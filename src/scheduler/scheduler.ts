@@ -1,4 +1,4 @@
-import type { AgentName, BatchMeta, HarnessConfig, HarnessError } from '../core/index.js';
+import { priceBookOf, type AgentName, type BatchMeta, type HarnessConfig, type HarnessError } from '../core/index.js';
 import type { AgentAdapter } from '../agents/index.js';
 import { AttemptOrphans } from '../process/index.js';
 import { ReportChecker, WorkspaceOccupancy, type RunnerContext } from '../runner/index.js';
@@ -67,7 +67,7 @@ export class Scheduler {
         return undefined;
       });
       if (!stored) continue;
-      const record = BatchRecord.fromStored(stored, options.config.retries);
+      const record = BatchRecord.fromStored(stored, options.config.retries, priceBookOf(options.config));
       await endDamagedAttempts(options, record, damagedStates, orphans);
       await recoverBatch(options, record, orphans);
       batches.hold(record);

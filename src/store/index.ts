@@ -15,3 +15,4 @@ export { defaultRunsDir, resolveRunsRoot } from './runs-root.js';
 export { sweepStaleTempFiles } from './temp-sweep.js';
 export { appendLanding } from './landed-file.js';
 export { readBranchChange, writeBranchChange } from './branch-change-file.js';
+export { readBudgetOverrides, writeBudgetOverrides } from './budget-overrides-file.js';
