@@ -93,6 +93,17 @@ export class BatchBudgets {
     return totals;
   }
 
+  /** The agents whose tokens among `attempts` have no cost: they report none and their model has no price. */
+  unpricedAgents(attempts: Iterable<StoredAttempt>): AgentName[] {
+    const unpriced = new Set<AgentName>();
+    for (const { location, state } of attempts) {
+      if (!state.usage || state.usage.cost_usd !== undefined) continue;
+      const agent = this.agentOf.get(stepKey(location.jobId, location.stepId));
+      if (agent && !this.prices(agent) && state.usage.input_tokens + state.usage.output_tokens > 0) unpriced.add(agent);
+    }
+    return [...unpriced].sort();
+  }
+
   /**
    * The first budget over a step, its job or the batch that `totals` reached (`strictly`: went
    * over), nearest level first; null when none did.

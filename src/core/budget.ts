@@ -72,16 +72,22 @@ export function limitReached(budget: Budget | null, spend: Spend, strictly: bool
   return null;
 }
 
-/** An amount in a limit's unit: "10,000 tokens", "$0.5000", "30 s of wall time". */
-export function describeAmount(key: BudgetKey, amount: number): string {
-  if (key === 'max_tokens') return `${amount.toLocaleString('en-US')} tokens`;
+function figure(key: BudgetKey, amount: number): string {
+  if (key === 'max_tokens') return amount.toLocaleString('en-US');
   if (key === 'max_cost_usd') return `$${amount.toFixed(4)}`;
-  return `${Number(amount.toFixed(1))} s of wall time`;
+  return String(Number(amount.toFixed(1)));
 }
 
-/** `spent of limit`: "12,500 tokens of 10,000 tokens". */
+/** An amount in a limit's unit: "10,000 tokens", "$0.5000", "30 seconds of wall time". */
+export function describeAmount(key: BudgetKey, amount: number): string {
+  if (key === 'max_tokens') return `${figure(key, amount)} tokens`;
+  if (key === 'max_cost_usd') return figure(key, amount);
+  return `${figure(key, amount)} seconds of wall time`;
+}
+
+/** What was spent of a limit: "12,500 of 10,000 tokens", "$0.0120 of $0.0100", "0.6 of 0.5 seconds of wall time". */
 export function describeLimit({ key, spent, limit }: BudgetLimitReached): string {
-  return `${describeAmount(key, spent)} of ${describeAmount(key, limit)}`;
+  return `${figure(key, spent)} of ${describeAmount(key, limit)}`;
 }
 
 /** A budget with an override's fields over it: a number sets a limit, null removes it. */
@@ -103,3 +109,11 @@ export const BudgetOverrideSchema = z.strictObject({
   max_wall_seconds: positive('max_wall_seconds').nullable().optional(),
 });
 export type BudgetOverride = z.infer<typeof BudgetOverrideSchema>;
+
+/** A budget on a scoreboard: its limits now, what was spent against them, and the first limit spent. */
+export const BudgetStandingSchema = z.strictObject({
+  budget: BudgetSchema.nullable().describe('Its limits now (as planned, then as set_budget changed them); null: none'),
+  spent: SpendSchema,
+  reached: z.enum(BUDGET_KEYS).nullable().describe('The first limit that is spent: nothing more under it starts'),
+});
+export type BudgetStanding = z.infer<typeof BudgetStandingSchema>;

@@ -68,6 +68,7 @@ export { type CurrentIndex, CurrentIndexSchema } from './current-index.js';
 export { type BatchMeta, BatchMetaSchema } from './batch-meta.js';
 export { type HarnessConfig, type HarnessConfigFile, HarnessConfigFileSchema, HarnessConfigSchema, priceOf } from './harness-config.js';
 export {
+  BatchBudgetsSchema,
   type BatchScoreboard,
   BatchScoreboardSchema,
   type DamagedFile,
@@ -112,6 +113,8 @@ export {
   type BudgetOverride,
   BudgetOverrideSchema,
   BudgetSchema,
+  type BudgetStanding,
+  BudgetStandingSchema,
   describeAmount,
   describeLimit,
   limitReached,

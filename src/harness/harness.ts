@@ -5,7 +5,7 @@ import { createAgentRegistry } from '../agents/index.js';
 import { lockFileExclusively } from '../process/index.js';
 import { DiskBatches } from '../batch/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig } from '../config/index.js';
-import { checkLaunchTable, HealthMonitor, type CancelTarget } from '../scheduler/index.js';
+import { checkLaunchTable, HealthMonitor, type CancelTarget, type SetBudgetRequest } from '../scheduler/index.js';
 import { BatchReader, type ReaderOptions } from '../scoreboard/index.js';
 import { AttemptFiles, CurrentIndexFiles, DamagedFiles, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
 import { collectGarbage, type GcOutcome } from './collect-garbage.js';
@@ -169,6 +169,10 @@ export class Harness {
 
   async retry(batchId: string, jobId: string, stepId: string, cascade: boolean) {
     return (await this.root.requests()).retry(batchId, jobId, stepId, cascade);
+  }
+
+  async setBudget(request: SetBudgetRequest) {
+    return (await this.root.requests()).setBudget(request);
   }
 
   /** Lands a job's branch onto a branch of its repository and records it (landJob, docs/spec.md §9.1). */

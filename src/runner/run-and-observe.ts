@@ -2,7 +2,8 @@ import { nowIso, type AttemptMeta, type AttemptState } from '../core/index.js';
 import type { AgentEvent } from '../agents/index.js';
 import { runProcess, type ProcessOutcome } from '../process/index.js';
 import { StuckReason } from './abort-reasons.js';
-import { initialObserved, observeAgentEvent, type Observed } from './observed.js';
+import { BudgetWatch } from './budget-watch.js';
+import { attemptUsage, initialObserved, observeAgentEvent, type Observed } from './observed.js';
 import type { PreparedAttempt } from './prepare-attempt.js';
 import type { AttemptUnderWay, RunnerContext } from './runner-context.js';
 
@@ -10,6 +11,8 @@ import type { AttemptUnderWay, RunnerContext } from './runner-context.js';
 export interface RunResult {
   outcome: ProcessOutcome;
   observed: Observed;
+  /** Why the attempt was stopped for going over a budget, if it was. */
+  budgetStop: string | null;
 }
 
 /**
@@ -41,12 +44,14 @@ export async function runAndObserve(ctx: RunnerContext, attempt: AttemptUnderWay
     pending = pending.then(() => ctx.files.writeMeta(location, next)).catch(() => undefined);
   };
 
-  let activitySinceBeat = false;
-  const beat = setInterval(() => {
-    if (!activitySinceBeat) return;
-    activitySinceBeat = false;
-    enqueueState(() => (writer.state.status === 'running' ? { ...writer.state, last_heartbeat_at: nowIso(), current_item: observed.currentItem } : undefined), false);
-  }, ctx.heartbeatIntervalMs);
+  // Usage is written to state.json as it comes (not durably, like a heartbeat), so every view and
+  // every budget over the attempt counts what it has spent so far.
+  const watch = new BudgetWatch(ctx.budgets, events);
+  const live = (): AttemptState => ({ ...writer.state, usage: attemptUsage(observed, job.resume) ?? writer.state.usage, thread_usage: observed.threadUsage ?? writer.state.thread_usage });
+  const onUsage = () => {
+    if (!observed.agentBudgetStop) watch.check(live()); // an agent that stopped itself at its budget is ending already
+    enqueueState(() => (writer.state.status === 'running' ? live() : undefined), false);
+  };
 
   const onAgentEvent = (event: AgentEvent) => {
     observeAgentEvent(observed, event, job.resume);
@@ -54,7 +59,42 @@ export async function runAndObserve(ctx: RunnerContext, attempt: AttemptUnderWay
       enqueueState(() => ({ ...writer.state, thread_id: event.threadId }));
       enqueueMeta({ ...meta, thread_id: event.threadId });
     }
+    if (event.kind === 'usage') onUsage();
   };
+
+  // An agent that writes usage beside its output (codex's rollout) is read on every output line
+  // and heartbeat tick, one read at a time; see docs/spec.md §5 "Budgets" for why not a file watch.
+  const follower = job.adapter.usageFollower ? await job.adapter.usageFollower(attemptCtx) : null;
+  let polling: Promise<void> | null = null;
+  let pollAgain = false;
+  const pollUsage = () => {
+    if (!follower) return;
+    if (polling) {
+      pollAgain = true;
+      return;
+    }
+    polling = (async () => {
+      do {
+        pollAgain = false;
+        for (const event of await follower.poll()) onAgentEvent(event);
+      } while (pollAgain);
+    })()
+      .catch((error: Error) => {
+        events.append('harness.usage.follow_failed', { message: error.message });
+      })
+      .finally(() => {
+        polling = null;
+      });
+  };
+
+  let activitySinceBeat = false;
+  const beat = setInterval(() => {
+    pollUsage();
+    watch.check(live()); // wall time grows without any event
+    if (!activitySinceBeat) return;
+    activitySinceBeat = false;
+    enqueueState(() => (writer.state.status === 'running' ? { ...writer.state, last_heartbeat_at: nowIso(), current_item: observed.currentItem } : undefined), false);
+  }, ctx.heartbeatIntervalMs);
 
   const onStuck = () => {
     if (!(job.signal.reason instanceof StuckReason)) return;
@@ -73,7 +113,7 @@ export async function runAndObserve(ctx: RunnerContext, attempt: AttemptUnderWay
     stderrPath: ctx.paths.artifactFile(location, 'stderr'),
     timeoutMs: step.timeout_seconds * 1000,
     killGraceMs: ctx.killGraceMs,
-    signal: job.signal,
+    signal: AbortSignal.any([job.signal, watch.signal]),
     onSpawn: (pid) => {
       const now = nowIso();
       events.append('harness.attempt.running', { pid });
@@ -88,10 +128,15 @@ export async function runAndObserve(ctx: RunnerContext, attempt: AttemptUnderWay
           const { type, ...fields } = parsed.logged;
           events.append(type, fields);
           parsed.events.forEach(onAgentEvent);
+          pollUsage();
         }
       : undefined,
   }).finally(() => clearInterval(beat));
+  // What the agent wrote last, before it exited or was stopped.
+  await polling;
+  pollUsage();
+  await polling;
   await pending;
   events.append('harness.attempt.exited', { exit_code: outcome.exitCode, signal: outcome.signal, timed_out: outcome.timedOut, canceled: outcome.canceled });
-  return { outcome, observed };
+  return { outcome, observed, budgetStop: watch.stopReason };
 }

@@ -23,6 +23,7 @@ import { StuckReason } from '../runner/index.js';
 import { BatchRecord, type FoundRun, type HeldBatches, type StepView } from '../batch/index.js';
 import { writeJsonOnce, type CurrentIndexFiles, type RunsPaths } from '../store/index.js';
 import type { AttemptLifecycle } from './attempt-lifecycle.js';
+import { BudgetRequests, type SetBudgetAnswer, type SetBudgetRequest } from './budget-requests.js';
 import type { Dispatcher } from './dispatcher.js';
 
 export interface RequestsOptions {
@@ -54,8 +55,16 @@ export class Requests {
   private readonly byIdempotencyKey = new Map<string, Promise<BatchMeta>>();
   private readonly batchIdsBeingWritten = new Set<string>();
 
+  private readonly budgets: BudgetRequests;
+
   constructor(private readonly options: RequestsOptions) {
     for (const [key, meta] of options.submittedKeys) this.byIdempotencyKey.set(key, Promise.resolve(meta));
+    this.budgets = new BudgetRequests(options);
+  }
+
+  /** Sets limits of a budget of the batch, a job or a step (set_budget); what a spent budget held may start. */
+  setBudget(request: SetBudgetRequest): Promise<SetBudgetAnswer> {
+    return this.budgets.set(request);
   }
 
   /**

@@ -5,12 +5,13 @@ import { ReportChecker, WorkspaceOccupancy, type RunnerContext } from '../runner
 import { BatchRecord, HeldBatches, ServedBatches, type BatchRecords } from '../batch/index.js';
 import { asDamage, listBatchIds, readStoredBatch, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type DamagedState } from '../store/index.js';
 import { AttemptLifecycle } from './attempt-lifecycle.js';
+import { HeldBudgets } from './budget-guard.js';
 import { endDamagedAttempts } from './damaged-attempts.js';
 import { Dispatcher } from './dispatcher.js';
 import { recoverBatch } from './recovery.js';
 import { Requests } from './requests.js';
 
-export interface SchedulerOptions extends Omit<RunnerContext, 'reportChecker' | 'identity' | 'occupancy'> {
+export interface SchedulerOptions extends Omit<RunnerContext, 'reportChecker' | 'identity' | 'occupancy' | 'budgets'> {
   /** Read at open only: every write of an attempt's state goes through `transitions`. */
   files: Pick<AttemptFiles, 'readState' | 'writeMeta' | 'writeFinal'>;
   currentIndex: CurrentIndexFiles;
@@ -78,7 +79,7 @@ export class Scheduler {
     const lifecycle = new AttemptLifecycle({ paths: options.paths, transitions: options.transitions, batches, changed: (batchId) => dispatch!.changed(batchId), log: options.log });
     const reportChecker = new ReportChecker(options.config.limits.report_check_ms);
     const identity = { name: options.config.git.author_name, email: options.config.git.author_email };
-    dispatch = new Dispatcher({ runner: { ...options, reportChecker, identity, occupancy: new WorkspaceOccupancy() }, runners: options.config.runners, agents: options.agents, batches, lifecycle, onBatchChanged: options.onBatchChanged, paused: options.paused });
+    dispatch = new Dispatcher({ runner: { ...options, reportChecker, identity, occupancy: new WorkspaceOccupancy(), budgets: new HeldBudgets(batches) }, runners: options.config.runners, agents: options.agents, batches, lifecycle, onBatchChanged: options.onBatchChanged, paused: options.paused });
     const requests = new Requests({ ...options, batches, lifecycle, dispatch, submittedKeys });
     dispatch.schedulePump();
     return new Scheduler(batches, unserved, lifecycle, dispatch, requests, reportChecker);

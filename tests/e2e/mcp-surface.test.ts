@@ -17,6 +17,7 @@ const TOOLS = [
   'land_job',
   'list_batches',
   'retry_step',
+  'set_budget',
   'set_drain',
   'submit_batch',
   'tail_events',

@@ -7,6 +7,7 @@ import { readReportFile } from '../report-file.js';
 import { passthroughEnv } from '../session-store-copy.js';
 import { parseCodexLine } from './codex-events.js';
 import { prepareCodexHome } from './codex-home.js';
+import { RolloutFollower } from './codex-rollout.js';
 
 export type CodexConfig = HarnessConfig['agents']['codex'];
 
@@ -34,6 +35,15 @@ export function createCodexAgent(config: CodexConfig, userCodexDir: string, env:
     resumable: true,
     sessionDirName: 'codex_home',
     lineParser: () => parseCodexLine,
+    async usageFollower(ctx: AttemptContext) {
+      const rollout = await RolloutFollower.start(ctx.sessionDir!);
+      return {
+        async poll() {
+          const usage = await rollout.poll();
+          return usage ? [{ kind: 'usage', scope: 'thread', usage }] : [];
+        },
+      };
+    },
 
     versionArgv() {
       return [config.command, '--version'];
