@@ -1,9 +1,7 @@
 import {
-  addSpend,
   attemptSpend,
   describeAmount,
   limitReached,
-  NO_SPEND,
   overriddenBudget,
   type AgentName,
   type BatchMeta,
@@ -18,12 +16,11 @@ import { stepKey, type StoredAttempt } from '../store/index.js';
 /** A level a budget is set at: a step (over its attempts), a job (over its steps) or the batch (over its jobs). */
 export type BudgetLevel = { kind: 'step'; jobId: string; stepId: string } | { kind: 'job'; jobId: string } | { kind: 'batch' };
 
-/** What a batch's attempts spent, at every level. */
-export interface SpendTotals {
-  batch: Spend;
-  jobs: Map<string, Spend>;
-  /** By step key. */
-  steps: Map<string, Spend>;
+/** What was spent at each level. */
+export interface SpendView {
+  step(jobId: string, stepId: string): Spend;
+  job(jobId: string): Spend;
+  batch(): Spend;
 }
 
 /** A budget's limit that was reached, and where. */
@@ -33,64 +30,51 @@ export interface LevelLimit extends BudgetLimitReached {
 
 /**
  * The budgets of one batch as they are now: planned in batch_meta.json, changed by set_budget in
- * budgets.json (docs/spec.md §3 "Budgets"); and what its attempts spent against them.
+ * budgets.json (docs/spec.md §3 "Budgets"), each looked up once here.
  */
 export class BatchBudgets {
   private readonly agentOf = new Map<string, AgentName>();
+  private readonly jobs = new Map<string, Budget>();
+  private readonly steps = new Map<string, Budget>();
+  private readonly batch: Budget | null;
+  /** Whether any level has a budget: a batch without one skips all accounting. */
   readonly any: boolean;
 
   constructor(
-    private readonly meta: BatchMeta,
+    meta: BatchMeta,
     readonly overrides: BudgetOverrides | undefined,
     private readonly prices: PriceBook,
   ) {
-    let any = Boolean(this.batchBudget());
+    this.batch = nonEmpty(overriddenBudget(meta.budget ?? null, overrides?.batch));
     for (const job of meta.jobs) {
-      any ||= Boolean(this.jobBudget(job.job_id));
+      const jobBudget = nonEmpty(overriddenBudget(job.budget ?? null, overrides?.jobs[job.job_id]));
+      if (jobBudget) this.jobs.set(job.job_id, jobBudget);
       for (const step of job.steps) {
-        this.agentOf.set(stepKey(job.job_id, step.step_id), step.agent);
-        any ||= Boolean(this.stepBudget(job.job_id, step.step_id));
+        const key = stepKey(job.job_id, step.step_id);
+        this.agentOf.set(key, step.agent);
+        const stepBudget = nonEmpty(overriddenBudget(step.budget ?? null, overrides?.steps[key]));
+        if (stepBudget) this.steps.set(key, stepBudget);
       }
     }
-    this.any = any;
+    this.any = this.batch !== null || this.jobs.size > 0 || this.steps.size > 0;
   }
 
   batchBudget(): Budget | null {
-    return nonEmpty(overriddenBudget(this.meta.budget ?? null, this.overrides?.batch));
+    return this.batch;
   }
 
   jobBudget(jobId: string): Budget | null {
-    const planned = this.meta.jobs.find((j) => j.job_id === jobId)?.budget ?? null;
-    return nonEmpty(overriddenBudget(planned, this.overrides?.jobs[jobId]));
+    return this.jobs.get(jobId) ?? null;
   }
 
   stepBudget(jobId: string, stepId: string): Budget | null {
-    const planned = this.meta.jobs.find((j) => j.job_id === jobId)?.steps.find((s) => s.step_id === stepId)?.budget ?? null;
-    return nonEmpty(overriddenBudget(planned, this.overrides?.steps[stepKey(jobId, stepId)]));
-  }
-
-  budgetOf(level: BudgetLevel): Budget | null {
-    return level.kind === 'batch' ? this.batchBudget() : level.kind === 'job' ? this.jobBudget(level.jobId) : this.stepBudget(level.jobId, level.stepId);
+    return this.steps.get(stepKey(jobId, stepId)) ?? null;
   }
 
   /** What one attempt spent, priced by its step's agent; a running one up to `runningUntil` (default: its last heartbeat). */
   spendOf(attempt: StoredAttempt, runningUntil?: string): Spend {
     const agent = this.agentOf.get(stepKey(attempt.location.jobId, attempt.location.stepId));
     return attemptSpend(attempt.state, agent ? this.prices(agent) : null, runningUntil);
-  }
-
-  /** Spend at every level over `attempts`; `own` replaces the spend of one attempt (the running attempt that asks, as it is now). */
-  totals(attempts: Iterable<StoredAttempt>, own?: { runId: string; spend: Spend }): SpendTotals {
-    const totals: SpendTotals = { batch: NO_SPEND, jobs: new Map(), steps: new Map() };
-    for (const attempt of attempts) {
-      const spend = own && attempt.state.run_id === own.runId ? own.spend : this.spendOf(attempt);
-      const { jobId, stepId } = attempt.location;
-      const key = stepKey(jobId, stepId);
-      totals.steps.set(key, addSpend(totals.steps.get(key) ?? NO_SPEND, spend));
-      totals.jobs.set(jobId, addSpend(totals.jobs.get(jobId) ?? NO_SPEND, spend));
-      totals.batch = addSpend(totals.batch, spend);
-    }
-    return totals;
   }
 
   /** The agents whose tokens among `attempts` have no cost: they report none and their model has no price. */
@@ -105,15 +89,15 @@ export class BatchBudgets {
   }
 
   /**
-   * The first budget over a step, its job or the batch that `totals` reached (`strictly`: went
-   * over), nearest level first; null when none did.
+   * The first budget over a step, its job or the batch (of `levels`, nearest first) that `spent`
+   * reached (`strictly`: went over); null when none did.
    */
-  reached(totals: SpendTotals, jobId: string, stepId: string, strictly: boolean, levels: readonly BudgetLevel['kind'][] = ['step', 'job', 'batch']): LevelLimit | null {
+  reached(spent: SpendView, jobId: string, stepId: string, strictly: boolean, levels: readonly BudgetLevel['kind'][] = ['step', 'job', 'batch']): LevelLimit | null {
     for (const kind of levels) {
-      const level: BudgetLevel = kind === 'batch' ? { kind } : kind === 'job' ? { kind, jobId } : { kind, jobId, stepId };
-      const spent = kind === 'batch' ? totals.batch : kind === 'job' ? totals.jobs.get(jobId) : totals.steps.get(stepKey(jobId, stepId));
-      const limit = limitReached(this.budgetOf(level), spent ?? NO_SPEND, strictly);
-      if (limit) return { ...limit, level };
+      const budget = kind === 'batch' ? this.batch : kind === 'job' ? this.jobBudget(jobId) : this.stepBudget(jobId, stepId);
+      if (!budget) continue;
+      const limit = limitReached(budget, kind === 'batch' ? spent.batch() : kind === 'job' ? spent.job(jobId) : spent.step(jobId, stepId), strictly);
+      if (limit) return { ...limit, level: kind === 'batch' ? { kind } : kind === 'job' ? { kind, jobId } : { kind, jobId, stepId } };
     }
     return null;
   }

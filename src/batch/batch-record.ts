@@ -1,6 +1,7 @@
 import { isTerminal, NO_PRICES, nowIso, type AttemptState, type BatchMeta, type BudgetOverrides, type HarnessConfig, type LandedFile, type PlannedJob, type PriceBook } from '../core/index.js';
 import { stepKey, type StoredAttempt, type StoredBatch } from '../store/index.js';
-import { BatchBudgets, holdMessage, type SpendTotals } from './batch-budgets.js';
+import { BatchBudgets, holdMessage, } from './batch-budgets.js';
+import { SpendLedger } from './spend-ledger.js';
 import { deriveJobViews, type ReadyStepView, type StepHold, type StepView } from './step-views.js';
 
 /**
@@ -23,8 +24,7 @@ export class BatchRecord {
   // The newest created_at of the batch's attempts, or the one last handed out by nextCreatedAt.
   private lastCreatedAt = '';
   private budgetBook: BatchBudgets;
-  // What the attempts spent, summed again after any change, and only for a batch with a budget.
-  private spendTotals: SpendTotals | undefined;
+  private readonly ledger: SpendLedger;
   // Whether the batch's own budget was spent when the views were last derived: a change of it holds or frees the steps of every job.
   private batchBudgetSpent = false;
 
@@ -37,6 +37,7 @@ export class BatchRecord {
   ) {
     for (const { state } of this.allAttempts()) if (state.created_at > this.lastCreatedAt) this.lastCreatedAt = state.created_at;
     this.budgetBook = new BatchBudgets(meta, overrides, prices);
+    this.ledger = new SpendLedger(meta, attempts, this.budgetBook);
   }
 
   static fromStored(stored: StoredBatch, policy: HarnessConfig['retries'], prices: PriceBook = NO_PRICES): BatchRecord {
@@ -55,28 +56,29 @@ export class BatchRecord {
     return this.budgetBook;
   }
 
-  /** What the attempts spent at every level (running ones to their last state write). */
-  spent(): SpendTotals {
-    return (this.spendTotals ??= this.budgetBook.totals(this.allAttempts()));
+  /** What the attempts spent at every level (running ones as their state.json last said). */
+  get spent(): SpendLedger {
+    return this.ledger;
   }
 
   /** Takes budgets.json as set_budget wrote it: every step is derived again, held or freed by the budgets now. */
   setBudgetOverrides(overrides: BudgetOverrides): void {
     this.budgetBook = new BatchBudgets(this.meta, overrides, this.prices);
+    this.ledger.reprice(this.budgetBook);
     for (const job of this.meta.jobs) this.invalidate(job.job_id);
   }
 
   // A step that could start is held while a budget over it is spent (docs/spec.md §5 "Budgets").
   private readonly hold: StepHold = (jobId, stepId) => {
     if (!this.budgetBook.any) return null;
-    const limit = this.budgetBook.reached(this.spent(), jobId, stepId, false);
+    const limit = this.budgetBook.reached(this.ledger, jobId, stepId, false);
     return limit && holdMessage(limit);
   };
 
   /** Derives every job again when the batch's own budget became spent or free since the views were derived. */
   private followBatchBudget(): void {
     if (!this.budgetBook.batchBudget() && !this.batchBudgetSpent) return;
-    const spent = this.budgetBook.reached(this.spent(), '', '', false, ['batch']) !== null;
+    const spent = this.budgetBook.reached(this.ledger, '', '', false, ['batch']) !== null;
     if (spent === this.batchBudgetSpent) return;
     this.batchBudgetSpent = spent;
     for (const job of this.meta.jobs) this.invalidate(job.job_id);
@@ -124,7 +126,6 @@ export class BatchRecord {
   }
 
   private invalidate(jobId: string): void {
-    this.spendTotals = undefined;
     this.jobViews.delete(jobId);
     this.readyByJob.delete(jobId);
     this.changedJobs.add(jobId);
@@ -162,6 +163,7 @@ export class BatchRecord {
     const list = this.attempts.get(key) ?? [];
     list.push(attempt);
     this.attempts.set(key, list);
+    this.ledger.changed(attempt.location.jobId, attempt.location.stepId);
     this.invalidate(attempt.location.jobId);
   }
 
@@ -170,6 +172,7 @@ export class BatchRecord {
     const list = this.attempts.get(stepKey(state.job_id, state.step_id)) ?? [];
     const held = list.find((a) => a.state.run_id === state.run_id);
     if (held) held.state = state;
+    this.ledger.changed(state.job_id, state.step_id);
     this.invalidate(state.job_id);
   }
 

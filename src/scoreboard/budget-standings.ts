@@ -1,4 +1,4 @@
-import { limitReached, NO_SPEND, type BatchScoreboard, type Budget, type BudgetStanding, type Spend } from '../core/index.js';
+import { limitReached, type BatchScoreboard, type Budget, type BudgetStanding, type Spend } from '../core/index.js';
 import type { BatchRecord } from '../batch/index.js';
 
 function standing(budget: Budget | null, spent: Spend): BudgetStanding {
@@ -12,18 +12,18 @@ function standing(budget: Budget | null, spent: Spend): BudgetStanding {
 export function withBudgets(board: BatchScoreboard, record: BatchRecord): BatchScoreboard {
   const book = record.budgets;
   if (!book.any) return board;
-  const totals = record.spent();
+  const spent = record.spent;
   const jobs: Record<string, BudgetStanding> = {};
   for (const job of record.meta.jobs) {
     const budget = book.jobBudget(job.job_id);
-    if (budget) jobs[job.job_id] = standing(budget, totals.jobs.get(job.job_id) ?? NO_SPEND);
+    if (budget) jobs[job.job_id] = standing(budget, spent.job(job.job_id));
   }
   let held = 0;
   for (const view of record.views().values()) if (view.status === 'blocked' && view.blocked.hold === 'budget_exhausted') held++;
   const unpriced = book.unpricedAgents(record.allAttempts());
   const steps = board.steps.map((entry) => {
     const budget = book.stepBudget(entry.job_id, entry.step_id);
-    return budget ? { ...entry, budget: standing(budget, totals.steps.get(`${entry.job_id}/${entry.step_id}`) ?? NO_SPEND) } : entry;
+    return budget ? { ...entry, budget: standing(budget, spent.step(entry.job_id, entry.step_id)) } : entry;
   });
   const blocked = {
     ...board.blocked,
@@ -37,7 +37,7 @@ export function withBudgets(board: BatchScoreboard, record: BatchRecord): BatchS
     blocked,
     steps,
     budgets: {
-      batch: standing(book.batchBudget(), totals.batch),
+      batch: standing(book.batchBudget(), spent.batch()),
       jobs,
       held,
       cost_unknown: unpriced.length

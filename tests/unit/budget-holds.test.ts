@@ -79,7 +79,7 @@ describe('budget holds', () => {
     const r = record(meta([{ id: 'a', steps: [step('s1'), step('s2')] }], { max_tokens: 100 }), [running]);
     expect(statusOf(r, 'a', 's1').status).toBe('running');
     expect(statusOf(r, 'a', 's2').status).toBe('blocked');
-    expect(r.spent().batch.tokens).toBe(120);
+    expect(r.spent.batch().tokens).toBe(120);
   });
 
   it('leaves a batch without budgets alone', () => {
