@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NoServerError } from '../core/index.js';
-import { CancelRunOutput, describeLanding, LandJobOutput, RetryStepOutput } from '../mcp/index.js';
+import { CancelRunOutput, describeLanding, LandJobOutput, RetryStepOutput, SetBudgetOutput } from '../mcp/index.js';
 import { ControlInbox, ControlRequestSchema, describeControlProblems, type ControlRequest, type ControlResponse } from '../queue/index.js';
 import { createOwnerCheck, EXIT, fail, failWith, printJson, requireServer, runsPathsOf, type StoreOptions } from './common.js';
 
@@ -15,6 +15,7 @@ const ARGUMENT_NAMES: Record<ControlRequest['op'], Record<string, string>> = {
   cancel: { run_id: 'RUN_ID', batch_id: '--batch', job_id: '--job', step_id: '--step' },
   retry: { batch_id: 'BATCH', job_id: 'JOB', step_id: 'STEP' },
   land: { batch_id: 'BATCH', job_id: 'JOB', onto: '--onto', strategy: '--strategy', message: '--message' },
+  set_budget: { batch_id: 'BATCH', job_id: '--job', step_id: '--step', max_tokens: '--max-tokens', max_cost_usd: '--max-cost-usd', max_wall_seconds: '--max-wall-seconds' },
 };
 
 /** The request's problems in the command line's words, or undefined when it can be sent. */
@@ -27,6 +28,11 @@ function requestProblem(request: ControlRequest): string | undefined {
       return `${ARGUMENT_NAMES[request.op][field] ?? field} \`${String((request as Record<string, unknown>)[field])}\``;
     });
   }
+  if (request.op === 'set_budget') {
+    if (request.step_id && !request.job_id) return '--step needs --job';
+    if (request.max_tokens === undefined && request.max_cost_usd === undefined && request.max_wall_seconds === undefined) return 'budget needs --max-tokens, --max-cost-usd or --max-wall-seconds (a number, or none to remove the limit)';
+    return undefined;
+  }
   if (request.op !== 'cancel') return undefined;
   if (!request.run_id && !request.batch_id) return 'cancel needs RUN_ID, or --batch (with --job and --step to narrow it)';
   if (request.run_id && request.batch_id) return 'cancel takes RUN_ID or --batch, not both';
@@ -38,6 +44,15 @@ function printAnswer(request: ControlRequest, result: unknown): void {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   if (request.op === 'land') {
     for (const line of describeLanding(LandJobOutput.parse(result))) out(line);
+    return;
+  }
+  if (request.op === 'set_budget') {
+    const { level, budget, held_before, held_after } = SetBudgetOutput.parse(result);
+    const where = level === 'batch' ? request.batch_id : level === 'job' ? `${request.batch_id} ${request.job_id}` : `${request.batch_id} ${request.job_id}/${request.step_id}`;
+    const limits = budget ? Object.entries(budget).map(([k, v]) => `${k} ${v}`).join(', ') : 'no limit';
+    out(`budget of ${where}: ${limits}`);
+    if (held_before > held_after) out(`released ${held_before - held_after} held step(s)`);
+    if (held_after > 0) out(`still held by a spent budget: ${held_after} step(s)`);
     return;
   }
   if (request.op === 'retry') {
@@ -54,7 +69,7 @@ function printAnswer(request: ControlRequest, result: unknown): void {
 }
 
 /**
- * Asks the server that owns the runs root to carry out a request (cancel, retry, land) through its
+ * Asks the server that owns the runs root to carry out a request (cancel, retry, land, budget) through its
  * control inbox, and prints its answer. Without a server there is nobody to answer, so it says
  * so at once (exit 3) and leaves nothing behind.
  */

@@ -128,6 +128,10 @@ export class OwnedRoot implements RootRole {
           return this.scheduler.requests.retry(request.batch_id, request.job_id, request.step_id, request.cascade ?? false, runIdOfRetry(requestId, request));
         case 'land':
           return land(request);
+        case 'set_budget': {
+          const { op: _op, ...budget } = request;
+          return this.scheduler.requests.setBudget(budget);
+        }
       }
     });
     await this.control.start();
