@@ -7,7 +7,9 @@ import type { Usage } from '../../core/index.js';
 // codex 0.171.0 (tests/fixtures/rollouts/). `codex exec --json` prints usage only at the end
 // (turn.completed); the rollout gets it after every model response, twice: a token_usage_record
 // line as the response completes, and a token_count event after the tool calls it asked for ran.
-// Both carry the thread's totals so far, so the newest of either is the usage now.
+// Both carry the thread's totals so far, so the newest of either is the usage now. `codex exec
+// resume` (0.171.0) writes its turns to thread_history_1.sqlite, without usage, and nothing here:
+// a resumed session is measured only at its turn.completed.
 const TokenUsageSchema = z.looseObject({
   input_tokens: z.int().min(0),
   cached_input_tokens: z.int().min(0).default(0),
