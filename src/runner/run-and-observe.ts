@@ -48,8 +48,12 @@ export async function runAndObserve(ctx: RunnerContext, attempt: AttemptUnderWay
   // every budget over the attempt counts what it has spent so far.
   const watch = new BudgetWatch(ctx.budgets, events);
   const live = (): AttemptState => ({ ...writer.state, usage: attemptUsage(observed, job.resume) ?? writer.state.usage, thread_usage: observed.threadUsage ?? writer.state.thread_usage });
+  // An agent that stopped itself at its budget is ending already, saying so: it is not stopped again.
+  const checkBudget = () => {
+    if (!observed.agentBudgetStop) watch.check(live());
+  };
   const onUsage = () => {
-    if (!observed.agentBudgetStop) watch.check(live()); // an agent that stopped itself at its budget is ending already
+    checkBudget();
     enqueueState(() => (writer.state.status === 'running' ? live() : undefined), false);
   };
 
@@ -90,7 +94,7 @@ export async function runAndObserve(ctx: RunnerContext, attempt: AttemptUnderWay
   let activitySinceBeat = false;
   const beat = setInterval(() => {
     pollUsage();
-    watch.check(live()); // wall time grows without any event
+    checkBudget(); // wall time grows without any event
     if (!activitySinceBeat) return;
     activitySinceBeat = false;
     enqueueState(() => (writer.state.status === 'running' ? { ...writer.state, last_heartbeat_at: nowIso(), current_item: observed.currentItem } : undefined), false);
