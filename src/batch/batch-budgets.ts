@@ -3,6 +3,7 @@ import {
   describeAmount,
   limitReached,
   overriddenBudget,
+  tokensOf,
   type AgentName,
   type BatchMeta,
   type Budget,
@@ -83,7 +84,7 @@ export class BatchBudgets {
     for (const { location, state } of attempts) {
       if (!state.usage || state.usage.cost_usd !== undefined) continue;
       const agent = this.agentOf.get(stepKey(location.jobId, location.stepId));
-      if (agent && !this.prices(agent) && state.usage.input_tokens + state.usage.output_tokens > 0) unpriced.add(agent);
+      if (agent && !this.prices(agent) && tokensOf(state.usage) > 0) unpriced.add(agent);
     }
     return [...unpriced].sort();
   }

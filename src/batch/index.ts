@@ -6,4 +6,4 @@ export { ServedBatches } from './served-batches.js';
 export { DiskBatches } from './disk-batches.js';
 export { type ReadyStepView, type StepView } from './step-views.js';
 export { selectResumeSource } from './resume-source.js';
-export { BatchBudgets, type BudgetLevel, holdMessage, levelName, type SpendView } from './batch-budgets.js';
+export { levelName } from './batch-budgets.js';

@@ -68,7 +68,6 @@ export { type CurrentIndex, CurrentIndexSchema } from './current-index.js';
 export { type BatchMeta, BatchMetaSchema } from './batch-meta.js';
 export { type HarnessConfig, type HarnessConfigFile, HarnessConfigFileSchema, HarnessConfigSchema, priceOf } from './harness-config.js';
 export {
-  BatchBudgetsSchema,
   type BatchScoreboard,
   BatchScoreboardSchema,
   type DamagedFile,
@@ -108,22 +107,18 @@ export {
   addSpend,
   BUDGET_KEYS,
   type Budget,
-  type BudgetKey,
   type BudgetLimitReached,
   type BudgetOverride,
   BudgetOverrideSchema,
   BudgetSchema,
   type BudgetStanding,
-  BudgetStandingSchema,
   describeAmount,
   describeLimit,
   limitReached,
   NO_SPEND,
   overriddenBudget,
   type Price,
-  PriceSchema,
   type Spend,
-  SpendSchema,
 } from './budget.js';
-export { attemptSpend, costAt, NO_PRICES, type PriceBook, priceBookOf, spendOfUsage, tokensOf } from './spend.js';
+export { attemptSpend, NO_PRICES, type PriceBook, priceBookOf, tokensOf } from './spend.js';
 export { type BudgetOverrides, BudgetOverridesSchema } from './budget-overrides.js';

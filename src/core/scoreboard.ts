@@ -114,7 +114,6 @@ export const BatchBudgetsSchema = z.strictObject({
     .nullable()
     .describe('Whose tokens have no cost (an agent that reports none, a model the pricing table does not price): only the token and wall budgets apply to them'),
 });
-export type BatchBudgets = z.infer<typeof BatchBudgetsSchema>;
 
 export const BatchScoreboardSchema = z.strictObject({
   batch_id: IdSchema,

@@ -3,6 +3,7 @@ import type { AgentEvent } from '../agents/index.js';
 import { runProcess, type ProcessOutcome } from '../process/index.js';
 import { StuckReason } from './abort-reasons.js';
 import { BudgetWatch } from './budget-watch.js';
+import { UsagePoll } from './usage-poll.js';
 import { attemptUsage, initialObserved, observeAgentEvent, type Observed } from './observed.js';
 import type { PreparedAttempt } from './prepare-attempt.js';
 import type { AttemptUnderWay, RunnerContext } from './runner-context.js';
@@ -67,33 +68,13 @@ export async function runAndObserve(ctx: RunnerContext, attempt: AttemptUnderWay
   };
 
   // An agent that writes usage beside its output (codex's rollout) is read on every output line
-  // and heartbeat tick, one read at a time; see docs/spec.md §5 "Budgets" for why not a file watch.
+  // and heartbeat tick; see docs/spec.md §5 "Budgets" for why not a file watch.
   const follower = job.adapter.usageFollower ? await job.adapter.usageFollower(attemptCtx) : null;
-  let polling: Promise<void> | null = null;
-  let pollAgain = false;
-  const pollUsage = () => {
-    if (!follower) return;
-    if (polling) {
-      pollAgain = true;
-      return;
-    }
-    polling = (async () => {
-      do {
-        pollAgain = false;
-        for (const event of await follower.poll()) onAgentEvent(event);
-      } while (pollAgain);
-    })()
-      .catch((error: Error) => {
-        events.append('harness.usage.follow_failed', { message: error.message });
-      })
-      .finally(() => {
-        polling = null;
-      });
-  };
+  const usagePoll = new UsagePoll(follower, onAgentEvent, (error) => events.append('harness.usage.follow_failed', { message: error.message }));
 
   let activitySinceBeat = false;
   const beat = setInterval(() => {
-    pollUsage();
+    usagePoll.poll();
     checkBudget(); // wall time grows without any event
     if (!activitySinceBeat) return;
     activitySinceBeat = false;
@@ -132,14 +113,11 @@ export async function runAndObserve(ctx: RunnerContext, attempt: AttemptUnderWay
           const { type, ...fields } = parsed.logged;
           events.append(type, fields);
           parsed.events.forEach(onAgentEvent);
-          pollUsage();
+          usagePoll.poll();
         }
       : undefined,
   }).finally(() => clearInterval(beat));
-  // What the agent wrote last, before it exited or was stopped.
-  await polling;
-  pollUsage();
-  await polling;
+  await usagePoll.last();
   await pending;
   events.append('harness.attempt.exited', { exit_code: outcome.exitCode, signal: outcome.signal, timed_out: outcome.timedOut, canceled: outcome.canceled });
   return { outcome, observed, budgetStop: watch.stopReason };
