@@ -82,6 +82,19 @@ describe('the budgets of a batch on disk', () => {
     expect(meta.jobs[0].steps.map((s: any) => s.budget)).toEqual([{ max_wall_seconds: 60 }, null, { max_tokens: 10 }]);
   });
 
+  it('are on the scoreboard with what was spent against them at every level', async () => {
+    const board = await server.ok('get_scoreboard', { batch_id: BATCH, detail: 'full' });
+    expect(board.budgets).toMatchObject({
+      batch: { budget: { max_tokens: 1000 }, reached: null, spent: { tokens: 0, cost_usd: 0, cost_known: true } },
+      jobs: { j: { budget: { max_wall_seconds: 600 }, reached: null } },
+      held: 0,
+      cost_unknown: null,
+    });
+    expect(board.budgets.jobs.j.spent.wall_seconds).toBeGreaterThanOrEqual(0);
+    expect(stepOf(board, 'j', 's').budget).toMatchObject({ budget: { max_wall_seconds: 60 }, reached: null });
+    expect(stepOf(board, 'j', 'x').budget).toBeUndefined();
+  });
+
   it('keep what set_budget changed across a restart, and a server that only reads the root sees it too', async () => {
     const dir = await tempDir();
     const runsDir = join(dir, 'runs');
