@@ -139,6 +139,30 @@ withOptions(program.command('release-pool').argument('<agent>', 'codex, claude o
     return releasePool(agent, options);
   });
 
+// A budget limit as the command line gives it: a number sets it, `none` removes it (whether it is
+// positive is the request's check). `none` stays a word until the action: commander stores an
+// argument parser's null as the option's bare value.
+function limit(value: string): number | 'none' {
+  if (value === 'none') return value;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('takes a number, or none to remove the limit');
+  return n;
+}
+const limitOf = (value: number | 'none' | undefined) => (value === 'none' ? null : value);
+
+withOptions(program.command('budget').argument('<batch>'), STORE)
+  .description('set a budget of a batch, a job (--job) or a step (--job, --step), releasing what a spent budget held (through the running server)')
+  .option('--job <id>')
+  .option('--step <id>')
+  .option('--max-tokens <n>', 'input plus output tokens; none removes the limit', limit)
+  .option('--max-cost-usd <usd>', 'US dollars; none removes the limit', limit)
+  .option('--max-wall-seconds <s>', 'seconds attempts ran, added up; none removes the limit', limit)
+  .option('--json', 'print the answer as JSON')
+  .action((batch, _options, command: Command) => {
+    const o = command.optsWithGlobals();
+    return control({ op: 'set_budget', batch_id: batch, job_id: o.job, step_id: o.step, max_tokens: limitOf(o.maxTokens), max_cost_usd: limitOf(o.maxCostUsd), max_wall_seconds: limitOf(o.maxWallSeconds) }, o);
+  });
+
 withOptions(program.command('drain'), STORE)
   .description('stop new attempts from starting in the runs root; running ones finish')
   .action((_options, command: Command) => setDrainFlag(true, command.optsWithGlobals()));

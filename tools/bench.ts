@@ -2,7 +2,8 @@
 // - throughput of no-op command steps through harness-mcp (MCP over stdio, every file of docs/spec.md §4
 //   written) against a bare loop spawning the same commands with execa under p-queue;
 // - one codex attempt through harness-mcp against bare `codex exec`, both against the same
-//   scripted model server.
+//   scripted model server;
+// - provider limits: one-turn codex steps in more slots than a scripted provider serves at once (bench-limits.ts).
 import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { byMarker, codexConfigToml, startResponsesServer } from './model-servers/responses-server.js';
 import { synthesizeStore } from './synthesize-store.js';
 import { snapshotBench } from './bench-snapshot.js';
+import { limitsBench } from './bench-limits.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,9 +28,10 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '3' },
     'codex-reps': { type: 'string', default: '7' },
     'rtt-calls': { type: 'string', default: '300' },
-    only: { type: 'string', default: 'throughput,codex,mcp,scale,memory,snapshot' },
+    only: { type: 'string', default: 'throughput,codex,mcp,scale,memory,snapshot,limits' },
     'recovery-attempts': { type: 'string', default: '100000' },
     'snapshot-reps': { type: 'string', default: '15' },
+    'limits-reps': { type: 'string', default: '3' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
   },
 });
@@ -467,11 +470,12 @@ ${rtt.bytes.map(([name, n]) => `| ${name} | ${n} |`).join('\n')}
 if (ONLY.has('scale')) sections.push(await scale());
 if (ONLY.has('memory')) sections.push(await memory());
 if (ONLY.has('snapshot')) sections.push(await snapshotBench(Number(values['snapshot-reps'])));
+if (ONLY.has('limits')) sections.push(await limitsBench(Number(values['limits-reps'])));
 
 const report = `# Benchmarks
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.
-Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS} --codex-reps ${CODEX_REPS} --rtt-calls ${RTT_CALLS} --recovery-attempts ${values['recovery-attempts']} --snapshot-reps ${values['snapshot-reps']} --only ${values.only}\`
+Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS} --codex-reps ${CODEX_REPS} --rtt-calls ${RTT_CALLS} --recovery-attempts ${values['recovery-attempts']} --snapshot-reps ${values['snapshot-reps']} --limits-reps ${values['limits-reps']} --only ${values.only}\`
 (medians of the repetitions; sides measured alternately in one run).
 
 ${sections.join('\n')}`;

@@ -27,6 +27,8 @@ export interface AttemptContext {
   /** The attempt's own session store, for agents that keep one (codex_home/ for codex). */
   sessionDir: string | null;
   resume: ResumeSource | null;
+  /** What is left of the step's max_cost_usd, for an agent that can stop itself there (claude); null without one. */
+  maxCostUsd?: number | null;
 }
 
 export interface AgentInvocation {
@@ -76,7 +78,14 @@ export type AgentEvent =
   | { kind: 'failed'; message: string }
   /** The provider refused the agent's request for a limit, as a structured event said (claude's rate_limit_event). */
   | { kind: 'limit'; limit: LimitSignal }
+  /** The agent stopped itself at the cost limit it was given (claude's `--max-budget-usd`). */
+  | { kind: 'budget_exceeded'; message: string }
   | { kind: 'other' };
+
+/** Usage the agent wrote since the last poll, as usage events (none when it wrote none). */
+export interface UsageFollower {
+  poll(): Promise<AgentEvent[]>;
+}
 
 /** One parsed output line: the harness's reading of it and the event as logged to events.jsonl. */
 export interface ParsedLine {
@@ -102,6 +111,11 @@ export interface AgentAdapter {
   invocation(ctx: AttemptContext): AgentInvocation;
   /** A reader of one attempt's stdout lines, for agents that stream JSONL; null for agents that do not. */
   lineParser: (() => (line: string) => ParsedLine) | null;
+  /**
+   * For an agent that writes its usage somewhere other than stdout while it runs (codex's
+   * rollout): made once the session store is ready, polled while the agent runs.
+   */
+  usageFollower?: (ctx: AttemptContext) => Promise<UsageFollower>;
   readReport(ctx: AttemptContext, exit: ExitSummary): Promise<ReportReading>;
   /**
    * The provider limit the text of a failed run's final error (or its stderr's end) names, read

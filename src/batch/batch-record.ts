@@ -1,6 +1,8 @@
-import { isTerminal, nowIso, type AttemptState, type BatchMeta, type HarnessConfig, type LandedFile, type PlannedJob } from '../core/index.js';
+import { isTerminal, NO_PRICES, nowIso, type AttemptState, type BatchMeta, type BudgetOverrides, type HarnessConfig, type LandedFile, type PlannedJob, type PriceBook } from '../core/index.js';
 import { stepKey, type StoredAttempt, type StoredBatch } from '../store/index.js';
-import { deriveJobViews, type ReadyStepView, type StepView } from './step-views.js';
+import { BatchBudgets, holdMessage, } from './batch-budgets.js';
+import { SpendLedger } from './spend-ledger.js';
+import { deriveJobViews, type ReadyStepView, type StepHold, type StepView } from './step-views.js';
 
 /**
  * A batch as the scheduler holds it, or as a reader finds it on disk: exactly what its files say
@@ -21,17 +23,25 @@ export class BatchRecord {
   attemptsBeingMade = 0;
   // The newest created_at of the batch's attempts, or the one last handed out by nextCreatedAt.
   private lastCreatedAt = '';
+  private budgetBook: BatchBudgets;
+  private readonly ledger: SpendLedger;
+  // Whether the batch's own budget was spent when the views were last derived: a change of it holds or frees the steps of every job.
+  private batchBudgetSpent = false;
 
   constructor(
     readonly meta: BatchMeta,
     readonly attempts: Map<string, StoredAttempt[]>,
     private readonly policy: HarnessConfig['retries'],
+    private readonly prices: PriceBook = NO_PRICES,
+    overrides?: BudgetOverrides,
   ) {
     for (const { state } of this.allAttempts()) if (state.created_at > this.lastCreatedAt) this.lastCreatedAt = state.created_at;
+    this.budgetBook = new BatchBudgets(meta, overrides, prices);
+    this.ledger = new SpendLedger(meta, attempts, this.budgetBook);
   }
 
-  static fromStored(stored: StoredBatch, policy: HarnessConfig['retries']): BatchRecord {
-    const record = new BatchRecord(stored.meta, stored.attempts, policy);
+  static fromStored(stored: StoredBatch, policy: HarnessConfig['retries'], prices: PriceBook = NO_PRICES): BatchRecord {
+    const record = new BatchRecord(stored.meta, stored.attempts, policy, prices, stored.budgetOverrides);
     if (stored.fromIndex) record.indexState = 'written';
     for (const [jobId, file] of stored.landed) record.landed.set(jobId, file);
     return record;
@@ -41,8 +51,42 @@ export class BatchRecord {
     return this.meta.batch_id;
   }
 
+  /** The batch's budgets as they are now (planned, then set_budget's). */
+  get budgets(): BatchBudgets {
+    return this.budgetBook;
+  }
+
+  /** What the attempts spent at every level (running ones as their state.json last said). */
+  get spent(): SpendLedger {
+    return this.ledger;
+  }
+
+  /** Takes budgets.json as set_budget wrote it: every step is derived again, held or freed by the budgets now. */
+  setBudgetOverrides(overrides: BudgetOverrides): void {
+    this.budgetBook = new BatchBudgets(this.meta, overrides, this.prices);
+    this.ledger.reprice(this.budgetBook);
+    for (const job of this.meta.jobs) this.invalidate(job.job_id);
+  }
+
+  // A step that could start is held while a budget over it is spent (docs/spec.md §5 "Budgets").
+  private readonly hold: StepHold = (jobId, stepId) => {
+    if (!this.budgetBook.any) return null;
+    const limit = this.budgetBook.reached(this.ledger, jobId, stepId, false);
+    return limit && holdMessage(limit);
+  };
+
+  /** Derives every job again when the batch's own budget became spent or free since the views were derived. */
+  private followBatchBudget(): void {
+    if (!this.budgetBook.batchBudget() && !this.batchBudgetSpent) return;
+    const spent = this.budgetBook.reached(this.ledger, '', '', false, ['batch']) !== null;
+    if (spent === this.batchBudgetSpent) return;
+    this.batchBudgetSpent = spent;
+    for (const job of this.meta.jobs) this.invalidate(job.job_id);
+  }
+
   /** Every step's view, in the batch's order. Only the jobs that changed since the last call are derived again. */
   views(): Map<string, StepView> {
+    this.followBatchBudget();
     if (!this.cachedViews) {
       this.cachedViews = new Map();
       for (const job of this.meta.jobs) for (const [key, view] of this.viewsOfJob(job)) this.cachedViews.set(key, view);
@@ -61,6 +105,7 @@ export class BatchRecord {
    * changed job's views, where views() would rebuild the whole batch's map.
    */
   *readyViews(): Iterable<ReadyStepView> {
+    this.followBatchBudget();
     for (const job of this.meta.jobs) {
       let ready = this.readyByJob.get(job.job_id);
       if (!ready) {
@@ -74,7 +119,7 @@ export class BatchRecord {
   private viewsOfJob(job: PlannedJob): Map<string, StepView> {
     let views = this.jobViews.get(job.job_id);
     if (!views) {
-      views = deriveJobViews(job, this.attempts, this.policy);
+      views = deriveJobViews(job, this.attempts, this.policy, this.hold);
       this.jobViews.set(job.job_id, views);
     }
     return views;
@@ -118,6 +163,7 @@ export class BatchRecord {
     const list = this.attempts.get(key) ?? [];
     list.push(attempt);
     this.attempts.set(key, list);
+    this.ledger.changed(attempt.location.jobId, attempt.location.stepId);
     this.invalidate(attempt.location.jobId);
   }
 
@@ -126,6 +172,7 @@ export class BatchRecord {
     const list = this.attempts.get(stepKey(state.job_id, state.step_id)) ?? [];
     const held = list.find((a) => a.state.run_id === state.run_id);
     if (held) held.state = state;
+    this.ledger.changed(state.job_id, state.step_id);
     this.invalidate(state.job_id);
   }
 

@@ -1,4 +1,4 @@
-import { FileUnreadableError, HarnessError, idProblem, type HarnessConfig } from '../core/index.js';
+import { FileUnreadableError, HarnessError, idProblem, NO_PRICES, type HarnessConfig, type PriceBook } from '../core/index.js';
 import { asDamage, listBatchIds, readStoredBatch, runIdOfDirName, type AttemptFiles, type RunsPaths } from '../store/index.js';
 import { BatchRecord } from './batch-record.js';
 import type { BatchRecords, FoundRun } from './batch-records.js';
@@ -13,6 +13,7 @@ export class DiskBatches implements BatchRecords {
     private readonly paths: RunsPaths,
     private readonly files: AttemptFiles,
     private readonly policy: HarnessConfig['retries'],
+    private readonly prices: PriceBook = NO_PRICES,
   ) {}
 
   ids(): Promise<string[]> {
@@ -24,7 +25,7 @@ export class DiskBatches implements BatchRecords {
     const stored = await readStoredBatch(this.paths, this.files, batchId).catch((error: unknown) => {
       throw namingTheFile(error);
     });
-    return stored && BatchRecord.fromStored(stored, this.policy);
+    return stored && BatchRecord.fromStored(stored, this.policy, this.prices);
   }
 
   /** A batch that cannot be read hides no run of another; when no batch has the run, its damage is the answer (the run may be in it). */

@@ -7,3 +7,4 @@ export { DiskBatches } from './disk-batches.js';
 export { type ReadyStepView, type StepView } from './step-views.js';
 export { selectResumeSource } from './resume-source.js';
 export { endedOnProviderLimit } from './retry-policy.js';
+export { levelName } from './batch-budgets.js';

@@ -37,8 +37,13 @@ export interface BlockedStepView extends StepViewBase {
     reasons: string[];
     /** A dependency ended (or its resume base is missing) and nothing but a person's retry will change that. */
     forGood: boolean;
+    /** Held though it could start: a budget over it is spent (a reason says which), until set_budget raises it. */
+    hold?: 'budget_exhausted';
   };
 }
+
+/** Why a step that could start is held instead (a spent budget), or null; see deriveJobViews. */
+export type StepHold = (jobId: string, stepId: string) => string | null;
 
 /** A step whose latest attempt runs, or ended with no retry due. */
 export interface SettledStepView extends StepViewBase {
@@ -58,15 +63,24 @@ export function deriveJobViews(
   job: PlannedJob,
   attempts: ReadonlyMap<string, readonly StoredAttempt[]>,
   policy: RetryPolicy,
+  hold?: StepHold,
 ): Map<string, StepView> {
   const views = new Map<string, StepView>();
   // Steps are stored in dependency order, so every dependency's view exists already.
   for (const step of job.steps) {
     const list = attempts.get(stepKey(job.job_id, step.step_id)) ?? [];
     const deps = step.depends_on.map((d) => views.get(stepKey(job.job_id, d))!);
-    views.set(stepKey(job.job_id, step.step_id), deriveOne(job.job_id, step, list, deps, attempts, policy));
+    const view = deriveOne(job.job_id, step, list, deps, attempts, policy);
+    const held = view.status === 'ready' && hold ? hold(job.job_id, step.step_id) : null;
+    views.set(stepKey(job.job_id, step.step_id), held ? heldView(view as ReadyStepView, held) : view);
   }
   return views;
+}
+
+/** A step that could start, held by a spent budget: blocked, not for good. */
+function heldView(view: ReadyStepView, reason: string): BlockedStepView {
+  const { jobId, stepId, step, latest, attempts } = view;
+  return { jobId, stepId, step, latest, attempts, status: 'blocked', blocked: { reasons: [reason], forGood: false, hold: 'budget_exhausted' } };
 }
 
 function deriveOne(

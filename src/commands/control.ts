@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NoServerError } from '../core/index.js';
-import { CancelRunOutput, describeLanding, describeRelease, LandJobOutput, ReleasePoolOutput, RetryStepOutput } from '../mcp/index.js';
+import { CancelRunOutput, describeLanding, describeRelease, LandJobOutput, ReleasePoolOutput, RetryStepOutput, SetBudgetOutput } from '../mcp/index.js';
 import { ControlInbox, ControlRequestSchema, describeControlProblems, type ControlRequest, type ControlResponse } from '../queue/index.js';
 import { createOwnerCheck, EXIT, fail, failWith, printJson, requireServer, runsPathsOf, type StoreOptions } from './common.js';
 
@@ -16,6 +16,7 @@ const ARGUMENT_NAMES: Record<ControlRequest['op'], Record<string, string>> = {
   retry: { batch_id: 'BATCH', job_id: 'JOB', step_id: 'STEP' },
   land: { batch_id: 'BATCH', job_id: 'JOB', onto: '--onto', strategy: '--strategy', message: '--message' },
   release_pool: { agent: 'AGENT', profile: '--profile' },
+  set_budget: { batch_id: 'BATCH', job_id: '--job', step_id: '--step', max_tokens: '--max-tokens', max_cost_usd: '--max-cost-usd', max_wall_seconds: '--max-wall-seconds' },
 };
 
 /** The request's problems in the command line's words, or undefined when it can be sent. */
@@ -27,6 +28,11 @@ function requestProblem(request: ControlRequest): string | undefined {
       if (path.length !== 1) return path.join('.') || '(request)';
       return `${ARGUMENT_NAMES[request.op][field] ?? field} \`${String((request as Record<string, unknown>)[field])}\``;
     });
+  }
+  if (request.op === 'set_budget') {
+    if (request.step_id && !request.job_id) return '--step needs --job';
+    if (request.max_tokens === undefined && request.max_cost_usd === undefined && request.max_wall_seconds === undefined) return 'budget needs --max-tokens, --max-cost-usd or --max-wall-seconds (a number, or none to remove the limit)';
+    return undefined;
   }
   if (request.op !== 'cancel') return undefined;
   if (!request.run_id && !request.batch_id) return 'cancel needs RUN_ID, or --batch (with --job and --step to narrow it)';
@@ -45,6 +51,15 @@ function printAnswer(request: ControlRequest, result: unknown): void {
     for (const line of describeRelease(request.agent, request.profile, ReleasePoolOutput.parse(result))) out(line);
     return;
   }
+  if (request.op === 'set_budget') {
+    const { level, budget, held_before, held_after } = SetBudgetOutput.parse(result);
+    const where = level === 'batch' ? request.batch_id : level === 'job' ? `${request.batch_id} ${request.job_id}` : `${request.batch_id} ${request.job_id}/${request.step_id}`;
+    const limits = budget ? Object.entries(budget).map(([k, v]) => `${k} ${v}`).join(', ') : 'no limit';
+    out(`budget of ${where}: ${limits}`);
+    if (held_before > held_after) out(`released ${held_before - held_after} held step(s)`);
+    if (held_after > 0) out(`still held by a spent budget: ${held_after} step(s)`);
+    return;
+  }
   if (request.op === 'retry') {
     const { run_ids, cascade_steps } = RetryStepOutput.parse(result);
     out(`retrying ${request.batch_id} ${request.job_id}/${request.step_id} as run ${run_ids.join(', ')}`);
@@ -59,7 +74,7 @@ function printAnswer(request: ControlRequest, result: unknown): void {
 }
 
 /**
- * Asks the server that owns the runs root to carry out a request (cancel, retry, land, release a pool) through its
+ * Asks the server that owns the runs root to carry out a request (cancel, retry, land, budget, release a pool) through its
  * control inbox, and prints its answer. Without a server there is nobody to answer, so it says
  * so at once (exit 3) and leaves nothing behind.
  */

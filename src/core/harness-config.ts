@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AgentNameSchema, DEFAULTS_KEYS, SandboxSchema } from './launch-table.js';
+import { PriceSchema } from './budget.js';
+import { AgentNameSchema, DEFAULTS_KEYS, SandboxSchema, type AgentName } from './launch-table.js';
 
 const HEARTBEAT_STALE_FLOOR_SECONDS = 1800;
 
@@ -157,6 +158,10 @@ export const HarnessConfigSchema = z.strictObject({
       author_email: z.string().min(3).max(200).regex(/^[^<>\s]+$/, 'an address without spaces or angle brackets').default('harness@localhost'),
     })
     .prefault({}),
+  pricing: z
+    .record(z.string().min(1), PriceSchema)
+    .default({})
+    .describe('USD per million tokens by model (agents.<agent>.model), for the cost budgets of agents that report no cost of their own (claude reports its own)'),
   launch_table_overrides: z
     .strictObject({ allowed_defaults: z.array(z.enum(DEFAULTS_KEYS)).default([...DEFAULTS_KEYS]) })
     .prefault({}),
@@ -169,3 +174,9 @@ export const HarnessConfigFileSchema = HarnessConfigSchema.extend({
   written_at: z.iso.datetime(),
 });
 export type HarnessConfigFile = z.infer<typeof HarnessConfigFileSchema>;
+
+/** The model an agent's steps run on and its price, as the config says; null where it says nothing. */
+export function priceOf(config: Pick<HarnessConfig, 'agents' | 'pricing'>, agent: AgentName): { model: string | null; price: z.infer<typeof PriceSchema> | null } {
+  const model = agent === 'command' ? null : config.agents[agent].model;
+  return { model, price: model === null ? null : (config.pricing[model] ?? null) };
+}

@@ -68,7 +68,7 @@ export { type AttemptMeta, AttemptMetaSchema } from './attempt-meta.js';
 export { type FinalReport, FinalReportSchema } from './final-report.js';
 export { type CurrentIndex, CurrentIndexSchema } from './current-index.js';
 export { type BatchMeta, BatchMetaSchema } from './batch-meta.js';
-export { type HarnessConfig, type HarnessConfigFile, HarnessConfigFileSchema, HarnessConfigSchema } from './harness-config.js';
+export { type HarnessConfig, type HarnessConfigFile, HarnessConfigFileSchema, HarnessConfigSchema, priceOf } from './harness-config.js';
 export {
   type BatchScoreboard,
   BatchScoreboardSchema,
@@ -106,3 +106,22 @@ export { type JobStatus, JobStatusSchema, type VariantComparison, VariantCompari
 export { ChangedFileSchema, ChangeTotalsSchema, SnapshotKindSchema } from './changes.js';
 export { BranchChangeSchema, type BranchChange } from './branch-change.js';
 export { describeParkedPools, dispatchPausedText, type PoolHealth, PoolHealthSchema, type PoolPark, PoolParkSchema, type PoolRecord, PoolRecordSchema, type PoolsFile, PoolsFileSchema } from './pools.js';
+export {
+  addSpend,
+  BUDGET_KEYS,
+  type Budget,
+  type BudgetLimitReached,
+  type BudgetOverride,
+  BudgetOverrideSchema,
+  BudgetSchema,
+  type BudgetStanding,
+  describeAmount,
+  describeLimit,
+  limitReached,
+  NO_SPEND,
+  overriddenBudget,
+  type Price,
+  type Spend,
+} from './budget.js';
+export { attemptSpend, NO_PRICES, type PriceBook, priceBookOf, tokensOf } from './spend.js';
+export { type BudgetOverrides, BudgetOverridesSchema } from './budget-overrides.js';

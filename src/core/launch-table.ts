@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BudgetSchema } from './budget.js';
 import { IdSchema, RunIdSchema } from './ids.js';
 
 /** The agents a step may name. Which of them this build can run is the agent registry's word. */
@@ -71,6 +72,7 @@ export const StepSchema = z.strictObject({
     'Run the step with this agent instead when its own agent’s pool has been parked by a provider limit for fallback_after_seconds (not for a step that resumes a session)',
   ),
   fallback_after_seconds: TimeoutSecondsSchema.optional().describe(`How long the pool must have been parked before the fallback agent is used (default ${DEFAULT_FALLBACK_AFTER_SECONDS})`),
+  budget: BudgetSchema.optional().describe('What this step may spend over all its attempts (default: defaults.budget)'),
 });
 export type Step = z.infer<typeof StepSchema>;
 
@@ -92,6 +94,7 @@ export const JobSchema = z.strictObject({
   variants: VariantCountSchema.optional().describe(
     'Best of N: the job runs as N jobs `<job_id>.v1` … `<job_id>.vN` with the same steps, each in its own isolated workspace (HARNESS_VARIANT and {{variant}} in prompts tell them apart)',
   ),
+  budget: BudgetSchema.optional().describe('What the job may spend over all its steps'),
   steps: z.array(StepSchema).min(1),
 });
 export type Job = z.infer<typeof JobSchema>;
@@ -102,9 +105,10 @@ export const DefaultsSchema = z.strictObject({
   retries: RetriesSchema.optional(),
   agent: AgentNameSchema.optional(),
   sandbox: SandboxSchema.optional(),
+  budget: BudgetSchema.optional().describe('The budget of a step that names none'),
 });
 export type Defaults = z.infer<typeof DefaultsSchema>;
-export const DEFAULTS_KEYS = ['timeout_seconds', 'retries', 'agent', 'sandbox'] as const;
+export const DEFAULTS_KEYS = ['timeout_seconds', 'retries', 'agent', 'sandbox', 'budget'] as const;
 
 export const LaunchTableSchema = z.strictObject({
   batch_id: IdSchema.optional().describe('Generated when absent'),
@@ -117,6 +121,7 @@ export const LaunchTableSchema = z.strictObject({
   batch_goal_summary: z.string().describe('What this batch is for, in at least limits.min_goal_summary_words words'),
   spec_version: z.string().max(64).optional(),
   defaults: DefaultsSchema.optional(),
+  budget: BudgetSchema.optional().describe('What the whole batch may spend over all its jobs'),
   jobs: z.array(JobSchema).min(1),
 });
 export type LaunchTable = z.infer<typeof LaunchTableSchema>;
@@ -142,6 +147,8 @@ export const PlannedStepSchema = z.strictObject({
     .nullable()
     .default(null)
     .describe('The agent the step runs with when its own agent’s pool has been parked for after_seconds; null for none'),
+  // Absent from a batch_meta.json written before budgets existed: no limit.
+  budget: BudgetSchema.nullable().optional().describe('The step’s own or defaults.budget; null or absent: no limit'),
 });
 export type PlannedStep = z.infer<typeof PlannedStepSchema>;
 
@@ -166,6 +173,7 @@ export const PlannedJobSchema = z.strictObject({
     .nullable()
     .default(null)
     .describe('Which variant of a job with `variants` this is; null for an ordinary job'),
+  budget: BudgetSchema.nullable().optional().describe('The job’s budget over all its steps; null or absent: no limit'),
   steps: z.array(PlannedStepSchema).describe('In an order where every step follows its dependencies'),
 });
 export type PlannedJob = z.infer<typeof PlannedJobSchema>;

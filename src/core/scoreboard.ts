@@ -6,6 +6,7 @@ import { AgentNameSchema } from './launch-table.js';
 import { LandedEntrySchema, SystemLandingsSchema } from './landed.js';
 import { ChangeTotalsSchema } from './changes.js';
 import { PoolHealthSchema } from './pools.js';
+import { BudgetStandingSchema } from './budget.js';
 
 export const StepStatusSchema = z.enum(['blocked', 'ready', 'running', 'succeeded', 'failed', 'needs_attention', 'canceled']);
 export type StepStatus = z.infer<typeof StepStatusSchema>;
@@ -41,6 +42,7 @@ export const BlockedEntrySchema = z.strictObject({
   ...StepRef,
   reasons: z.array(z.string()),
   final: z.boolean().describe('true: the step will not run unless a person retries something'),
+  hold: z.literal('budget_exhausted').optional().describe('Held though it could start: a budget over it is spent, until set_budget raises it'),
 });
 
 export const FailureEntrySchema = z.strictObject({
@@ -82,6 +84,7 @@ export const StepEntrySchema = z.strictObject({
   variant: z.int().min(1).optional().describe('Which variant, from 1; absent for an ordinary job'),
   // Absent rather than null or zeros for the same reason: most steps of a large batch change nothing.
   changes: ChangeTotalsSchema.optional().describe('What the latest attempt changed in its workspace (get_changes has it per file); absent when it changed no file or nothing was recorded'),
+  budget: BudgetStandingSchema.optional().describe('The step’s own budget over its attempts; absent when it has none'),
 });
 export type StepEntry = z.infer<typeof StepEntrySchema>;
 
@@ -102,6 +105,16 @@ export const JobChangeEntrySchema = z.strictObject({
 function capped<T extends z.ZodType>(entry: T) {
   return z.strictObject({ total: z.int().min(0), items: z.array(entry) });
 }
+
+export const BatchBudgetsSchema = z.strictObject({
+  batch: BudgetStandingSchema.describe('The batch’s budget over all its jobs, and what they all spent'),
+  jobs: z.record(IdSchema, BudgetStandingSchema).describe('Each job with a budget of its own'),
+  held: z.int().min(0).describe('Steps held because a budget over them is spent (blocked, budget_exhausted)'),
+  cost_unknown: z
+    .string()
+    .nullable()
+    .describe('Whose tokens have no cost (an agent that reports none, a model the pricing table does not price): only the token and wall budgets apply to them'),
+});
 
 export const BatchScoreboardSchema = z.strictObject({
   batch_id: IdSchema,
@@ -128,6 +141,7 @@ export const BatchScoreboardSchema = z.strictObject({
   landed: capped(LandedEntrySchema).describe('The jobs whose branch was landed, each with its newest landing (docs/spec.md §9.1)'),
   steps: z.array(StepEntrySchema).describe('Every step, or one page of them'),
   next_cursor: z.string().nullable(),
+  budgets: BatchBudgetsSchema.optional().describe('Spent against budget at each level; absent for a batch without any budget'),
 });
 export type BatchScoreboard = z.infer<typeof BatchScoreboardSchema>;
 

@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { HarnessConfigFileSchema, KeyedSerial, type AgentName, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type PoolHealth, type PoolRecord, type RunnerHealth, type VariantComparison } from '../core/index.js';
+import { HarnessConfigFileSchema, KeyedSerial, priceBookOf, type AgentName, type BatchMeta, type HarnessConfig, type HarnessConfigFile, type PoolHealth, type PoolRecord, type RunnerHealth, type VariantComparison } from '../core/index.js';
 import { createAgentRegistry } from '../agents/index.js';
 import { lockFileExclusively } from '../process/index.js';
 import { DiskBatches } from '../batch/index.js';
 import { configFileOf, loadHarnessConfig, parseHarnessConfig } from '../config/index.js';
-import { checkLaunchTable, HealthMonitor, type CancelTarget } from '../scheduler/index.js';
+import { checkLaunchTable, HealthMonitor, type CancelTarget, type SetBudgetRequest } from '../scheduler/index.js';
 import { BatchReader, type ReaderOptions } from '../scoreboard/index.js';
 import { AttemptFiles, CurrentIndexFiles, DamagedFiles, readJsonIfExists, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
 import { collectGarbage, type GcOutcome } from './collect-garbage.js';
@@ -85,7 +85,7 @@ export class Harness {
     });
     // A server that waits for the lock lists itself among the runners; a read-only command does not.
     const ownHealth = readOnly ? () => [] : () => [this.healthMonitor.health];
-    this.root = new WatchedRoot(paths, new DiskBatches(paths, this.files, config.retries), ownHealth);
+    this.root = new WatchedRoot(paths, new DiskBatches(paths, this.files, config.retries, priceBookOf(config)), ownHealth);
     this.reader = new BatchReader(() => this.root.source, this.readerOptions());
   }
 
@@ -169,6 +169,10 @@ export class Harness {
 
   async retry(batchId: string, jobId: string, stepId: string, cascade: boolean) {
     return (await this.root.requests()).retry(batchId, jobId, stepId, cascade);
+  }
+
+  async setBudget(request: SetBudgetRequest) {
+    return (await this.root.requests()).setBudget(request);
   }
 
   /** Lands a job's branch onto a branch of its repository and records it (landJob, docs/spec.md §9.1). */

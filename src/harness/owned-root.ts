@@ -134,6 +134,10 @@ export class OwnedRoot implements RootRole {
           return land(request);
         case 'release_pool':
           return releasePool(request.agent, request.profile);
+        case 'set_budget': {
+          const { op: _op, ...budget } = request;
+          return this.scheduler.requests.setBudget(budget);
+        }
       }
     });
     await this.control.start();

@@ -7,6 +7,7 @@ import {
   LaunchTableSchema,
   reservedStepIdProblem,
   type AgentName,
+  type Budget,
   type Defaults,
   type HarnessConfig,
   type PlannedJob,
@@ -16,6 +17,7 @@ import {
 } from '../core/index.js';
 import { IdScope } from './id-scope.js';
 import { formatJsonPath } from './json-path.js';
+import { costBudgetProblem, resolveStepBudget } from './budgets.js';
 import { SchemaBudget } from './schema-budget.js';
 import { planFallback } from './fallback.js';
 import { spawnProblems } from './spawn-checks.js';
@@ -46,11 +48,13 @@ export interface PlannedBatch {
   launchTableSha256: string;
   idempotencyKey: string | null;
   effectiveDefaults: EffectiveDefaults;
+  /** The batch's own budget over all its jobs; null: no limit. */
+  budget: Budget | null;
   jobs: PlannedJob[];
 }
 
 /** The batch's defaults merged over the harness config's; sandbox only when the batch sets one. */
-export type EffectiveDefaults = Required<Pick<Defaults, 'timeout_seconds' | 'retries' | 'agent'>> & Pick<Defaults, 'sandbox'>;
+export type EffectiveDefaults = Required<Pick<Defaults, 'timeout_seconds' | 'retries' | 'agent'>> & Pick<Defaults, 'sandbox' | 'budget'>;
 
 /**
  * Validates a launch table (docs/spec.md §3) and plans it. Every problem is collected before anything
@@ -108,6 +112,7 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
     },
     agent: batchDefaults.agent ?? config.default_agent,
     ...(batchDefaults.sandbox ? { sandbox: batchDefaults.sandbox } : {}),
+    ...(batchDefaults.budget ? { budget: batchDefaults.budget } : {}),
   };
 
   // A job's broken fields are already reported; its well-formed ones are checked all the same.
@@ -149,6 +154,7 @@ export async function planBatch(input: unknown, ctx: PlanContext): Promise<Plann
     launchTableSha256: launchTableDigest(raw),
     idempotencyKey: table.idempotency_key ?? null,
     effectiveDefaults,
+    budget: table.budget ?? null,
     jobs,
   };
 }
@@ -275,6 +281,9 @@ function planJob(
     for (const problem of spawnProblems(fields.command, fields.env)) add(here(...problem.at), problem.message);
     const { fallback, problems: fallbackProblems } = planFallback(fields, chosen?.agent, step.resumeFrom !== undefined, new Set(ctx.agents.keys()));
     for (const problem of fallbackProblems) add(here(problem.field), problem.message);
+    const budget = resolveStepBudget(fields.budget, defaults.budget);
+    const costProblem = chosen && budget?.max_cost_usd !== undefined ? costBudgetProblem(chosen.agent, ctx.config, fields.budget ? 'step' : 'defaults') : null;
+    if (costProblem) add(here('budget', 'max_cost_usd'), costProblem);
     if (fields.step_id === undefined || !chosen) continue;
     const retries: Retries = fields.retries ?? job.fields.retries ?? defaults.retries;
     planned.set(fields.step_id, {
@@ -290,6 +299,7 @@ function planJob(
       output_schema: fields.output_schema ?? null,
       env: fields.env ?? {},
       fallback,
+      budget,
     });
   }
 
@@ -305,6 +315,7 @@ function planJob(
     working_directory: context.workingDirectory,
     workspace_policy: job.fields.workspace_policy ?? 'shared',
     variant: null,
+    budget: job.fields.budget ?? null,
     steps: ordered.order.map((id) => planned.get(id)!),
   };
 }

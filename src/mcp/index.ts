@@ -6,5 +6,6 @@ export { BoundedStdioTransport } from './stdio-transport.js';
 export { CancelRunOutput } from './tools/cancel-run.js';
 export { describeRelease, ReleasePoolOutput } from './tools/release-pool.js';
 export { RetryStepOutput } from './tools/retry-step.js';
+export { SetBudgetOutput } from './tools/set-budget.js';
 export { describeLanding, LandJobOutput } from './tools/land-job.js';
 export { describeComparison } from './tools/compare-variants.js';

@@ -17,6 +17,7 @@ import { registerLandJob } from './tools/land-job.js';
 import { registerListBatches } from './tools/list-batches.js';
 import { registerRetryStep } from './tools/retry-step.js';
 import { registerReleasePool } from './tools/release-pool.js';
+import { registerSetBudget } from './tools/set-budget.js';
 import { registerSetDrain } from './tools/set-drain.js';
 import { registerSubmitBatch } from './tools/submit-batch.js';
 import { registerTailEvents } from './tools/tail-events.js';
@@ -53,6 +54,7 @@ export function createServer(harness: Harness): McpServer {
   registerGetChanges(server, harness);
   registerCancelRun(server, harness);
   registerRetryStep(server, harness);
+  registerSetBudget(server, harness);
   registerGetHarnessConfig(server, harness);
   registerSetDrain(server, harness);
   registerReleasePool(server, harness);

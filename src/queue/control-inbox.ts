@@ -3,7 +3,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { z } from 'zod';
-import { AgentNameSchema, canonicalJson, HarnessError, IdSchema, LandStrategySchema, nowIso, RunIdSchema } from '../core/index.js';
+import { AgentNameSchema, BudgetOverrideSchema, canonicalJson, HarnessError, IdSchema, LandStrategySchema, nowIso, RunIdSchema } from '../core/index.js';
 import { writeJsonAtomic, type RunsPaths } from '../store/index.js';
 
 // Carried out again if replayed after a crash: the job's branch is then already there, so it answers up_to_date.
@@ -31,6 +31,8 @@ export const ControlRequestSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('retry'), batch_id: IdSchema, job_id: IdSchema, step_id: IdSchema, cascade: z.boolean().optional() }),
   LandRequestSchema,
   z.strictObject({ op: z.literal('release_pool'), agent: AgentNameSchema, profile: z.string().min(1).max(200).optional() }),
+  // Carried out again if replayed after a crash: it sets the same limits, so nothing changes.
+  z.strictObject({ op: z.literal('set_budget'), batch_id: IdSchema, job_id: IdSchema.optional(), step_id: IdSchema.optional(), ...BudgetOverrideSchema.shape }),
 ]);
 export type ControlRequest = z.infer<typeof ControlRequestSchema>;
 
@@ -58,7 +60,7 @@ export function runIdOfRetry(requestId: string, request: ControlRequest): string
 
 /**
  * Requests in runs/_system/queue/control/<id>.request.json, carried out by the server that owns
- * the runs root and answered in <id>.response.json: how `harness-mcp cancel`, `retry` and `land` reach it.
+ * the runs root and answered in <id>.response.json: how `harness-mcp cancel`, `retry`, `land` and `budget` reach it.
  * A request is carried out once, even when a crash makes the next server see it again: a retry
  * through runIdOfRetry, and a cancel because cancelling what has ended changes nothing. The
  * request file goes only after its response is written.

@@ -26,3 +26,6 @@ export class StuckReason extends Error {
     super(`no activity since ${lastActivityAt}`);
   }
 }
+
+/** The abort reason when an attempt went over its step's or its job's budget while it ran. */
+export class BudgetExceededReason extends Error {}

@@ -1,9 +1,9 @@
-import { AttemptMetaSchema, endedState, nowIso, truncateMessage, usageSince, type AttemptState, type Ending, type FinalReport } from '../core/index.js';
+import { AttemptMetaSchema, endedState, nowIso, truncateMessage, type AttemptState, type Ending, type FinalReport } from '../core/index.js';
 import { readJsonIfExists } from '../store/index.js';
 import { recordChanges, type ChangeTracking } from './change-record.js';
 import type { ReportReading } from '../agents/index.js';
 import type { ProcessOutcome } from '../process/index.js';
-import type { Observed } from './observed.js';
+import { attemptUsage, type Observed } from './observed.js';
 import type { AttemptUnderWay, RunnerContext } from './runner-context.js';
 import { freezeTree } from './session-store.js';
 
@@ -32,7 +32,7 @@ export async function finishAttempt(
   const { job, events, writer } = attempt;
   const state = writer.state;
   // This attempt's own tokens: what the conversation used in all, less what it had used before the resume.
-  const usage = observed.threadUsage ? usageSince(observed.threadUsage, job.resume?.threadUsage ?? null) : null;
+  const usage = attemptUsage(observed, job.resume);
   const ended = {
     ...endedState(state, { ...ending, usage }),
     thread_id: observed.threadId,

@@ -1,5 +1,5 @@
 // What the other floors may use of runner/; everything else in it is its own (docs/architecture.md).
-export { type RunnerContext } from './runner-context.js';
+export { type BudgetGuard, type RunnerContext } from './runner-context.js';
 export { runAttempt } from './run-attempt.js';
 export { ReportChecker } from './report-checker.js';
 export { ShutdownReason, StuckReason } from './abort-reasons.js';

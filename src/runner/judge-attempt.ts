@@ -14,9 +14,11 @@ export interface Judgement {
 }
 
 /** The attempt's terminal status from its host outcome first, then its run report (docs/spec.md §4.1, §6). */
-export async function judgeAttempt(ctx: RunnerContext, job: AttemptJob, attemptCtx: AttemptContext, { outcome, observed }: RunResult): Promise<Judgement> {
+export async function judgeAttempt(ctx: RunnerContext, job: AttemptJob, attemptCtx: AttemptContext, { outcome, observed, budgetStop }: RunResult): Promise<Judgement> {
   const base = { exitCode: outcome.exitCode, signal: outcome.signal };
   if (outcome.canceled && isShutdown(job.signal)) return { ending: { ...base, ...SHUTDOWN_ENDING }, reading: null };
+  // Not retried (RETRYABLE): a retry would start over the same spent budget.
+  if (outcome.canceled && budgetStop) return { ending: { ...base, status: 'failed', failureReason: 'budget_exceeded', message: `stopped while running: ${budgetStop}` }, reading: null };
   if (outcome.canceled && job.signal.reason instanceof StuckReason) {
     const message = `killed as stuck: ${job.signal.reason.message}; retried by policy`;
     return { ending: { ...base, status: 'failed', failureReason: 'stuck', message }, reading: null };
@@ -34,6 +36,10 @@ export async function judgeAttempt(ctx: RunnerContext, job: AttemptJob, attemptC
     return { ending: { ...base, status: 'failed', failureReason: 'spawn_error', message }, reading: null };
   }
   const reading = await job.adapter.readReport(attemptCtx, { ...outcome, lastMessage: observed.lastMessage });
+  if (observed.agentBudgetStop) {
+    const message = `the agent stopped at the cost limit it was given (--max-budget-usd ${attemptCtx.maxCostUsd ?? '?'}, what was left of the step's max_cost_usd): ${observed.agentBudgetStop}`;
+    return { ending: { ...base, status: 'failed', failureReason: 'budget_exceeded', message }, reading };
+  }
   const agentError = observed.agentError;
   // A failed run that a provider limit ended is the provider's doing, not the step's (§5 row 7′).
   const failedRun = outcome.exitCode !== 0 || agentError?.kind === 'declared_failure';

@@ -1,4 +1,4 @@
-import { addUsage, type Usage } from '../core/index.js';
+import { addUsage, usageSince, type Usage } from '../core/index.js';
 import type { AgentEvent, LimitSignal, ResumeSource } from '../agents/index.js';
 
 /**
@@ -28,11 +28,18 @@ export interface Observed {
   answered: boolean;
   /** The last limit the events reported that nothing the model did has overtaken. */
   limit: ObservedLimit | null;
+  /** The agent stopped itself at the cost limit it was given, saying this. */
+  agentBudgetStop: string | null;
 }
 
 /** Nothing heard yet: only the thread a resume continues is known. */
 export function initialObserved(resume: ResumeSource | null): Observed {
-  return { threadId: resume?.threadId ?? null, currentItem: null, lastMessage: null, threadUsage: null, agentError: null, answered: false, limit: null };
+  return { threadId: resume?.threadId ?? null, currentItem: null, lastMessage: null, threadUsage: null, agentError: null, answered: false, limit: null, agentBudgetStop: null };
+}
+
+/** This attempt's own usage so far: the conversation's, less what it had used before a resume. */
+export function attemptUsage(observed: Observed, resume: ResumeSource | null): Usage | null {
+  return observed.threadUsage ? usageSince(observed.threadUsage, resume?.threadUsage ?? null) : null;
 }
 
 /**
@@ -76,6 +83,9 @@ export function observeAgentEvent(observed: Observed, event: AgentEvent, resume:
       break;
     case 'failed':
       observed.agentError = { kind: 'declared_failure', message: event.message, at: new Date() };
+      break;
+    case 'budget_exceeded':
+      observed.agentBudgetStop = event.message;
       break;
     case 'other':
       break;

@@ -42,6 +42,7 @@ export async function prepareAttempt(ctx: RunnerContext, attempt: AttemptUnderWa
       reportPath: ctx.paths.agentReportFile(location),
       sessionDir: attempt.sessionDir,
       resume: job.resume,
+      maxCostUsd: ctx.budgets?.remainingStepCostUsd(location) ?? null,
     };
     await adapter.prepareSession(attemptCtx);
   } catch (error) {

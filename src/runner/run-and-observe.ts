@@ -2,7 +2,9 @@ import { nowIso, type AttemptMeta, type AttemptState } from '../core/index.js';
 import type { AgentEvent } from '../agents/index.js';
 import { runProcess, type ProcessOutcome } from '../process/index.js';
 import { StuckReason } from './abort-reasons.js';
-import { initialObserved, observeAgentEvent, type Observed } from './observed.js';
+import { BudgetWatch } from './budget-watch.js';
+import { UsagePoll } from './usage-poll.js';
+import { attemptUsage, initialObserved, observeAgentEvent, type Observed } from './observed.js';
 import type { PreparedAttempt } from './prepare-attempt.js';
 import type { AttemptUnderWay, RunnerContext } from './runner-context.js';
 
@@ -10,6 +12,8 @@ import type { AttemptUnderWay, RunnerContext } from './runner-context.js';
 export interface RunResult {
   outcome: ProcessOutcome;
   observed: Observed;
+  /** Why the attempt was stopped for going over a budget, if it was. */
+  budgetStop: string | null;
 }
 
 /**
@@ -41,12 +45,18 @@ export async function runAndObserve(ctx: RunnerContext, attempt: AttemptUnderWay
     pending = pending.then(() => ctx.files.writeMeta(location, next)).catch(() => undefined);
   };
 
-  let activitySinceBeat = false;
-  const beat = setInterval(() => {
-    if (!activitySinceBeat) return;
-    activitySinceBeat = false;
-    enqueueState(() => (writer.state.status === 'running' ? { ...writer.state, last_heartbeat_at: nowIso(), current_item: observed.currentItem } : undefined), false);
-  }, ctx.heartbeatIntervalMs);
+  // Usage is written to state.json as it comes (not durably, like a heartbeat), so every view and
+  // every budget over the attempt counts what it has spent so far.
+  const watch = new BudgetWatch(ctx.budgets, events);
+  const live = (): AttemptState => ({ ...writer.state, usage: attemptUsage(observed, job.resume) ?? writer.state.usage, thread_usage: observed.threadUsage ?? writer.state.thread_usage });
+  // An agent that stopped itself at its budget is ending already, saying so: it is not stopped again.
+  const checkBudget = () => {
+    if (!observed.agentBudgetStop) watch.check(live());
+  };
+  const onUsage = () => {
+    checkBudget();
+    enqueueState(() => (writer.state.status === 'running' ? live() : undefined), false);
+  };
 
   const onAgentEvent = (event: AgentEvent) => {
     observeAgentEvent(observed, event, job.resume);
@@ -54,7 +64,22 @@ export async function runAndObserve(ctx: RunnerContext, attempt: AttemptUnderWay
       enqueueState(() => ({ ...writer.state, thread_id: event.threadId }));
       enqueueMeta({ ...meta, thread_id: event.threadId });
     }
+    if (event.kind === 'usage') onUsage();
   };
+
+  // An agent that writes usage beside its output (codex's rollout) is read on every output line
+  // and heartbeat tick; see docs/spec.md §5 "Budgets" for why not a file watch.
+  const follower = job.adapter.usageFollower ? await job.adapter.usageFollower(attemptCtx) : null;
+  const usagePoll = new UsagePoll(follower, onAgentEvent, (error) => events.append('harness.usage.follow_failed', { message: error.message }));
+
+  let activitySinceBeat = false;
+  const beat = setInterval(() => {
+    usagePoll.poll();
+    checkBudget(); // wall time grows without any event
+    if (!activitySinceBeat) return;
+    activitySinceBeat = false;
+    enqueueState(() => (writer.state.status === 'running' ? { ...writer.state, last_heartbeat_at: nowIso(), current_item: observed.currentItem } : undefined), false);
+  }, ctx.heartbeatIntervalMs);
 
   const onStuck = () => {
     if (!(job.signal.reason instanceof StuckReason)) return;
@@ -73,7 +98,7 @@ export async function runAndObserve(ctx: RunnerContext, attempt: AttemptUnderWay
     stderrPath: ctx.paths.artifactFile(location, 'stderr'),
     timeoutMs: step.timeout_seconds * 1000,
     killGraceMs: ctx.killGraceMs,
-    signal: job.signal,
+    signal: AbortSignal.any([job.signal, watch.signal]),
     onSpawn: (pid) => {
       const now = nowIso();
       events.append('harness.attempt.running', { pid });
@@ -88,10 +113,12 @@ export async function runAndObserve(ctx: RunnerContext, attempt: AttemptUnderWay
           const { type, ...fields } = parsed.logged;
           events.append(type, fields);
           parsed.events.forEach(onAgentEvent);
+          usagePoll.poll();
         }
       : undefined,
   }).finally(() => clearInterval(beat));
+  await usagePoll.last();
   await pending;
   events.append('harness.attempt.exited', { exit_code: outcome.exitCode, signal: outcome.signal, timed_out: outcome.timedOut, canceled: outcome.canceled });
-  return { outcome, observed };
+  return { outcome, observed, budgetStop: watch.stopReason };
 }

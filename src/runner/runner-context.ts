@@ -24,6 +24,19 @@ export interface RunnerContext {
   identity: GitIdentity;
   /** Which attempts share a workspace now, for their change records. */
   occupancy: WorkspaceOccupancy;
+  /** What an attempt may still spend; absent: no budget is enforced while attempts run. */
+  budgets?: BudgetGuard;
+}
+
+/** The budgets over a running attempt, as the server that runs it keeps them (docs/spec.md §5 "Budgets"). */
+export interface BudgetGuard {
+  /**
+   * Why the attempt, as `state` says it is now (its usage so far, its wall time to now), is over
+   * its step's or its job's budget; null while it is not.
+   */
+  overBudget(state: AttemptState): string | null;
+  /** What is left of the step's max_cost_usd after its earlier attempts, in US dollars; null when it has none. */
+  remainingStepCostUsd(location: AttemptLocation): number | null;
 }
 
 export interface AttemptJob {

@@ -4,3 +4,4 @@ export { type CancelTarget, checkLaunchTable, Requests } from './requests.js';
 export { readOwnerHealth, readOwnerPauseReason } from './runner-health.js';
 export { findGarbage, finishRemovals, type GcCandidate, GcRefusedError, removeGarbage, secureWorktrees } from './collect-garbage.js';
 export { HealthMonitor } from './health-monitor.js';
+export { type SetBudgetAnswer, type SetBudgetRequest } from './budget-requests.js';

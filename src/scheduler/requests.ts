@@ -7,6 +7,7 @@ import {
   isStorageError,
   NotFoundError,
   nowIso,
+  priceBookOf,
   StorageRefusedError,
   WHERE_IDS_ARE,
   WriteOnceError,
@@ -23,6 +24,7 @@ import { StuckReason } from '../runner/index.js';
 import { BatchRecord, type FoundRun, type HeldBatches, type StepView } from '../batch/index.js';
 import { writeJsonOnce, type CurrentIndexFiles, type RunsPaths } from '../store/index.js';
 import type { AttemptLifecycle } from './attempt-lifecycle.js';
+import { BudgetRequests, type SetBudgetAnswer, type SetBudgetRequest } from './budget-requests.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { ProviderPools } from './provider-pools.js';
 
@@ -56,8 +58,16 @@ export class Requests {
   private readonly byIdempotencyKey = new Map<string, Promise<BatchMeta>>();
   private readonly batchIdsBeingWritten = new Set<string>();
 
+  private readonly budgets: BudgetRequests;
+
   constructor(private readonly options: RequestsOptions) {
     for (const [key, meta] of options.submittedKeys) this.byIdempotencyKey.set(key, Promise.resolve(meta));
+    this.budgets = new BudgetRequests(options);
+  }
+
+  /** Sets limits of a budget of the batch, a job or a step (set_budget); what a spent budget held may start. */
+  setBudget(request: SetBudgetRequest): Promise<SetBudgetAnswer> {
+    return this.budgets.set(request);
   }
 
   /**
@@ -102,10 +112,11 @@ export class Requests {
       idempotency_key: planned.idempotencyKey,
       launch_table: planned.launchTable,
       effective_defaults: planned.effectiveDefaults,
+      budget: planned.budget,
       jobs,
     };
     await this.writeBatch(meta);
-    batches.hold(new BatchRecord(meta, new Map(), config.retries));
+    batches.hold(new BatchRecord(meta, new Map(), config.retries, priceBookOf(config)));
     this.options.dispatch.changed(meta.batch_id);
     return meta;
   }

@@ -1,17 +1,18 @@
-import type { AgentName, BatchMeta, HarnessConfig, HarnessError, PoolHealth } from '../core/index.js';
+import { priceBookOf, type AgentName, type BatchMeta, type HarnessConfig, type HarnessError, type PoolHealth } from '../core/index.js';
 import type { AgentAdapter } from '../agents/index.js';
 import { AttemptOrphans } from '../process/index.js';
 import { ReportChecker, WorkspaceOccupancy, type RunnerContext } from '../runner/index.js';
 import { BatchRecord, HeldBatches, ServedBatches, type BatchRecords } from '../batch/index.js';
 import { asDamage, listBatchIds, readPoolsFile, readStoredBatch, writePoolsFile, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type DamagedState } from '../store/index.js';
 import { AttemptLifecycle } from './attempt-lifecycle.js';
+import { HeldBudgets } from './budget-guard.js';
 import { endDamagedAttempts } from './damaged-attempts.js';
 import { Dispatcher } from './dispatcher.js';
 import { recoverBatch } from './recovery.js';
 import { ProviderPools } from './provider-pools.js';
 import { Requests } from './requests.js';
 
-export interface SchedulerOptions extends Omit<RunnerContext, 'reportChecker' | 'identity' | 'occupancy'> {
+export interface SchedulerOptions extends Omit<RunnerContext, 'reportChecker' | 'identity' | 'occupancy' | 'budgets'> {
   /** Read at open only: every write of an attempt's state goes through `transitions`. */
   files: Pick<AttemptFiles, 'readState' | 'writeMeta' | 'writeFinal'>;
   currentIndex: CurrentIndexFiles;
@@ -71,7 +72,7 @@ export class Scheduler {
         return undefined;
       });
       if (!stored) continue;
-      const record = BatchRecord.fromStored(stored, options.config.retries);
+      const record = BatchRecord.fromStored(stored, options.config.retries, priceBookOf(options.config));
       await endDamagedAttempts(options, record, damagedStates, orphans);
       await recoverBatch(options, record, orphans);
       batches.hold(record);
@@ -89,7 +90,7 @@ export class Scheduler {
     });
     const reportChecker = new ReportChecker(options.config.limits.report_check_ms);
     const identity = { name: options.config.git.author_name, email: options.config.git.author_email };
-    dispatch = new Dispatcher({ runner: { ...options, reportChecker, identity, occupancy: new WorkspaceOccupancy() }, runners: options.config.runners, agentsConfig: options.config.agents, agents: options.agents, pools, batches, lifecycle, onBatchChanged: options.onBatchChanged, paused: options.paused });
+    dispatch = new Dispatcher({ runner: { ...options, reportChecker, identity, occupancy: new WorkspaceOccupancy(), budgets: new HeldBudgets(batches) }, runners: options.config.runners, agentsConfig: options.config.agents, agents: options.agents, pools, batches, lifecycle, onBatchChanged: options.onBatchChanged, paused: options.paused });
     const requests = new Requests({ ...options, batches, lifecycle, dispatch, pools, submittedKeys });
     dispatch.schedulePump();
     return new Scheduler(batches, unserved, lifecycle, dispatch, requests, reportChecker, pools);

@@ -22,6 +22,7 @@ import { readBranchChange, type AttemptLocation, type RunsPaths, type StoredAtte
 import { batchProgress, type BatchProgress } from './batch-progress.js';
 import { buildBatchScoreboard, countSteps, isSettled } from './batch-scoreboard.js';
 import { buildSystemScoreboard } from './system-scoreboard.js';
+import { withBudgets } from './budget-standings.js';
 import { systemLandings } from './landings.js';
 
 /**
@@ -89,7 +90,7 @@ export class BatchReader {
   /** A batch's scoreboard with one page of its steps (or all) and its lists cut to `listLimit` entries. */
   async batchScoreboard(batchId: string, page: { offset: number; size: number } | 'all', listLimit = this.options.listLimit): Promise<BatchScoreboard> {
     const record = await this.record(batchId);
-    return buildBatchScoreboard(record.meta, record.views(), record.allAttempts(), {
+    const board = buildBatchScoreboard(record.meta, record.views(), record.allAttempts(), {
       paths: this.options.paths,
       now: nowIso(),
       staleAfterSeconds: this.options.staleAfterSeconds(),
@@ -99,6 +100,7 @@ export class BatchReader {
       landed: record.landed,
       branchChanges: await this.branchChanges(record.meta),
     });
+    return withBudgets(board, record);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { BatchScoreboard, DamagedFile, StepCounts, Usage } from '../core/index.js';
+import { BUDGET_KEYS, describeAmount, describeLimit, type BatchScoreboard, type DamagedFile, type StepCounts, type Usage } from '../core/index.js';
 
 /** `3 succeeded, 1 failed`: the counts that are not zero. */
 export function describeCounts(counts: StepCounts): string {
@@ -40,8 +40,22 @@ export function describeBatch(board: BatchScoreboard, logsOf: LogsPointer): stri
   }
   const usage = Object.entries(board.usage_by_agent).map(([agent, u]) => `${agent} ${describeUsage(u)}`);
   if (usage.length > 0) lines.push(`Usage: ${usage.join('; ')}`);
+  if (board.budgets) lines.push(describeBudgets(board.budgets));
   if (board.next_cursor) lines.push(`More steps: cursor ${board.next_cursor}`);
   return lines.join('\n');
+}
+
+/** `Budget: 12,000 of 10,000 tokens; max_tokens reached; 2 step(s) held …`. */
+function describeBudgets(budgets: NonNullable<BatchScoreboard['budgets']>): string {
+  const { budget, spent, reached } = budgets.batch;
+  const limits = budget
+    ? BUDGET_KEYS.filter((k) => budget[k] !== undefined).map((k) => describeLimit({ key: k, spent: k === 'max_tokens' ? spent.tokens : k === 'max_cost_usd' ? spent.cost_usd : spent.wall_seconds, limit: budget[k]! }))
+    : [];
+  const parts = [limits.length ? `Budget: ${limits.join(', ')}` : `Spent: ${describeAmount('max_tokens', spent.tokens)}`];
+  if (reached) parts.push(`${reached} reached`);
+  if (budgets.held > 0) parts.push(`${budgets.held} step(s) held (budget_exhausted; set_budget raises it)`);
+  if (budgets.cost_unknown) parts.push(budgets.cost_unknown);
+  return parts.join('; ');
 }
 
 /** `1,200 in (300 cached), 80 out, $0.0123`. */

@@ -16,3 +16,4 @@ export { sweepStaleTempFiles } from './temp-sweep.js';
 export { appendLanding } from './landed-file.js';
 export { peekPoolsFile, readPoolsFile, writePoolsFile } from './pools-file.js';
 export { readBranchChange, writeBranchChange } from './branch-change-file.js';
+export { readBudgetOverrides, writeBudgetOverrides } from './budget-overrides-file.js';

@@ -111,6 +111,10 @@ export class RunsPaths {
   batchScoreboardFile(batchId: string): string {
     return join(this.batchDir(batchId), 'scoreboard.batch.json');
   }
+  /** The budgets set_budget changed (BudgetOverridesSchema); absent until the first. */
+  budgetOverridesFile(batchId: string): string {
+    return join(this.batchDir(batchId), 'budgets.json');
+  }
   attemptsIndexFile(batchId: string): string {
     return join(this.batchDir(batchId), 'attempts_index.json');
   }

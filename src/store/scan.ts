@@ -13,6 +13,7 @@ import { readAttemptsIndex } from './attempts-index-file.js';
 import { readJsonIfExists } from './json-file.js';
 import { readLandedFiles } from './landed-file.js';
 import { createdAtOfDirName, runIdOfDirName, type AttemptLocation, type RunsPaths } from './paths.js';
+import { readBudgetOverrides } from './budget-overrides-file.js';
 import { byAttemptNumber, stepKey, type StoredAttempt, type StoredBatch } from './stored-attempt.js';
 
 /** An attempt whose state.json is there but cannot be read. */
@@ -60,7 +61,9 @@ export async function readStoredBatch(
   if (!meta) return undefined;
   const indexed = await readAttemptsIndex(paths, meta);
   const landed = await readLandedFiles(paths, meta);
-  if (indexed) return { meta, attempts: indexed, fromIndex: true, landed };
+  const budgetOverrides = await readBudgetOverrides(paths, batchId);
+  const extra = budgetOverrides ? { budgetOverrides } : {};
+  if (indexed) return { meta, attempts: indexed, fromIndex: true, landed, ...extra };
   const attempts = new Map<string, StoredAttempt[]>();
   await Promise.all(
     meta.jobs.flatMap((job) =>
@@ -87,7 +90,7 @@ export async function readStoredBatch(
       }),
     ),
   );
-  return { meta, attempts, fromIndex: false, landed };
+  return { meta, attempts, fromIndex: false, landed, ...extra };
 }
 
 /** The attempt's state; `missing` when it has no state.json yet, `damaged` when it cannot be read and `damagedStates` took it. */

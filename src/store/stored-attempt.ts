@@ -1,4 +1,4 @@
-import type { AttemptState, BatchMeta, LandedFile } from '../core/index.js';
+import type { AttemptState, BatchMeta, BudgetOverrides, LandedFile } from '../core/index.js';
 import type { AttemptLocation } from './paths.js';
 
 /** An attempt as the store holds it: where it is and what its state.json says. */
@@ -15,6 +15,8 @@ export interface StoredBatch {
   fromIndex: boolean;
   /** landed.json of each job whose branch was landed, by job id. */
   landed: Map<string, LandedFile>;
+  /** budgets.json, when set_budget changed a budget of the batch. */
+  budgetOverrides?: BudgetOverrides;
 }
 
 /**

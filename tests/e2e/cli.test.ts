@@ -3,7 +3,7 @@ import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { agent, CLI, eventually, HarnessServer, oneJob, tempDir, TEST_CONFIG, treeSnapshot, workDirIn, whenDone } from './servers/harness-server.js';
+import { agent, CLI, eventually, HarnessServer, oneJob, stepOf, tempDir, TEST_CONFIG, treeSnapshot, workDirIn, whenDone } from './servers/harness-server.js';
 
 const exec = promisify(execFile);
 
@@ -192,6 +192,24 @@ describe('the terminal CLI with a server running', () => {
     const noBatch = await cli(['retry', 'nope', 'j', 'hang', '--runs-dir', server.runsDir]);
     expect(noBatch).toMatchObject({ code: 2, stderr: 'harness-mcp: No batch `nope`; `harness-mcp status` lists the batches in this store\n' });
     await server.ok('cancel_run', { batch_id: batchId });
+  });
+  it('sets a budget through the server that runs the runs root, releasing the steps it held', async () => {
+    const dir = await tempDir();
+    const server = await HarnessServer.start({ maxConcurrency: 1 });
+    // The first step's wall time spends the batch's budget, so the second is held.
+    const batchId = await server.submit(oneJob(await workDirIn(dir), [{ step_id: 'a', command: ['sleep', '0.3'] }, { step_id: 'b', command: ['true'], depends_on: ['a'] }], { budget: { max_wall_seconds: 0.2 } }));
+    expect(stepOf(await server.settled(batchId), 'j', 'b').status).toBe('blocked');
+    const before = await treeSnapshot(server.runsDir);
+    const bad = await cli(['budget', batchId, '--max-tokens', '-5', '--runs-dir', server.runsDir]);
+    expect(bad).toMatchObject({ code: 2, stderr: 'harness-mcp: --max-tokens `-5`: is -5; max_tokens must be a whole number above 0 (leave it out for no limit)\n' });
+    const none = await cli(['budget', batchId, '--runs-dir', server.runsDir]);
+    expect(none.stderr).toMatch(/budget needs --max-tokens, --max-cost-usd or --max-wall-seconds/);
+    const word = await cli(['budget', batchId, '--max-wall-seconds', 'lots', '--runs-dir', server.runsDir]);
+    expect(word).toMatchObject({ code: 2, stderr: expect.stringMatching(/--max-wall-seconds.*takes a number, or none to remove the limit/) });
+    expect(await treeSnapshot(server.runsDir)).toEqual(before);
+    const raised = await cli(['budget', batchId, '--max-wall-seconds', 'none', '--max-tokens', '1000', '--runs-dir', server.runsDir]);
+    expect(raised).toMatchObject({ stderr: '', code: 0, stdout: `budget of ${batchId}: max_tokens 1000\nreleased 1 held step(s)\n` });
+    expect(stepOf(await server.settled(batchId), 'j', 'b').status).toBe('succeeded');
   });
 });
 

@@ -18,6 +18,7 @@ const TOOLS = [
   'list_batches',
   'release_pool',
   'retry_step',
+  'set_budget',
   'set_drain',
   'submit_batch',
   'tail_events',

@@ -62,12 +62,12 @@ class Root {
     return scheduler;
   }
 
-  async submit(scheduler: Scheduler, command: string[]): Promise<unknown> {
+  async submit(scheduler: Scheduler, command: string[], budget?: Record<string, number>): Promise<unknown> {
     const goal = Array.from({ length: 160 }, (_, i) => `word${i}`).join(' ');
     // The working directory beside the runs root, never holding it.
     const work = join(this.dir, 'work');
     await mkdir(work, { recursive: true });
-    return scheduler.requests.submit({ batch_id: BATCH, batch_goal_summary: goal, defaults: { agent: 'command' }, jobs: [{ job_id: JOB, working_directory: work, steps: [{ step_id: STEP, command }] }] });
+    return scheduler.requests.submit({ batch_id: BATCH, batch_goal_summary: goal, defaults: { agent: 'command' }, jobs: [{ job_id: JOB, working_directory: work, steps: [{ step_id: STEP, command, ...(budget && { budget }) }] }] });
   }
 
   /** The state.json of the step's latest attempt, once there is one. */
@@ -212,6 +212,16 @@ describe('current.json after each kind of ending', () => {
     expect((await root.currentEntry()).latest).toMatchObject({ run_id: running.run_id, status: 'running' });
     await scheduler.requests.cancel({ run_id: running.run_id }); // waits for the attempt to end
     expect(await root.expectIndexMatchesState()).toMatchObject({ run_id: running.run_id, status: 'canceled', failure_reason: 'canceled' });
+  });
+
+  it('points latest at an attempt stopped for going over its step’s wall-time budget, with its group killed', async () => {
+    const root = await Root.create();
+    const scheduler = await root.open();
+    await root.submit(scheduler, ['sleep', '100'], { max_wall_seconds: 0.5 });
+    const ended = await root.stateIn(terminal); // checked at every heartbeat tick (200 ms here)
+    expect(await root.expectIndexMatchesState()).toMatchObject({ status: 'failed', failure_reason: 'budget_exceeded' });
+    expect(ended.message).toMatch(/^stopped while running: step `j\/s`’s max_wall_seconds went over: \d+(\.\d)? of 0\.5 seconds of wall time$/);
+    expect(ended.signal).toBe('SIGTERM');
   });
 
   it('points latest at an attempt the server ended runner_lost as it shut down', async () => {

@@ -83,7 +83,7 @@ function contentOf(turn: Extract<Turn, { kind: 'message' | 'shell' | 'call' }>, 
 }
 
 function usageOf(turn: Turn) {
-  return turn.kind === 'message' && turn.usage ? turn.usage : { input_tokens: 100, output_tokens: 20 };
+  return (turn.kind === 'message' || turn.kind === 'shell') && turn.usage ? turn.usage : { input_tokens: 100, output_tokens: 20 };
 }
 
 function streamEvents(block: ContentBlock, usage: { input_tokens: number; output_tokens: number }, model: string): Record<string, unknown>[] {

@@ -112,7 +112,7 @@ function answer(turn: Turn, res: ServerResponse): void {
           type: 'response.output_item.done',
           item: { type: 'function_call', id: `fc_${counter}`, call_id: `call_${counter}`, name: 'exec_command', arguments: JSON.stringify({ cmd: turn.cmd, login: false }) },
         },
-        { type: 'response.completed', response: { id, usage: usage(10, 5) } },
+        { type: 'response.completed', response: { id, usage: usage(turn.usage?.input_tokens ?? 10, turn.usage?.output_tokens ?? 5) } },
       ]);
       return;
     case 'tool_search':

@@ -7,7 +7,7 @@ export type Turn =
   /** The assistant answers with a message (its final message when it is the last turn). */
   | { kind: 'message'; text: string; usage?: { input_tokens: number; output_tokens: number } }
   /** The assistant calls the agent's shell tool; the agent runs `cmd` in the workspace and sends the output back. */
-  | { kind: 'shell'; cmd: string }
+  | { kind: 'shell'; cmd: string; usage?: { input_tokens: number; output_tokens: number } }
   /** The assistant searches codex's deferred tools (MCP tools are found this way in codex 0.169; codex only). */
   | { kind: 'tool_search'; query: string }
   /** The assistant calls a tool by name; MCP tools in codex come in a namespace (`mcp__<server>__`). */

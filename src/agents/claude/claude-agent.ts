@@ -4,7 +4,7 @@ import { DEFAULT_REPORT_STRICT_JSON_SCHEMA, ResumeUnavailableError, type Harness
 import type { AgentAdapter, AttemptContext, ExitSummary, ReportReading } from '../agent-adapter.js';
 import { reportFromMessage } from '../final-message.js';
 import { copySessionStore, exists, linkIfPresent, passthroughEnv } from '../session-store-copy.js';
-import { parseClaudeLine } from './claude-events.js';
+import { parseClaudeLine, type ClaudeMessageUsages } from './claude-events.js';
 import { claudeLimitFromText } from './claude-limits.js';
 
 export type ClaudeConfig = HarnessConfig['agents']['claude'];
@@ -55,7 +55,10 @@ export function createClaudeAgent(config: ClaudeConfig, userClaudeDir: string, e
     name: 'claude',
     resumable: true,
     sessionDirName: 'claude_config',
-    lineParser: () => parseClaudeLine,
+    lineParser: () => {
+      const live: ClaudeMessageUsages = new Map();
+      return (line) => parseClaudeLine(line, live);
+    },
 
     limitFromText: (text, now) => claudeLimitFromText(text, now),
 
@@ -99,6 +102,8 @@ export function createClaudeAgent(config: ClaudeConfig, userClaudeDir: string, e
         '--json-schema',
         JSON.stringify(ctx.step.output_schema ?? DEFAULT_REPORT_STRICT_JSON_SCHEMA),
         ...(config.model ? ['--model', config.model] : []),
+        // What is left of the step's max_cost_usd: Claude Code stops itself there (error_max_budget_usd).
+        ...(ctx.maxCostUsd != null ? ['--max-budget-usd', String(ctx.maxCostUsd)] : []),
         ...(ctx.resume ? ['--resume', ctx.resume.threadId!] : []),
         ...config.extra_args,
         // `--` ends the options (some take several values), so the prompt is always the prompt.

@@ -28,6 +28,14 @@ const RateLimitInfoSchema = z.looseObject({
   rateLimitType: z.string().max(64).optional(),
 });
 
+// One API call's usage on an assistant line; Claude Code repeats it on each line of the same message.
+const MessageUsageSchema = z.looseObject({
+  input_tokens: z.number().min(0),
+  output_tokens: z.number().min(0),
+  cache_read_input_tokens: z.number().min(0).nullish(),
+  cache_creation_input_tokens: z.number().min(0).nullish(),
+});
+
 export const ClaudeLineSchema = z.discriminatedUnion('type', [
   z.looseObject({
     type: z.literal('system'),
@@ -39,7 +47,7 @@ export const ClaudeLineSchema = z.discriminatedUnion('type', [
   }),
   z.looseObject({
     type: z.literal('assistant'),
-    message: z.looseObject({ content: z.array(ContentBlockSchema) }),
+    message: z.looseObject({ id: z.string().optional(), content: z.array(ContentBlockSchema), usage: MessageUsageSchema.optional() }),
     // An API error shown as an assistant message; the model did not write it.
     is_api_error_message: z.boolean().optional(),
   }),
@@ -49,6 +57,9 @@ export const ClaudeLineSchema = z.discriminatedUnion('type', [
     type: z.literal('result'),
     is_error: z.boolean(),
     api_error_status: z.number().nullable().optional(),
+    // error_max_budget_usd when it stopped at --max-budget-usd (Claude Code 2.1.332), with `errors`.
+    subtype: z.string().optional(),
+    errors: z.array(z.string()).optional(),
     result: z.string().optional(),
     structured_output: z.unknown().optional(),
     total_cost_usd: z.number().min(0).optional(),
@@ -93,8 +104,27 @@ function limitOfRetry(error: string | undefined, status: number | null | undefin
   return kind ? [{ kind: 'limit', limit: { kind, retryAt: null, window: null, message } }] : [];
 }
 
-/** One line of Claude Code's stream-json output in the harness's terms. */
-export function parseClaudeLine(line: string): ParsedLine {
+/** The usage of this run so far from the assistant lines, by message id (the latest line of each); see parseClaudeLine. */
+export type ClaudeMessageUsages = Map<string, Usage>;
+
+function addMessageUsage(live: ClaudeMessageUsages, id: string, usage: z.infer<typeof MessageUsageSchema>): Usage {
+  const cacheRead = usage.cache_read_input_tokens ?? 0;
+  live.set(id, { input_tokens: usage.input_tokens + cacheRead + (usage.cache_creation_input_tokens ?? 0), cached_input_tokens: cacheRead, output_tokens: usage.output_tokens });
+  const total: Usage = { input_tokens: 0, cached_input_tokens: 0, output_tokens: 0 };
+  for (const u of live.values()) {
+    total.input_tokens += u.input_tokens;
+    total.cached_input_tokens += u.cached_input_tokens;
+    total.output_tokens += u.output_tokens;
+  }
+  return total;
+}
+
+/**
+ * One line of Claude Code's stream-json output in the harness's terms. With `live`, each
+ * assistant line's usage is added up into the run's usage so far (a budget follows it while the
+ * run goes on; the result line's session totals replace it at the end).
+ */
+export function parseClaudeLine(line: string, live?: ClaudeMessageUsages): ParsedLine {
   const { event, logged } = readAgentLine(line, ClaudeLineSchema);
   if (!event) return { events: [], logged };
   const events: AgentEvent[] = [];
@@ -108,6 +138,7 @@ export function parseClaudeLine(line: string): ParsedLine {
       break;
     case 'assistant':
       if (event.is_api_error_message) break;
+      if (live && event.message.id && event.message.usage) events.push({ kind: 'usage', scope: 'attempt', usage: addMessageUsage(live, event.message.id, event.message.usage) });
       for (const block of event.message.content) {
         if (block.type === 'tool_use') events.push({ kind: 'item', currentItem: describeToolUse(block.name ?? '?', block.input ?? {}) });
         else if (block.type === 'text') events.push({ kind: 'item', currentItem: 'writing its reply' });
@@ -115,8 +146,11 @@ export function parseClaudeLine(line: string): ParsedLine {
       }
       break;
     case 'result':
+      // Its own budget stop before the usage, which is over that budget: the run has ended already.
+      if (event.subtype === 'error_max_budget_usd') events.push({ kind: 'budget_exceeded', message: event.errors?.join('; ') || event.result || 'Claude Code reached its --max-budget-usd' });
       if (event.modelUsage) events.push({ kind: 'usage', scope: 'thread', usage: sessionUsage(event.modelUsage, event.total_cost_usd) });
       // is_error, not subtype, tells a failed run: an API error ends with subtype "success".
+      if (event.subtype === 'error_max_budget_usd') break;
       if (event.is_error) {
         const message = event.result ?? 'Claude Code reported an error';
         const limit = event.api_error_status ? limitKindOfStatus(event.api_error_status) : null;

@@ -8,6 +8,7 @@ import { passthroughEnv } from '../session-store-copy.js';
 import { parseCodexLine } from './codex-events.js';
 import { prepareCodexHome } from './codex-home.js';
 import { codexLimitFromText } from './codex-limits.js';
+import { RolloutFollower } from './codex-rollout.js';
 
 export type CodexConfig = HarnessConfig['agents']['codex'];
 
@@ -35,6 +36,15 @@ export function createCodexAgent(config: CodexConfig, userCodexDir: string, env:
     resumable: true,
     sessionDirName: 'codex_home',
     lineParser: () => parseCodexLine,
+    async usageFollower(ctx: AttemptContext) {
+      const rollout = await RolloutFollower.start(ctx.sessionDir!);
+      return {
+        async poll() {
+          const usage = await rollout.poll();
+          return usage ? [{ kind: 'usage', scope: 'thread', usage }] : [];
+        },
+      };
+    },
 
     limitFromText: (text, now) => codexLimitFromText(text, now),
 
