@@ -27,8 +27,12 @@ export const PoolRecordSchema = z.strictObject({
   parked: PoolParkSchema.nullable(),
   cap: z.int().min(1).describe('How many of its attempts may run at once now; halves on a rate limit, grows back by one after a quiet window'),
   decreased_at: z.iso.datetime().nullable().describe('When the cap last halved'),
+  limited_at: z.iso.datetime()
+    .nullable()
+    .default(null)
+    .describe('When the last round of limits began: a limit met by an attempt started before it belongs to that round'),
   grown_at: z.iso.datetime().nullable().describe('When the cap last grew'),
-  limits_in_a_row: z.int().min(0).describe('Limits without a deadline since the last success: the wait doubles with each'),
+  limits_in_a_row: z.int().min(0).describe('Rounds of limits without a reset time since the model last answered: the wait doubles with each'),
 });
 export type PoolRecord = z.infer<typeof PoolRecordSchema>;
 

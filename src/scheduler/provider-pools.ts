@@ -61,12 +61,19 @@ export class ProviderPools {
     const id = poolId(key);
     const max = this.maxCap(key.agent);
     const before = this.records.get(id);
-    const record: PoolRecord = before ? { ...before, cap: Math.min(before.cap, max) } : { agent: key.agent, profile: key.profile, parked: null, cap: max, decreased_at: null, grown_at: null, limits_in_a_row: 0 };
+    const record: PoolRecord = before ? { ...before, cap: Math.min(before.cap, max) } : { agent: key.agent, profile: key.profile, parked: null, cap: max, decreased_at: null, limited_at: null, grown_at: null, limits_in_a_row: 0 };
     const now = new Date(nowMs).toISOString();
     const limit = state.status === 'failed' ? state.limit : null;
     if (limit) {
-      record.parked = this.parkFor(record, state, nowMs);
-      if (!limit.retry_at) record.limits_in_a_row++;
+      // Attempts that went out together meet one limit together: only the first ending of a
+      // round parks the pool for the waits of a round, and the doubling counts rounds. A reset
+      // the provider named is kept whichever ending says it.
+      const newRound = !record.limited_at || startedAtMs >= Date.parse(record.limited_at);
+      if (newRound || limit.retry_at) record.parked = this.parkFor(record, state, nowMs);
+      if (newRound) {
+        if (!limit.retry_at) record.limits_in_a_row++;
+        record.limited_at = now;
+      }
       if (limit.kind === 'rate_limited' && (!record.decreased_at || startedAtMs >= Date.parse(record.decreased_at)) && record.cap > 1) {
         record.cap = Math.max(1, Math.floor(record.cap / 2));
         record.decreased_at = now;

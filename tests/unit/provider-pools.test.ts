@@ -60,6 +60,23 @@ describe('ProviderPools', () => {
     expect(Date.parse(p.park(claude, T0)!.until) - T0).toBe(40_000);
   });
 
+  it('counts the limits of attempts that went out together as one round: one wait, not one doubling each', () => {
+    const { p } = pools({ retries: { limit_jitter_seconds: 0, rate_limit_wait_seconds: 5 } });
+    // Twelve attempts started together, all refused.
+    for (let i = 0; i < 12; i++) p.recordEnding(codex, ended('failed', { kind: 'rate_limited' }), T0 - 1000, T0 + i);
+    expect(Date.parse(p.park(codex, T0)!.until) - T0).toBe(5000);
+    // The next round, started after the first was met, waits twice as long.
+    const round2 = T0 + 6000;
+    p.recordEnding(codex, ended('failed', { kind: 'rate_limited' }), T0 + 5500, round2);
+    p.recordEnding(codex, ended('failed', { kind: 'rate_limited' }), T0 + 5500, round2 + 5);
+    expect(Date.parse(p.park(codex, round2)!.until) - round2).toBe(10_000);
+    // A success started once that park was over ends the run of limits: the next round waits 5 s again.
+    const after = round2 + 10_001;
+    p.recordEnding(codex, ended('succeeded'), after, after + 100);
+    p.recordEnding(codex, ended('failed', { kind: 'rate_limited' }), after + 200, after + 300);
+    expect(Date.parse(p.park(codex, after + 300)!.until) - (after + 300)).toBe(5000);
+  });
+
   it('adds jitter of at most limit_jitter_seconds and a quarter of the wait', () => {
     const { p } = pools({ retries: { limit_jitter_seconds: 10, rate_limit_wait_seconds: 2 } });
     p.recordEnding(codex, ended('failed', { kind: 'rate_limited' }), T0, T0);
