@@ -119,8 +119,9 @@ export interface AgentAdapter {
   readReport(ctx: AttemptContext, exit: ExitSummary): Promise<ReportReading>;
   /**
    * The provider limit the text of a failed run's final error (or its stderr's end) names, read
-   * with the agent's own table of wordings; `now` places relative and local times. Null when it
-   * names none, or for agents without a table.
+   * with the agent's own table of wordings; `now` places relative and local times, `stepEnv` is
+   * the step's env (a TZ there is the zone the agent prints local times in). Null when it names
+   * none, or for agents without a table.
    */
-  limitFromText(text: string, now: Date): LimitSignal | null;
+  limitFromText(text: string, now: Date, stepEnv: Readonly<Record<string, string>>): LimitSignal | null;
 }

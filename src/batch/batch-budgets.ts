@@ -72,9 +72,9 @@ export class BatchBudgets {
     return this.steps.get(stepKey(jobId, stepId)) ?? null;
   }
 
-  /** What one attempt spent, priced by its step's agent; a running one up to `runningUntil` (default: its last heartbeat). */
+  /** What one attempt spent, priced by the agent that ran it (a fallback's, when it fell back); a running one up to `runningUntil` (default: its last heartbeat). */
   spendOf(attempt: StoredAttempt, runningUntil?: string): Spend {
-    const agent = this.agentOf.get(stepKey(attempt.location.jobId, attempt.location.stepId));
+    const agent = attempt.state.agent ?? this.agentOf.get(stepKey(attempt.location.jobId, attempt.location.stepId));
     return attemptSpend(attempt.state, agent ? this.prices(agent) : null, runningUntil);
   }
 
@@ -83,7 +83,7 @@ export class BatchBudgets {
     const unpriced = new Set<AgentName>();
     for (const { location, state } of attempts) {
       if (!state.usage || state.usage.cost_usd !== undefined) continue;
-      const agent = this.agentOf.get(stepKey(location.jobId, location.stepId));
+      const agent = state.agent ?? this.agentOf.get(stepKey(location.jobId, location.stepId));
       if (agent && !this.prices(agent) && tokensOf(state.usage) > 0) unpriced.add(agent);
     }
     return [...unpriced].sort();

@@ -1,7 +1,7 @@
 import { LimitKindSchema, type AttemptState, type FailureReason, type HarnessConfig, type PlannedStep } from '../core/index.js';
 import type { StoredAttempt } from '../store/index.js';
 
-export type RetryPolicy = Pick<HarnessConfig['retries'], 'retry_on_needs_attention'>;
+export type RetryPolicy = Pick<HarnessConfig['retries'], 'retry_on_needs_attention' | 'max_limit_retries'>;
 
 /** The failure reasons a failed attempt is retried for by policy (docs/spec.md §5 "Retries by policy"); no other is. */
 export const RETRYABLE: ReadonlySet<FailureReason> = new Set<FailureReason>(['exit_nonzero', 'timeout', 'runner_lost', 'stuck']);
@@ -19,11 +19,19 @@ const LIMIT_REASONS: ReadonlySet<FailureReason> = new Set<FailureReason>(LimitKi
 
 /**
  * Whether a provider limit, not the step, ended the attempt (rate_limited, usage_limited,
- * overloaded). Such an attempt is always retried, once its pool's park is over, and does not
- * count against max_attempts: the scheduler's pools decide when it may start (docs/spec.md §5).
+ * overloaded). Such an attempt is retried once its pool's park is over, and does not count
+ * against max_attempts: the scheduler's pools decide when it may start (docs/spec.md §5); see
+ * limitRetriesLeft for when that stops.
  */
 export function endedOnProviderLimit(state: AttemptState): boolean {
   return state.status === 'failed' && state.failure_reason !== null && LIMIT_REASONS.has(state.failure_reason);
+}
+
+/** Whether a step whose newest attempts ended on provider limits may be retried again: fewer than max_limit_retries in a row. */
+export function limitRetriesLeft(list: readonly StoredAttempt[], policy: RetryPolicy): boolean {
+  let inARow = 0;
+  for (let i = list.length - 1; i >= 0 && endedOnProviderLimit(list[i]!.state); i--) inARow++;
+  return inARow < policy.max_limit_retries;
 }
 
 /**

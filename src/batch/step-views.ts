@@ -1,6 +1,6 @@
 import { isTerminal, type AttemptTrigger, type PlannedJob, type PlannedStep, type StepStatus } from '../core/index.js';
 import { stepKey, type StoredAttempt } from '../store/index.js';
-import { backoffMs, endedOnProviderLimit, isRetryable, seriesLength, type RetryPolicy } from './retry-policy.js';
+import { backoffMs, endedOnProviderLimit, isRetryable, limitRetriesLeft, seriesLength, type RetryPolicy } from './retry-policy.js';
 import { selectResumeSource } from './resume-source.js';
 
 /** What every step view holds, whatever the step's status. */
@@ -120,7 +120,10 @@ function deriveOne(
       return settledAs(state.status);
     case 'failed':
     case 'needs_attention': {
-      if (endedOnProviderLimit(state)) return unmet.length > 0 ? blocked() : ready({ trigger: 'auto_retry', cascade: state.cascade, notBefore: null });
+      if (endedOnProviderLimit(state)) {
+        if (!limitRetriesLeft(list, policy)) return settledAs(state.status);
+        return unmet.length > 0 ? blocked() : ready({ trigger: 'auto_retry', cascade: state.cascade, notBefore: null });
+      }
       const series = seriesLength(list);
       if (!isRetryable(state, policy) || series >= step.retries.max_attempts) return settledAs(state.status);
       if (unmet.length > 0) return blocked();

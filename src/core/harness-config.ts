@@ -43,6 +43,12 @@ export const HarnessConfigSchema = z.strictObject({
         .max(7 * 24 * 3600)
         .default(1800)
         .describe('How long a pool parks after a usage limit that named no reset time, before one attempt tries again'),
+      max_limit_retries: z
+        .int()
+        .min(1)
+        .max(10_000)
+        .default(48)
+        .describe('A step whose last attempts all ended on a provider limit, this many in a row, is not retried again: it ends failed (a quota out of credit rechecked every half hour gives up after a day)'),
       limit_jitter_seconds: z
         .number()
         .min(0)

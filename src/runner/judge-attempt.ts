@@ -43,7 +43,7 @@ export async function judgeAttempt(ctx: RunnerContext, job: AttemptJob, attemptC
   const agentError = observed.agentError;
   // A failed run that a provider limit ended is the provider's doing, not the step's (§5 row 7′).
   const failedRun = outcome.exitCode !== 0 || agentError?.kind === 'declared_failure';
-  const limited = failedRun ? providerLimitOf(job.adapter, observed, outcome.stderrTail, agentError?.at ?? new Date()) : null;
+  const limited = failedRun ? providerLimitOf(job.adapter, observed, outcome.stderrTail, agentError?.at ?? new Date(), { stepEnv: job.step.env, continuing: job.resume !== null }) : null;
   if (limited) {
     const exited = outcome.exitCode !== 0 ? `exited ${outcome.exitCode ?? `by ${outcome.signal}`}; ` : '';
     const message = `${describeLimit(limited.limit)}; ${exited}the agent said: ${(agentError?.message ?? limited.said).slice(-SUMMARY_CHARS)}`;

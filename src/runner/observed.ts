@@ -10,6 +10,8 @@ export interface AgentError {
   message: string;
   /** When it was said: what a relative reset in it ("Please retry in 3s") counts from. */
   at: Date;
+  /** How many times the model had answered when it was said: one the model answered after is past. */
+  answersBefore: number;
 }
 
 /** A provider limit the agent's events reported, and whether the model had answered in this attempt before it. */
@@ -24,8 +26,8 @@ export interface Observed {
   lastMessage: string | null;
   threadUsage: Usage | null;
   agentError: AgentError | null;
-  /** Whether the model answered in this attempt: a message or an item of its own. */
-  answered: boolean;
+  /** How many times the model answered in this attempt: a message or an item of its own. */
+  answers: number;
   /** The last limit the events reported that nothing the model did has overtaken. */
   limit: ObservedLimit | null;
   /** The agent stopped itself at the cost limit it was given, saying this. */
@@ -34,7 +36,7 @@ export interface Observed {
 
 /** Nothing heard yet: only the thread a resume continues is known. */
 export function initialObserved(resume: ResumeSource | null): Observed {
-  return { threadId: resume?.threadId ?? null, currentItem: null, lastMessage: null, threadUsage: null, agentError: null, answered: false, limit: null, agentBudgetStop: null };
+  return { threadId: resume?.threadId ?? null, currentItem: null, lastMessage: null, threadUsage: null, agentError: null, answers: 0, limit: null, agentBudgetStop: null };
 }
 
 /** This attempt's own usage so far: the conversation's, less what it had used before a resume. */
@@ -52,8 +54,13 @@ function laterLimit(kept: ObservedLimit | null, next: LimitSignal, answered: boo
   return { ...next, midConversation: answered };
 }
 
+/** The agent's last error, if the model has not answered since it was said (a retry of its own got through then). */
+export function currentAgentError(observed: Observed): AgentError | null {
+  return observed.agentError && observed.agentError.answersBefore === observed.answers ? observed.agentError : null;
+}
+
 function modelAnswered(observed: Observed): void {
-  observed.answered = true;
+  observed.answers++;
   // The model answered after the limit, so the agent's own retry got through: it is past.
   observed.limit = null;
 }
@@ -73,16 +80,16 @@ export function observeAgentEvent(observed: Observed, event: AgentEvent, resume:
       modelAnswered(observed);
       break;
     case 'limit':
-      observed.limit = laterLimit(observed.limit, event.limit, observed.answered);
+      observed.limit = laterLimit(observed.limit, event.limit, observed.answers > 0);
       break;
     case 'usage':
       observed.threadUsage = event.scope === 'attempt' && resume?.threadUsage ? addUsage(resume.threadUsage, event.usage) : event.usage;
       break;
     case 'error':
-      observed.agentError = { kind: observed.agentError?.kind ?? 'reported', message: event.message, at: new Date() };
+      observed.agentError = { kind: observed.agentError?.kind ?? 'reported', message: event.message, at: new Date(), answersBefore: observed.answers };
       break;
     case 'failed':
-      observed.agentError = { kind: 'declared_failure', message: event.message, at: new Date() };
+      observed.agentError = { kind: 'declared_failure', message: event.message, at: new Date(), answersBefore: observed.answers };
       break;
     case 'budget_exceeded':
       observed.agentBudgetStop = event.message;

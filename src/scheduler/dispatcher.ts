@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { createRunId, type AgentName, type HarnessConfig } from '../core/index.js';
+import { createRunId, type AgentName, type HarnessConfig, type PlannedStep } from '../core/index.js';
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import { runAttempt, ShutdownReason, type RunnerContext } from '../runner/index.js';
 import { endedOnProviderLimit, selectResumeSource, type BatchRecord, type HeldBatches, type ReadyStepView } from '../batch/index.js';
 import { stepKey, type StoredAttempt } from '../store/index.js';
 import type { AttemptLifecycle } from './attempt-lifecycle.js';
 import { choosePool, type PoolChoice } from './pool-choice.js';
-import { poolId } from './pool-key.js';
+import { poolId, poolKeyOf } from './pool-key.js';
 import type { ProviderPools } from './provider-pools.js';
 
 export interface DispatcherOptions {
@@ -46,6 +46,7 @@ export class Dispatcher {
   private pumpScheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private roundRobin = 0;
+  private readonly poolIds = new WeakMap<PlannedStep, string>();
   private stopped = false;
   private paused: string | null;
 
@@ -124,6 +125,10 @@ export class Dispatcher {
       if (!earliestRetry || iso < earliestRetry) earliestRetry = iso;
     };
     const poolRunning = this.runningByPool();
+    // Pools found parked or full in this pump: they only fill up as it goes, so the steps of one
+    // (with no fallback, nor a session to continue) are passed over without asking again. 10,000
+    // steps of a parked pool are so one lookup each, not one choice each, on every state write.
+    const closedPools = new Set<string>();
     const perBatchCap = this.options.runners.per_batch_max_concurrency ?? Infinity;
     const running = new Map<string, number>();
     for (const { batchId } of this.active.values()) running.set(batchId, (running.get(batchId) ?? 0) + 1);
@@ -142,9 +147,14 @@ export class Dispatcher {
           wakeAt(notBefore);
           continue;
         }
-        const choice = choosePool(view, this.resumesAfterLimit(view), { pools: this.options.pools, agents: this.options.agentsConfig, running: poolRunning, nowMs });
+        const limitResume = this.resumesAfterLimit(view);
+        const plain = !view.step.fallback && !limitResume;
+        const own = plain ? this.ownPoolId(view.step) : null;
+        if (own && closedPools.has(own)) continue;
+        const choice = choosePool(view, limitResume, { pools: this.options.pools, agents: this.options.agentsConfig, running: poolRunning, nowMs });
         if (choice.kind === 'wait') {
           if (choice.untilMs !== null) wakeAt(new Date(choice.untilMs).toISOString());
+          if (own) closedPools.add(own);
           continue;
         }
         return { view, choice };
@@ -228,6 +238,16 @@ export class Dispatcher {
         this.changed(record.batchId);
       }
     })();
+  }
+
+  /** The pool a step runs in with its own agent, computed once per planned step. */
+  private ownPoolId(step: PlannedStep): string {
+    let id = this.poolIds.get(step);
+    if (id === undefined) {
+      id = poolId(poolKeyOf(step.agent, step, this.options.agentsConfig));
+      this.poolIds.set(step, id);
+    }
+    return id;
   }
 
   /**

@@ -65,6 +65,12 @@ export class ProviderPools {
     const now = new Date(nowMs).toISOString();
     const limit = state.status === 'failed' ? state.limit : null;
     if (limit) {
+      // A park over for longer than a recheck interval belongs to another night: a new run of limits starts.
+      if (record.parked && Date.parse(record.parked.until) < nowMs - this.options.config.retries.usage_limit_recheck_seconds * 1000) {
+        record.parked = null;
+        record.limits_in_a_row = 0;
+        record.limited_at = null;
+      }
       // Attempts that went out together meet one limit together: only the first ending of a
       // round parks the pool for the waits of a round, and the doubling counts rounds. A reset
       // the provider named is kept whichever ending says it.
@@ -95,12 +101,12 @@ export class ProviderPools {
     this.put(id, record, before);
   }
 
-  /** Ends the parks of an agent's pools (one profile, or all), so their attempts start now. */
+  /** Ends the parks of an agent's pools (one profile, or all), and gives them their full cap back, so their attempts start now. */
   release(agent: AgentName, profile: string | undefined): PoolRecord[] {
     const released: PoolRecord[] = [];
     for (const [id, record] of this.records) {
       if (record.agent !== agent || (profile !== undefined && record.profile !== profile) || !record.parked) continue;
-      const next = { ...record, parked: null, limits_in_a_row: 0 };
+      const next: PoolRecord = { ...record, parked: null, limits_in_a_row: 0, limited_at: null, cap: this.maxCap(agent), decreased_at: null };
       released.push(record);
       this.put(id, next, record);
     }

@@ -30,7 +30,7 @@ function attempt(stepId: string, status: AttemptState['status']): StoredAttempt 
 
 function statusOf(attempts: Record<string, AttemptState['status']>) {
   const map = new Map(Object.entries(attempts).map(([id, status]) => [`j/${id}`, [attempt(id, status)]]));
-  return rollUpJobStatus([...deriveJobViews(JOB, map, { retry_on_needs_attention: false }).values()]);
+  return rollUpJobStatus([...deriveJobViews(JOB, map, { retry_on_needs_attention: false, max_limit_retries: 48 }).values()]);
 }
 
 describe('rollUpJobStatus', () => {

@@ -28,7 +28,7 @@ interface Capture {
 }
 
 const AGENTS = {
-  codex: { parser: () => parseCodexLine, limitFromText: codexLimitFromText },
+  codex: { parser: () => parseCodexLine, limitFromText: (text: string, now: Date) => codexLimitFromText(text, now) },
   claude: { parser: () => parseClaudeLine, limitFromText: claudeLimitFromText },
   gemini: { parser: createGeminiLineParser, limitFromText: geminiLimitFromText },
 } satisfies Record<string, { parser: () => (line: string) => ParsedLine; limitFromText: (text: string, now: Date) => unknown }>;
@@ -44,12 +44,15 @@ function endOf(c: Capture): Date {
   return new Date(stamps.at(-1) ?? c.captured_at);
 }
 
+/** An attempt that starts a conversation, with no env of its own. */
+const FRESH = { stepEnv: {}, continuing: false };
+
 /** What the runner makes of a captured run: its lines through the adapter's parser, then the limit reading. */
 function limitOf(agent: Agent, c: Capture): ProviderLimit | null {
   const observed = initialObserved(null);
   const parse = AGENTS[agent].parser();
   for (const line of c.stdout) for (const event of parse(line).events) observeAgentEvent(observed, event, null);
-  return providerLimitOf({ limitFromText: AGENTS[agent].limitFromText }, observed, c.stderr.join('\n'), endOf(c))?.limit ?? null;
+  return providerLimitOf({ limitFromText: AGENTS[agent].limitFromText }, observed, c.stderr.join('\n'), endOf(c), FRESH)?.limit ?? null;
 }
 
 const resetOf = (c: Capture) => c.turns[0]!.resetsAt! * 1000;
@@ -164,6 +167,10 @@ describe('claude limit wordings', () => {
     expect(claudeLimitFromText("You've hit your weekly limit · resets Jan 2, 9am (UTC)", new Date('2026-12-30T10:00:00Z'))?.retryAt).toBe('2027-01-02T09:01:00.000Z');
   });
 
+  it('reads a time alone that has passed today as tomorrow’s (it prints a date only beyond a day)', () => {
+    expect(claudeLimitFromText("You've hit your 5-hour limit · resets 1am (America/New_York)", new Date('2026-12-02T04:00:00Z'))?.retryAt).toBe('2026-12-02T06:01:00.000Z');
+  });
+
   it('reads no limit in an API error that is not one', () => {
     expect(claudeLimitFromText('API Error: 400 {"type":"error","error":{"type":"invalid_request_error"}}', new Date())).toBeNull();
   });
@@ -185,7 +192,28 @@ describe('the limit the runner keeps', () => {
     observeAgentEvent(observed, limitEvent('overloaded'), null);
     observeAgentEvent(observed, { kind: 'item', currentItem: 'thinking' }, null);
     expect(observed.limit).toBeNull();
-    expect(providerLimitOf({ limitFromText: () => null }, observed, '', new Date())).toBeNull();
+    expect(providerLimitOf({ limitFromText: () => null }, observed, '', new Date(), FRESH)).toBeNull();
+  });
+
+  it('does not read an error the model answered after as the run’s ending (codex’s own retry of a 429 got through)', () => {
+    const observed = initialObserved(null);
+    observeAgentEvent(observed, { kind: 'error', message: 'Reconnecting... 1/1 (exceeded retry limit, last status: 429 Too Many Requests)' }, null);
+    observeAgentEvent(observed, { kind: 'item', currentItem: 'thinking' }, null);
+    expect(providerLimitOf({ limitFromText: (text, now) => codexLimitFromText(text, now) }, observed, '', new Date(), FRESH)).toBeNull();
+    // Said after the model's last answer, it is the ending.
+    observeAgentEvent(observed, { kind: 'error', message: 'exceeded retry limit, last status: 429 Too Many Requests' }, null);
+    expect(providerLimitOf({ limitFromText: (text, now) => codexLimitFromText(text, now) }, observed, '', new Date(), FRESH)?.limit).toMatchObject({ kind: 'rate_limited', mid_conversation: true });
+  });
+
+  it('counts an attempt that continues a session as mid-conversation, though the model had not answered in it yet', () => {
+    const observed = initialObserved(null);
+    observeAgentEvent(observed, limitEvent('rate_limited'), null);
+    expect(providerLimitOf({ limitFromText: () => null }, observed, '', new Date(), { stepEnv: {}, continuing: true })?.limit.mid_conversation).toBe(true);
+    expect(providerLimitOf({ limitFromText: () => null }, observed, '', new Date(), FRESH)?.limit.mid_conversation).toBe(false);
+  });
+
+  it('reads codex’s 5xx after its own retries as an overload', () => {
+    expect(codexLimitFromText('exceeded retry limit, last status: 502 Bad Gateway', new Date())).toMatchObject({ kind: 'overloaded' });
   });
 });
 

@@ -143,6 +143,21 @@ describe('ProviderPools', () => {
     expect(changes()).toBe(4);
   });
 
+  it('starts a new run of limits when the last park ended longer ago than a recheck interval, and a release restores the cap', () => {
+    const { p } = pools({ retries: { limit_jitter_seconds: 0, rate_limit_wait_seconds: 5, usage_limit_recheck_seconds: 100 } });
+    p.recordEnding(codex, ended('failed', { kind: 'rate_limited' }), T0, T0);
+    p.recordEnding(codex, ended('failed', { kind: 'rate_limited' }), T0 + 1, T0 + 6000);
+    expect(Date.parse(p.park(codex, T0 + 6000)!.until) - (T0 + 6000)).toBe(10_000);
+    // Only timeouts since: the park is long over, and the next limit is a first one again.
+    const later = T0 + 500_000;
+    p.recordEnding(codex, ended('failed', { kind: 'rate_limited' }), later - 10, later);
+    expect(p.park(codex, later)).toMatchObject({ since: new Date(later).toISOString() });
+    expect(Date.parse(p.park(codex, later)!.until) - later).toBe(5000);
+    expect(p.cap(codex)).toBe(2);
+    p.release('codex', undefined);
+    expect(p.cap(codex)).toBe(16);
+  });
+
   it('starts from the pools a previous server saved', async () => {
     const { p, saved } = pools();
     p.recordEnding(codex, ended('failed', { kind: 'usage_limited', retry_at: '2026-12-01T05:00:00.000Z' }), T0, T0);

@@ -37,7 +37,7 @@ function attempt(stepId: string, status: AttemptState['status'], extra: Partial<
 
 function views(steps: PlannedStep[], attempts: Record<string, StoredAttempt[]>) {
   const map = new Map(Object.entries(attempts).map(([id, list]) => [`j/${id}`, list]));
-  return deriveJobViews(meta(steps).jobs[0]!, map, { retry_on_needs_attention: false });
+  return deriveJobViews(meta(steps).jobs[0]!, map, { retry_on_needs_attention: false, max_limit_retries: 3 });
 }
 
 describe('deriveJobViews', () => {
@@ -87,6 +87,10 @@ describe('deriveJobViews', () => {
     expect(views([step('a', [], 1)], { a: [limited, usage, failed] }).get('j/a')!.status).toBe('failed');
     // A step behind it waits, not for good.
     expect(views([step('a'), step('b', ['a'])], { a: [limited] }).get('j/b')).toMatchObject({ status: 'blocked', blocked: { forGood: false } });
+    // max_limit_retries (3 here) limit endings in a row, and it is not retried again.
+    const inARow = [limited, usage, attempt('a', 'failed', { failure_reason: 'overloaded', limit: limit('overloaded'), trigger: 'auto_retry' })];
+    expect(views([step('a', [], 1)], { a: inARow }).get('j/a')!.status).toBe('failed');
+    expect(views([step('a', [], 1)], { a: inARow.slice(0, 2) }).get('j/a')!.status).toBe('ready');
   });
 
   it('runs a finished dependent again after its dependency is retried with cascade', () => {

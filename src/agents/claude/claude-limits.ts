@@ -32,6 +32,8 @@ function resetOf(match: RegExpExecArray, now: Date): string | null {
   let instant = at(date.year);
   // A date without a year that has passed is next year's (a weekly reset read on Dec 30).
   if (instant !== null && monthName && instant < now.getTime() - HALF_DAY_MS) instant = at(date.year + 1);
+  // A time alone is within a day (Claude Code prints a date only beyond that): one already past is tomorrow's.
+  if (instant !== null && !monthName && instant < now.getTime() - MINUTE_MS) instant += 2 * HALF_DAY_MS;
   return instant === null ? null : new Date(instant + MINUTE_MS).toISOString();
 }
 

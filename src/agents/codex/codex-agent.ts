@@ -7,7 +7,7 @@ import { readReportFile } from '../report-file.js';
 import { passthroughEnv } from '../session-store-copy.js';
 import { parseCodexLine } from './codex-events.js';
 import { prepareCodexHome } from './codex-home.js';
-import { codexLimitFromText } from './codex-limits.js';
+import { codexLimitFromText, localTimeZone } from './codex-limits.js';
 import { RolloutFollower } from './codex-rollout.js';
 
 export type CodexConfig = HarnessConfig['agents']['codex'];
@@ -46,7 +46,8 @@ export function createCodexAgent(config: CodexConfig, userCodexDir: string, env:
       };
     },
 
-    limitFromText: (text, now) => codexLimitFromText(text, now),
+    // codex prints local times in its own zone: the step's TZ when it sets one.
+    limitFromText: (text, now, stepEnv) => codexLimitFromText(text, now, stepEnv.TZ || localTimeZone()),
 
     versionArgv() {
       return [config.command, '--version'];

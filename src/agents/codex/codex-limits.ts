@@ -42,7 +42,7 @@ function codexWordings(timeZone: string): LimitWording[] {
     { readFrom: CAPTURED, pattern: /Selected model is at capacity\. Please try a different model\./, kind: 'overloaded' },
     { readFrom: CAPTURED, pattern: /We[’']re currently experiencing high demand, which may cause temporary errors\./, kind: 'overloaded' },
     { readFrom: BINARY, pattern: /Codex is currently experiencing high load\./, kind: 'overloaded' },
-    { readFrom: CAPTURED, pattern: /(?:exceeded retry limit, last status|unexpected status) 5\d\d\b/, kind: 'overloaded' },
+    { readFrom: CAPTURED, pattern: /(?:exceeded retry limit, last status:?|unexpected status:?) 5\d\d\b/, kind: 'overloaded' },
   ];
 }
 
