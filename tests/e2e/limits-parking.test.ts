@@ -1,11 +1,11 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { codexConfigToml, startResponsesServer, type RecordedRequest, type Turn } from '../../tools/model-servers/responses-server.js';
+import type { RecordedRequest, Turn } from '../../tools/model-servers/responses-server.js';
 import { startAnthropicServer } from '../../tools/model-servers/anthropic-server.js';
-import { CODEX } from './agents/codex-env.js';
+import { codexEnv } from './agents/codex-env.js';
 import { bin } from './agents/agents-under-test.js';
-import { eventually, goal, HarnessServer, stepOf, tempDir, whenDone } from './servers/harness-server.js';
+import { eventually, goal, HarnessServer, stepOf, whenDone } from './servers/harness-server.js';
 
 const SUCCESS: Turn = { kind: 'message', text: '{"status":"success","summary":"ok"}' };
 const RATE_LIMITED: Turn = { kind: 'http_error', status: 429, message: 'Rate limit reached for requests' };
@@ -16,7 +16,7 @@ const RATE_LIMITED: Turn = { kind: 'http_error', status: 429, message: 'Rate lim
  */
 async function limitingCodex(limited: Record<string, number>) {
   const left = new Map(Object.entries(limited));
-  const model = await startResponsesServer((request: RecordedRequest) => {
+  const env = await codexEnv((request: RecordedRequest) => {
     const latest = request.userTexts.at(-1) ?? '';
     const marker = [...left.keys()].find((m) => latest.includes(m));
     if (marker && left.get(marker)! > 0) {
@@ -25,16 +25,7 @@ async function limitingCodex(limited: Record<string, number>) {
     }
     return SUCCESS;
   });
-  whenDone(() => model.close());
-  const dir = await tempDir();
-  const home = join(dir, 'home');
-  await mkdir(join(home, '.codex'), { recursive: true });
-  await writeFile(join(home, '.codex', 'auth.json'), JSON.stringify({ OPENAI_API_KEY: null, tokens: 'not-a-real-token' }));
-  const configToml = join(dir, 'codex-config.toml');
-  await writeFile(configToml, codexConfigToml(model.baseUrl));
-  const workdir = join(dir, 'work');
-  await mkdir(workdir);
-  return { model, home, workdir, env: { HOME: home, OPENAI_API_KEY: '', CODEX_API_KEY: '' }, codex: { command: CODEX, config_toml: configToml } };
+  return { ...env, codex: (env.config.agents as { codex: Record<string, unknown> }).codex };
 }
 
 function table(workdir: string, jobs: { job_id: string; steps: Record<string, unknown>[] }[]) {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { byMarker, codexConfigToml, startResponsesServer, type ResponsesServer, type Turn } from '../../../tools/model-servers/responses-server.js';
+import { byMarker, codexConfigToml, startResponsesServer, type RecordedRequest, type ResponsesServer, type Turn } from '../../../tools/model-servers/responses-server.js';
 import { tempDir, whenDone } from '../servers/harness-server.js';
 
 /** The pinned real codex CLI from node_modules. */
@@ -17,9 +17,9 @@ export interface CodexEnv {
   workdir: string;
 }
 
-/** A scripted model server, a config.toml for it, and a HOME with codex credentials. */
-export async function codexEnv(rules: { when: string; turns: Turn[] }[], config: Record<string, unknown> = {}): Promise<CodexEnv> {
-  const model = await startResponsesServer(byMarker(rules));
+/** A scripted model server (playing marker rules, or a script of its own), a config.toml for it, and a HOME with codex credentials. */
+export async function codexEnv(rules: { when: string; turns: Turn[] }[] | ((request: RecordedRequest) => Turn), config: Record<string, unknown> = {}): Promise<CodexEnv> {
+  const model = await startResponsesServer(Array.isArray(rules) ? byMarker(rules) : rules);
   whenDone(() => model.close());
   const dir = await tempDir();
   const home = join(dir, 'home');
