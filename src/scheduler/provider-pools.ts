@@ -54,8 +54,8 @@ export class ProviderPools {
    * Takes an attempt's ending into its pool: a provider limit parks the pool (a rate limit also
    * halves its cap, once for the attempts started before the last halving); an ending where the
    * model answered (succeeded, needs_attention, agent_failure) of an attempt that started after
-   * the park means the provider answers again, so the run of limits is
-   * over, and a cap that is down grows by one once a quiet window has passed since it last changed.
+   * the park means the provider answers again, so the run of limits is over, and a cap that is
+   * down grows by one once a quiet window has passed since it last changed.
    */
   recordEnding(key: PoolKey, state: AttemptState, startedAtMs: number, nowMs: number): void {
     const id = poolId(key);
