@@ -10,6 +10,7 @@ import type { BudgetGuard } from './runner-context.js';
  */
 export class BudgetWatch {
   private readonly controller = new AbortController();
+  private closed = false;
 
   constructor(
     private readonly guard: BudgetGuard | undefined,
@@ -25,8 +26,16 @@ export class BudgetWatch {
     return this.controller.signal.reason instanceof BudgetExceededReason ? this.controller.signal.reason.message : null;
   }
 
+  /**
+   * The process has exited: nothing is left to stop. Usage read after that (codex's rollout, read
+   * once more at the end) is still counted, but no longer logs or signals a stop that never was.
+   */
+  close(): void {
+    this.closed = true;
+  }
+
   check(state: AttemptState): void {
-    if (!this.guard || this.controller.signal.aborted || state.status !== 'running') return;
+    if (!this.guard || this.closed || this.controller.signal.aborted || state.status !== 'running') return;
     const over = this.guard.overBudget(state);
     if (!over) return;
     this.events.append('harness.attempt.budget_exceeded', { message: over, usage: state.usage });

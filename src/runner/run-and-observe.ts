@@ -116,7 +116,10 @@ export async function runAndObserve(ctx: RunnerContext, attempt: AttemptUnderWay
           usagePoll.poll();
         }
       : undefined,
-  }).finally(() => clearInterval(beat));
+  }).finally(() => {
+    clearInterval(beat);
+    watch.close();
+  });
   await usagePoll.last();
   await pending;
   events.append('harness.attempt.exited', { exit_code: outcome.exitCode, signal: outcome.signal, timed_out: outcome.timedOut, canceled: outcome.canceled });
