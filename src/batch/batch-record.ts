@@ -1,6 +1,6 @@
 import { isTerminal, NO_PRICES, nowIso, type AttemptState, type BatchMeta, type BudgetOverrides, type HarnessConfig, type LandedFile, type PlannedJob, type PriceBook } from '../core/index.js';
 import { stepKey, type StoredAttempt, type StoredBatch } from '../store/index.js';
-import { BatchBudgets, holdMessage, } from './batch-budgets.js';
+import { BatchBudgets, holdMessage } from './batch-budgets.js';
 import { SpendLedger } from './spend-ledger.js';
 import { deriveJobViews, type ReadyStepView, type StepHold, type StepView } from './step-views.js';
 
@@ -133,6 +133,13 @@ export class BatchRecord {
 
   view(jobId: string, stepId: string): StepView | undefined {
     return this.views().get(stepKey(jobId, stepId));
+  }
+
+  /** How many steps a spent budget holds now (blocked, budget_exhausted). */
+  heldByBudget(): number {
+    let held = 0;
+    for (const view of this.views().values()) if (view.status === 'blocked' && view.blocked.hold === 'budget_exhausted') held++;
+    return held;
   }
 
   /** Whether every attempt has ended and none is being made: only then may the batch be indexed. */

@@ -1,5 +1,6 @@
 import type { AttemptState } from './attempt-state.js';
-import type { Price, Spend } from './budget.js';
+import { NO_SPEND, type Price, type Spend } from './budget.js';
+import { secondsBetween } from './clock.js';
 import { priceOf, type HarnessConfig } from './harness-config.js';
 import type { AgentName } from './launch-table.js';
 import type { Usage } from './run-report.js';
@@ -17,7 +18,7 @@ export function costAt(usage: Usage, price: Price): number {
 
 /** The spend of a usage: the agent's own cost when it reports one (claude), else priced, else unknown. */
 export function spendOfUsage(usage: Usage | null, price: Price | null): Spend {
-  if (!usage) return { tokens: 0, cost_usd: 0, cost_known: true, wall_seconds: 0 };
+  if (!usage) return NO_SPEND;
   const tokens = tokensOf(usage);
   if (usage.cost_usd !== undefined) return { tokens, cost_usd: usage.cost_usd, cost_known: true, wall_seconds: 0 };
   if (price) return { tokens, cost_usd: costAt(usage, price), cost_known: true, wall_seconds: 0 };
@@ -33,8 +34,7 @@ export function attemptSpend(state: AttemptState, price: Price | null, runningUn
   const spend = spendOfUsage(state.usage, price);
   const start = state.started_at;
   const end = state.ended_at ?? (state.status === 'running' ? (runningUntil ?? state.last_heartbeat_at ?? start) : undefined);
-  const wall = start && end ? Math.max(0, (Date.parse(end) - Date.parse(start)) / 1000) : 0;
-  return { ...spend, wall_seconds: wall };
+  return { ...spend, wall_seconds: start && end ? secondsBetween(start, end) : 0 };
 }
 
 /** The price of an agent's tokens as the harness config says (its model's pricing entry); null: unpriced. */

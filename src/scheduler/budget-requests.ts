@@ -62,7 +62,7 @@ export class BudgetRequests {
       if (problem) throw new InvalidArgumentError('max_cost_usd', problem);
     }
     return this.serial.run(request.batch_id, async () => {
-      const heldBefore = heldSteps(record);
+      const heldBefore = record.heldByBudget();
       const before = record.budgets.overrides;
       const overrides: BudgetOverrides = { batch_id: record.batchId, ...before, jobs: { ...before?.jobs }, steps: { ...before?.steps }, updated_at: nowIso() };
       if (level === 'batch') overrides.batch = { ...overrides.batch, ...change };
@@ -72,7 +72,7 @@ export class BudgetRequests {
       record.setBudgetOverrides(overrides);
       this.options.dispatch.changed(record.batchId);
       const budget = level === 'batch' ? record.budgets.batchBudget() : level === 'job' ? record.budgets.jobBudget(request.job_id!) : record.budgets.stepBudget(request.job_id!, request.step_id!);
-      return { level, budget, held_before: heldBefore, held_after: heldSteps(record) };
+      return { level, budget, held_before: heldBefore, held_after: record.heldByBudget() };
     });
   }
 }
@@ -85,10 +85,4 @@ function levelOf(record: BatchRecord, request: SetBudgetRequest): SetBudgetAnswe
   if (request.step_id === undefined) return 'job';
   if (!job.steps.some((s) => s.step_id === request.step_id)) throw new NotFoundError('step', request.step_id, `job ${job.job_id} of batch ${record.batchId} has no such step`);
   return 'step';
-}
-
-function heldSteps(record: BatchRecord): number {
-  let held = 0;
-  for (const view of record.views().values()) if (view.status === 'blocked' && view.blocked.hold === 'budget_exhausted') held++;
-  return held;
 }

@@ -6,7 +6,7 @@ import { endedOnProviderLimit, selectResumeSource, type BatchRecord, type HeldBa
 import { stepKey, type StoredAttempt } from '../store/index.js';
 import type { AttemptLifecycle } from './attempt-lifecycle.js';
 import { choosePool, type PoolChoice } from './pool-choice.js';
-import { poolId, poolKeyOf } from './pool-key.js';
+import { poolId, poolKeyOf, type PoolKey } from './pool-key.js';
 import type { ProviderPools } from './provider-pools.js';
 
 export interface DispatcherOptions {
@@ -46,7 +46,7 @@ export class Dispatcher {
   private pumpScheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private roundRobin = 0;
-  private readonly poolIds = new WeakMap<PlannedStep, string>();
+  private readonly poolKeys = new WeakMap<PlannedStep, Map<AgentName, PoolKey>>();
   private stopped = false;
   private paused: string | null;
 
@@ -149,9 +149,9 @@ export class Dispatcher {
         }
         const limitResume = this.resumesAfterLimit(view);
         const plain = !view.step.fallback && !limitResume;
-        const own = plain ? this.ownPoolId(view.step) : null;
+        const own = plain ? poolId(this.poolOf(view.step.agent, view.step)) : null;
         if (own && closedPools.has(own)) continue;
-        const choice = choosePool(view, limitResume, { pools: this.options.pools, agents: this.options.agentsConfig, running: poolRunning, nowMs });
+        const choice = choosePool(view, limitResume, { pools: this.options.pools, poolOf: this.poolOf, running: poolRunning, nowMs });
         if (choice.kind === 'wait') {
           if (choice.untilMs !== null) wakeAt(new Date(choice.untilMs).toISOString());
           if (own) closedPools.add(own);
@@ -240,15 +240,14 @@ export class Dispatcher {
     })();
   }
 
-  /** The pool a step runs in with its own agent, computed once per planned step. */
-  private ownPoolId(step: PlannedStep): string {
-    let id = this.poolIds.get(step);
-    if (id === undefined) {
-      id = poolId(poolKeyOf(step.agent, step, this.options.agentsConfig));
-      this.poolIds.set(step, id);
-    }
-    return id;
-  }
+  /** The pool a step runs in with an agent (its own or its fallback), worked out once per planned step and agent. */
+  private readonly poolOf = (agent: AgentName, step: PlannedStep): PoolKey => {
+    let byAgent = this.poolKeys.get(step);
+    if (!byAgent) this.poolKeys.set(step, (byAgent = new Map()));
+    let key = byAgent.get(agent);
+    if (!key) byAgent.set(agent, (key = poolKeyOf(agent, step, this.options.agentsConfig)));
+    return key;
+  };
 
   /**
    * The step's own newest attempt when a provider limit cut it short in the middle of its

@@ -18,8 +18,7 @@ export function withBudgets(board: BatchScoreboard, record: BatchRecord): BatchS
     const budget = book.jobBudget(job.job_id);
     if (budget) jobs[job.job_id] = standing(budget, spent.job(job.job_id));
   }
-  let held = 0;
-  for (const view of record.views().values()) if (view.status === 'blocked' && view.blocked.hold === 'budget_exhausted') held++;
+  const held = record.heldByBudget();
   const unpriced = book.unpricedAgents(record.allAttempts());
   const steps = board.steps.map((entry) => {
     const budget = book.stepBudget(entry.job_id, entry.step_id);

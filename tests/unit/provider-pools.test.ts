@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dispatchPausedText, HarnessConfigSchema, queuedState, type AttemptState, type LimitKind, type PlannedStep, type PoolRecord } from '../../src/core/index.js';
+import { dispatchPausedText, HarnessConfigSchema, queuedState, type AgentName, type AttemptState, type LimitKind, type PlannedStep, type PoolRecord } from '../../src/core/index.js';
 import { ProviderPools } from '../../src/scheduler/provider-pools.js';
 import { choosePool } from '../../src/scheduler/pool-choice.js';
 import { poolKeyOf } from '../../src/scheduler/pool-key.js';
@@ -180,7 +180,7 @@ describe('choosePool', () => {
 
   it('starts in the step’s own pool while it has room, and waits for a slot when it has none', () => {
     const { p, config } = pools({ runners: { max_concurrency: 4, per_agent_max_concurrency: 2 } });
-    const situation = { pools: p, agents: config.agents, nowMs: T0 };
+    const situation = { pools: p, poolOf: (agent: AgentName, step: PlannedStep) => poolKeyOf(agent, step, config.agents), nowMs: T0 };
     expect(choosePool(readyView({}), null, { ...situation, running: new Map([['codex/default', 1]]) })).toMatchObject({ kind: 'start', agent: 'codex', fallback: null });
     expect(choosePool(readyView({}), null, { ...situation, running: new Map([['codex/default', 2]]) })).toEqual({ kind: 'wait', untilMs: null });
   });
@@ -188,7 +188,7 @@ describe('choosePool', () => {
   it('waits for a park to end, then falls back once the pool has been parked for fallback_after_seconds', () => {
     const { p, config } = pools();
     p.recordEnding(codex, ended('failed', { kind: 'usage_limited', retry_at: '2026-12-01T05:00:00.000Z' }), T0, T0);
-    const situation = { pools: p, agents: config.agents, running: new Map<string, number>() };
+    const situation = { pools: p, poolOf: (agent: AgentName, step: PlannedStep) => poolKeyOf(agent, step, config.agents), running: new Map<string, number>() };
     expect(choosePool(readyView({}), null, { ...situation, nowMs: T0 })).toEqual({ kind: 'wait', untilMs: Date.parse('2026-12-01T05:00:00.000Z') });
     // With a fallback it looks again when fallback_after_seconds are up.
     expect(choosePool(readyView(fallbackStep), null, { ...situation, nowMs: T0 })).toEqual({ kind: 'wait', untilMs: T0 + 600_000 });

@@ -1,7 +1,7 @@
-import { open, readdir } from 'node:fs/promises';
+import { readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Usage } from '../../core/index.js';
+import { openRegularFile, type Usage } from '../../core/index.js';
 
 // Lines of codex's session rollout, CODEX_HOME/sessions/YYYY/MM/DD/rollout-*.jsonl, as written by
 // codex 0.171.0 (tests/fixtures/rollouts/). `codex exec --json` prints usage only at the end
@@ -56,6 +56,12 @@ async function rolloutFiles(dir: string): Promise<string[]> {
   return found;
 }
 
+/** A rollout file opened for reading; undefined when it is gone, or is not a regular file (a link or FIFO the agent left in its store). */
+async function openRollout(path: string): Promise<FileHandle | undefined> {
+  const opened = await openRegularFile(path).catch(() => undefined);
+  return opened && 'handle' in opened ? opened.handle : undefined;
+}
+
 /** How far each rollout file was read, and the unfinished line at its end (null: too long to be usage, skipped to its end). */
 interface FileCursor {
   offset: number;
@@ -81,7 +87,7 @@ export class RolloutFollower {
   static async start(codexHome: string): Promise<RolloutFollower> {
     const follower = new RolloutFollower(join(codexHome, 'sessions'));
     for (const path of await rolloutFiles(follower.sessionsDir)) {
-      const handle = await open(path, 'r').catch(() => undefined);
+      const handle = await openRollout(path);
       if (!handle) continue;
       try {
         follower.cursors.set(path, { offset: (await handle.stat()).size, partial: '' });
@@ -95,14 +101,14 @@ export class RolloutFollower {
   /** The newest usage written since the last poll, or null when none was. */
   async poll(): Promise<Usage | null> {
     let newest: Usage | null = null;
+    const buffer = Buffer.alloc(READ_CHUNK_BYTES);
     for (const path of await rolloutFiles(this.sessionsDir)) {
       const cursor = this.cursors.get(path) ?? { offset: 0, partial: '' };
       this.cursors.set(path, cursor);
-      const handle = await open(path, 'r').catch(() => undefined);
+      const handle = await openRollout(path);
       if (!handle) continue;
       try {
         for (;;) {
-          const buffer = Buffer.alloc(READ_CHUNK_BYTES);
           const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK_BYTES, cursor.offset);
           if (bytesRead === 0) break;
           cursor.offset += bytesRead;
