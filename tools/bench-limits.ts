@@ -6,8 +6,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { codexConfigToml, startResponsesServer } from './model-servers/responses-server.js';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -59,7 +59,7 @@ async function runOnce(slots: number): Promise<Run> {
     if (submitted.isError) throw new Error(`submit_batch failed: ${JSON.stringify(submitted.content)}`);
     const batchId = (submitted.structuredContent as { batch_id: string }).batch_id;
     for (;;) {
-      const waited = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 300 } }, undefined, { timeout: 400_000 });
+      const waited = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 300 } }, { timeout: 400_000 });
       if (!(waited.structuredContent as { timed_out?: boolean }).timed_out) break;
     }
     const seconds = (performance.now() - started) / 1000;

@@ -11,9 +11,9 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import PQueue from 'p-queue';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { byMarker, codexConfigToml, startResponsesServer } from './model-servers/responses-server.js';
@@ -100,7 +100,7 @@ async function harness(): Promise<number> {
     const submitted = await client.callTool({ name: 'submit_batch', arguments: table });
     const batchId = (submitted.structuredContent as { batch_id: string }).batch_id;
     for (;;) {
-      const board = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 600, detail: 'summary' } }, undefined, { timeout: 700_000 });
+      const board = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 600, detail: 'summary' } }, { timeout: 700_000 });
       const { timed_out, counts } = board.structuredContent as { timed_out: boolean; counts: { succeeded: number } };
       if (!timed_out) {
         if (counts.succeeded !== STEPS) throw new Error(`only ${counts.succeeded} of ${STEPS} steps succeeded`);
@@ -192,13 +192,13 @@ async function mcpRoundTrips(): Promise<{ stdio: number[]; http: number[]; http8
     arguments: { batch_goal_summary: Array(150).fill('word').join(' '), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: dir, steps }] },
   });
   const batchId = (submitted.structuredContent as { batch_id: string }).batch_id;
-  const waited = await stdio.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 120 } }, undefined, { timeout: 200_000 });
+  const waited = await stdio.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 120 } }, { timeout: 200_000 });
   const one = await stdio.callTool({
     name: 'submit_batch',
     arguments: { batch_goal_summary: Array(150).fill('word').join(' '), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'a', command: ['true'] }] }] },
   });
   const oneId = (one.structuredContent as { batch_id: string }).batch_id;
-  const call = (name: string, args: Record<string, unknown>) => stdio.callTool({ name, arguments: args }, undefined, { timeout: 200_000 });
+  const call = (name: string, args: Record<string, unknown>) => stdio.callTool({ name, arguments: args }, { timeout: 200_000 });
   const bytes: [string, number][] = [
     ['`submit_batch`, one step', answerBytes(one)],
     ['`wait_for_batch`, settled one-step batch (budget ≤ 600)', answerBytes(await call('wait_for_batch', { batch_id: oneId, timeout_seconds: 60 }))],
@@ -255,7 +255,7 @@ async function latencies(client: Client, args: Record<string, unknown>, calls = 
   const ms: number[] = [];
   for (let i = 0; i < calls; i++) {
     const t = performance.now();
-    await client.callTool({ name: 'get_scoreboard', arguments: args }, undefined, { timeout: 120_000 });
+    await client.callTool({ name: 'get_scoreboard', arguments: args }, { timeout: 120_000 });
     ms.push(performance.now() - t);
   }
   return ms;
@@ -300,7 +300,7 @@ async function memory(): Promise<string> {
       await new Promise((r) => setTimeout(r, 20));
     }
     before = await peakRssMiB(transport.pid!);
-    const waited = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 600, detail: 'full' } }, undefined, { timeout: 700_000 });
+    const waited = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 600, detail: 'full' } }, { timeout: 700_000 });
     const after = await peakRssMiB(transport.pid!);
     const floodRun = (waited.structuredContent as { steps: { step_id: string; run_id: string; status: string }[] }).steps.find((x) => x.step_id === 'flood')!;
     if (floodRun.status !== 'succeeded') throw new Error(`the flood step ended ${floodRun.status}`);

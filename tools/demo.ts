@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { byMarker, codexConfigToml, startResponsesServer } from './model-servers/responses-server.js';
 
 const { values } = parseArgs({ options: { 'runs-dir': { type: 'string', default: 'runs' } } });
@@ -76,7 +76,7 @@ try {
   await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', runsDir, '--config', harnessConfig], stderr: 'inherit' }));
   const submitted = (await client.callTool({ name: 'submit_batch', arguments: table })).structuredContent as { batch_id: string };
   console.log(`submitted ${submitted.batch_id} to ${runsDir}`);
-  const result = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: submitted.batch_id, timeout_seconds: 300 } }, undefined, {
+  const result = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: submitted.batch_id, timeout_seconds: 300 } }, {
     onprogress: (p) => console.log(`  progress ${p.progress}/${p.total}: ${p.message}`),
     timeout: 400_000,
   });

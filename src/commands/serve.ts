@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { HarnessError } from '../core/index.js';
-import { BoundedStdioTransport, checkHttpOptions, createServer, maxMessageBytes, startHttpServer } from '../mcp/index.js';
+import { BoundedStdioTransport, checkHttpOptions, maxMessageBytes, serveConnection, startHttpServer } from '../mcp/index.js';
 import { RunsLock } from '../store/index.js';
 import { EXIT, fail, openHarness, type StoreOptions } from './common.js';
 
@@ -84,15 +84,15 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
     stop = http.close;
   } else if (stdio) {
     // In stdio mode stdout belongs to the MCP transport; everything else goes to stderr.
-    const server = createServer(harness);
     const transport = new BoundedStdioTransport(
       maxMessageBytes(harness.configFile.limits.max_launch_table_bytes),
       'A launch table up to limits.max_launch_table_bytes fits; for a bigger one raise that limit in the config (this one follows it), or drop the file in the filesystem queue (`harness-mcp submit FILE`), which the client need not carry.',
     );
+    // The connection's revision is the client's choice: its first message says which (serveStdio).
+    const connection = serveConnection(harness, transport);
     // The transport ends when stdin does, and only then.
-    transport.onclose = () => void shutdown(0);
-    await server.connect(transport);
-    stop = () => server.close();
+    void transport.ended.then(() => shutdown(0));
+    stop = () => connection.close();
   }
   if (serveFor === 'terminal') {
     process.stderr.write(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { IdSchema } from '../core/index.js';
 import type { Harness } from '../harness/index.js';
 import { batchScoreboardPage } from './scoreboard-answer.js';
@@ -14,10 +14,10 @@ export function registerPrompts(server: McpServer, harness: Harness): void {
     {
       title: 'Plan a batch',
       description: 'Write a harness-mcp launch table for a goal: jobs, steps, dependencies and resumes, ready for submit_batch',
-      argsSchema: {
+      argsSchema: z.object({
         goal: z.string().describe('What the batch should achieve'),
         working_directory: z.string().describe('Absolute path of the repository the agents work in'),
-      },
+      }),
     },
     ({ goal, working_directory }) => {
       const { limits, default_agent } = harness.configFile;
@@ -56,7 +56,7 @@ Then follow the batch with wait_for_batch and read failures with fetch_artifact.
     {
       title: 'Review a batch',
       description: 'Bring a batch’s scoreboard into the conversation and decide what to retry, fix or cancel',
-      argsSchema: { batch_id: IdSchema.describe('The batch to review') },
+      argsSchema: z.object({ batch_id: IdSchema.describe('The batch to review') }),
     },
     async ({ batch_id }) => {
       const board = await batchScoreboardPage(harness, batch_id, 'summary', undefined);

@@ -1,6 +1,6 @@
-import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
-import { idProblem, InvalidArgumentError, RUN_ID_PATTERN } from '../core/index.js';
+import { ResourceTemplate, type McpServer, type ReadResourceResult } from '@modelcontextprotocol/server';
+import { idProblem, InvalidArgumentError, isTerminal, RUN_ID_PATTERN } from '../core/index.js';
+import { FINISHED, LIVE, UNCACHED } from './cache-hints.js';
 import { batchScoreboardUri, SYSTEM_SCOREBOARD_URI } from '../scoreboard/index.js';
 import { ARTIFACT_NAMES, readArtifactPage, type ArtifactName } from '../store/index.js';
 import type { Harness } from '../harness/index.js';
@@ -29,7 +29,7 @@ export function registerResources(server: McpServer, harness: Harness): void {
   server.registerResource(
     'system-scoreboard',
     SYSTEM_SCOREBOARD_URI,
-    { title: 'System scoreboard', description: 'Every batch with its counts, and the runner', mimeType: 'application/json' },
+    { title: 'System scoreboard', description: 'Every batch with its counts, and the runner', mimeType: 'application/json', cacheHint: LIVE },
     async (uri) => json(uri.href, await harness.reader.systemScoreboard()),
   );
 
@@ -45,7 +45,12 @@ export function registerResources(server: McpServer, harness: Harness): void {
       }),
       complete: { batch_id: completeBatch },
     }),
-    { title: 'Batch scoreboard', description: 'Counts, attention, running, blocked and failure lists, and every step', mimeType: 'application/json' },
+    {
+      title: 'Batch scoreboard',
+      description: 'Counts, attention, running, blocked and failure lists, and every step',
+      mimeType: 'application/json',
+      cacheHint: LIVE,
+    },
     async (uri, variables) => json(uri.href, await harness.reader.batchScoreboard(checkedId(variables.batch_id, 'batch_id'), 'all')),
   );
 
@@ -57,7 +62,8 @@ export function registerResources(server: McpServer, harness: Harness): void {
       }),
       complete: { batch_id: completeBatch },
     }),
-    { title: 'Batch meta', description: 'batch_meta.json: the launch table as submitted and as planned', mimeType: 'application/json' },
+    // The meta of a batch changes when a step is retried or a job landed.
+    { title: 'Batch meta', description: 'batch_meta.json: the launch table as submitted and as planned', mimeType: 'application/json', cacheHint: LIVE },
     async (uri, variables) => json(uri.href, await harness.reader.batchMeta(checkedId(variables.batch_id, 'batch_id'))),
   );
 
@@ -89,13 +95,13 @@ export function registerResources(server: McpServer, harness: Harness): void {
       const name = String(variables.name) as ArtifactName;
       if (!RUN_ID_PATTERN.test(runId)) throw new InvalidArgumentError('run_id', `\`${runId}\` is not a run id`);
       if (!ARTIFACT_NAMES.includes(name)) throw new InvalidArgumentError('name', `\`${name}\` is not one of ${ARTIFACT_NAMES.join(', ')}`);
-      const location = await harness.reader.locateRun(runId);
+      const { location, state } = await harness.reader.findAttempt(runId);
       const maxBytes = harness.configFile.limits.max_artifact_bytes;
       const first = await readArtifactPage(harness.paths, location, name, 0, maxBytes);
       // For logs the end is what matters; JSON files are small and come whole; a patch is read from its start.
       const page = first.eof || name === 'diff' ? first : await readArtifactPage(harness.paths, location, name, Math.max(0, first.size - maxBytes), maxBytes);
       const mimeType = name === 'events' ? 'application/x-ndjson' : name === 'stdout' || name === 'stderr' ? 'text/plain' : name === 'diff' ? 'text/x-diff' : 'application/json';
-      return { contents: [{ uri: uri.href, mimeType, text: page.content }] };
+      return { contents: [{ uri: uri.href, mimeType, text: page.content }], ...(isTerminal(state.status) ? FINISHED : UNCACHED) };
     },
   );
 }

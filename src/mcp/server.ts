@@ -1,10 +1,10 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, type Transport } from '@modelcontextprotocol/server';
+import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
 import { HARNESS_NAME, HARNESS_VERSION } from '../core/index.js';
 import type { Harness } from '../harness/index.js';
 import { wireNotifications } from './notifications.js';
-import { publishPortableToolSchemas } from './portable-tool-list.js';
+import { SERVER_CACHE_HINTS } from './cache-hints.js';
 import { registerPrompts } from './prompts.js';
-import { HarnessTaskStore } from './task-store.js';
 import { registerResources } from './resources.js';
 import { registerCancelRun } from './tools/cancel-run.js';
 import { registerCompareVariants } from './tools/compare-variants.js';
@@ -28,9 +28,18 @@ Submit a launch table with submit_batch, then follow it with wait_for_batch (pro
 Read outputs with fetch_artifact (paged) and tail_events; get_changes says what a step or job changed (files, lines, the patch). Subscribe to harness://batches/{batch_id}/scoreboard to hear of changes instead of polling. cancel_run stops work; retry_step runs a step again (cascade re-runs its dependents).
 An isolated job's work is on its branch harness/<batch_id>/<job_id>: compare_variants puts the variants of a job side by side, land_job puts a job's branch onto a branch of the repository (dry_run first).`;
 
+/** Which revision a server instance speaks, and whether it lives for a connection or one HTTP request. */
+export interface ServerRole {
+  era: 'legacy' | 'modern';
+  /**
+   * A server bound to a connection (stdio, a 2025-11-25 HTTP session) tells its client of changes
+   * itself; one made for a single 2026-07-28 HTTP request does not: the endpoint's listen streams do.
+   */
+  connection: 'pinned' | 'per-request';
+}
+
 /** An MCP server for one harness: the tools of docs/spec.md §8.1 and the resources of §8.2. */
-export function createServer(harness: Harness): McpServer {
-  const taskStore = new HarnessTaskStore();
+export function createServer(harness: Harness, role: ServerRole): McpServer {
   const server = new McpServer(
     { name: HARNESS_NAME, version: HARNESS_VERSION },
     {
@@ -39,16 +48,15 @@ export function createServer(harness: Harness): McpServer {
         resources: { subscribe: true, listChanged: true },
         prompts: {},
         logging: {},
-        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
       },
       instructions: INSTRUCTIONS,
-      taskStore,
+      cacheHints: SERVER_CACHE_HINTS,
     },
   );
-  registerSubmitBatch(server, harness, taskStore);
+  registerSubmitBatch(server, harness);
   registerGetScoreboard(server, harness);
   registerListBatches(server, harness);
-  registerWaitForBatch(server, harness, taskStore);
+  registerWaitForBatch(server, harness);
   registerFetchArtifact(server, harness);
   registerTailEvents(server, harness);
   registerGetChanges(server, harness);
@@ -61,14 +69,17 @@ export function createServer(harness: Harness): McpServer {
   registerGc(server, harness);
   registerLandJob(server, harness);
   registerCompareVariants(server, harness);
-  publishPortableToolSchemas(server);
   registerResources(server, harness);
   registerPrompts(server, harness);
-  wireNotifications(server, harness);
-  const previous = server.server.onclose;
-  server.server.onclose = () => {
-    previous?.();
-    taskStore.cleanup();
-  };
+  if (role.connection === 'pinned') wireNotifications(server, harness, role.era);
   return server;
+}
+
+/**
+ * Serves one connection (stdin/stdout, or any stream-like transport): its first message says
+ * which revision it speaks (a 2025-11-25 `initialize`, or a 2026-07-28 request with its `_meta`
+ * envelope), and a server of that era is made for it. The entry answers subscriptions/listen.
+ */
+export function serveConnection(harness: Harness, transport: Transport): StdioServerHandle {
+  return serveStdio(({ era }) => createServer(harness, { era, connection: 'pinned' }), { transport });
 }

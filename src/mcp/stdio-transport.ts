@@ -1,7 +1,6 @@
 import process from 'node:process';
 import type { Readable, Writable } from 'node:stream';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { JSONRPCMessageSchema, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { parseJSONRPCMessage, type JSONRPCMessage, type RequestId, type Transport } from '@modelcontextprotocol/server';
 
 // JSON-RPC 2.0 §5.1.
 const PARSE_ERROR = -32700;
@@ -14,7 +13,8 @@ const KEPT_END_BYTES = 1024;
  * answering what that one drops: a line that is not JSON gets a -32700 error, one that is not
  * JSON-RPC a -32600, and a line over `maxLineBytes` is skipped unread to its newline and
  * answered with an error (the SDK's closes the transport, and the server with it, on a 10 MiB
- * message). The transport ends only when stdin does.
+ * message). The transport ends only when stdin does; `ended` settles then (the serving entry
+ * that owns the transport takes its `onclose`).
  */
 export class BoundedStdioTransport implements Transport {
   onclose?: () => void;
@@ -26,6 +26,8 @@ export class BoundedStdioTransport implements Transport {
   // While a line over the limit is being skipped: its first bytes, its last bytes and its length.
   private skipping: { head: Buffer; tail: Buffer; bytes: number } | undefined;
   private closed = false;
+  private markEnded!: () => void;
+  readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
 
   constructor(
     private readonly maxLineBytes: number,
@@ -54,6 +56,7 @@ export class BoundedStdioTransport implements Transport {
     this.stdin.pause();
     this.chunks = [];
     this.onclose?.();
+    this.markEnded();
   }
 
   private readonly onEnd = () => void this.close();
@@ -108,9 +111,13 @@ export class BoundedStdioTransport implements Transport {
     } catch (error) {
       return this.answerError(null, PARSE_ERROR, `Parse error: the line is not JSON (${(error as Error).message})`);
     }
-    const parsed = JSONRPCMessageSchema.safeParse(json);
-    if (!parsed.success) return this.answerError(idOf(json), INVALID_REQUEST, 'Invalid Request: the line is JSON but not a JSON-RPC 2.0 message');
-    this.onmessage?.(parsed.data);
+    let message: JSONRPCMessage;
+    try {
+      message = parseJSONRPCMessage(json);
+    } catch {
+      return this.answerError(idOf(json), INVALID_REQUEST, 'Invalid Request: the line is JSON but not a JSON-RPC 2.0 message');
+    }
+    this.onmessage?.(message);
   }
 
   private answerError(id: RequestId | null, code: number, message: string): void {

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { HarnessError, LaunchTableInvalidError } from '../core/index.js';
 
 /** Where an error result carries its code, message and problems for programs to branch on. */

@@ -55,8 +55,8 @@ describe('bad budgets', () => {
 describe('bad set_budget requests', () => {
   const cases: [string, () => Record<string, unknown>, string | null, RegExp][] = [
     ['no limit at all', () => ({ batch_id: BATCH }), 'invalid_argument', /budget: set_budget needs at least one of max_tokens, max_cost_usd, max_wall_seconds/],
-    ['a negative limit', () => ({ batch_id: BATCH, max_tokens: -1 }), null, /is -1; max_tokens must be a whole number above 0.* at max_tokens/],
-    ['a zero cost', () => ({ batch_id: BATCH, job_id: 'j', max_cost_usd: 0 }), null, /is 0; max_cost_usd must be a finite number above 0.* at max_cost_usd/],
+    ['a negative limit', () => ({ batch_id: BATCH, max_tokens: -1 }), null, /max_tokens: is -1; max_tokens must be a whole number above 0/],
+    ['a zero cost', () => ({ batch_id: BATCH, job_id: 'j', max_cost_usd: 0 }), null, /max_cost_usd: is 0; max_cost_usd must be a finite number above 0/],
     ['a step without its job', () => ({ batch_id: BATCH, step_id: 's', max_tokens: 5 }), 'invalid_argument', /step_id needs job_id/],
     ['an unknown batch', () => ({ batch_id: 'nope', max_tokens: 5 }), 'not_found', /No batch `nope`/],
     ['an unknown job', () => ({ batch_id: BATCH, job_id: 'nope', max_tokens: 5 }), 'not_found', /No job `nope`; batch budgeted has jobs j/],

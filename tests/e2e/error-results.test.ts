@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/client';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { agent, eventually, HarnessServer, oneJob, tempDir, treeSnapshot } from './servers/harness-server.js';
 import { toolError, type HarnessClient } from './servers/harness-client.js';
 import { startHttpHarness } from './servers/http-server.js';

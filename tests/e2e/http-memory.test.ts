@@ -25,7 +25,7 @@ describe('MCP over HTTP, memory', () => {
     });
     const batchId = (submitted.structuredContent as any).batch_id;
     // Writing the log takes longer than the SDK client's default 60 s request timeout at 2 GiB.
-    const waited = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 500 } }, undefined, { timeout: 550_000 });
+    const waited = await client.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 500 } }, { timeout: 550_000 });
     expect(waited.structuredContent).toMatchObject({ settled: true, counts: { succeeded: 1 } });
     const address = { batch_id: batchId, job_id: 'j', step_id: 'log', name: 'stdout', max_bytes: PAGE_BYTES };
 

@@ -4,7 +4,6 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CLI, oneJob, tempDir } from './servers/harness-server.js';
 import { startHttpHarness } from './servers/http-server.js';
 
@@ -135,7 +134,7 @@ describe('MCP over Streamable HTTP', () => {
     let updates = 0;
     let sawUpdate!: () => void;
     const updated = new Promise<void>((resolve) => (sawUpdate = resolve));
-    a.setNotificationHandler(ResourceUpdatedNotificationSchema, () => {
+    a.setNotificationHandler('notifications/resources/updated', () => {
       updates++;
       sawUpdate();
     });

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Progress } from '@modelcontextprotocol/sdk/types.js';
+import type { Progress } from '@modelcontextprotocol/client';
 import { eventually, oneJob, tempDir } from './servers/harness-server.js';
 import { InProcessServer } from './servers/in-process-server.js';
 
@@ -14,7 +14,7 @@ function gatedStep(dir: string, stepId: string) {
 function waitWithProgress(server: InProcessServer, batchId: string) {
   const progress: Progress[] = [];
   const answer = server.client
-    .callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 60, detail: 'full' } }, undefined, {
+    .callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 60, detail: 'full' } }, {
       onprogress: (p) => progress.push(p),
       timeout: 120_000,
     })

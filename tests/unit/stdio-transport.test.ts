@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { BoundedStdioTransport } from '../../src/mcp/stdio-transport.js';
 
 /** The transport over in-memory streams: what it hands on, and what it answers by itself. */

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
-import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { hostHeaderValidation } from '@modelcontextprotocol/express';
+import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
 import { HarnessError } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { maxMessageBytes } from '../message-limit.js';
+import { publishChanges } from '../notifications.js';
 import { createServer } from '../server.js';
 import { bearerAuth } from './bearer-auth.js';
 import { BoundedEventStore, DEFAULT_EVENT_STORE_LIMITS, type EventStoreLimits } from './event-store.js';
@@ -67,9 +68,12 @@ export function checkHttpOptions(options: Pick<HttpOptions, 'host' | 'token'>): 
 }
 
 /**
- * Serves MCP over Streamable HTTP at /mcp: one MCP session per client, all sharing the one
- * harness; resumable SSE streams; Host and Origin checks on loopback; a bearer token that is
- * required anywhere else; request bodies limited to what a launch table may weigh.
+ * Serves MCP over Streamable HTTP at /mcp, both revisions at one URL, all sharing the one
+ * harness. A 2026-07-28 request (its `_meta` envelope says so) is answered statelessly by a
+ * server made for it, and subscriptions/listen streams hear of changes; a 2025-11-25 client gets
+ * an MCP session of its own with resumable SSE streams. Host and Origin checks on loopback; a
+ * bearer token that is required anywhere else; request bodies limited to what a launch table
+ * may weigh.
  */
 export async function startHttpServer(harness: Harness, options: HttpOptions): Promise<{ url: string; close: () => Promise<void> }> {
   checkHttpOptions(options);
@@ -86,7 +90,17 @@ export async function startHttpServer(harness: Harness, options: HttpOptions): P
   const jsonRpcError = (res: Response, status: number, message: string, code = -32000) =>
     res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 
+  const modern = createMcpHandler(() => createServer(harness, { era: 'modern', connection: 'per-request' }), {
+    legacy: 'reject',
+    responseMode: options.jsonResponse ? 'json' : 'auto',
+  });
+  const serveModern = toNodeHandler(modern);
+  const unpublish = publishChanges(harness, modern.notify);
+
   app.post('/mcp', async (req: Request, res: Response) => {
+    // The body is parsed already; the predicate reads the headers and that.
+    const classified = new globalThis.Request(`http://${req.headers.host ?? 'localhost'}${req.originalUrl}`, { method: 'POST', headers: req.headers as Record<string, string> });
+    if (!(await isLegacyRequest(classified, req.body))) return serveModern(req, res, req.body);
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? sessions.use(sessionId, res) : undefined;
     if (existing) return existing.handleRequest(req, res, req.body);
@@ -101,13 +115,13 @@ export async function startHttpServer(harness: Harness, options: HttpOptions): P
       );
     }
     const events = replay.openSession();
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       eventStore: events,
       enableJsonResponse: options.jsonResponse,
       onsessioninitialized: (id) => sessions.add(id, transport, events),
     });
-    const server = createServer(harness);
+    const server = createServer(harness, { era: 'legacy', connection: 'pinned' });
     transport.onclose = () => {
       if (transport.sessionId) sessions.remove(transport.sessionId);
       events.close();
@@ -148,6 +162,8 @@ export async function startHttpServer(harness: Harness, options: HttpOptions): P
     url: `http://${host}:${port}/mcp`,
     close: async () => {
       clearInterval(sweep);
+      unpublish();
+      await modern.close();
       await sessions.closeAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node';
 import type { SessionEventStore } from './event-store.js';
 
 /** How many HTTP sessions may be open at once, and how long one may sit idle. */
@@ -11,7 +11,7 @@ export interface SessionLimits {
 export const DEFAULT_SESSION_LIMITS: SessionLimits = { maxSessions: 1000, idleMs: 30 * 60 * 1000 };
 
 interface Session {
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableHTTPServerTransport;
   events: SessionEventStore;
   lastActiveAt: number;
   // Requests whose HTTP response is still open (a standalone SSE stream, a long tool call): a
@@ -36,12 +36,12 @@ export class HttpSessions {
     return this.sessions.size;
   }
 
-  add(id: string, transport: StreamableHTTPServerTransport, events: SessionEventStore): void {
+  add(id: string, transport: NodeStreamableHTTPServerTransport, events: SessionEventStore): void {
     this.sessions.set(id, { transport, events, lastActiveAt: this.now(), openRequests: 0 });
   }
 
   /** The session's transport, counting `res` as open on it until the response closes. */
-  use(id: string, res: Response): StreamableHTTPServerTransport | undefined {
+  use(id: string, res: Response): NodeStreamableHTTPServerTransport | undefined {
     const session = this.sessions.get(id);
     if (!session) return undefined;
     session.openRequests++;

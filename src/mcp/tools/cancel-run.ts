@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { IdSchema, RunIdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 export const CancelRunInput = z.object({
   run_id: RunIdSchema.optional().describe('One attempt; or give batch_id (and optionally job_id, step_id)'),
@@ -24,8 +25,8 @@ export function registerCancelRun(server: McpServer, harness: Harness): void {
       description:
         'Cancels an attempt (run_id), or every unfinished step of a batch, a job or a step. Running attempts have their ' +
         'process group killed; queued and not-yet-started steps end canceled; dependents do not start.',
-      inputSchema: CancelRunInput,
-      outputSchema: CancelRunOutput,
+      inputSchema: portable(CancelRunInput),
+      outputSchema: portable(CancelRunOutput),
       annotations: { destructiveHint: true, idempotentHint: true },
     },
     (args) =>

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { IdSchema, VariantComparisonSchema, type VariantComparison } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 export const CompareVariantsInput = z.object({
   batch_id: IdSchema,
@@ -20,8 +21,8 @@ export function registerCompareVariants(server: McpServer, harness: Harness): vo
         'The variants of a job submitted with `variants` side by side: status, the report summary of the last step, files and ' +
         'lines changed (base..branch), duration, tokens and cost, each command step’s exit code (tests), and whether it was landed. ' +
         'land_job lands the one you choose.',
-      inputSchema: CompareVariantsInput,
-      outputSchema: CompareVariantsOutput,
+      inputSchema: portable(CompareVariantsInput),
+      outputSchema: portable(CompareVariantsOutput),
       annotations: { readOnlyHint: true },
     },
     (args) =>

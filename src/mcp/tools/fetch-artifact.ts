@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { IdSchema, InvalidArgumentError, RunIdSchema } from '../../core/index.js';
 import { ARTIFACT_NAMES, readArtifactPage, type AttemptLocation } from '../../store/index.js';
 import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 const DEFAULT_PAGE_BYTES = 64 * 1024;
 
@@ -53,8 +54,8 @@ export function registerFetchArtifact(server: McpServer, harness: Harness): void
       description:
         'Reads a file of an attempt (state, meta, final, stdout, stderr, events, changes, diff) by byte offset, one page at a time: ' +
         'pass next_offset back until eof. Address the attempt by run_id, or by batch_id + job_id + step_id for the latest.',
-      inputSchema: FetchArtifactInput,
-      outputSchema: FetchArtifactOutput,
+      inputSchema: portable(FetchArtifactInput),
+      outputSchema: portable(FetchArtifactOutput),
       annotations: { readOnlyHint: true },
     },
     (args) =>

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 const JobBranchOutput = z.object({
   repository: z.string(),
@@ -40,14 +41,16 @@ export function registerGc(server: McpServer, harness: Harness): void {
         'attempts and isolated git worktrees), never a resume base an open batch refers to. Job branches stay, so no ' +
         'commit is lost: the answer lists the ones left (branches_left, landed or not). prune_branches: true deletes ' +
         'the landed ones among them, or a list deletes exactly those. dry_run: true only lists what would go.',
-      inputSchema: z.object({
-        dry_run: z.boolean().optional().describe('List what would go, and the bytes, without removing it'),
+      inputSchema: portable(
+        z.object({
+          dry_run: z.boolean().optional().describe('List what would go, and the bytes, without removing it'),
         prune_branches: z
           .union([z.boolean(), z.array(z.string().min(1)).min(1)])
           .optional()
           .describe('true: delete the landed branches of removed batches; a list: delete exactly those branches'),
-      }),
-      outputSchema: GcOutput,
+        }),
+      ),
+      outputSchema: portable(GcOutput),
       annotations: { destructiveHint: true },
     },
     ({ dry_run, prune_branches }) =>

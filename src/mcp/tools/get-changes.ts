@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { ChangedFileSchema, ChangeTotalsSchema, IdSchema, InvalidArgumentError, RunIdSchema, SnapshotKindSchema } from '../../core/index.js';
 import type { ChangesAnswer, Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 const DEFAULT_PAGE_BYTES = 64 * 1024;
 // A change of thousands of files would fill a model's context with its list alone: the list
@@ -68,8 +69,8 @@ export function registerGetChanges(server: McpServer, harness: Harness): void {
         'The files an attempt changed in its workspace (by run_id, or batch_id + job_id + step_id for the step’s latest), or an isolated ' +
         'job’s branch as a whole (batch_id + job_id: base..branch), with lines added and removed; include_patch adds a page of the ' +
         'unified patch (pass next_offset back as patch_offset until eof); paths narrows both to some files or directories.',
-      inputSchema: GetChangesInput,
-      outputSchema: GetChangesOutput,
+      inputSchema: portable(GetChangesInput),
+      outputSchema: portable(GetChangesOutput),
       annotations: { readOnlyHint: true },
     },
     (args) =>

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { HarnessConfigFileSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 export function registerGetHarnessConfig(server: McpServer, harness: Harness): void {
   server.registerTool(
@@ -10,8 +11,8 @@ export function registerGetHarnessConfig(server: McpServer, harness: Harness): v
     {
       title: 'Harness config',
       description: 'The effective harness config: default timeouts and retries, limits, runner slots, and what a batch may override.',
-      inputSchema: z.object({}),
-      outputSchema: HarnessConfigFileSchema,
+      inputSchema: portable(z.object({})),
+      outputSchema: portable(HarnessConfigFileSchema),
       annotations: { readOnlyHint: true },
     },
     () =>

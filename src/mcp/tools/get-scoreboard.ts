@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { IdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { batchAnswer, batchScoreboardPage, DetailSchema, ScoreboardOutput, systemAnswer } from '../scoreboard-answer.js';
 import { describeBatch, describeCounts, describeDamaged, MCP_LOGS } from '../../scoreboard/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 export const GetScoreboardInput = z.object({
   batch_id: IdSchema.optional().describe('Omit for the system scoreboard (every batch)'),
@@ -20,8 +21,8 @@ export function registerGetScoreboard(server: McpServer, harness: Harness): void
       description:
         'The scoreboard of a batch (counts by step status; attention, running, blocked and failure lists; steps paged ' +
         'with next_cursor), or of every batch when batch_id is omitted. Computed from the files under runs/.',
-      inputSchema: GetScoreboardInput,
-      outputSchema: ScoreboardOutput,
+      inputSchema: portable(GetScoreboardInput),
+      outputSchema: portable(ScoreboardOutput),
       annotations: { readOnlyHint: true },
     },
     (args) =>

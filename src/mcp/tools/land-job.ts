@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { IdSchema, JobStatusSchema, LandingSchema, LandStrategySchema } from '../../core/index.js';
 import type { Harness, LandJobAnswer } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 export const LandJobInput = z.object({
   batch_id: IdSchema,
@@ -34,8 +35,8 @@ export function registerLandJob(server: McpServer, harness: Harness): void {
         'tree and moved by compare-and-swap; a clean checkout of that branch moves along. Refused, with nothing changed, on ' +
         'conflicts (paths listed), a dirty checkout, a missing branch (create: true makes it), or while a step of the job can still run. ' +
         'dry_run: true says what would happen. Recorded in the job’s landed.json and on the scoreboards.',
-      inputSchema: LandJobInput,
-      outputSchema: LandJobOutput,
+      inputSchema: portable(LandJobInput),
+      outputSchema: portable(LandJobOutput),
       annotations: { destructiveHint: false, idempotentHint: true },
     },
     (args) =>

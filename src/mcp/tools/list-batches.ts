@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { IdSchema, StepCountsSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { describeCounts } from '../../scoreboard/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 export const ListBatchesOutput = z.object({
   batches: z.array(
@@ -17,8 +18,8 @@ export function registerListBatches(server: McpServer, harness: Harness): void {
     {
       title: 'List batches',
       description: 'Every batch in the store with its step counts and whether it is settled (nothing running or ready).',
-      inputSchema: z.object({}),
-      outputSchema: ListBatchesOutput,
+      inputSchema: portable(z.object({})),
+      outputSchema: portable(ListBatchesOutput),
       annotations: { readOnlyHint: true },
     },
     () =>

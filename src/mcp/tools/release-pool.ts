@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { AgentNameSchema, PoolHealthSchema, PoolParkSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 export const ReleasePoolOutput = z.strictObject({
   released: z.array(z.strictObject({ agent: AgentNameSchema, profile: z.string(), parked: PoolParkSchema })).describe('The pools that were parked and now are not'),
@@ -24,11 +25,13 @@ export function registerReleasePool(server: McpServer, harness: Harness): void {
         'A provider limit (rate limit, usage limit, overload) parks the pool of the agent that met it: its steps wait ' +
         'until the limit resets. release_pool ends the park now (of one profile, or every profile of the agent), so ' +
         'its steps start at once, e.g. after raising a plan. Answers what was released and every pool.',
-      inputSchema: z.object({
-        agent: AgentNameSchema,
-        profile: z.string().min(1).max(200).optional().describe('One provider profile (as the system scoreboard names it); default: all of the agent'),
-      }),
-      outputSchema: ReleasePoolOutput,
+      inputSchema: portable(
+        z.object({
+          agent: AgentNameSchema,
+          profile: z.string().min(1).max(200).optional().describe('One provider profile (as the system scoreboard names it); default: all of the agent'),
+        }),
+      ),
+      outputSchema: portable(ReleasePoolOutput),
       annotations: { idempotentHint: true },
     },
     ({ agent, profile }) =>

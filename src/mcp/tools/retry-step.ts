@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { IdSchema, RunIdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 export const RetryStepInput = z.object({
   batch_id: IdSchema,
@@ -24,8 +25,8 @@ export function registerRetryStep(server: McpServer, harness: Harness): void {
       description:
         'Queues a new attempt of a step, whatever its status (not while it is queued or running). With cascade, the ' +
         'steps that depend on it run again once it succeeds.',
-      inputSchema: RetryStepInput,
-      outputSchema: RetryStepOutput,
+      inputSchema: portable(RetryStepInput),
+      outputSchema: portable(RetryStepOutput),
       annotations: { destructiveHint: false, idempotentHint: false },
     },
     (args) =>

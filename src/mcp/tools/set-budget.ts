@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { BudgetOverrideSchema, BudgetSchema, IdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 export const SetBudgetInput = z.object({
   batch_id: IdSchema,
@@ -27,8 +28,8 @@ export function registerSetBudget(server: McpServer, harness: Harness): void {
         'Sets the limits of the budget of a batch, one of its jobs (job_id) or one of its steps (job_id and step_id): ' +
         'a number sets a limit, null removes it, a limit left out stays. Steps held because a budget was spent ' +
         '(budget_exhausted) start once no budget over them is. Kept in the batch’s budgets.json, across restarts.',
-      inputSchema: SetBudgetInput,
-      outputSchema: SetBudgetOutput,
+      inputSchema: portable(SetBudgetInput),
+      outputSchema: portable(SetBudgetOutput),
       annotations: { destructiveHint: false, idempotentHint: true },
     },
     (args) =>

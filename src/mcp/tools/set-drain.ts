@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { RunnerHealthSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 export function registerSetDrain(server: McpServer, harness: Harness): void {
   server.registerTool(
@@ -12,8 +13,8 @@ export function registerSetDrain(server: McpServer, harness: Harness): void {
       description:
         'drain: true stops new attempts from starting (ready steps wait) while running ones finish, e.g. before a ' +
         'restart; drain: false lets them start again. Answers the runner’s health.',
-      inputSchema: z.object({ drain: z.boolean() }),
-      outputSchema: RunnerHealthSchema,
+      inputSchema: portable(z.object({ drain: z.boolean() })),
+      outputSchema: portable(RunnerHealthSchema),
       annotations: { idempotentHint: true },
     },
     ({ drain }) =>

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { LaunchTableSchema } from '../../core/index.js';
 import { batchScoreboardUri } from '../../scoreboard/index.js';
 import type { Harness } from '../../harness/index.js';
-import { runAsTask } from '../run-as-task.js';
-import { type HarnessTaskStore, TASK_TTL_NOTE } from '../task-store.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 /**
  * The launch table's own fields at the top level of the arguments. Each is advertised with its
@@ -29,35 +28,26 @@ export const SubmitBatchOutput = z.object({
   deduplicated: z.boolean().describe('true: the idempotency_key named an earlier submission of this table, which is returned'),
 });
 
-/** What submit_batch answers, for a plain call and a task alike. */
-function submitBatch(harness: Harness, args: unknown) {
-  return answer(async () => {
-    const { meta, deduplicated } = await harness.submit(args);
-    const stepsTotal = meta.jobs.reduce((n, j) => n + j.steps.length, 0);
-    const result = { batch_id: meta.batch_id, jobs_total: meta.jobs.length, steps_total: stepsTotal, scoreboard_uri: batchScoreboardUri(meta.batch_id), deduplicated };
-    const verb = deduplicated ? 'Already submitted as' : 'Submitted';
-    return toolResult(result, `${verb} ${meta.batch_id}: ${meta.jobs.length} jobs, ${stepsTotal} steps. Scoreboard: ${result.scoreboard_uri}`);
-  });
-}
-
-// What task clients are told to poll at; a submission is written in milliseconds.
-const SUBMIT_POLL_MS = 200;
-
-export function registerSubmitBatch(server: McpServer, harness: Harness, taskStore: HarnessTaskStore): void {
-  server.experimental.tasks.registerToolTask(
+export function registerSubmitBatch(server: McpServer, harness: Harness): void {
+  server.registerTool(
     'submit_batch',
     {
       title: 'Submit a batch',
       description:
         'Submit a launch table: jobs (each with a working_directory) of steps run by an agent CLI or a plain command, ' +
         'wired by depends_on and resume_from. The whole table is validated first; on rejection every problem comes back ' +
-        'with its JSON path and nothing is written. Returns at once; follow the batch with get_scoreboard or wait_for_batch. ' +
-        TASK_TTL_NOTE,
-      inputSchema: SubmitBatchInput,
-      outputSchema: SubmitBatchOutput,
+        'with its JSON path and nothing is written. Returns at once; follow the batch with get_scoreboard or wait_for_batch.',
+      inputSchema: portable(SubmitBatchInput),
+      outputSchema: portable(SubmitBatchOutput),
       annotations: { destructiveHint: false, idempotentHint: false, openWorldHint: true },
-      execution: { taskSupport: 'optional' },
     },
-    runAsTask<unknown>(taskStore, SUBMIT_POLL_MS, (args) => submitBatch(harness, args)),
+    (args) =>
+      answer(async () => {
+        const { meta, deduplicated } = await harness.submit(args);
+        const stepsTotal = meta.jobs.reduce((n, j) => n + j.steps.length, 0);
+        const result = { batch_id: meta.batch_id, jobs_total: meta.jobs.length, steps_total: stepsTotal, scoreboard_uri: batchScoreboardUri(meta.batch_id), deduplicated };
+        const verb = deduplicated ? 'Already submitted as' : 'Submitted';
+        return toolResult(result, `${verb} ${meta.batch_id}: ${meta.jobs.length} jobs, ${stepsTotal} steps. Scoreboard: ${result.scoreboard_uri}`);
+      }),
   );
 }

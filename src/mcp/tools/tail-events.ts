@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { AttemptEventSchema, InvalidArgumentError, RunIdSchema } from '../../core/index.js';
 import { tailEventLines } from '../../store/index.js';
 import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 
 // The longest stretch of events.jsonl one call reads, whatever `lines` says.
 const MAX_SCAN_BYTES = 4 * 1024 * 1024;
@@ -39,8 +40,8 @@ export function registerTailEvents(server: McpServer, harness: Harness): void {
       description:
         'The last events of an attempt (lifecycle events of the harness and the agent’s own), read from the end of ' +
         'events.jsonl; pass the returned cursor back to get only the events written since.',
-      inputSchema: TailEventsInput,
-      outputSchema: TailEventsOutput,
+      inputSchema: portable(TailEventsInput),
+      outputSchema: portable(TailEventsOutput),
       annotations: { readOnlyHint: true },
     },
     (args) =>

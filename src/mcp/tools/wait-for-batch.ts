@@ -1,14 +1,12 @@
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/server';
 import { IdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { batchAnswer, batchScoreboardPage, DetailSchema, ScoreboardOutput } from '../scoreboard-answer.js';
 import { describeBatch, describeProgress, MCP_LOGS, type BatchProgress } from '../../scoreboard/index.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { ProgressToken, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import { runAsTask } from '../run-as-task.js';
-import { type HarnessTaskStore, TASK_TTL_NOTE } from '../task-store.js';
+import type { ProgressToken, ServerContext } from '@modelcontextprotocol/server';
 import { answer, toolResult } from '../tool-result.js';
+import { portable } from '../portable-schema.js';
 import { createTrailingThrottle } from '../trailing-throttle.js';
 
 // Under the 60 s most MCP clients wait for a tool call before giving up.
@@ -27,7 +25,7 @@ export const WaitForBatchInput = z.object({
 });
 
 type WaitArgs = z.infer<typeof WaitForBatchInput>;
-type Extra = Pick<RequestHandlerExtra<ServerRequest, ServerNotification>, '_meta' | 'sendNotification'>;
+type Request = Pick<ServerContext['mcpReq'], '_meta' | 'notify'>;
 
 /**
  * Waits for the batch and answers its scoreboard. With a progress token, the client hears the
@@ -35,11 +33,11 @@ type Extra = Pick<RequestHandlerExtra<ServerRequest, ServerNotification>, '_meta
  * of a burst is sent when the interval ends, not dropped), and once more right before the
  * answer, so the last notification tells what the answer does.
  */
-function waitForBatch(harness: Harness, args: WaitArgs, extra: Extra, signal: AbortSignal) {
+function waitForBatch(harness: Harness, args: WaitArgs, request: Request, signal: AbortSignal) {
   return answer(async () => {
-    const progressToken = extra._meta?.progressToken;
+    const progressToken = request._meta?.progressToken;
     const throttle =
-      progressToken === undefined ? undefined : createTrailingThrottle((p: BatchProgress) => notifyProgress(extra, progressToken, p), PROGRESS_INTERVAL_MS, sameProgress);
+      progressToken === undefined ? undefined : createTrailingThrottle((p: BatchProgress) => notifyProgress(request, progressToken, p), PROGRESS_INTERVAL_MS, sameProgress);
     try {
       throttle?.offer(await harness.reader.progress(args.batch_id));
       const settled = await harness.reader.waitUntilSettled(args.batch_id, (args.timeout_seconds ?? DEFAULT_WAIT_SECONDS) * 1000, {
@@ -56,9 +54,9 @@ function waitForBatch(harness: Harness, args: WaitArgs, extra: Extra, signal: Ab
   });
 }
 
-function notifyProgress(extra: Extra, progressToken: ProgressToken, progress: BatchProgress): Promise<void> {
-  return extra
-    .sendNotification({
+function notifyProgress(request: Request, progressToken: ProgressToken, progress: BatchProgress): Promise<void> {
+  return request
+    .notify({
       method: 'notifications/progress',
       params: { progressToken, progress: progress.ended, total: progress.total, message: describeProgress(progress) },
     })
@@ -70,32 +68,19 @@ function sameProgress(a: BatchProgress, b: BatchProgress): boolean {
   return describeProgress(a) === describeProgress(b);
 }
 
-// What task clients are told to poll at.
-const WAIT_POLL_MS = 1000;
-
-export function registerWaitForBatch(server: McpServer, harness: Harness, taskStore: HarnessTaskStore): void {
-  server.experimental.tasks.registerToolTask(
+export function registerWaitForBatch(server: McpServer, harness: Harness): void {
+  server.registerTool(
     'wait_for_batch',
     {
       title: 'Wait for a batch',
       description:
         'Waits until the batch is settled (no step running or ready) or the timeout passes, sending progress ' +
         'notifications meanwhile (steps ended, of the steps that did or still can run; the last one before the answer ' +
-        'tells what it does), then answers its scoreboard with timed_out saying which happened. As a task ' +
-        '(tasks/get, tasks/result), tasks/cancel cancels the batch. ' +
-        TASK_TTL_NOTE,
-      inputSchema: WaitForBatchInput,
-      outputSchema: ScoreboardOutput,
+        'tells what it does), then answers its scoreboard with timed_out saying which happened.',
+      inputSchema: portable(WaitForBatchInput),
+      outputSchema: portable(ScoreboardOutput),
       annotations: { readOnlyHint: true },
-      execution: { taskSupport: 'optional' },
     },
-    runAsTask<WaitArgs>(taskStore, WAIT_POLL_MS, async (args, extra, taskId) => {
-      const canceled = new AbortController();
-      taskStore.onCancel(taskId, () => {
-        canceled.abort();
-        void harness.cancel({ batch_id: args.batch_id }).catch(() => undefined);
-      });
-      return waitForBatch(harness, args, extra, AbortSignal.any([extra.signal, canceled.signal]));
-    }),
+    (args, ctx) => waitForBatch(harness, args, ctx.mcpReq, ctx.mcpReq.signal),
   );
 }

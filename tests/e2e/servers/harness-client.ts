@@ -1,5 +1,19 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Client, type CallToolResult } from '@modelcontextprotocol/client';
+
+/**
+ * The MCP revision a test's client speaks: `legacy` opens with `initialize` at 2025-11-25 (codex,
+ * Claude Code with MCP_PROTOCOL_NEGOTIATION=legacy, the Inspector's legacy mode), `modern` is
+ * pinned to 2026-07-28 (Claude Code's first choice), as the SDK client negotiates each.
+ */
+export type Revision = 'legacy' | 'modern';
+export const REVISIONS: Revision[] = ['legacy', 'modern'];
+export const MODERN_REVISION = '2026-07-28';
+export const LEGACY_REVISION = '2025-11-25';
+
+/** An SDK (v2) client that speaks `revision`. */
+export function newClient(revision: Revision = 'legacy', name = 'harness-tests'): Client {
+  return new Client({ name, version: '0.0.0' }, { versionNegotiation: { mode: revision === 'modern' ? { pin: MODERN_REVISION } : 'legacy' } });
+}
 
 /**
  * What a test does with a harness through an SDK Client, whichever way the server runs (a child
@@ -13,7 +27,7 @@ export abstract class HarnessClient {
   ) {}
 
   call(name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
-    return this.client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 }) as Promise<CallToolResult>;
+    return this.client.callTool({ name, arguments: args }, { timeout: 120_000 });
   }
 
   /** Calls a tool that must succeed and returns its structured content. */

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { onTestFinished } from 'vitest';
-import { HarnessClient } from './harness-client.js';
+import { HarnessClient, newClient, type Revision } from './harness-client.js';
 
 export const CLI = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
 const AGENTS = fileURLToPath(new URL('../../fixtures/agents/', import.meta.url));
@@ -67,6 +67,8 @@ export interface StartOptions {
   shared?: (() => Promise<unknown>)[];
   /** A command that execs the server (`unshare --net`: a network namespace of its own, as a container has). */
   wrapper?: string[];
+  /** The MCP revision the client speaks (default legacy, 2025-11-25). */
+  revision?: Revision;
 }
 
 /** harness-mcp built and started as a child process, driven by the SDK Client over real stdio. */
@@ -91,7 +93,7 @@ export class HarnessServer extends HarnessClient {
     const transport = new StdioClientTransport({ command: command!, args: [...wrapperArgs, ...args], stderr: 'pipe', env: { ...process.env, ...options.env } as Record<string, string> });
     const stderrChunks: string[] = [];
     transport.stderr?.on('data', (chunk: Buffer) => stderrChunks.push(chunk.toString()));
-    const client = new Client({ name: 'harness-tests', version: '0.0.0' });
+    const client = newClient(options.revision);
     await client.connect(transport);
     // Like every real client: from here on the SDK validates structuredContent against the output schemas.
     await client.listTools();

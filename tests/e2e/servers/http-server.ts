@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, type Client } from '@modelcontextprotocol/client';
+import { newClient, type Revision } from './harness-client.js';
 import { CLI, TEST_CONFIG, tempDir, whenDone } from './harness-server.js';
 
 /** harness-mcp --http started as a child process on 127.0.0.1 at a free port. */
@@ -12,7 +12,7 @@ export interface HttpHarness {
   child: ChildProcess;
   stderr: () => string;
   /** An SDK client connected over Streamable HTTP, closed when the test ends. */
-  connect(token?: string): Promise<Client>;
+  connect(token?: string, revision?: Revision): Promise<Client>;
 }
 
 export async function startHttpHarness(options: { env?: Record<string, string>; args?: string[] } = {}): Promise<HttpHarness> {
@@ -43,8 +43,8 @@ export async function startHttpHarness(options: { env?: Record<string, string>; 
     runsDir,
     child,
     stderr: () => stderr,
-    async connect(token?: string) {
-      const client = new Client({ name: 'http-test', version: '0.0.0' });
+    async connect(token?: string, revision?: Revision) {
+      const client = newClient(revision, 'http-test');
       const transport = new StreamableHTTPClientTransport(new URL(url), token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : undefined);
       await client.connect(transport);
       whenDone(() => client.close());

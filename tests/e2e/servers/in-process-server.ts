@@ -1,10 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { InMemoryTransport, type Client } from '@modelcontextprotocol/client';
 import { Harness } from '../../../src/harness/index.js';
-import { createServer } from '../../../src/mcp/index.js';
-import { HarnessClient } from './harness-client.js';
+import { serveConnection } from '../../../src/mcp/index.js';
+import { HarnessClient, newClient } from './harness-client.js';
 import { TEST_CONFIG, tempDir, whenDone, type StartOptions } from './harness-server.js';
 
 /** As HarnessServer.start takes them, but no environment: this process's is the server's. */
@@ -43,12 +42,12 @@ export class InProcessServer extends HarnessClient {
     const configFile = join(dir, 'config.json');
     await writeFile(configFile, JSON.stringify({ ...TEST_CONFIG, ...options.config }));
     const harness = await Harness.open({ runsDir, configFile, maxConcurrency: options.maxConcurrency });
-    const client = new Client({ name: 'harness-tests', version: '0.0.0' });
+    const client = newClient(options.revision);
     const server = new InProcessServer(client, runsDir, harness);
     // Registered before connecting, so that a failed connect still closes the harness.
     whenDone(() => server.stop(), options.shared);
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await createServer(harness).connect(overJson(serverSide));
+    serveConnection(harness, overJson(serverSide));
     await client.connect(overJson(clientSide));
     // Like every real client: from here on the SDK validates structuredContent against the output schemas.
     await client.listTools();
