@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { HarnessError } from '../core/index.js';
-import { BoundedStdioTransport, checkHttpOptions, maxMessageBytes, serveConnection, startHttpServer } from '../mcp/index.js';
+import { BoundedStdioTransport, checkHttpOptions, maxMessageBytes, openBackgroundTasks, serveConnection, startHttpServer } from '../mcp/index.js';
 import { RunsLock } from '../store/index.js';
 import { EXIT, fail, openHarness, type StoreOptions } from './common.js';
 
@@ -62,10 +62,12 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
   }
 
   let stop: () => Promise<void> = async () => undefined;
+  // The MCP tasks of the root (tasks extension), worked on whichever way MCP is served.
+  const tasks = options.http || stdio ? await openBackgroundTasks(harness) : undefined;
   if (options.http) {
     let http: Awaited<ReturnType<typeof startHttpServer>>;
     try {
-      http = await startHttpServer(harness, {
+      http = await startHttpServer(harness, tasks!, {
         host,
         port,
         token,
@@ -89,7 +91,7 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
       'A launch table up to limits.max_launch_table_bytes fits; for a bigger one raise that limit in the config (this one follows it), or drop the file in the filesystem queue (`harness-mcp submit FILE`), which the client need not carry.',
     );
     // The connection's revision is the client's choice: its first message says which (serveStdio).
-    const connection = serveConnection(harness, transport);
+    const connection = serveConnection(harness, tasks!, transport);
     // The transport ends when stdin does, and only then.
     void transport.ended.then(() => shutdown(0));
     stop = () => connection.close();
@@ -105,6 +107,7 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
     if (closing) return;
     closing = true;
     await stop().catch(() => undefined);
+    tasks?.close();
     await harness.close();
     if (serveFor === 'terminal') process.stderr.write('harness-mcp: stopped\n');
     process.exit(code);

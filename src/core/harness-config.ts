@@ -18,6 +18,16 @@ export const HarnessConfigSchema = z.strictObject({
         .strictObject({ enabled: z.boolean().default(false), auth_mode: z.enum(['none', 'token']).default('none') })
         .prefault({}),
       filesystem_queue: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+      mcp_tasks: z
+        .strictObject({
+          keep_ended_seconds: z
+            .int()
+            .min(1)
+            .max(30 * 24 * 3600)
+            .default(3600)
+            .describe('How long an MCP task (tasks extension) is kept after it ends, for clients to read its result'),
+        })
+        .prefault({}),
     })
     .prefault({}),
   timeouts: z

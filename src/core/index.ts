@@ -125,3 +125,13 @@ export {
 } from './budget.js';
 export { attemptSpend, NO_PRICES, type PriceBook, priceBookOf, tokensOf } from './spend.js';
 export { type BudgetOverrides, BudgetOverridesSchema } from './budget-overrides.js';
+export {
+  isTaskTerminal,
+  type McpTaskRecord,
+  McpTaskRecordSchema,
+  type McpTaskStatus,
+  McpTaskStatusSchema,
+  type McpTaskWork,
+  McpTaskWorkSchema,
+  TASK_ID_PATTERN,
+} from './mcp-task.js';

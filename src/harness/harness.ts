@@ -154,6 +154,11 @@ export class Harness {
     return () => this.logListeners.delete(listener);
   }
 
+  /** Refuses with runs_locked unless this server runs the root, as every request that writes does. */
+  async assertRunsRoot(): Promise<void> {
+    await this.root.requests();
+  }
+
   async submit(input: unknown): Promise<{ meta: BatchMeta; deduplicated: boolean }> {
     const submitted = await (await this.root.requests()).submit(input);
     if (!submitted.deduplicated) {
@@ -293,7 +298,8 @@ export class Harness {
     };
   }
 
-  private log(level: LogLevel, message: string): void {
+  /** Says what nobody asked for: to stderr, and to whoever listens (onLog). */
+  log(level: LogLevel, message: string): void {
     process.stderr.write(`harness-mcp: ${message}\n`);
     for (const listener of this.logListeners) listener(level, message);
   }

@@ -1,5 +1,6 @@
 // What the other floors may use of mcp/; everything else in it is its own (docs/architecture.md).
 export { createServer, serveConnection } from './server.js';
+export { openBackgroundTasks } from './tasks/open-tasks.js';
 export { checkHttpOptions, startHttpServer } from './http/http-server.js';
 export { maxMessageBytes } from './message-limit.js';
 export { BoundedStdioTransport } from './stdio-transport.js';

@@ -25,7 +25,7 @@ export const DetailSchema = z
       `${SUMMARY_MESSAGE_HEAD + SUMMARY_MESSAGE_TAIL} characters, without the goal summary, the runs root, nulls and empty lists; ` +
       'full: every field, the lists as configured and one page of `steps` (next_cursor for more)',
   );
-type Detail = z.infer<typeof DetailSchema>;
+export type Detail = z.infer<typeof DetailSchema>;
 
 /**
  * What get_scoreboard and wait_for_batch answer: a batch scoreboard or the system scoreboard,

@@ -22,9 +22,13 @@ import { registerSetDrain } from './tools/set-drain.js';
 import { registerSubmitBatch } from './tools/submit-batch.js';
 import { registerTailEvents } from './tools/tail-events.js';
 import { registerWaitForBatch } from './tools/wait-for-batch.js';
+import { registerRunBatch } from './tools/run-batch.js';
+import type { BackgroundTasks } from './tasks/background-tasks.js';
+import { offerTasks, type TaskStarter } from './tasks/task-calls.js';
+import { registerTaskMethods, TASKS_EXTENSION } from './tasks/task-protocol.js';
 
 const INSTRUCTIONS = `harness-mcp runs batches of coding-agent sessions (and plain commands) in parallel and records everything on disk.
-Submit a launch table with submit_batch, then follow it with wait_for_batch (progress notifications, returns when settled) or get_scoreboard.
+Submit a launch table with submit_batch, then follow it with wait_for_batch (progress notifications, returns when settled) or get_scoreboard; run_batch does both in one call (a task, to a client that takes tasks).
 Read outputs with fetch_artifact (paged) and tail_events; get_changes says what a step or job changed (files, lines, the patch). Subscribe to harness://batches/{batch_id}/scoreboard to hear of changes instead of polling. cancel_run stops work; retry_step runs a step again (cascade re-runs its dependents).
 An isolated job's work is on its branch harness/<batch_id>/<job_id>: compare_variants puts the variants of a job side by side, land_job puts a job's branch onto a branch of the repository (dry_run first).`;
 
@@ -38,8 +42,14 @@ export interface ServerRole {
   connection: 'pinned' | 'per-request';
 }
 
-/** An MCP server for one harness: the tools of docs/spec.md §8.1 and the resources of §8.2. */
-export function createServer(harness: Harness, role: ServerRole): McpServer {
+/**
+ * An MCP server for one harness: the tools of docs/spec.md §8.1 and the resources of §8.2. On
+ * 2026-07-28 it also offers the tasks extension: run_batch, wait_for_batch and retry_step (with
+ * wait) answer a task to a client that takes them, and tasks/get, tasks/update, tasks/cancel
+ * answer from `tasks`. 2025-11-25 has no such extension; the same tools answer plain calls.
+ */
+export function createServer(harness: Harness, tasks: BackgroundTasks, role: ServerRole): McpServer {
+  const modern = role.era === 'modern';
   const server = new McpServer(
     { name: HARNESS_NAME, version: HARNESS_VERSION },
     {
@@ -48,20 +58,24 @@ export function createServer(harness: Harness, role: ServerRole): McpServer {
         resources: { subscribe: true, listChanged: true },
         prompts: {},
         logging: {},
+        ...(modern ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
       },
       instructions: INSTRUCTIONS,
       cacheHints: SERVER_CACHE_HINTS,
     },
   );
+  const taskTools = modern ? tasks : undefined;
+  const starters: Record<string, TaskStarter | undefined> = {};
   registerSubmitBatch(server, harness);
+  starters.run_batch = registerRunBatch(server, harness, taskTools);
   registerGetScoreboard(server, harness);
   registerListBatches(server, harness);
-  registerWaitForBatch(server, harness);
+  starters.wait_for_batch = registerWaitForBatch(server, harness, taskTools);
   registerFetchArtifact(server, harness);
   registerTailEvents(server, harness);
   registerGetChanges(server, harness);
   registerCancelRun(server, harness);
-  registerRetryStep(server, harness);
+  starters.retry_step = registerRetryStep(server, harness, taskTools);
   registerSetBudget(server, harness);
   registerGetHarnessConfig(server, harness);
   registerSetDrain(server, harness);
@@ -71,6 +85,10 @@ export function createServer(harness: Harness, role: ServerRole): McpServer {
   registerCompareVariants(server, harness);
   registerResources(server, harness);
   registerPrompts(server, harness);
+  if (modern) {
+    offerTasks(server, starters);
+    registerTaskMethods(server, tasks);
+  }
   if (role.connection === 'pinned') wireNotifications(server, harness, role.era);
   return server;
 }
@@ -80,6 +98,6 @@ export function createServer(harness: Harness, role: ServerRole): McpServer {
  * which revision it speaks (a 2025-11-25 `initialize`, or a 2026-07-28 request with its `_meta`
  * envelope), and a server of that era is made for it. The entry answers subscriptions/listen.
  */
-export function serveConnection(harness: Harness, transport: Transport): StdioServerHandle {
-  return serveStdio(({ era }) => createServer(harness, { era, connection: 'pinned' }), { transport });
+export function serveConnection(harness: Harness, tasks: BackgroundTasks, transport: Transport): StdioServerHandle {
+  return serveStdio(({ era }) => createServer(harness, tasks, { era, connection: 'pinned' }), { transport });
 }

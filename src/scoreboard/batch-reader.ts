@@ -72,6 +72,15 @@ const WAIT_CHECK_MS = 25;
  * waiting for a batch to settle, and finding runs. A batch or run that is not there is a
  * NotFoundError; a file that cannot be read is its own error, naming the file.
  */
+// The longest delay setTimeout takes; a longer one fires at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Some steps of one job: what a wait for retried steps watches. */
+export interface StepSelection {
+  jobId: string;
+  stepIds: string[];
+}
+
 export class BatchReader {
   /** `source` is asked at each read, so a reader follows its server from watching a root to running it. */
   constructor(
@@ -126,21 +135,23 @@ export class BatchReader {
   }
 
   /** How far a batch is: steps ended, steps that will not run, steps still waiting. */
-  async progress(batchId: string): Promise<BatchProgress> {
-    return batchProgress((await this.record(batchId)).views().values());
+  /** The batch's progress, or that of some steps of one job only (`steps`). */
+  async progress(batchId: string, steps?: StepSelection): Promise<BatchProgress> {
+    const views = [...(await this.record(batchId)).views().values()];
+    return batchProgress(steps ? views.filter((v) => v.jobId === steps.jobId && steps.stepIds.includes(v.stepId)) : views);
   }
 
   /**
-   * Resolves true once the batch is settled, false when `timeoutMs` passes or `signal` aborts
-   * first; `onChange` hears the batch's progress at each change meanwhile. Rejects when the
-   * batch can no longer be read.
+   * Resolves true once the batch (or the `steps` chosen of it) is settled, false when
+   * `timeoutMs` passes or `signal` aborts first; `onChange` hears the progress at each change
+   * meanwhile. Rejects when the batch can no longer be read.
    */
   async waitUntilSettled(
     batchId: string,
     timeoutMs: number,
-    options: { signal?: AbortSignal; onChange?: (progress: BatchProgress) => void } = {},
+    options: { signal?: AbortSignal; onChange?: (progress: BatchProgress) => void; steps?: StepSelection } = {},
   ): Promise<boolean> {
-    if ((await this.progress(batchId)).settled) return true;
+    if ((await this.progress(batchId, options.steps)).settled) return true;
     return new Promise<boolean>((resolve, reject) => {
       const stop = () => {
         clearTimeout(timer);
@@ -154,10 +165,11 @@ export class BatchReader {
         resolve(settled);
       };
       const onAbort = () => finish(false);
-      const timer = setTimeout(() => finish(false), timeoutMs);
+      // Infinity waits for as long as it takes (a task's wait); setTimeout would fire at once.
+      const timer = Number.isFinite(timeoutMs) ? setTimeout(() => finish(false), Math.min(timeoutMs, MAX_TIMER_MS)) : undefined;
       let checkTimer: NodeJS.Timeout | undefined;
       const check = () =>
-        void this.progress(batchId).then(
+        void this.progress(batchId, options.steps).then(
           (progress) => {
             options.onChange?.(progress);
             if (progress.settled) finish(true);

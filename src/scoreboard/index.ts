@@ -4,5 +4,5 @@ export { batchScoreboardUri, SYSTEM_SCOREBOARD_URI } from './system-scoreboard.j
 export { CLI_LOGS, describeBatch, describeCounts, describeDamaged, MCP_LOGS } from './describe.js';
 export { ScoreboardFiles } from './scoreboard-files.js';
 export { type BatchProgress, describeProgress } from './batch-progress.js';
-export { BatchReader, type ReaderOptions, type ReadSource } from './batch-reader.js';
+export { BatchReader, type ReaderOptions, type ReadSource, type StepSelection } from './batch-reader.js';
 export { isStepUnsettled } from './job-status.js';

@@ -17,3 +17,4 @@ export { appendLanding } from './landed-file.js';
 export { peekPoolsFile, readPoolsFile, writePoolsFile } from './pools-file.js';
 export { readBranchChange, writeBranchChange } from './branch-change-file.js';
 export { readBudgetOverrides, writeBudgetOverrides } from './budget-overrides-file.js';
+export { TaskFiles } from './tasks-files.js';

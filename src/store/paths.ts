@@ -77,6 +77,14 @@ export class RunsPaths {
   get poolsFile(): string {
     return join(this.systemDir, 'pools.json');
   }
+  /** The MCP tasks (tasks extension) that clients poll, one file each. */
+  get tasksDir(): string {
+    return join(this.systemDir, 'tasks');
+  }
+  taskFile(taskId: string): string {
+    if (!/^[0-9a-f]{32}$/.test(taskId)) throw new PathEscapeError(taskId, this.root);
+    return join(this.tasksDir, `${taskId}.json`);
+  }
   /** The filesystem queue: launch tables dropped in inbox/ end in accepted/ or rejected/. */
   queueDir(stage: 'inbox' | 'processing' | 'accepted' | 'rejected'): string {
     return join(this.systemDir, 'queue', stage);

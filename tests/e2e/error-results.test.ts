@@ -3,7 +3,7 @@ import { Ajv } from 'ajv';
 import type { Client } from '@modelcontextprotocol/client';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 import { agent, eventually, HarnessServer, oneJob, tempDir, treeSnapshot } from './servers/harness-server.js';
-import { toolError, type HarnessClient } from './servers/harness-client.js';
+import { REVISIONS, toolError, type HarnessClient } from './servers/harness-client.js';
 import { startHttpHarness } from './servers/http-server.js';
 import { InProcessServer } from './servers/in-process-server.js';
 
@@ -140,12 +140,12 @@ describe('tool errors, as the official SDK Client sees them after listTools()', 
   });
 });
 
-describe('tool errors over stdio, from the built server', () => {
+describe.each(REVISIONS)('tool errors over stdio, from the built server (%s)', (revision) => {
   const own: (() => Promise<unknown>)[] = [];
   let stdio: HarnessServer;
   let stdioTools: Tool[];
   beforeAll(async () => {
-    stdio = await HarnessServer.start({ shared: own, config: CONFIG });
+    stdio = await HarnessServer.start({ shared: own, config: CONFIG, revision });
     stdioTools = (await stdio.client.listTools()).tools;
     await seed(stdio);
   });
@@ -163,7 +163,7 @@ describe('tool errors over stdio, from the built server', () => {
   });
 
   it('answers runs_locked readably from a second server on the same runs root', async () => {
-    const second = await HarnessServer.start({ runsDir: stdio.runsDir });
+    const second = await HarnessServer.start({ runsDir: stdio.runsDir, revision });
     const secondTools = (await second.client.listTools()).tools;
     const before = await treeSnapshot(stdio.runsDir);
     const locked = /is run by another harness-mcp \(pid \d+\); this server is read-only/;
@@ -179,10 +179,10 @@ describe('tool errors over stdio, from the built server', () => {
   });
 });
 
-describe('tool errors over Streamable HTTP', () => {
+describe.each(REVISIONS)('tool errors over Streamable HTTP (%s)', (revision) => {
   it('reach the SDK Client whole', async () => {
     const http = await startHttpHarness();
-    const client = await http.connect();
+    const client = await http.connect(undefined, revision);
     const httpTools = (await client.listTools()).tools;
     // The cases that need nothing in the store (the HTTP server's is empty) and no limit of the test config.
     const storeFree = cases.filter(([, args, code]) => {

@@ -5,7 +5,7 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Harness } from '../../src/harness/index.js';
-import { startHttpServer } from '../../src/mcp/index.js';
+import { openBackgroundTasks, startHttpServer } from '../../src/mcp/index.js';
 import { TEST_CONFIG, tempDir, whenDone } from './servers/harness-server.js';
 
 // 300 sessions in CI; SESSIONS=10000 for the full-size run by hand.
@@ -66,7 +66,9 @@ async function startInProcess(sessions: { maxSessions: number; idleMs: number })
   const harness = await Harness.open({ runsDir: join(dir, 'runs'), configFile });
   whenDone(() => harness.close());
   const clock = { ms: 0 };
-  const http = await startHttpServer(harness, { host: '127.0.0.1', port: 0, token: undefined, jsonResponse: false, sessions, now: () => clock.ms });
+  const tasks = await openBackgroundTasks(harness);
+  whenDone(async () => tasks.close());
+  const http = await startHttpServer(harness, tasks, { host: '127.0.0.1', port: 0, token: undefined, jsonResponse: false, sessions, now: () => clock.ms });
   whenDone(() => http.close());
   return { http, clock };
 }

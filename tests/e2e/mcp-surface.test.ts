@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CLI, eventually, goal, HarnessServer, tempDir } from './servers/harness-server.js';
+import { REVISIONS } from './servers/harness-client.js';
 import { InProcessServer } from './servers/in-process-server.js';
 
 const TOOLS = [
@@ -18,6 +19,7 @@ const TOOLS = [
   'list_batches',
   'release_pool',
   'retry_step',
+  'run_batch',
   'set_budget',
   'set_drain',
   'submit_batch',
@@ -34,9 +36,9 @@ function commandTable(dir: string, steps: number, batchId?: string) {
   };
 }
 
-describe('the MCP surface over stdio', () => {
+describe.each(REVISIONS)('the MCP surface over stdio (%s)', (revision) => {
   it('lists its tools (those of docs/spec.md §8.1), each with an input and an output schema', async () => {
-    const server = await HarnessServer.start();
+    const server = await HarnessServer.start({ revision });
     const { tools } = await server.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
     for (const tool of tools) {
@@ -53,7 +55,7 @@ describe('the MCP surface over stdio', () => {
 
   it('submits, waits with progress notifications, pages the steps and lists the batch', async () => {
     const dir = await tempDir();
-    const server = await HarnessServer.start({ config: { scoreboard: { steps_page_size: 4 } }, maxConcurrency: 3 });
+    const server = await HarnessServer.start({ revision, config: { scoreboard: { steps_page_size: 4 } }, maxConcurrency: 3 });
     const submitted = await server.ok('submit_batch', commandTable(dir, 10, 'paged'));
     expect(submitted).toEqual({ batch_id: 'paged', jobs_total: 1, steps_total: 10, scoreboard_uri: 'harness://batches/paged/scoreboard', deduplicated: false });
 
@@ -93,10 +95,10 @@ describe('the MCP surface over stdio', () => {
 });
 
 // The rest of the surface is the MCP layer's; the two journeys above prove the built server over stdio.
-describe('the MCP surface', () => {
+describe.each(REVISIONS)('the MCP surface (%s)', (revision) => {
   it('answers wait_for_batch with timed_out when the batch is still going', async () => {
     const dir = await tempDir();
-    const server = await InProcessServer.start();
+    const server = await InProcessServer.start({ revision });
     const batchId = await server.submit({ ...commandTable(dir, 1), jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'slow', command: ['sleep', '30'] }] }] });
     // Running first, so the short wait below can only time out, however loaded the machine is.
     await eventually(async () => (await server.ok('get_scoreboard', { batch_id: batchId })).counts.running === 1, 'the step to start');
@@ -107,7 +109,7 @@ describe('the MCP surface', () => {
 
   it('serves scoreboards, batch meta and artifacts as resources, listed and completed through templates', async () => {
     const dir = await tempDir();
-    const server = await InProcessServer.start();
+    const server = await InProcessServer.start({ revision });
     await server.submit(commandTable(dir, 2, 'res'));
     const board = await server.settled('res');
     const runId = board.steps[0].run_id;
@@ -137,7 +139,7 @@ describe('the MCP surface', () => {
   });
 
   it('serves the effective harness config, with its version, as written to disk', async () => {
-    const server = await InProcessServer.start({ maxConcurrency: 7 });
+    const server = await InProcessServer.start({ revision, maxConcurrency: 7 });
     const config = await server.ok('get_harness_config');
     expect(config).toMatchObject({ runners: { max_concurrency: 7 }, timeouts: { kill_grace_seconds: 1 }, harness_config_version: expect.stringMatching(/^[0-9a-f]{16}$/) });
     const onDisk = JSON.parse(await readFile(join(server.runsDir, '_system', 'harness_config.json'), 'utf8'));
@@ -146,10 +148,10 @@ describe('the MCP surface', () => {
   });
 });
 
-describe('prompts', () => {
+describe.each(REVISIONS)('prompts (%s)', (revision) => {
   it('lists plan_batch and review_batch, and fills them in', async () => {
     const dir = await tempDir();
-    const server = await InProcessServer.start();
+    const server = await InProcessServer.start({ revision });
     const { prompts } = await server.client.listPrompts();
     expect(prompts.map((p) => p.name).sort()).toEqual(['plan_batch', 'review_batch']);
     const plan = await server.client.getPrompt({ name: 'plan_batch', arguments: { goal: 'upgrade the linter', working_directory: dir } });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Progress } from '@modelcontextprotocol/client';
 import { eventually, oneJob, tempDir } from './servers/harness-server.js';
+import { REVISIONS } from './servers/harness-client.js';
 import { InProcessServer } from './servers/in-process-server.js';
 
 /** A command step that ends when the test creates its `go-<id>` file in `dir`. */
@@ -29,10 +30,10 @@ function progressOf(board: any) {
   return { progress: succeeded + failed + needs_attention + canceled, total: board.steps_total - willNotRun };
 }
 
-describe('wait_for_batch progress', () => {
+describe.each(REVISIONS)('wait_for_batch progress (%s)', (revision) => {
   it('sends the last change of a burst inside the throttle window, and its last notification tells what the answer does', async () => {
     const dir = await tempDir();
-    const server = await InProcessServer.start({ maxConcurrency: 5 });
+    const server = await InProcessServer.start({ revision, maxConcurrency: 5 });
     await server.client.listTools();
     const ids = ['s1', 's2', 's3', 's4', 's5'];
     const batchId = await server.submit(oneJob(dir, ids.map((id) => gatedStep(dir, id))));
@@ -57,7 +58,7 @@ describe('wait_for_batch progress', () => {
 
   it('counts steps that will not run apart from ended steps and waiting ones, even for a batch settled before the wait', async () => {
     const dir = await tempDir();
-    const server = await InProcessServer.start();
+    const server = await InProcessServer.start({ revision });
     await server.client.listTools();
     const batchId = await server.submit(
       oneJob(dir, [

@@ -10,6 +10,7 @@ import type { Harness } from '../../harness/index.js';
 import { maxMessageBytes } from '../message-limit.js';
 import { publishChanges } from '../notifications.js';
 import { createServer } from '../server.js';
+import type { BackgroundTasks } from '../tasks/background-tasks.js';
 import { bearerAuth } from './bearer-auth.js';
 import { BoundedEventStore, DEFAULT_EVENT_STORE_LIMITS, type EventStoreLimits } from './event-store.js';
 import { DEFAULT_SESSION_LIMITS, HttpSessions, type SessionLimits } from './http-sessions.js';
@@ -75,7 +76,7 @@ export function checkHttpOptions(options: Pick<HttpOptions, 'host' | 'token'>): 
  * bearer token that is required anywhere else; request bodies limited to what a launch table
  * may weigh.
  */
-export async function startHttpServer(harness: Harness, options: HttpOptions): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startHttpServer(harness: Harness, tasks: BackgroundTasks, options: HttpOptions): Promise<{ url: string; close: () => Promise<void> }> {
   checkHttpOptions(options);
   const now = options.now ?? Date.now;
   const sessions = new HttpSessions({ ...DEFAULT_SESSION_LIMITS, ...options.sessions }, now);
@@ -90,7 +91,7 @@ export async function startHttpServer(harness: Harness, options: HttpOptions): P
   const jsonRpcError = (res: Response, status: number, message: string, code = -32000) =>
     res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
 
-  const modern = createMcpHandler(() => createServer(harness, { era: 'modern', connection: 'per-request' }), {
+  const modern = createMcpHandler(() => createServer(harness, tasks, { era: 'modern', connection: 'per-request' }), {
     legacy: 'reject',
     responseMode: options.jsonResponse ? 'json' : 'auto',
   });
@@ -121,7 +122,7 @@ export async function startHttpServer(harness: Harness, options: HttpOptions): P
       enableJsonResponse: options.jsonResponse,
       onsessioninitialized: (id) => sessions.add(id, transport, events),
     });
-    const server = createServer(harness, { era: 'legacy', connection: 'pinned' });
+    const server = createServer(harness, tasks, { era: 'legacy', connection: 'pinned' });
     transport.onclose = () => {
       if (transport.sessionId) sessions.remove(transport.sessionId);
       events.close();

@@ -11,7 +11,7 @@ import { portable } from '../portable-schema.js';
  * real JSON Schema but accepted as anything here, because the SDK would otherwise reject a bad
  * table on the first structural error; planBatch reports every problem at once, with its path.
  */
-const advertisedShape = Object.fromEntries(
+export const advertisedShape = Object.fromEntries(
   Object.entries(LaunchTableSchema.shape).map(([key, field]) => {
     const { $schema: _ignored, ...jsonSchema } = z.toJSONSchema(field, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     return [key, z.unknown().optional().meta(jsonSchema)];

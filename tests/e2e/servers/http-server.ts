@@ -11,25 +11,31 @@ export interface HttpHarness {
   runsDir: string;
   child: ChildProcess;
   stderr: () => string;
+  /** Stops the server (SIGTERM) and waits for it to exit; safe to call twice. */
+  stop(): Promise<void>;
   /** An SDK client connected over Streamable HTTP, closed when the test ends. */
   connect(token?: string, revision?: Revision): Promise<Client>;
 }
 
-export async function startHttpHarness(options: { env?: Record<string, string>; args?: string[] } = {}): Promise<HttpHarness> {
+export async function startHttpHarness(options: { env?: Record<string, string>; args?: string[]; runsDir?: string; config?: Record<string, unknown> } = {}): Promise<HttpHarness> {
   const dir = await tempDir();
-  const runsDir = join(dir, 'runs');
+  const runsDir = options.runsDir ?? join(dir, 'runs');
   const config = join(dir, 'config.json');
-  await writeFile(config, JSON.stringify(TEST_CONFIG));
+  await writeFile(config, JSON.stringify({ ...TEST_CONFIG, ...options.config }));
   const child = spawn(process.execPath, [CLI, '--http', '--port', '0', '--runs-dir', runsDir, '--config', config, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  whenDone(async () => {
+  const clients: Client[] = [];
+  // Clients first: a client whose server vanished under its open stream reports the dead socket as an error.
+  const stop = async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close().catch(() => undefined)));
     child.kill('SIGTERM');
     await exited;
-  });
+  };
+  whenDone(stop);
   const url = await new Promise<string>((resolve, reject) => {
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -43,11 +49,12 @@ export async function startHttpHarness(options: { env?: Record<string, string>; 
     runsDir,
     child,
     stderr: () => stderr,
+    stop,
     async connect(token?: string, revision?: Revision) {
       const client = newClient(revision, 'http-test');
       const transport = new StreamableHTTPClientTransport(new URL(url), token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : undefined);
       await client.connect(transport);
-      whenDone(() => client.close());
+      clients.push(client);
       // Like every real client: from here on the SDK validates structuredContent against the output schemas.
       await client.listTools();
       return client;

@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InMemoryTransport, type Client } from '@modelcontextprotocol/client';
 import { Harness } from '../../../src/harness/index.js';
-import { serveConnection } from '../../../src/mcp/index.js';
+import { openBackgroundTasks, serveConnection } from '../../../src/mcp/index.js';
+import type { BackgroundTasks } from '../../../src/mcp/tasks/background-tasks.js';
 import { HarnessClient, newClient } from './harness-client.js';
 import { TEST_CONFIG, tempDir, whenDone, type StartOptions } from './harness-server.js';
 
@@ -46,17 +47,22 @@ export class InProcessServer extends HarnessClient {
     const server = new InProcessServer(client, runsDir, harness);
     // Registered before connecting, so that a failed connect still closes the harness.
     whenDone(() => server.stop(), options.shared);
+    const tasks = await openBackgroundTasks(harness);
+    server.tasks = tasks;
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    serveConnection(harness, overJson(serverSide));
+    serveConnection(harness, tasks, overJson(serverSide));
     await client.connect(overJson(clientSide));
     // Like every real client: from here on the SDK validates structuredContent against the output schemas.
     await client.listTools();
     return server;
   }
 
-  /** Closes the client (and with it the server's transport), then the harness. */
+  private tasks: BackgroundTasks | undefined;
+
+  /** Closes the client (and with it the server's transport), the tasks' waits, then the harness. */
   async stop(): Promise<void> {
     await this.client.close().catch(() => undefined);
+    this.tasks?.close();
     await this.harness.close();
   }
 }

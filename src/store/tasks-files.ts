@@ -1,0 +1,48 @@
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { McpTaskRecordSchema, type McpTaskRecord } from '../core/index.js';
+import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
+import type { RunsPaths } from './paths.js';
+
+/** The MCP tasks on disk: each written whole (and fsynced unless it is only progress), so a task answered is a task kept. */
+export class TaskFiles {
+  constructor(private readonly paths: RunsPaths) {}
+
+  /** `durable: false` for a change that only reports progress: losing it to a crash loses nothing. */
+  async write(record: McpTaskRecord, options: { durable?: boolean } = {}): Promise<void> {
+    await mkdir(this.paths.tasksDir, { recursive: true });
+    await writeJsonAtomic(this.paths.taskFile(record.task_id), record, options);
+  }
+
+  /** The task, or undefined when there is none by that id (an id of the wrong form names none). */
+  async read(taskId: string): Promise<McpTaskRecord | undefined> {
+    if (!/^[0-9a-f]{32}$/.test(taskId)) return undefined;
+    return readJsonIfExists(this.paths.taskFile(taskId), McpTaskRecordSchema);
+  }
+
+  /** Every task that can be read; `onDamaged` hears of each file that cannot. */
+  async list(onDamaged: (file: string, error: Error) => void): Promise<McpTaskRecord[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.paths.tasksDir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const records: McpTaskRecord[] = [];
+    for (const name of names) {
+      const taskId = /^([0-9a-f]{32})\.json$/.exec(name)?.[1];
+      if (!taskId) continue;
+      try {
+        const record = await this.read(taskId);
+        if (record) records.push(record);
+      } catch (error) {
+        onDamaged(this.paths.taskFile(taskId), error as Error);
+      }
+    }
+    return records;
+  }
+
+  async remove(taskId: string): Promise<void> {
+    await rm(this.paths.taskFile(taskId), { force: true });
+  }
+}
