@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
 import { HarnessError, LaunchTableInvalidError } from '../core/index.js';
 
 /** Where an error result carries its code, message and problems for programs to branch on. */
@@ -15,9 +15,10 @@ export function toolResult(structured: Record<string, unknown>, text: string): C
  * problems one per line with their paths) and the same as data in `_meta`. Not in
  * structuredContent: the SDK Client validates that against the tool's output schema even on an
  * error, and throws away the message when it does not match. Anything else is an internal
- * failure and is left to the SDK, which reports it as such.
+ * failure and is left to the SDK, which reports it as such. A tool that asks the client for
+ * input answers its InputRequiredResult through here too.
  */
-export async function answer(handler: () => Promise<CallToolResult>): Promise<CallToolResult> {
+export async function answer<R extends CallToolResult | InputRequiredResult>(handler: () => Promise<R>): Promise<R | CallToolResult> {
   try {
     return await handler();
   } catch (error) {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
+import { confirmation } from '../confirmation.js';
 import { portable } from '../portable-schema.js';
 
 const JobBranchOutput = z.object({
@@ -31,6 +32,15 @@ export const GcOutput = z.object({
   refused: z.array(z.object({ batch_id: z.string(), reason: z.string() })).describe('Batches kept whole: what a worktree of theirs holds could not be committed first'),
 });
 
+type GcResult = Awaited<ReturnType<Harness['collectGarbage']>>;
+
+function describeGc(result: GcResult): string {
+  const verb = result.dry_run ? 'Would remove' : 'Removed';
+  const unlanded = result.branches_left.filter((b) => !b.landed).length;
+  const branches = `${result.branches_left.length} job branches left (${unlanded} not landed)${result.branches_pruned.length ? `, ${result.branches_pruned.length} ${result.dry_run ? 'would be ' : ''}deleted` : ''}`;
+  return `${verb} ${result.removed.length} batches, ${result.bytes_total} bytes${result.removed.length ? `: ${result.removed.map((r) => r.batch_id).join(', ')}` : ''}; ${branches}.`;
+}
+
 export function registerGc(server: McpServer, harness: Harness): void {
   server.registerTool(
     'gc',
@@ -40,27 +50,33 @@ export function registerGc(server: McpServer, harness: Harness): void {
         'Removes batches that are settled and idle past retention_policy.keep_closed_batches_days (their directories, ' +
         'attempts and isolated git worktrees), never a resume base an open batch refers to. Job branches stay, so no ' +
         'commit is lost: the answer lists the ones left (branches_left, landed or not). prune_branches: true deletes ' +
-        'the landed ones among them, or a list deletes exactly those. dry_run: true only lists what would go.',
+        'the landed ones among them, or a list deletes exactly those. dry_run: true only lists what would go. ' +
+        'confirm: true asks the user first (an elicitation the client shows), naming what would go; declined, it ' +
+        'answers the dry run and removes nothing.',
       inputSchema: portable(
         z.object({
           dry_run: z.boolean().optional().describe('List what would go, and the bytes, without removing it'),
-        prune_branches: z
-          .union([z.boolean(), z.array(z.string().min(1)).min(1)])
-          .optional()
-          .describe('true: delete the landed branches of removed batches; a list: delete exactly those branches'),
+          prune_branches: z
+            .union([z.boolean(), z.array(z.string().min(1)).min(1)])
+            .optional()
+            .describe('true: delete the landed branches of removed batches; a list: delete exactly those branches'),
+          confirm: z.boolean().optional().describe('Ask the user to confirm before anything is removed (the client must be able to elicit)'),
         }),
       ),
       outputSchema: portable(GcOutput),
       annotations: { destructiveHint: true },
     },
-    ({ dry_run, prune_branches }) =>
+    ({ dry_run, prune_branches, confirm }, ctx) =>
       answer(async () => {
         const pruning = prune_branches === true ? 'landed' : Array.isArray(prune_branches) ? prune_branches : 'none';
+        if (confirm && !dry_run) {
+          const preview = await harness.collectGarbage(true, pruning);
+          const asked = confirmation(ctx, 'gc_confirm', `${describeGc(preview)} Go ahead?`);
+          if (asked === 'declined') return toolResult(preview, `Not confirmed; nothing removed. ${describeGc(preview)}`);
+          if (asked !== 'confirmed') return asked;
+        }
         const result = await harness.collectGarbage(dry_run ?? false, pruning);
-        const verb = result.dry_run ? 'Would remove' : 'Removed';
-        const unlanded = result.branches_left.filter((b) => !b.landed).length;
-        const branches = `${result.branches_left.length} job branches left (${unlanded} not landed)${result.branches_pruned.length ? `, ${result.branches_pruned.length} ${result.dry_run ? 'would be ' : ''}deleted` : ''}`;
-        return toolResult(result, `${verb} ${result.removed.length} batches, ${result.bytes_total} bytes${result.removed.length ? `: ${result.removed.map((r) => r.batch_id).join(', ')}` : ''}; ${branches}.`);
+        return toolResult(result, describeGc(result));
       }),
   );
 }

@@ -1,4 +1,4 @@
-import { Client, type CallToolResult } from '@modelcontextprotocol/client';
+import { Client, type CallToolResult, type ClientCapabilities } from '@modelcontextprotocol/client';
 
 /**
  * The MCP revision a test's client speaks: `legacy` opens with `initialize` at 2025-11-25 (codex,
@@ -11,8 +11,8 @@ export const MODERN_REVISION = '2026-07-28';
 export const LEGACY_REVISION = '2025-11-25';
 
 /** An SDK (v2) client that speaks `revision`. */
-export function newClient(revision: Revision = 'legacy', name = 'harness-tests'): Client {
-  return new Client({ name, version: '0.0.0' }, { versionNegotiation: { mode: revision === 'modern' ? { pin: MODERN_REVISION } : 'legacy' } });
+export function newClient(revision: Revision = 'legacy', name = 'harness-tests', capabilities: ClientCapabilities = {}): Client {
+  return new Client({ name, version: '0.0.0' }, { capabilities, versionNegotiation: { mode: revision === 'modern' ? { pin: MODERN_REVISION } : 'legacy' } });
 }
 
 /**

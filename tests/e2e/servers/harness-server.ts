@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Client } from '@modelcontextprotocol/client';
+import type { Client, ClientCapabilities } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { onTestFinished } from 'vitest';
 import { HarnessClient, newClient, type Revision } from './harness-client.js';
@@ -69,6 +69,8 @@ export interface StartOptions {
   wrapper?: string[];
   /** The MCP revision the client speaks (default legacy, 2025-11-25). */
   revision?: Revision;
+  /** What the client says it can do (default nothing), e.g. `{ elicitation: {} }`. */
+  clientCapabilities?: ClientCapabilities;
 }
 
 /** harness-mcp built and started as a child process, driven by the SDK Client over real stdio. */
@@ -93,7 +95,7 @@ export class HarnessServer extends HarnessClient {
     const transport = new StdioClientTransport({ command: command!, args: [...wrapperArgs, ...args], stderr: 'pipe', env: { ...process.env, ...options.env } as Record<string, string> });
     const stderrChunks: string[] = [];
     transport.stderr?.on('data', (chunk: Buffer) => stderrChunks.push(chunk.toString()));
-    const client = newClient(options.revision);
+    const client = newClient(options.revision, undefined, options.clientCapabilities);
     await client.connect(transport);
     // Like every real client: from here on the SDK validates structuredContent against the output schemas.
     await client.listTools();

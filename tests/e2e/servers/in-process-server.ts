@@ -43,7 +43,7 @@ export class InProcessServer extends HarnessClient {
     const configFile = join(dir, 'config.json');
     await writeFile(configFile, JSON.stringify({ ...TEST_CONFIG, ...options.config }));
     const harness = await Harness.open({ runsDir, configFile, maxConcurrency: options.maxConcurrency });
-    const client = newClient(options.revision);
+    const client = newClient(options.revision, undefined, options.clientCapabilities);
     const server = new InProcessServer(client, runsDir, harness);
     // Registered before connecting, so that a failed connect still closes the harness.
     whenDone(() => server.stop(), options.shared);

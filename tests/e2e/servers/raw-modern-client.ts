@@ -11,9 +11,15 @@ import { CLI, cliEnv, whenDone } from './harness-server.js';
  */
 export interface RawModernClient {
   /** The JSON-RPC answer of one request: its result, or its error. */
-  request(method: string, params?: Record<string, unknown>, options?: { tasks?: boolean }): Promise<RawAnswer>;
+  request(method: string, params?: Record<string, unknown>, options?: RequestOptions): Promise<RawAnswer>;
   /** The result of a request that must succeed. */
-  ok(method: string, params?: Record<string, unknown>): Promise<any>;
+  ok(method: string, params?: Record<string, unknown>, options?: RequestOptions): Promise<any>;
+}
+
+/** `tasks: false` leaves the tasks extension out of the request's capabilities; `capabilities` adds others (`{ elicitation: { form: {} } }`). */
+export interface RequestOptions {
+  tasks?: boolean;
+  capabilities?: Record<string, unknown>;
 }
 
 export interface RawAnswer {
@@ -23,23 +29,23 @@ export interface RawAnswer {
 
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
-function envelope(tasks: boolean): Record<string, unknown> {
+function envelope({ tasks = true, capabilities = {} }: RequestOptions): Record<string, unknown> {
   return {
     'io.modelcontextprotocol/protocolVersion': MODERN_REVISION,
     'io.modelcontextprotocol/clientInfo': { name: 'raw-modern-client', version: '0.0.0' },
-    'io.modelcontextprotocol/clientCapabilities': tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {},
+    'io.modelcontextprotocol/clientCapabilities': { ...capabilities, ...(tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}) },
   };
 }
 
-function message(id: number, method: string, params: Record<string, unknown>, tasks: boolean) {
-  return { jsonrpc: '2.0', id, method, params: { ...params, _meta: { ...(params._meta as object), ...envelope(tasks) } } };
+function message(id: number, method: string, params: Record<string, unknown>, options: RequestOptions) {
+  return { jsonrpc: '2.0', id, method, params: { ...params, _meta: { ...(params._meta as object), ...envelope(options) } } };
 }
 
 function withOk(request: RawModernClient['request']): RawModernClient {
   return {
     request,
-    async ok(method, params) {
-      const answer = await request(method, params);
+    async ok(method, params, options) {
+      const answer = await request(method, params, options);
       if (answer.error) throw new Error(`${method} failed: ${JSON.stringify(answer.error)}`);
       return answer.result;
     },
@@ -68,7 +74,7 @@ export function rawStdio(args: string[]): RawModernClient & { stop(): Promise<vo
       new Promise<RawAnswer>((resolve, reject) => {
         const id = nextId++;
         waiting.set(id, resolve);
-        child.stdin.write(`${JSON.stringify(message(id, method, params, options.tasks ?? true))}\n`, (error) => error && reject(error));
+        child.stdin.write(`${JSON.stringify(message(id, method, params, options))}\n`, (error) => error && reject(error));
       }),
   );
   return { ...client, stop, stderr: () => stderr };
@@ -95,7 +101,7 @@ export function rawHttp(url: string): RawModernClient {
         'mcp-method': method,
         ...(name === undefined ? {} : { 'mcp-name': name }),
       },
-      body: JSON.stringify(message(id, method, params, options.tasks ?? true)),
+      body: JSON.stringify(message(id, method, params, options)),
     });
     const text = await response.text();
     if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) return JSON.parse(text) as RawAnswer;
