@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Progress } from '@modelcontextprotocol/client';
 import { eventually, oneJob, tempDir } from './servers/harness-server.js';
 import { REVISIONS } from './servers/harness-client.js';
+import { startHttpHarness } from './servers/http-server.js';
 import { InProcessServer } from './servers/in-process-server.js';
 
 /** A command step that ends when the test creates its `go-<id>` file in `dir`. */
@@ -77,5 +78,21 @@ describe.each(REVISIONS)('wait_for_batch progress (%s)', (revision) => {
     // A settled batch answers at once, after one notification that says so.
     const again = await waitWithProgress(server, batchId).answer;
     expect(again.before).toEqual([final]);
+  });
+});
+
+describe.each(REVISIONS)('wait_for_batch progress over Streamable HTTP (%s)', (revision) => {
+  it('reaches the client before the answer (a 2026-07-28 answer turns into a stream for it)', async () => {
+    const dir = await tempDir();
+    const http = await startHttpHarness();
+    const client = await http.connect(undefined, revision);
+    const submitted = await client.callTool({ name: 'submit_batch', arguments: oneJob(dir, [gatedStep(dir, 'a')]) });
+    const batchId = (submitted.structuredContent as any).batch_id;
+    const progress: Progress[] = [];
+    const answer = client.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 60 } }, { onprogress: (p) => progress.push(p), timeout: 120_000 });
+    await eventually(async () => progress.length > 0 || undefined, 'a progress notification');
+    await writeFile(join(dir, 'go-a'), '');
+    expect((await answer).structuredContent).toMatchObject({ settled: true, counts: { succeeded: 1 } });
+    expect(progress.at(-1)).toMatchObject({ progress: 1, total: 1, message: '1 of 1 ended' });
   });
 });

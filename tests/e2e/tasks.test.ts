@@ -168,3 +168,37 @@ describe('run_batch and tasks on 2025-11-25', () => {
     await expect(server.client.request({ method: 'tasks/get', params: { taskId: 'f'.repeat(32) } }, z.unknown())).rejects.toThrow(/not found/i);
   });
 });
+
+describe('MCP tasks behind one URL, over stateless HTTP', () => {
+  it('are answered by any server of the runs root: a second one reads the task from disk, and refuses to change it', async () => {
+    const dir = await tempDir();
+    const first = await startHttpHarness();
+    const owner = rawHttp(first.url);
+    const created = await call(owner, 'run_batch', oneJob(dir, [gated('a', dir)], { batch_id: 'shared' }));
+    const second = await startHttpHarness({ runsDir: first.runsDir });
+    const reader = rawHttp(second.url);
+    expect(await getTask(reader, created.taskId)).toMatchObject({ taskId: created.taskId, status: 'working', createdAt: created.createdAt });
+    const refused = await reader.request('tasks/cancel', { taskId: created.taskId });
+    expect(refused.error).toMatchObject({ code: -32600, message: expect.stringMatching(/^runs_locked: .*is run by another harness-mcp/), data: { code: 'runs_locked' } });
+    await writeFile(join(dir, 'go'), '');
+    await until(owner, created.taskId, 'completed');
+    expect((await getTask(reader, created.taskId)).status).toBe('completed');
+  });
+
+  it('refuses a request whose Mcp-Method header says another method than its body', async () => {
+    const http = await startHttpHarness();
+    const response = await fetch(http.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tasks/get',
+        params: { taskId: 'f'.repeat(32), _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } },
+      }),
+    });
+    const answer = (await response.json()) as { error?: { code: number; message: string } };
+    expect(response.status).toBe(400);
+    expect(answer.error).toMatchObject({ code: -32020, message: expect.stringMatching(/Mcp-Method/i) });
+  });
+});

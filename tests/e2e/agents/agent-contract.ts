@@ -11,12 +11,20 @@ const table = (workdir: string, steps: Record<string, unknown>[]) => ({
   jobs: [{ job_id: 'j', working_directory: workdir, steps }],
 });
 
-/** Every regular file below `dir` (links are not followed): path → content. */
+/**
+ * Every regular file below `dir` (links are not followed): path → content. A file gone between
+ * the listing and the read was a temp file the server renamed into place (a scoreboard write);
+ * the file it became is read under its own name.
+ */
 async function regularFiles(dir: string): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
   for (const entry of await readdir(dir, { recursive: true })) {
     const path = join(dir, entry);
-    if ((await lstat(path)).isFile()) files.set(path, await readFile(path));
+    try {
+      if ((await lstat(path)).isFile()) files.set(path, await readFile(path));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
   return files;
 }
