@@ -1,4 +1,4 @@
-import type { ProgressToken, ServerContext } from '@modelcontextprotocol/server';
+import { LOG_LEVEL_META_KEY, type ProgressToken, type ServerContext } from '@modelcontextprotocol/server';
 import type { Harness } from '../harness/index.js';
 import { describeBatch, describeProgress, MCP_LOGS, type BatchProgress, type StepSelection } from '../scoreboard/index.js';
 import { batchAnswer, batchScoreboardPage, type Detail } from './scoreboard-answer.js';
@@ -47,6 +47,23 @@ export async function waitWithProgress(
     return settled;
   } finally {
     listener?.stop();
+  }
+}
+
+/**
+ * Runs `work`, passing the harness's log to the request while it runs when the request asked for
+ * it: a 2026-07-28 request names its level in `_meta` (the SDK drops what is below it), and gets
+ * no log message otherwise. A 2025-11-25 client hears the log through the connection's logging
+ * already (wireNotifications), so it is not sent twice.
+ */
+export async function withRequestedLog<T>(harness: Harness, ctx: ServerContext, work: () => Promise<T>): Promise<T> {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  if (envelope?.[LOG_LEVEL_META_KEY] === undefined) return work();
+  const off = harness.onLog((level, message) => void ctx.mcpReq.log(level, message, 'harness-mcp').catch(() => undefined));
+  try {
+    return await work();
+  } finally {
+    off();
   }
 }
 

@@ -4,6 +4,7 @@ import { agent, eventually, oneJob, tempDir } from './servers/harness-server.js'
 import { REVISIONS, type Revision } from './servers/harness-client.js';
 import { startHttpHarness } from './servers/http-server.js';
 import { InProcessServer } from './servers/in-process-server.js';
+import { rawHttp } from './servers/raw-modern-client.js';
 
 /**
  * Asks to hear of changes to `uris` and of new resources, as a client of the revision does:
@@ -83,6 +84,22 @@ describe('notifications (legacy only)', () => {
 });
 
 describe('notifications (2026-07-28 only)', () => {
+  it('logs to a request that names its level, and to no other', async () => {
+    const dir = await tempDir();
+    const http = await startHttpHarness();
+    const client = rawHttp(http.url);
+    const table = () => ({ name: 'run_batch', arguments: oneJob(dir, [{ step_id: 'a', command: ['true'] }]) });
+    const asked = await client.request('tools/call', { ...table(), _meta: { 'io.modelcontextprotocol/logLevel': 'info' } }, { tasks: false });
+    const batchId = asked.result.structuredContent.batch_id;
+    expect(asked.notifications).toContainEqual({ method: 'notifications/message', params: { level: 'info', logger: 'harness-mcp', data: `batch ${batchId} submitted: 1 jobs, 1 steps` } });
+    const above = await client.request('tools/call', { ...table(), _meta: { 'io.modelcontextprotocol/logLevel': 'error' } }, { tasks: false });
+    const unasked = await client.request('tools/call', table(), { tasks: false });
+    for (const answer of [above, unasked]) {
+      expect(answer.result.structuredContent.settled).toBe(true);
+      expect((answer.notifications ?? []).filter((n) => n.method === 'notifications/message')).toEqual([]);
+    }
+  });
+
   it('sends no log message that no request asked for', async () => {
     const dir = await tempDir();
     const server = await InProcessServer.start({ revision: 'modern' });

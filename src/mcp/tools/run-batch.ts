@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Harness } from '../../harness/index.js';
-import { progressNotifications, settledAnswer, waitWithProgress } from '../batch-wait.js';
+import { progressNotifications, settledAnswer, waitWithProgress, withRequestedLog } from '../batch-wait.js';
 import { ScoreboardOutput } from '../scoreboard-answer.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
 import { parseArguments, type TaskStarter } from '../tasks/task-calls.js';
@@ -54,16 +54,18 @@ export function registerRunBatch(server: McpServer, harness: Harness, tasks: Bac
       annotations: { destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     (args, ctx) =>
-      answer(async () => {
-        const { table, timeoutSeconds } = tableOf(args);
-        const { meta, deduplicated } = await harness.submit(table);
-        const settled = await waitWithProgress(harness, meta.batch_id, {
-          timeoutMs: (timeoutSeconds ?? DEFAULT_WAIT_SECONDS) * 1000,
-          signal: ctx.mcpReq.signal,
-          listener: progressNotifications(ctx.mcpReq),
-        });
-        return settledAnswer(harness, meta.batch_id, 'summary', settled, { deduplicated });
-      }),
+      answer(() =>
+        withRequestedLog(harness, ctx, async () => {
+          const { table, timeoutSeconds } = tableOf(args);
+          const { meta, deduplicated } = await harness.submit(table);
+          const settled = await waitWithProgress(harness, meta.batch_id, {
+            timeoutMs: (timeoutSeconds ?? DEFAULT_WAIT_SECONDS) * 1000,
+            signal: ctx.mcpReq.signal,
+            listener: progressNotifications(ctx.mcpReq),
+          });
+          return settledAnswer(harness, meta.batch_id, 'summary', settled, { deduplicated });
+        }),
+      ),
   );
   if (!tasks) return undefined;
   return (input) =>

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { IdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
-import { progressNotifications, settledAnswer, waitWithProgress } from '../batch-wait.js';
+import { progressNotifications, settledAnswer, waitWithProgress, withRequestedLog } from '../batch-wait.js';
 import { DetailSchema, ScoreboardOutput } from '../scoreboard-answer.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
 import { parseArguments, type TaskStarter } from '../tasks/task-calls.js';
@@ -45,14 +45,16 @@ export function registerWaitForBatch(server: McpServer, harness: Harness, tasks:
       annotations: { readOnlyHint: true },
     },
     (args, ctx) =>
-      answer(async () => {
-        const settled = await waitWithProgress(harness, args.batch_id, {
-          timeoutMs: (args.timeout_seconds ?? DEFAULT_WAIT_SECONDS) * 1000,
-          signal: ctx.mcpReq.signal,
-          listener: progressNotifications(ctx.mcpReq),
-        });
-        return settledAnswer(harness, args.batch_id, args.detail, settled);
-      }),
+      answer(() =>
+        withRequestedLog(harness, ctx, async () => {
+          const settled = await waitWithProgress(harness, args.batch_id, {
+            timeoutMs: (args.timeout_seconds ?? DEFAULT_WAIT_SECONDS) * 1000,
+            signal: ctx.mcpReq.signal,
+            listener: progressNotifications(ctx.mcpReq),
+          });
+          return settledAnswer(harness, args.batch_id, args.detail, settled);
+        }),
+      ),
   );
   if (!tasks) return undefined;
   return (input) =>

@@ -25,6 +25,8 @@ export interface RequestOptions {
 export interface RawAnswer {
   result?: any;
   error?: { code: number; message: string; data?: unknown };
+  /** Over HTTP: the notifications the answer's stream carried before it. */
+  notifications?: { method: string; params?: any }[];
 }
 
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
@@ -106,9 +108,11 @@ export function rawHttp(url: string): RawModernClient {
     const text = await response.text();
     if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) return JSON.parse(text) as RawAnswer;
     // An SSE answer: progress and the like first, the response (the message with our id) last.
+    const notifications: RawAnswer['notifications'] = [];
     for (const line of text.split('\n').filter((l) => l.startsWith('data:'))) {
-      const parsed = JSON.parse(line.slice(5)) as RawAnswer & { id?: number };
-      if (parsed.id === id) return parsed;
+      const parsed = JSON.parse(line.slice(5)) as RawAnswer & { id?: number; method?: string; params?: unknown };
+      if (parsed.id === id) return { ...parsed, notifications };
+      if (parsed.method) notifications.push({ method: parsed.method, params: parsed.params });
     }
     throw new Error(`no answer to ${method} in the stream: ${text}`);
   });
