@@ -4,12 +4,16 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { codexConfigToml, startResponsesServer } from '../../tools/model-servers/responses-server.js';
 import { CODEX } from './agents/codex-env.js';
-import { CLI, goal, tempDir, whenDone } from './servers/harness-server.js';
+import { goal, tempDir, whenDone } from './servers/harness-server.js';
+import { answerTo, recordedServer, requestsOf } from './servers/wire-recorder.js';
+
+/** The MCP revision codex 0.171 asks for in its initialize request. */
+const CODEX_REVISION = '2025-06-18';
 
 describe('a real agent as the MCP client', () => {
   it('lets codex, configured with harness-mcp in [mcp_servers], submit a batch and wait for it to succeed', async () => {
     const dir = await tempDir();
-    const runsDir = join(dir, 'runs');
+    const server = await recordedServer(dir);
     const workdir = join(dir, 'work');
     await mkdir(workdir);
     const table = {
@@ -41,8 +45,8 @@ describe('a real agent as the MCP client', () => {
       join(home, 'config.toml'),
       `${codexConfigToml(model.baseUrl)}
 [mcp_servers.harness]
-command = "${process.execPath}"
-args = ["${CLI}", "--runs-dir", "${runsDir}"]
+command = ${JSON.stringify(server.command)}
+args = ${JSON.stringify(server.args)}
 # As the README tells users; --strict-config below proves codex knows every key.
 default_tools_approval_mode = "approve"
 tool_timeout_sec = 120
@@ -67,7 +71,16 @@ tool_timeout_sec = 120
     expect(waited).toContain('from-codex');
     expect(waited).toContain('settled');
     expect(await readFile(join(workdir, 'hello.txt'), 'utf8')).toBe('hello\n');
-    const current = JSON.parse(await readFile(join(runsDir, 'from-codex', 'j', 'current.json'), 'utf8'));
+    const current = JSON.parse(await readFile(join(server.runsDir, 'from-codex', 'j', 'current.json'), 'utf8'));
     expect(current.steps.hello.latest.status).toBe('succeeded');
+
+    // codex 0.171 opens with the initialize handshake and no server/discover. It asks for
+    // 2025-06-18, not 2025-11-25, and the server, which still speaks that revision, agrees to it.
+    const wire = await server.wire();
+    const [initialize, ...others] = requestsOf(wire, 'initialize');
+    expect(others).toEqual([]);
+    expect(initialize.params.protocolVersion).toBe(CODEX_REVISION);
+    expect(answerTo(wire, initialize.id).result.protocolVersion).toBe(CODEX_REVISION);
+    expect(requestsOf(wire, 'server/discover')).toEqual([]);
   });
 });
