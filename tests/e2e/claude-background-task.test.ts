@@ -41,18 +41,25 @@ describe('Claude Code 2.1.332 at a terminal, as the MCP client of harness-mcp', 
           },
         ],
       };
+      const prompt = 'RUN THE LONG BATCH';
       const script: Script = (request) => {
         const said = request.userTexts.at(-1) ?? '';
         if (said.includes('<task-notification>')) return { kind: 'message', text: 'The long batch settled.' };
+        if (!said.includes(prompt)) return { kind: 'message', text: 'Not scripted.' };
         if (request.toolOutputs.length > 0) return { kind: 'message', text: 'The long batch runs in the background.' };
         return { kind: 'call', name: 'mcp__harness__run_batch', arguments: table };
       };
       const env = await claudeClientEnv(script, { kind: 'http', url: harness.url, runsDir: harness.runsDir });
-      const terminal = startInTerminal([CLAUDE, ...env.options, '--', 'RUN THE LONG BATCH'], { cwd: env.workdir, env: env.env });
-      const seen = (what: string) => `${what}; the terminal showed:\n${terminal.screen().slice(-3000)}\nthe model got ${JSON.stringify(env.model.requests.map((r) => [r.userTexts.at(-1)?.slice(-300), r.toolOutputs]))}`;
+      const terminal = startInTerminal([CLAUDE, ...env.options, '--', prompt], { cwd: env.workdir, env: env.env });
+      // A wait that gives up says what the terminal showed and what the model got by then.
+      const explained = <T>(wait: Promise<T>) =>
+        wait.catch((error: Error) => {
+          const got = env.model.requests.map((r) => [r.userTexts.at(-1)?.slice(-300), r.toolOutputs]);
+          throw new Error(`${error.message}\nthe terminal showed:\n${terminal.screen().slice(-3000)}\nthe model got ${JSON.stringify(got)}`);
+        });
 
       // The call comes back at once: Claude Code moved the task to the background and told the model so.
-      const placeholder = await eventually(async () => env.model.requests.find((r) => r.toolOutputs.length > 0)?.toolOutputs[0], seen('the run_batch call to come back'), 60_000);
+      const placeholder = await explained(eventually(async () => env.model.requests.find((r) => r.toolOutputs.length > 0)?.toolOutputs[0], 'the run_batch call to come back', 60_000));
       const taskId = /started server-side task (\w+)\. It was moved to the background/.exec(placeholder)?.[1];
       expect(taskId, placeholder).toBeDefined();
       const taskFile = join(harness.runsDir, '_system', 'tasks', `${taskId}.json`);
@@ -63,14 +70,12 @@ describe('Claude Code 2.1.332 at a terminal, as the MCP client of harness-mcp', 
 
       await writeFile(gate, '');
       // With nobody typing, the settled batch starts the model's next turn.
-      const told = await eventually(
-        async () => env.model.requests.map((r) => notification(r.userTexts.at(-1) ?? '')).find((n) => n !== undefined),
-        seen('the task notification'),
-        (BATCH_SECONDS + 60) * 1000,
+      const notified = await explained(
+        eventually(async () => env.model.requests.map((r) => notification(r.userTexts.at(-1) ?? '')).find((n) => n !== undefined), 'the task notification', (BATCH_SECONDS + 60) * 1000),
       );
       const ended = JSON.parse(await readFile(taskFile, 'utf8'));
-      expect(told).toEqual({ taskId, status: 'completed', result: ended.result.structuredContent });
-      expect(told.result).toMatchObject({ batch_id: 'long', settled: true, timed_out: false, counts: { succeeded: 1, failed: 0 } });
+      expect(notified).toEqual({ taskId, status: 'completed', result: ended.result.structuredContent });
+      expect(notified.result).toMatchObject({ batch_id: 'long', settled: true, timed_out: false, counts: { succeeded: 1, failed: 0 } });
       expect(ended).toMatchObject({ status: 'completed' });
       expect(Date.parse(ended.last_updated_at) - Date.parse(ended.created_at)).toBeGreaterThanOrEqual(BATCH_SECONDS * 1000);
       expect(await readFile(join(jobDir, 'done.txt'), 'utf8')).toBe('done\n');
