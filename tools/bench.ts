@@ -6,7 +6,7 @@
 // - MCP round trips for each revision and transport, beside the last SDK v1 server (bench-mcp.ts);
 // - provider limits: one-turn codex steps in more slots than a scripted provider serves at once (bench-limits.ts).
 // `--only mcp` (or any list of sections) measures just those and replaces only their sections.
-import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -85,6 +85,9 @@ async function harness(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'harness-bench-'));
   try {
     const jobs = Math.ceil(STEPS / STEPS_PER_JOB);
+    // A working directory may not hold the runs root.
+    const work = join(dir, 'work');
+    await mkdir(work);
     const config = join(dir, 'config.json');
     await writeFile(config, JSON.stringify({ limits: { max_jobs_per_batch: jobs, max_steps_per_job: STEPS_PER_JOB, min_goal_summary_words: 1 } }));
     const client = new Client({ name: 'bench', version: '1' });
@@ -94,7 +97,7 @@ async function harness(): Promise<number> {
       defaults: { agent: 'command' },
       jobs: Array.from({ length: jobs }, (_, j) => ({
         job_id: `j${j}`,
-        working_directory: dir,
+        working_directory: work,
         steps: Array.from({ length: Math.min(STEPS_PER_JOB, STEPS - j * STEPS_PER_JOB) }, (_, s) => ({ step_id: `s${s}`, command: ['true'] })),
       })),
     };
@@ -204,7 +207,9 @@ async function memory(): Promise<string> {
     const transport = new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', join(dir, 'runs')] });
     const client = new Client({ name: 'bench', version: '1' });
     await client.connect(transport);
-    const flood = { batch_goal_summary: 'memory benchmark '.repeat(80), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'warm', command: ['true'] }, { step_id: 'flood', command: ['sh', '-c', `head -c ${GIB} /dev/zero | tr '\\0' x`], depends_on: ['warm'] }] }] };
+    const work = join(dir, 'work');
+    await mkdir(work);
+    const flood = { batch_goal_summary: 'memory benchmark '.repeat(80), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: work, steps: [{ step_id: 'warm', command: ['true'] }, { step_id: 'flood', command: ['sh', '-c', `head -c ${GIB} /dev/zero | tr '\\0' x`], depends_on: ['warm'] }] }] };
     const submitted = await client.callTool({ name: 'submit_batch', arguments: flood });
     const batchId = (submitted.structuredContent as { batch_id: string }).batch_id;
     // The baseline is taken once the server has run one step, so it counts only what the flood adds.
