@@ -3,8 +3,10 @@
 //   written) against a bare loop spawning the same commands with execa under p-queue;
 // - one codex attempt through harness-mcp against bare `codex exec`, both against the same
 //   scripted model server;
+// - MCP round trips for each revision and transport, beside the last SDK v1 server (bench-mcp.ts);
 // - provider limits: one-turn codex steps in more slots than a scripted provider serves at once (bench-limits.ts).
-import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+// `--only mcp` (or any list of sections) measures just those and replaces only their sections.
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,13 +15,16 @@ import { execa } from 'execa';
 import PQueue from 'p-queue';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { byMarker, codexConfigToml, startResponsesServer } from './model-servers/responses-server.js';
 import { synthesizeStore } from './synthesize-store.js';
 import { snapshotBench } from './bench-snapshot.js';
 import { limitsBench } from './bench-limits.js';
+import { mcpBench } from './bench-mcp.js';
+import { median, percentile } from './bench-stats.js';
+import { spliceSections } from './bench-report.js';
+
+const ALL_SECTIONS = ['throughput', 'codex', 'mcp', 'scale', 'memory', 'snapshot', 'limits'];
 
 const { values } = parseArgs({
   options: {
@@ -28,7 +33,10 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '3' },
     'codex-reps': { type: 'string', default: '7' },
     'rtt-calls': { type: 'string', default: '300' },
-    only: { type: 'string', default: 'throughput,codex,mcp,scale,memory,snapshot,limits' },
+    'rtt-rounds': { type: 'string', default: '10' },
+    // The server the MCP section measures today's beside: the last commit on SDK v1 (issue 17); `none` skips it.
+    'mcp-baseline': { type: 'string', default: '16dbfbe' },
+    only: { type: 'string', default: ALL_SECTIONS.join(',') },
     'recovery-attempts': { type: 'string', default: '100000' },
     'snapshot-reps': { type: 'string', default: '15' },
     'limits-reps': { type: 'string', default: '3' },
@@ -44,12 +52,6 @@ const RTT_CALLS = Number(values['rtt-calls']);
 const ONLY = new Set(values.only.split(','));
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const codex = fileURLToPath(new URL('../node_modules/.bin/codex', import.meta.url));
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 /** Steps per second of a bare execa + p-queue loop: what the machine does with no harness at all. */
 async function bareLoop(): Promise<number> {
@@ -83,6 +85,9 @@ async function harness(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'harness-bench-'));
   try {
     const jobs = Math.ceil(STEPS / STEPS_PER_JOB);
+    // A working directory may not hold the runs root.
+    const work = join(dir, 'work');
+    await mkdir(work);
     const config = join(dir, 'config.json');
     await writeFile(config, JSON.stringify({ limits: { max_jobs_per_batch: jobs, max_steps_per_job: STEPS_PER_JOB, min_goal_summary_words: 1 } }));
     const client = new Client({ name: 'bench', version: '1' });
@@ -92,7 +97,7 @@ async function harness(): Promise<number> {
       defaults: { agent: 'command' },
       jobs: Array.from({ length: jobs }, (_, j) => ({
         job_id: `j${j}`,
-        working_directory: dir,
+        working_directory: work,
         steps: Array.from({ length: Math.min(STEPS_PER_JOB, STEPS - j * STEPS_PER_JOB) }, (_, s) => ({ step_id: `s${s}`, command: ['true'] })),
       })),
     };
@@ -155,93 +160,6 @@ async function codexBare(configToml: string, workdir: string): Promise<number> {
   }
 }
 
-function percentile(xs: number[], p: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** Milliseconds of each of `calls` get_scoreboard round trips, one after another. */
-async function roundTrips(client: Client, batchId: string, calls: number): Promise<number[]> {
-  const ms: number[] = [];
-  for (let i = 0; i < calls; i++) {
-    const started = performance.now();
-    await client.callTool({ name: 'get_scoreboard', arguments: { batch_id: batchId } });
-    ms.push(performance.now() - started);
-  }
-  return ms;
-}
-
-/** The bytes a model reads of an answer: its structuredContent as JSON. */
-function answerBytes(result: Record<string, unknown>): number {
-  return Buffer.byteLength(JSON.stringify(result.structuredContent ?? null));
-}
-
-/**
- * get_scoreboard over stdio and over HTTP against one runs root holding a settled 100-step
- * batch, and the size of each tool's answer on it and on a one-step batch.
- */
-async function mcpRoundTrips(): Promise<{ stdio: number[]; http: number[]; http8: number[]; bytes: [string, number][] }> {
-  const dir = await mkdtemp(join(tmpdir(), 'harness-bench-rtt-'));
-  const runs = join(dir, 'runs');
-  const stdio = new Client({ name: 'bench', version: '1' });
-  await stdio.connect(new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', runs] }));
-  await stdio.listTools(); // as a real client does: every answer is checked against its output schema
-  const steps = Array.from({ length: 100 }, (_, i) => ({ step_id: `s${i}`, command: ['true'] }));
-  const submitted = await stdio.callTool({
-    name: 'submit_batch',
-    arguments: { batch_goal_summary: Array(150).fill('word').join(' '), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: dir, steps }] },
-  });
-  const batchId = (submitted.structuredContent as { batch_id: string }).batch_id;
-  const waited = await stdio.callTool({ name: 'wait_for_batch', arguments: { batch_id: batchId, timeout_seconds: 120 } }, { timeout: 200_000 });
-  const one = await stdio.callTool({
-    name: 'submit_batch',
-    arguments: { batch_goal_summary: Array(150).fill('word').join(' '), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'a', command: ['true'] }] }] },
-  });
-  const oneId = (one.structuredContent as { batch_id: string }).batch_id;
-  const call = (name: string, args: Record<string, unknown>) => stdio.callTool({ name, arguments: args }, { timeout: 200_000 });
-  const bytes: [string, number][] = [
-    ['`submit_batch`, one step', answerBytes(one)],
-    ['`wait_for_batch`, settled one-step batch (budget ≤ 600)', answerBytes(await call('wait_for_batch', { batch_id: oneId, timeout_seconds: 60 }))],
-    ['`wait_for_batch` `detail: "full"`, settled one-step batch', answerBytes(await call('wait_for_batch', { batch_id: oneId, detail: 'full' }))],
-    ['`submit_batch`, 100 steps', answerBytes(submitted)],
-    ['`wait_for_batch`, settled 100-step batch', answerBytes(waited)],
-    ['`get_scoreboard`, 100-step batch', answerBytes(await call('get_scoreboard', { batch_id: batchId }))],
-    ['`get_scoreboard` `detail: "full"`, 100-step batch (first page of steps)', answerBytes(await call('get_scoreboard', { batch_id: batchId, detail: 'full' }))],
-    ['`list_batches`, two batches', answerBytes(await call('list_batches', {}))],
-    ['`get_scoreboard` (system), two batches', answerBytes(await call('get_scoreboard', {}))],
-  ];
-  await stdio.close(); // the HTTP server takes the runs root over
-
-  const server = spawn(process.execPath, [cli, '--http', '--port', '0', '--runs-dir', runs], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const url = await new Promise<string>((resolve) => {
-    let text = '';
-    server.stderr!.on('data', (c: Buffer) => {
-      text += c.toString();
-      const m = /serving MCP at (\S+)/.exec(text);
-      if (m) resolve(m[1]!);
-    });
-  });
-  const connectHttp = async () => {
-    const client = new Client({ name: 'bench', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-    return client;
-  };
-  const http = await connectHttp();
-  const httpMs = await roundTrips(http, batchId, RTT_CALLS);
-  const eight = await Promise.all(Array.from({ length: 8 }, connectHttp));
-  const http8Ms = (await Promise.all(eight.map((c) => roundTrips(c, batchId, Math.ceil(RTT_CALLS / 8))))).flat();
-  for (const c of [http, ...eight]) await c.close();
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
-
-  const again = new Client({ name: 'bench', version: '1' });
-  await again.connect(new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', runs] }));
-  const stdioMs = await roundTrips(again, batchId, RTT_CALLS);
-  await again.close();
-  await rm(dir, { recursive: true, force: true });
-  return { stdio: stdioMs, http: httpMs, http8: http8Ms, bytes };
-}
-
 /** A stdio client of a server started on `runs`, and how long it took to answer its first call. */
 async function startOn(runs: string): Promise<{ client: Client; startMs: number }> {
   const started = performance.now();
@@ -289,7 +207,9 @@ async function memory(): Promise<string> {
     const transport = new StdioClientTransport({ command: process.execPath, args: [cli, '--runs-dir', join(dir, 'runs')] });
     const client = new Client({ name: 'bench', version: '1' });
     await client.connect(transport);
-    const flood = { batch_goal_summary: 'memory benchmark '.repeat(80), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: dir, steps: [{ step_id: 'warm', command: ['true'] }, { step_id: 'flood', command: ['sh', '-c', `head -c ${GIB} /dev/zero | tr '\\0' x`], depends_on: ['warm'] }] }] };
+    const work = join(dir, 'work');
+    await mkdir(work);
+    const flood = { batch_goal_summary: 'memory benchmark '.repeat(80), defaults: { agent: 'command' }, jobs: [{ job_id: 'j', working_directory: work, steps: [{ step_id: 'warm', command: ['true'] }, { step_id: 'flood', command: ['sh', '-c', `head -c ${GIB} /dev/zero | tr '\\0' x`], depends_on: ['warm'] }] }] };
     const submitted = await client.callTool({ name: 'submit_batch', arguments: flood });
     const batchId = (submitted.structuredContent as { batch_id: string }).batch_id;
     // The baseline is taken once the server has run one step, so it counts only what the flood adds.
@@ -449,38 +369,25 @@ attempt directory and CODEX_HOME, writing every file, and freezing the session s
 `);
 }
 if (ONLY.has('mcp')) {
-  const rtt = await mcpRoundTrips();
-  const row = (name: string, xs: number[]) => `| ${name} | ${xs.length} | ${median(xs).toFixed(2)} | ${percentile(xs, 99).toFixed(2)} |`;
-  sections.push(`## MCP round trip: \`get_scoreboard\` (summary) of a settled 100-step batch
-
-| transport | calls | p50 ms | p99 ms |
-|---|---|---|---|
-${row('stdio, one client', rtt.stdio)}
-${row('Streamable HTTP (SSE), one client', rtt.http)}
-${row('Streamable HTTP, 8 clients polling at once', rtt.http8)}
-
-Answer sizes: bytes of \`structuredContent\` as JSON, what a client such as Claude Code hands the model.
-
-| answer | bytes |
-|---|---|
-${rtt.bytes.map(([name, n]) => `| ${name} | ${n} |`).join('\n')}
-`);
+  const baseline = values['mcp-baseline'] === 'none' ? undefined : values['mcp-baseline'];
+  sections.push(await mcpBench({ calls: RTT_CALLS, rounds: Number(values['rtt-rounds']), baseline }));
 }
-
 if (ONLY.has('scale')) sections.push(await scale());
 if (ONLY.has('memory')) sections.push(await memory());
 if (ONLY.has('snapshot')) sections.push(await snapshotBench(Number(values['snapshot-reps'])));
 if (ONLY.has('limits')) sections.push(await limitsBench(Number(values['limits-reps'])));
 
-const report = `# Benchmarks
+const header = `# Benchmarks
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.
-Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS} --codex-reps ${CODEX_REPS} --rtt-calls ${RTT_CALLS} --recovery-attempts ${values['recovery-attempts']} --snapshot-reps ${values['snapshot-reps']} --limits-reps ${values['limits-reps']} --only ${values.only}\`
+Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS} --codex-reps ${CODEX_REPS} --rtt-calls ${RTT_CALLS} --rtt-rounds ${values['rtt-rounds']} --mcp-baseline ${values['mcp-baseline']} --recovery-attempts ${values['recovery-attempts']} --snapshot-reps ${values['snapshot-reps']} --limits-reps ${values['limits-reps']} --only ${values.only}\`
 (medians of the repetitions; sides measured alternately in one run).
-
-${sections.join('\n')}`;
-// The hand-written record of profiling and fixes (before/after) is kept across runs.
+`;
+// The hand-written record of profiling and fixes (before/after) is kept across runs. A run of
+// every section rewrites everything above it; a run of some (--only) replaces just those, so one
+// section can be measured again without the others' half hour.
 const previous = await readFile(values.out, 'utf8').catch(() => '');
 const history = previous.includes(HISTORY_HEADING) ? previous.slice(previous.indexOf(HISTORY_HEADING)) : '';
-await writeFile(values.out, history ? `${report}\n${history}` : report);
-process.stdout.write(`\n${report}`);
+const base = ALL_SECTIONS.every((s) => ONLY.has(s)) || previous === '' ? `${header}\n${history}` : previous;
+await writeFile(values.out, spliceSections(base, sections, HISTORY_HEADING));
+process.stdout.write(`\n${sections.join('\n')}`);
