@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { Client, InMemoryTransport, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { Harness } from '../src/harness/index.js';
-import { createServer, serveConnection } from '../src/mcp/index.js';
+import { createServer, openBackgroundTasks, serveConnection } from '../src/mcp/index.js';
+import type { BackgroundTasks } from '../src/mcp/tasks/background-tasks.js';
 import { median, percentile } from './bench-stats.js';
 
 const LEGACY = '2025-11-25';
@@ -38,11 +39,11 @@ async function timed(n: number, operation: () => unknown): Promise<number[]> {
  * do not list the tools: a client compiles the validators of every output schema on its first
  * call after listTools, once per connection, which would be counted here and is not the server's.
  */
-async function firstCalls(harness: Harness, batchId: string, n: number): Promise<number[]> {
+async function firstCalls(harness: Harness, tasks: BackgroundTasks, batchId: string, n: number): Promise<number[]> {
   const ms: number[] = [];
   for (let i = 0; i < n; i++) {
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    serveConnection(harness, serverSide);
+    serveConnection(harness, tasks, serverSide);
     const client = new Client({ name: 'bench', version: '1' }, { versionNegotiation: { mode: { pin: MODERN } } });
     await client.connect(clientSide);
     ms.push(...(await timed(1, () => client.callTool({ name: 'get_scoreboard', arguments: { batch_id: batchId } }))));
@@ -59,30 +60,33 @@ export async function perRequestCost(seed: string, batchId: string, calls: numbe
   const dir = await mkdtemp(join(tmpdir(), 'harness-bench-per-request-'));
   const clients: Client[] = [];
   let harness: Harness | undefined;
+  let tasks: BackgroundTasks | undefined;
   let handler: ReturnType<typeof createMcpHandler> | undefined;
   try {
     await cp(seed, join(dir, 'runs'), { recursive: true });
     harness = await Harness.open({ runsDir: join(dir, 'runs') });
     const open = harness;
+    tasks = await openBackgroundTasks(open);
+    const openTasks = tasks;
     const scoreboard = (client: Client) => () => client.callTool({ name: 'get_scoreboard', arguments: { batch_id: batchId } });
     const parts: Part[] = [];
     for (const revision of [LEGACY, MODERN]) {
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-      serveConnection(open, serverSide);
+      serveConnection(open, openTasks, serverSide);
       const client = new Client({ name: 'bench', version: '1' }, { versionNegotiation: { mode: revision === MODERN ? { pin: MODERN } : 'legacy' } });
       await client.connect(clientSide);
       clients.push(client);
       parts.push({ name: `one server for the connection (in memory), ${revision}`, time: (n) => timed(n, scoreboard(client)), ms: [] });
     }
     // The handler as src/mcp/http/http-server.ts makes it; the client's fetch hands it each request.
-    const perRequest = createMcpHandler(() => createServer(open, { era: 'modern', connection: 'per-request' }), { legacy: 'reject' });
+    const perRequest = createMcpHandler(() => createServer(open, openTasks, { era: 'modern', connection: 'per-request' }), { legacy: 'reject' });
     handler = perRequest;
     const client = new Client({ name: 'bench', version: '1' }, { versionNegotiation: { mode: { pin: MODERN } } });
     await client.connect(new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), { fetch: (url, init) => perRequest.fetch(new Request(url, init)) }));
     clients.push(client);
     parts.push({ name: `a server for each request (createMcpHandler, no HTTP), ${MODERN}`, time: (n) => timed(n, scoreboard(client)), ms: [] });
-    parts.push({ name: 'making that server alone (createServer: 16 tools, resources, prompts)', time: (n) => timed(n, () => createServer(open, { era: 'modern', connection: 'per-request' })), ms: [] });
-    parts.push({ name: `the first call a new connection's server answers (in memory, the client checks no output schema), ${MODERN}`, time: (n) => firstCalls(open, batchId, n), ms: [] });
+    parts.push({ name: 'making that server alone (createServer: 16 tools, resources, prompts)', time: (n) => timed(n, () => createServer(open, openTasks, { era: 'modern', connection: 'per-request' })), ms: [] });
+    parts.push({ name: `the first call a new connection's server answers (in memory, the client checks no output schema), ${MODERN}`, time: (n) => firstCalls(open, openTasks, batchId, n), ms: [] });
 
     for (const c of clients) await c.listTools();
     for (const part of parts) await part.time(WARM_UP_CALLS);
@@ -104,6 +108,7 @@ ${rows.join('\n')}
   } finally {
     for (const c of clients) await c.close().catch(() => undefined);
     await handler?.close();
+    tasks?.close();
     await harness?.close();
     await rm(dir, { recursive: true, force: true });
   }

@@ -86,7 +86,7 @@ export function createServer(harness: Harness, tasks: BackgroundTasks, role: Ser
   registerResources(server, harness);
   registerPrompts(server, harness);
   if (modern) {
-    offerTasks(server, starters);
+    offerTasks(server, starters, () => tasks.runsRoot());
     registerTaskMethods(server, tasks);
   }
   if (role.connection === 'pinned') wireNotifications(server, harness, role.era);

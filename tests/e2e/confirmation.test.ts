@@ -1,6 +1,7 @@
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { oneJob, tempDir, treeSnapshot } from './servers/harness-server.js';
+import { oneJob, tempDir, TEST_CONFIG, treeSnapshot } from './servers/harness-server.js';
 import { REVISIONS } from './servers/harness-client.js';
 import { InProcessServer } from './servers/in-process-server.js';
 import { rawStdio } from './servers/raw-modern-client.js';
@@ -48,14 +49,36 @@ describe('the 2026-07-28 wire of a confirmation', () => {
     const first = await client.ok('tools/call', { name: 'gc', arguments: { confirm: true } }, elicit);
     expect(first).toMatchObject({
       resultType: 'input_required',
-      inputRequests: { gc_confirm: { method: 'elicitation/create', params: { mode: 'form', message: expect.stringMatching(/Would remove 0 batches.*Go ahead\?/) } } },
     });
+    const [key] = Object.keys(first.inputRequests);
+    expect(key).toMatch(/^gc_confirm_[0-9a-f]{16}$/);
+    expect(first.inputRequests[key!]).toMatchObject({ method: 'elicitation/create', params: { mode: 'form', message: expect.stringMatching(/Would remove 0 batches.*Go ahead\?/) } });
     const again = await client.ok('tools/call', {
       name: 'gc',
       arguments: { confirm: true },
-      inputResponses: { gc_confirm: { action: 'accept', content: { confirm: true } } },
+      inputResponses: { [key!]: { action: 'accept', content: { confirm: true } } },
       ...(first.requestState === undefined ? {} : { requestState: first.requestState }),
     }, elicit);
     expect(again).toMatchObject({ resultType: 'complete', structuredContent: { dry_run: false, removed: [] } });
+  });
+
+  it('asks again when what would go changed between the question and the answer, and removes only what was confirmed', async () => {
+    const dir = await tempDir();
+    const config = join(dir, 'config.json');
+    await writeFile(config, JSON.stringify({ ...TEST_CONFIG, retention_policy: { keep_closed_batches_days: 0 } }));
+    const client = rawStdio(['--runs-dir', join(dir, 'runs'), '--config', config]);
+    const elicit = { capabilities: { elicitation: { form: {} } } };
+    const first = await client.ok('tools/call', { name: 'gc', arguments: { confirm: true } }, elicit);
+    const [askedAbout] = Object.keys(first.inputRequests);
+    // A batch settles while the user reads a question about none.
+    const ran = await client.ok('tools/call', { name: 'run_batch', arguments: oneJob(await tempDir(), [{ step_id: 'a', command: ['true'] }], { batch_id: 'late' }) }, { tasks: false });
+    expect(ran.structuredContent).toMatchObject({ batch_id: 'late', settled: true });
+    const yesToTheOld = { name: 'gc', arguments: { confirm: true }, inputResponses: { [askedAbout!]: { action: 'accept', content: { confirm: true } } } };
+    const again = await client.ok('tools/call', yesToTheOld, elicit);
+    expect(again.resultType).toBe('input_required');
+    const [askedNow] = Object.keys(again.inputRequests);
+    expect(askedNow).not.toBe(askedAbout);
+    expect(again.inputRequests[askedNow!].params.message).toMatch(/^Would remove 1 batches, \d+ bytes: late;/);
+    expect(await readdir(join(dir, 'runs'))).toContain('late');
   });
 });

@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -178,6 +178,9 @@ describe('MCP tasks behind one URL, over stateless HTTP', () => {
     const second = await startHttpHarness({ runsDir: first.runsDir });
     const reader = rawHttp(second.url);
     expect(await getTask(reader, created.taskId)).toMatchObject({ taskId: created.taskId, status: 'working', createdAt: created.createdAt });
+    // A wait works on the reading server as a plain call, task-taking client or not.
+    const waited = await call(reader, 'wait_for_batch', { batch_id: 'shared', timeout_seconds: 0.2 });
+    expect(waited).toMatchObject({ resultType: 'complete', structuredContent: { timed_out: true } });
     const refused = await reader.request('tasks/cancel', { taskId: created.taskId });
     expect(refused.error).toMatchObject({ code: -32600, message: expect.stringMatching(/^runs_locked: .*is run by another harness-mcp/), data: { code: 'runs_locked' } });
     await writeFile(join(dir, 'go'), '');
@@ -200,5 +203,21 @@ describe('MCP tasks behind one URL, over stateless HTTP', () => {
     const answer = (await response.json()) as { error?: { code: number; message: string } };
     expect(response.status).toBe(400);
     expect(answer.error).toMatchObject({ code: -32020, message: expect.stringMatching(/Mcp-Method/i) });
+  });
+});
+
+describe('MCP tasks when the tasks directory cannot be used', () => {
+  it('serves everything else, and answers run_batch with its batch and why there is no task', async () => {
+    const dir = await tempDir();
+    const runsDir = join(dir, 'runs');
+    await mkdir(join(runsDir, '_system'), { recursive: true });
+    await writeFile(join(runsDir, '_system', 'tasks'), 'not a directory');
+    const { client, stop } = await start('stdio', { runsDir });
+    const answered = await call(client, 'run_batch', oneJob(await tempDir(), [{ step_id: 'a', command: ['true'] }], { batch_id: 'untasked' }));
+    expect(answered.resultType).toBe('complete');
+    expect(answered.structuredContent).toMatchObject({ batch_id: 'untasked' });
+    expect(answered.content[0].text).toMatch(/^No task could be made \(EEXIST: .*tasks/);
+    expect((await call(client, 'list_batches', {})).structuredContent.batches).toHaveLength(1);
+    await stop();
   });
 });

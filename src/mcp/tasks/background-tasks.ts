@@ -18,6 +18,8 @@ export type TaskWorker = (work: McpTaskWork, report: (statusMessage: string) => 
 export const TASK_POLL_INTERVAL_MS = 1000;
 // Ended tasks past their ttl are removed this often, and at start.
 const SWEEP_MS = 60_000;
+// What a task file's schema takes of a status message.
+const MAX_STATUS_MESSAGE = 2000;
 
 /**
  * The tasks of the MCP tasks extension for one runs root: created on disk before their id is
@@ -31,7 +33,8 @@ export class BackgroundTasks {
   private readonly files: TaskFiles;
   private readonly serial = new KeyedSerial();
   private readonly running = new Map<string, AbortController>();
-  private readonly sweep: NodeJS.Timeout;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly damagedSeen = new Set<string>();
   private closed = false;
 
   private constructor(
@@ -41,16 +44,15 @@ export class BackgroundTasks {
     private readonly now: () => number,
   ) {
     this.files = new TaskFiles(harness.paths);
-    this.sweep = setInterval(() => void this.sweepExpired().catch(this.logSweepFailure), SWEEP_MS);
-    this.sweep.unref();
+    this.sweepTimer = setInterval(() => void this.sweep().catch(this.logSweepFailure), SWEEP_MS);
+    this.sweepTimer.unref();
   }
 
   static async open(harness: Harness, worker: TaskWorker, options: { now?: () => number } = {}): Promise<BackgroundTasks> {
     const keepEndedMs = harness.configFile.interfaces.mcp_tasks.keep_ended_seconds * 1000;
     const tasks = new BackgroundTasks(harness, worker, keepEndedMs, options.now ?? Date.now);
-    if (!(await tasks.runsRoot())) return tasks;
-    await tasks.sweepExpired();
-    for (const record of await tasks.files.list(tasks.logDamaged)) tasks.takeUp(record);
+    // A tasks directory that cannot be read (not a directory, no permission) costs the tasks, not the server.
+    await tasks.sweep().catch(tasks.logSweepFailure);
     return tasks;
   }
 
@@ -104,7 +106,7 @@ export class BackgroundTasks {
   /** Stops every wait of this process; their tasks stay working on disk, for the next server to take up. */
   close(): void {
     this.closed = true;
-    clearInterval(this.sweep);
+    clearInterval(this.sweepTimer);
     for (const controller of this.running.values()) controller.abort('shutdown' satisfies StopReason);
     this.running.clear();
   }
@@ -117,7 +119,7 @@ export class BackgroundTasks {
     this.running.set(taskId, controller);
     // A cancel that came as the last server stopped is carried out now.
     if (record.cancel_requested) controller.abort('cancelled' satisfies StopReason);
-    const report = (statusMessage: string) => void this.change(taskId, { status_message: statusMessage }, { durable: false }).catch(() => undefined);
+    const report = (statusMessage: string) => void this.change(taskId, { status_message: statusMessage.slice(0, MAX_STATUS_MESSAGE) }, { durable: false }).catch(() => undefined);
     void this.worker(record.work, report, controller.signal)
       .then(
         (result) => {
@@ -125,7 +127,11 @@ export class BackgroundTasks {
           if (controller.signal.reason === 'shutdown') return undefined;
           return this.end(taskId, { status: 'cancelled', status_message: 'Cancelled by tasks/cancel.' });
         },
-        (error: Error) => this.end(taskId, { status: 'failed', status_message: error.message, error: { code: -32603, message: error.message } }),
+        (error: Error) => {
+          if (controller.signal.reason === 'shutdown') return undefined;
+          const message = error.message.slice(0, MAX_STATUS_MESSAGE);
+          return this.end(taskId, { status: 'failed', status_message: message, error: { code: -32603, message } });
+        },
       )
       .catch((error: Error) => this.harness.log('error', `task ${taskId} could not be recorded as ended: ${error.message}`))
       .finally(() => {
@@ -152,14 +158,20 @@ export class BackgroundTasks {
     return record.ttl_ms !== null && Date.parse(record.created_at) + record.ttl_ms <= this.now();
   }
 
-  private async sweepExpired(): Promise<void> {
+  /**
+   * On the server that runs the root: removes the tasks past their ttl, and takes up every task
+   * still working that nobody works on (left by a server that stopped, or found after a takeover).
+   */
+  private async sweep(): Promise<void> {
     if (!(await this.runsRoot())) return;
     for (const record of await this.files.list(this.logDamaged)) {
       if (this.expired(record)) await this.serial.run(record.task_id, () => this.files.remove(record.task_id));
+      else this.takeUp(record);
     }
   }
 
-  private async runsRoot(): Promise<boolean> {
+  /** Whether this server may make tasks: it runs the root (another server's root is only read). */
+  async runsRoot(): Promise<boolean> {
     return this.harness.assertRunsRoot().then(
       () => true,
       () => false,
@@ -170,6 +182,11 @@ export class BackgroundTasks {
     return new Date(this.now()).toISOString();
   }
 
-  private readonly logDamaged = (file: string, error: Error) => this.harness.log('warning', `task file ${file} cannot be read (${error.message}); it is left as it is`);
+  // Once per file: the sweep meets a damaged file every minute.
+  private readonly logDamaged = (file: string, error: Error) => {
+    if (this.damagedSeen.has(file)) return;
+    this.damagedSeen.add(file);
+    this.harness.log('warning', `task file ${file} cannot be read (${error.message}); it is left as it is`);
+  };
   private readonly logSweepFailure = (error: Error) => this.harness.log('warning', `expired tasks could not be removed: ${error.message}`);
 }

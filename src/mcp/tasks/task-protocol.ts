@@ -1,6 +1,6 @@
 import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, ProtocolErrorCode, type CallToolResult, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { HarnessError, type McpTaskRecord } from '../../core/index.js';
+import { StoreLockedError, type McpTaskRecord } from '../../core/index.js';
 import type { BackgroundTasks } from './background-tasks.js';
 
 /** The tasks extension of MCP 2026-07-28 (SEP-2663). */
@@ -82,8 +82,8 @@ export function registerTaskMethods(server: McpServer, tasks: BackgroundTasks): 
     try {
       cancelled = await tasks.cancel(taskId);
     } catch (error) {
-      // A refusal (runs_locked: another server runs the root) is the caller's to read, not an internal error.
-      if (error instanceof HarnessError) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `${error.code}: ${error.message}`, { code: error.code });
+      // Another server runs the root: the caller's to read, not an internal error.
+      if (error instanceof StoreLockedError) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `${error.code}: ${error.message}`, { code: error.code });
       throw error;
     }
     if (!cancelled) throw notFound(taskId);

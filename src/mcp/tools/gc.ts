@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Harness } from '../../harness/index.js';
@@ -32,6 +33,15 @@ export const GcOutput = z.object({
   refused: z.array(z.object({ batch_id: z.string(), reason: z.string() })).describe('Batches kept whole: what a worktree of theirs holds could not be committed first'),
 });
 
+export const GcInput = z.object({
+  dry_run: z.boolean().optional().describe('List what would go, and the bytes, without removing it'),
+  prune_branches: z
+    .union([z.boolean(), z.array(z.string().min(1)).min(1)])
+    .optional()
+    .describe('true: delete the landed branches of removed batches; a list: delete exactly those branches'),
+  confirm: z.boolean().optional().describe('Ask the user to confirm before anything is removed (the client must be able to elicit)'),
+});
+
 type GcResult = Awaited<ReturnType<Harness['collectGarbage']>>;
 
 function describeGc(result: GcResult): string {
@@ -39,6 +49,17 @@ function describeGc(result: GcResult): string {
   const unlanded = result.branches_left.filter((b) => !b.landed).length;
   const branches = `${result.branches_left.length} job branches left (${unlanded} not landed)${result.branches_pruned.length ? `, ${result.branches_pruned.length} ${result.dry_run ? 'would be ' : ''}deleted` : ''}`;
   return `${verb} ${result.removed.length} batches, ${result.bytes_total} bytes${result.removed.length ? `: ${result.removed.map((r) => r.batch_id).join(', ')}` : ''}; ${branches}.`;
+}
+
+/**
+ * The key the user's answer is filed under names what it was asked about: a yes to removing one
+ * set of batches and branches is no yes to another. When a batch settles between the question
+ * and the answer, the set the call is about to remove differs, so the answer is not found and
+ * the user is asked again about the new set.
+ */
+function confirmationKey(preview: GcResult): string {
+  const what = JSON.stringify([preview.removed.map((r) => r.batch_id).sort(), preview.branches_pruned.map((b) => `${b.repository} ${b.branch}`).sort()]);
+  return `gc_confirm_${createHash('sha256').update(what).digest('hex').slice(0, 16)}`;
 }
 
 export function registerGc(server: McpServer, harness: Harness): void {
@@ -53,16 +74,7 @@ export function registerGc(server: McpServer, harness: Harness): void {
         'the landed ones among them, or a list deletes exactly those. dry_run: true only lists what would go. ' +
         'confirm: true asks the user first (an elicitation the client shows), naming what would go; declined, it ' +
         'answers the dry run and removes nothing.',
-      inputSchema: portable(
-        z.object({
-          dry_run: z.boolean().optional().describe('List what would go, and the bytes, without removing it'),
-          prune_branches: z
-            .union([z.boolean(), z.array(z.string().min(1)).min(1)])
-            .optional()
-            .describe('true: delete the landed branches of removed batches; a list: delete exactly those branches'),
-          confirm: z.boolean().optional().describe('Ask the user to confirm before anything is removed (the client must be able to elicit)'),
-        }),
-      ),
+      inputSchema: portable(GcInput),
       outputSchema: portable(GcOutput),
       annotations: { destructiveHint: true },
     },
@@ -71,7 +83,7 @@ export function registerGc(server: McpServer, harness: Harness): void {
         const pruning = prune_branches === true ? 'landed' : Array.isArray(prune_branches) ? prune_branches : 'none';
         if (confirm && !dry_run) {
           const preview = await harness.collectGarbage(true, pruning);
-          const asked = confirmation(ctx, 'gc_confirm', `${describeGc(preview)} Go ahead?`);
+          const asked = confirmation(ctx, confirmationKey(preview), `${describeGc(preview)} Go ahead?`);
           if (asked === 'declined') return toolResult(preview, `Not confirmed; nothing removed. ${describeGc(preview)}`);
           if (asked !== 'confirmed') return asked;
         }

@@ -1,9 +1,8 @@
-import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { HarnessConfigFileSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
-import { portable } from '../portable-schema.js';
+import { NoArguments, portable } from '../portable-schema.js';
 
 export function registerGetHarnessConfig(server: McpServer, harness: Harness): void {
   server.registerTool(
@@ -11,7 +10,7 @@ export function registerGetHarnessConfig(server: McpServer, harness: Harness): v
     {
       title: 'Harness config',
       description: 'The effective harness config: default timeouts and retries, limits, runner slots, and what a batch may override.',
-      inputSchema: portable(z.object({})),
+      inputSchema: portable(NoArguments),
       outputSchema: portable(HarnessConfigFileSchema),
       annotations: { readOnlyHint: true },
     },

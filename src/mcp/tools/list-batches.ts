@@ -4,7 +4,7 @@ import { IdSchema, StepCountsSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { describeCounts } from '../../scoreboard/index.js';
 import { answer, toolResult } from '../tool-result.js';
-import { portable } from '../portable-schema.js';
+import { NoArguments, portable } from '../portable-schema.js';
 
 export const ListBatchesOutput = z.object({
   batches: z.array(
@@ -18,7 +18,7 @@ export function registerListBatches(server: McpServer, harness: Harness): void {
     {
       title: 'List batches',
       description: 'Every batch in the store with its step counts and whether it is settled (nothing running or ready).',
-      inputSchema: portable(z.object({})),
+      inputSchema: portable(NoArguments),
       outputSchema: portable(ListBatchesOutput),
       annotations: { readOnlyHint: true },
     },

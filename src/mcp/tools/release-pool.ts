@@ -16,6 +16,11 @@ export function describeRelease(agent: string, profile: string | undefined, resu
   return result.released.map((p) => `released ${p.agent}/${p.profile} (parked until ${p.parked.until}: ${p.parked.kind}); its steps start now`);
 }
 
+export const ReleasePoolInput = z.object({
+  agent: AgentNameSchema,
+  profile: z.string().min(1).max(200).optional().describe('One provider profile (as the system scoreboard names it); default: all of the agent'),
+});
+
 export function registerReleasePool(server: McpServer, harness: Harness): void {
   server.registerTool(
     'release_pool',
@@ -25,12 +30,7 @@ export function registerReleasePool(server: McpServer, harness: Harness): void {
         'A provider limit (rate limit, usage limit, overload) parks the pool of the agent that met it: its steps wait ' +
         'until the limit resets. release_pool ends the park now (of one profile, or every profile of the agent), so ' +
         'its steps start at once, e.g. after raising a plan. Answers what was released and every pool.',
-      inputSchema: portable(
-        z.object({
-          agent: AgentNameSchema,
-          profile: z.string().min(1).max(200).optional().describe('One provider profile (as the system scoreboard names it); default: all of the agent'),
-        }),
-      ),
+      inputSchema: portable(ReleasePoolInput),
       outputSchema: portable(ReleasePoolOutput),
       annotations: { idempotentHint: true },
     },

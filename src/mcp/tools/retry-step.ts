@@ -5,8 +5,7 @@ import type { Harness } from '../../harness/index.js';
 import { describeCounts } from '../../scoreboard/index.js';
 import { progressNotifications, waitWithProgress, type ProgressListener } from '../batch-wait.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
-import { parseArguments, type TaskStarter } from '../tasks/task-calls.js';
-import { createTaskResult } from '../tasks/task-protocol.js';
+import { parseArguments, taskOrPlainAnswer, type TaskStarter } from '../tasks/task-calls.js';
 import { answer, toolResult } from '../tool-result.js';
 import { portable } from '../portable-schema.js';
 
@@ -87,6 +86,6 @@ export function registerRetryStep(server: McpServer, harness: Harness, tasks: Ba
     answer(async () => {
       const args = parseArguments(RetryStepInput, input);
       const work = await retry(harness, args);
-      return args.wait ? createTaskResult(await tasks.create(work)) : queuedAnswer(work);
+      return args.wait ? taskOrPlainAnswer(() => tasks.create(work), async () => queuedAnswer(work)) : queuedAnswer(work);
     });
 }

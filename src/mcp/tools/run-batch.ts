@@ -4,8 +4,7 @@ import type { Harness } from '../../harness/index.js';
 import { progressNotifications, settledAnswer, waitWithProgress, withRequestedLog } from '../batch-wait.js';
 import { ScoreboardOutput } from '../scoreboard-answer.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
-import { parseArguments, type TaskStarter } from '../tasks/task-calls.js';
-import { createTaskResult } from '../tasks/task-protocol.js';
+import { parseArguments, taskOrPlainAnswer, type TaskStarter } from '../tasks/task-calls.js';
 import { answer } from '../tool-result.js';
 import { portable } from '../portable-schema.js';
 import { advertisedShape } from './submit-batch.js';
@@ -72,6 +71,9 @@ export function registerRunBatch(server: McpServer, harness: Harness, tasks: Bac
     answer(async () => {
       const { table } = tableOf(typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {});
       const { meta, deduplicated } = await harness.submit(table);
-      return createTaskResult(await tasks.create({ tool: 'run_batch', batch_id: meta.batch_id, deduplicated }));
+      return taskOrPlainAnswer(
+        () => tasks.create({ tool: 'run_batch', batch_id: meta.batch_id, deduplicated }),
+        () => settledAnswer(harness, meta.batch_id, 'summary', false, { deduplicated }),
+      );
     });
 }

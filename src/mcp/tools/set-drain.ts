@@ -5,6 +5,8 @@ import type { Harness } from '../../harness/index.js';
 import { answer, toolResult } from '../tool-result.js';
 import { portable } from '../portable-schema.js';
 
+const SetDrainInput = z.object({ drain: z.boolean() });
+
 export function registerSetDrain(server: McpServer, harness: Harness): void {
   server.registerTool(
     'set_drain',
@@ -13,7 +15,7 @@ export function registerSetDrain(server: McpServer, harness: Harness): void {
       description:
         'drain: true stops new attempts from starting (ready steps wait) while running ones finish, e.g. before a ' +
         'restart; drain: false lets them start again. Answers the runner’s health.',
-      inputSchema: portable(z.object({ drain: z.boolean() })),
+      inputSchema: portable(SetDrainInput),
       outputSchema: portable(RunnerHealthSchema),
       annotations: { idempotentHint: true },
     },
