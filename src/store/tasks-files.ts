@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rm } from 'node:fs/promises';
 import { McpTaskRecordSchema, type McpTaskRecord } from '../core/index.js';
 import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
 import type { RunsPaths } from './paths.js';
@@ -11,6 +11,14 @@ export class TaskFiles {
   async write(record: McpTaskRecord, options: { durable?: boolean } = {}): Promise<void> {
     await mkdir(this.paths.tasksDir, { recursive: true });
     await writeJsonAtomic(this.paths.taskFile(record.task_id), record, options);
+    if (options.durable === false) return;
+    // The rename that put the file in place is in the directory: a task answered survives a power cut only once that is on disk too.
+    const dir = await open(this.paths.tasksDir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   }
 
   /** The task, or undefined when there is none by that id (an id of the wrong form names none). */

@@ -111,16 +111,37 @@ export class BackgroundTasks {
     this.running.clear();
   }
 
-  /** Starts the work of a task still working, unless this process runs it already. */
+  /**
+   * Starts the work of a task still working, unless this process runs it already. The record
+   * in hand may be a read from just before the task ended, so it is read again, after any
+   * change of the task under way, before the work starts.
+   */
   private takeUp(record: McpTaskRecord): void {
     if (this.closed || isTaskTerminal(record.status) || this.running.has(record.task_id)) return;
     const taskId = record.task_id;
     const controller = new AbortController();
     this.running.set(taskId, controller);
-    // A cancel that came as the last server stopped is carried out now.
-    if (record.cancel_requested) controller.abort('cancelled' satisfies StopReason);
+    const release = () => {
+      if (this.running.get(taskId) === controller) this.running.delete(taskId);
+    };
+    void this.serial
+      .run(taskId, () => this.files.read(taskId))
+      .then((current) => {
+        if (!current || isTaskTerminal(current.status) || controller.signal.reason === 'shutdown') return release();
+        // A cancel that came as the last server stopped is carried out now.
+        if (current.cancel_requested) controller.abort('cancelled' satisfies StopReason);
+        return this.work(current, controller).finally(release);
+      })
+      .catch((error: Error) => {
+        release();
+        this.harness.log('error', `task ${taskId} could not be taken up: ${error.message}`);
+      });
+  }
+
+  private work(record: McpTaskRecord, controller: AbortController): Promise<void> {
+    const taskId = record.task_id;
     const report = (statusMessage: string) => void this.change(taskId, { status_message: statusMessage.slice(0, MAX_STATUS_MESSAGE) }, { durable: false }).catch(() => undefined);
-    void this.worker(record.work, report, controller.signal)
+    return this.worker(record.work, report, controller.signal)
       .then(
         (result) => {
           if (!controller.signal.aborted) return this.end(taskId, { status: 'completed', result });
@@ -133,10 +154,7 @@ export class BackgroundTasks {
           return this.end(taskId, { status: 'failed', status_message: message, error: { code: -32603, message } });
         },
       )
-      .catch((error: Error) => this.harness.log('error', `task ${taskId} could not be recorded as ended: ${error.message}`))
-      .finally(() => {
-        if (this.running.get(taskId) === controller) this.running.delete(taskId);
-      });
+      .catch((error: Error) => this.harness.log('error', `task ${taskId} could not be recorded as ended: ${error.message}`));
   }
 
   /** Ends a task: its ttl, counted from creation as the spec counts it, becomes its age plus the time an ended task is kept. */
