@@ -2,10 +2,14 @@ import { LOG_LEVEL_META_KEY, type ProgressToken, type ServerContext } from '@mod
 import type { Harness } from '../harness/index.js';
 import { describeBatch, describeProgress, MCP_LOGS, type BatchProgress, type StepSelection } from '../scoreboard/index.js';
 import { batchAnswer, batchScoreboardPage, type Detail } from './scoreboard-answer.js';
+import { envelopeOf } from './request-envelope.js';
 import { toolResult } from './tool-result.js';
 import { createTrailingThrottle, type TrailingThrottle } from './trailing-throttle.js';
 
 const PROGRESS_INTERVAL_MS = 500;
+
+/** How long a plain call waits unless told: under the 60 s most MCP clients wait for a tool call before giving up. */
+export const DEFAULT_WAIT_SECONDS = 50;
 
 /** Who hears how far a wait is: a call's progress notifications, or a task's status message. */
 export type ProgressListener = TrailingThrottle<BatchProgress>;
@@ -57,8 +61,7 @@ export async function waitWithProgress(
  * already (wireNotifications), so it is not sent twice.
  */
 export async function withRequestedLog<T>(harness: Harness, ctx: ServerContext, work: () => Promise<T>): Promise<T> {
-  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-  if (envelope?.[LOG_LEVEL_META_KEY] === undefined) return work();
+  if (envelopeOf(ctx)[LOG_LEVEL_META_KEY] === undefined) return work();
   const off = harness.onLog((level, message) => void ctx.mcpReq.log(level, message, 'harness-mcp').catch(() => undefined));
   try {
     return await work();

@@ -1,5 +1,5 @@
 import { join, relative, sep } from 'node:path';
-import { compactUtc, idProblem, JOB_DIR_NAMES, PathEscapeError, RUN_ID_PATTERN } from '../core/index.js';
+import { compactUtc, idProblem, JOB_DIR_NAMES, PathEscapeError, RUN_ID_PATTERN, TASK_ID_PATTERN } from '../core/index.js';
 
 /** Artifact names a client may fetch, and the file each stands for in an attempt directory. */
 export const ARTIFACT_FILES = {
@@ -82,7 +82,7 @@ export class RunsPaths {
     return join(this.systemDir, 'tasks');
   }
   taskFile(taskId: string): string {
-    if (!/^[0-9a-f]{32}$/.test(taskId)) throw new PathEscapeError(taskId, this.root);
+    if (!TASK_ID_PATTERN.test(taskId)) throw new PathEscapeError(taskId, this.root);
     return join(this.tasksDir, `${taskId}.json`);
   }
   /** The filesystem queue: launch tables dropped in inbox/ end in accepted/ or rejected/. */

@@ -1,5 +1,5 @@
 import { mkdir, open, readdir, rm } from 'node:fs/promises';
-import { McpTaskRecordSchema, type McpTaskRecord } from '../core/index.js';
+import { McpTaskRecordSchema, TASK_ID_PATTERN, type McpTaskRecord } from '../core/index.js';
 import { readJsonIfExists, writeJsonAtomic } from './json-file.js';
 import type { RunsPaths } from './paths.js';
 
@@ -23,7 +23,7 @@ export class TaskFiles {
 
   /** The task, or undefined when there is none by that id (an id of the wrong form names none). */
   async read(taskId: string): Promise<McpTaskRecord | undefined> {
-    if (!/^[0-9a-f]{32}$/.test(taskId)) return undefined;
+    if (!TASK_ID_PATTERN.test(taskId)) return undefined;
     return readJsonIfExists(this.paths.taskFile(taskId), McpTaskRecordSchema);
   }
 
@@ -38,8 +38,8 @@ export class TaskFiles {
     }
     const records: McpTaskRecord[] = [];
     for (const name of names) {
-      const taskId = /^([0-9a-f]{32})\.json$/.exec(name)?.[1];
-      if (!taskId) continue;
+      const taskId = name.endsWith('.json') ? name.slice(0, -'.json'.length) : '';
+      if (!TASK_ID_PATTERN.test(taskId)) continue;
       try {
         const record = await this.read(taskId);
         if (record) records.push(record);

@@ -1,6 +1,7 @@
 import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, ProtocolErrorCode, type CallToolResult, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { StoreLockedError, type McpTaskRecord } from '../../core/index.js';
+import { envelopeOf } from '../request-envelope.js';
 import type { BackgroundTasks } from './background-tasks.js';
 
 /** The tasks extension of MCP 2026-07-28 (SEP-2663). */
@@ -8,9 +9,7 @@ export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
 /** Whether the request's client said it takes task results (its per-request capabilities name the extension). */
 export function clientAcceptsTasks(ctx: ServerContext): boolean {
-  // The SDK types the envelope as an empty object; its keys are the `_meta` keys of the revision.
-  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
-  const capabilities = envelope?.[CLIENT_CAPABILITIES_META_KEY] as { extensions?: Record<string, unknown> } | undefined;
+  const capabilities = envelopeOf(ctx)[CLIENT_CAPABILITIES_META_KEY] as { extensions?: Record<string, unknown> } | undefined;
   return capabilities?.extensions?.[TASKS_EXTENSION] !== undefined;
 }
 

@@ -3,14 +3,11 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { IdSchema, RunIdSchema, StepCountsSchema, type McpTaskWork } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
 import { describeCounts } from '../../scoreboard/index.js';
-import { progressNotifications, waitWithProgress, type ProgressListener } from '../batch-wait.js';
+import { DEFAULT_WAIT_SECONDS, progressNotifications, waitWithProgress, type ProgressListener } from '../batch-wait.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
 import { parseArguments, taskOrPlainAnswer, type TaskStarter } from '../tasks/task-calls.js';
 import { answer, toolResult } from '../tool-result.js';
 import { portable } from '../portable-schema.js';
-
-// Under the 60 s most MCP clients wait for a tool call before giving up.
-const DEFAULT_WAIT_SECONDS = 50;
 
 export const RetryStepInput = z.object({
   batch_id: IdSchema,

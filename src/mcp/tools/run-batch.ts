@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Harness } from '../../harness/index.js';
-import { progressNotifications, settledAnswer, waitWithProgress, withRequestedLog } from '../batch-wait.js';
+import { DEFAULT_WAIT_SECONDS, progressNotifications, settledAnswer, waitWithProgress, withRequestedLog } from '../batch-wait.js';
 import { ScoreboardOutput } from '../scoreboard-answer.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
 import { parseArguments, taskOrPlainAnswer, type TaskStarter } from '../tasks/task-calls.js';
@@ -9,15 +9,14 @@ import { answer } from '../tool-result.js';
 import { portable } from '../portable-schema.js';
 import { advertisedShape } from './submit-batch.js';
 
-// Under the 60 s most MCP clients wait for a tool call before giving up.
-const DEFAULT_WAIT_SECONDS = 50;
-
 const TimeoutSeconds = z
   .number()
   .min(0)
   .max(3600)
   .optional()
   .describe(`A plain call: how long to wait for the batch to settle (default ${DEFAULT_WAIT_SECONDS}); a task waits for as long as the batch runs`);
+
+const TimeoutArgument = z.object({ timeout_seconds: TimeoutSeconds });
 
 // The launch table's fields, as submit_batch takes them, and the wait's.
 export const RunBatchInput = z
@@ -39,7 +38,7 @@ const DESCRIPTION =
 /** The table without the wait's own argument, which planBatch would refuse as unknown. */
 function tableOf(args: Record<string, unknown>): { table: Record<string, unknown>; timeoutSeconds: number | undefined } {
   const { timeout_seconds, ...table } = args;
-  return { table, timeoutSeconds: parseArguments(z.object({ timeout_seconds: TimeoutSeconds }), { timeout_seconds }).timeout_seconds };
+  return { table, timeoutSeconds: parseArguments(TimeoutArgument, { timeout_seconds }).timeout_seconds };
 }
 
 export function registerRunBatch(server: McpServer, harness: Harness, tasks: BackgroundTasks | undefined): TaskStarter | undefined {

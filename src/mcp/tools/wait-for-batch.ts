@@ -2,16 +2,13 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { IdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
-import { progressNotifications, settledAnswer, waitWithProgress, withRequestedLog } from '../batch-wait.js';
+import { DEFAULT_WAIT_SECONDS, progressNotifications, settledAnswer, waitWithProgress, withRequestedLog } from '../batch-wait.js';
 import { DetailSchema, ScoreboardOutput } from '../scoreboard-answer.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
 import { parseArguments, type TaskStarter } from '../tasks/task-calls.js';
 import { createTaskResult } from '../tasks/task-protocol.js';
 import { answer } from '../tool-result.js';
 import { portable } from '../portable-schema.js';
-
-// Under the 60 s most MCP clients wait for a tool call before giving up.
-const DEFAULT_WAIT_SECONDS = 50;
 
 export const WaitForBatchInput = z.object({
   batch_id: IdSchema,
