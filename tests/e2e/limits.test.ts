@@ -150,7 +150,12 @@ describe.each(['codex', 'claude', 'gemini'] as const)('a provider limit met by %
       expect(Date.parse(state.limit!.retry_at!)).toBeLessThanOrEqual(endedAtMs + 3000 + 1000);
     }
     // Codex's reset is a minute's end away: a person releases the pool rather than the test waiting for it.
-    if (agent === 'codex') expect((await server.ok('release_pool', { agent })).released).toHaveLength(1);
+    // When that end is a second or two off, the park may be over before the release comes.
+    if (agent === 'codex') {
+      const parkedForMs = Date.parse(state.limit!.retry_at!) - Date.now();
+      const { released } = await server.ok('release_pool', { agent });
+      if (parkedForMs > 2000) expect(released).toHaveLength(1);
+    }
     expect(await settle()).toMatchObject({ status: 'succeeded', attempts: 2 });
   });
 
