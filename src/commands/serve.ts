@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { HarnessError } from '../core/index.js';
 import { BoundedStdioTransport, checkHttpOptions, maxMessageBytes, openBackgroundTasks, serveConnection, startHttpServer } from '../mcp/index.js';
 import { RunsLock } from '../store/index.js';
+import { openDashboard } from '../dashboard/index.js';
 import { EXIT, fail, openHarness, type StoreOptions } from './common.js';
 
 export interface ServeOptions extends StoreOptions {
@@ -66,8 +67,10 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
   const tasks = options.http || stdio ? await openBackgroundTasks(harness) : undefined;
   if (options.http) {
     let http: Awaited<ReturnType<typeof startHttpServer>>;
+    const dashboard = await openDashboard(harness, tasks, token);
     try {
       http = await startHttpServer(harness, tasks!, {
+        dashboard: dashboard?.router,
         host,
         port,
         token,
@@ -78,12 +81,17 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
         },
       });
     } catch (error) {
+      await dashboard?.close();
       await harness.close();
       if (error instanceof HarnessError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail((error as Error).message);
       throw error;
     }
     process.stderr.write(`harness-mcp: serving MCP at ${http.url}${token ? ' (bearer token required)' : ''}\n`);
-    stop = http.close;
+    if (dashboard) process.stderr.write(`harness-mcp: dashboard at ${new URL('/', http.url).href}\n`);
+    stop = async () => {
+      await dashboard?.close();
+      await http.close();
+    };
   } else if (stdio) {
     // In stdio mode stdout belongs to the MCP transport; everything else goes to stderr.
     const transport = new BoundedStdioTransport(

@@ -46,10 +46,12 @@ export interface ServerRole {
  * An MCP server for one harness: the tools of docs/spec.md §8.1 and the resources of §8.2. On
  * 2026-07-28 it also offers the tasks extension: run_batch, wait_for_batch and retry_step (with
  * wait) answer a task to a client that takes them, and tasks/get, tasks/update, tasks/cancel
- * answer from `tasks`. 2025-11-25 has no such extension; the same tools answer plain calls.
+ * answer from `tasks`. 2025-11-25 has no such extension; the same tools answer plain calls, and a
+ * server of that era needs no `tasks` (the dashboard's in-memory one has none).
  */
-export function createServer(harness: Harness, tasks: BackgroundTasks, role: ServerRole): McpServer {
+export function createServer(harness: Harness, tasks: BackgroundTasks | undefined, role: ServerRole): McpServer {
   const modern = role.era === 'modern';
+  if (modern && !tasks) throw new Error('a 2026-07-28 server answers tasks: it needs the BackgroundTasks of its root');
   const server = new McpServer(
     { name: HARNESS_NAME, version: HARNESS_VERSION },
     {
@@ -85,7 +87,7 @@ export function createServer(harness: Harness, tasks: BackgroundTasks, role: Ser
   registerCompareVariants(server, harness);
   registerResources(server, harness);
   registerPrompts(server, harness);
-  if (modern) {
+  if (modern && tasks) {
     offerTasks(server, starters, () => tasks.runsRoot());
     registerTaskMethods(server, tasks);
   }

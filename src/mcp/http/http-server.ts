@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
 import { hostHeaderValidation } from '@modelcontextprotocol/express';
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
@@ -29,6 +29,8 @@ export interface HttpOptions {
   replay?: Partial<EventStoreLimits>;
   /** The clock of idle expiry, in ms (default Date.now); tests pass a fake one. */
   now?: () => number;
+  /** The web dashboard's routes, served at `/` beside `/mcp` (the caller makes them: see src/dashboard). */
+  dashboard?: Router;
 }
 
 export class HttpConfigError extends HarnessError {
@@ -84,7 +86,7 @@ export async function startHttpServer(harness: Harness, tasks: BackgroundTasks, 
   const app = express();
   app.disable('x-powered-by');
   if (isLoopback(options.host)) app.use(hostHeaderValidation(LOOPBACK_NAMES), originCheck(LOOPBACK_NAMES));
-  if (options.token) app.use(bearerAuth(options.token));
+  if (options.token) app.use('/mcp', bearerAuth(options.token));
   // A launch table may weigh limits.max_launch_table_bytes; the JSON-RPC envelope needs a little more.
   app.use(express.json({ limit: maxMessageBytes(harness.configFile.limits.max_launch_table_bytes) }));
 
@@ -142,6 +144,7 @@ export async function startHttpServer(harness: Harness, tasks: BackgroundTasks, 
   };
   app.get('/mcp', bySession);
   app.delete('/mcp', bySession);
+  if (options.dashboard) app.use(options.dashboard);
 
   const onError: ErrorRequestHandler = (error: { status?: number; type?: string; message?: string }, _req, res, _next) => {
     const status = error.status ?? 500;

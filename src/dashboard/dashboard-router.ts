@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import express, { Router, type Request, type Response } from 'express';
+import { HarnessError } from '../core/index.js';
+import type { Harness } from '../harness/index.js';
+import { ChangeStream } from './change-stream.js';
+import { csrfCheck, type DashboardAuth } from './dashboard-auth.js';
+import { dashboardTool, isActionTool, type ToolBridge } from './tool-bridge.js';
+import { DASHBOARD_PAGE, WEB_ASSETS_DIR } from './web-assets.js';
+
+export interface Dashboard {
+  router: Router;
+  /** Open event streams (pages following the root). */
+  readonly followers: number;
+  close(): void;
+}
+
+// Placeholders of the built page that each answer fills in.
+const CSRF_SLOT = '__HARNESS_CSRF__';
+const MODE_SLOT = '__HARNESS_MODE__';
+
+function apiError(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ error: { code, message } });
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * The web dashboard at `/`: its page and assets, the event stream (`/api/events`), tool calls
+ * (`POST /api/tools/:name`) and resource reads (`GET /api/resource?uri=`) through `bridge`.
+ * Actions need the CSRF token and a server that runs the root (not a read-only viewer).
+ */
+export function createDashboard(harness: Harness, bridge: ToolBridge, auth: DashboardAuth): Dashboard {
+  const router = Router();
+  const changes = new ChangeStream(harness);
+  let page: Promise<string> | undefined;
+  const readPage = () => (page ??= readFile(join(WEB_ASSETS_DIR, DASHBOARD_PAGE), 'utf8'));
+
+  if (auth.routes) router.use(auth.routes);
+  router.use('/assets', express.static(join(WEB_ASSETS_DIR, 'assets'), { index: false, fallthrough: false, immutable: true, maxAge: '1h' }));
+  router.get('/', auth.pages, async (req: Request, res: Response) => {
+    const html = (await readPage()).replace(CSRF_SLOT, escapeAttribute(auth.csrfTokenOf(req))).replace(MODE_SLOT, harness.mode);
+    res.set({ 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'" }).type('html').send(html);
+  });
+
+  const api = Router();
+  api.use(auth.api, csrfCheck(auth), express.json({ limit: '64kb' }));
+  api.get('/events', (req, res) => changes.follow(req, res));
+  api.get('/resource', async (req, res) => {
+    const uri = typeof req.query.uri === 'string' ? req.query.uri : '';
+    if (!uri.startsWith('harness://')) return apiError(res, 400, 'invalid_argument', 'uri must be a harness:// resource');
+    res.set('Cache-Control', 'no-store').json(await bridge.read(uri));
+  });
+  api.post('/tools/:name', async (req, res) => {
+    const name = dashboardTool(String(req.params.name));
+    if (isActionTool(name) && harness.mode !== 'active') {
+      return apiError(res, 403, 'read_only', `${harness.paths.root} is run by another server; this dashboard only reads it`);
+    }
+    const args = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
+    res.set('Cache-Control', 'no-store').json(await bridge.call(name, args));
+  });
+  api.use((error: unknown, _req: Request, res: Response, _next: () => void) => {
+    if (error instanceof HarnessError) return apiError(res, error.code === 'unknown_tool' ? 404 : 400, error.code, error.message);
+    const status = (error as { status?: number }).status;
+    if (status && status < 500) return apiError(res, status, 'bad_request', (error as Error).message);
+    apiError(res, 500, 'internal', (error as Error).message);
+  });
+  router.use('/api', api);
+
+  return {
+    router,
+    get followers() {
+      return changes.size;
+    },
+    close: () => changes.close(),
+  };
+}

@@ -1,0 +1,2 @@
+// esbuild bundles imported style sheets into app.css; to the type checker they are modules with nothing in them.
+declare module '*.css';
