@@ -28,3 +28,10 @@ export function batchScoreboardUri(batchId: string): string {
 export function batchMetaUri(batchId: string): string {
   return `harness://batches/${batchId}/meta`;
 }
+
+/** Calls an action tool: its text when it did what it was asked, its error text thrown when it refused. */
+export async function act(source: HarnessSource, name: string, args: Record<string, unknown>): Promise<string> {
+  const answer = await source.callTool(name, args);
+  if (answer.isError) throw new Error(answer.text || `${name} failed`);
+  return answer.text;
+}
