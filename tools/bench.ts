@@ -4,7 +4,8 @@
 // - one codex attempt through harness-mcp against bare `codex exec`, both against the same
 //   scripted model server;
 // - MCP round trips for each revision and transport, beside the last SDK v1 server (bench-mcp.ts);
-// - provider limits: one-turn codex steps in more slots than a scripted provider serves at once (bench-limits.ts).
+// - provider limits: one-turn codex steps in more slots than a scripted provider serves at once (bench-limits.ts);
+// - the dashboard: bundle size, first paint of 10,000 steps, throughput with 50 dashboards open (bench-dashboard.ts).
 // `--only mcp` (or any list of sections) measures just those and replaces only their sections.
 import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -21,10 +22,11 @@ import { synthesizeStore } from './synthesize-store.js';
 import { snapshotBench } from './bench-snapshot.js';
 import { limitsBench } from './bench-limits.js';
 import { mcpBench } from './bench-mcp.js';
+import { dashboardBench } from './bench-dashboard.js';
 import { median, percentile } from './bench-stats.js';
 import { spliceSections } from './bench-report.js';
 
-const ALL_SECTIONS = ['throughput', 'codex', 'mcp', 'scale', 'memory', 'snapshot', 'limits'];
+const ALL_SECTIONS = ['throughput', 'codex', 'mcp', 'scale', 'memory', 'snapshot', 'limits', 'dashboard'];
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     'recovery-attempts': { type: 'string', default: '100000' },
     'snapshot-reps': { type: 'string', default: '15' },
     'limits-reps': { type: 'string', default: '3' },
+    'dashboard-reps': { type: 'string', default: '5' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
   },
 });
@@ -376,6 +379,7 @@ if (ONLY.has('scale')) sections.push(await scale());
 if (ONLY.has('memory')) sections.push(await memory());
 if (ONLY.has('snapshot')) sections.push(await snapshotBench(Number(values['snapshot-reps'])));
 if (ONLY.has('limits')) sections.push(await limitsBench(Number(values['limits-reps'])));
+if (ONLY.has('dashboard')) sections.push(await dashboardBench(Number(values['dashboard-reps'])));
 
 const header = `# Benchmarks
 

@@ -1,23 +1,32 @@
 import type { Request, Response } from 'express';
 import type { Harness } from '../harness/index.js';
-import { publishChanges } from '../mcp/notifications.js';
+import { KeyedSerial } from '../core/index.js';
+import { publishChanges } from '../mcp/index.js';
+import type { ResourceMirror } from './resource-mirror.js';
 
 // A comment line this often keeps proxies and the browser from closing an idle stream.
 const KEEPALIVE_MS = 15_000;
 
 /**
  * Server-sent events from the harness's own change notifications, one feed for every open page:
- * `changed` with the scoreboard URI that changed (coalesced as for MCP subscribers) and
- * `batches` when a batch appears. Pages re-read what they show when told; nothing polls.
+ * `changed` when a scoreboard changed (coalesced as for MCP subscribers), with its patch (see
+ * ResourceMirror) when pages have read it, and `batches` when a batch appears. Nothing polls.
  */
 export class ChangeStream {
   private readonly pages = new Set<Response>();
   private readonly unpublish: () => void;
   private readonly keepalive: NodeJS.Timeout;
 
-  constructor(harness: Harness) {
+  // One patch of a resource at a time, in order: each is the difference from the one before.
+  private readonly serial = new KeyedSerial();
+
+  constructor(harness: Harness, mirror: ResourceMirror) {
     this.unpublish = publishChanges(harness, {
-      resourceUpdated: (uri) => this.send('changed', { uri }),
+      resourceUpdated: (uri) =>
+        void this.serial.run(uri, async () => {
+          const patch = await mirror.changed(uri).catch(() => undefined);
+          this.send('changed', patch ?? { uri });
+        }),
       resourcesChanged: () => this.send('batches', {}),
     });
     this.keepalive = setInterval(() => this.write(': keepalive\n\n'), KEEPALIVE_MS);

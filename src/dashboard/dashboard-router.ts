@@ -5,6 +5,7 @@ import { HarnessError } from '../core/index.js';
 import type { Harness } from '../harness/index.js';
 import { ChangeStream } from './change-stream.js';
 import { csrfCheck, type DashboardAuth } from './dashboard-auth.js';
+import { ResourceMirror } from './resource-mirror.js';
 import { dashboardTool, isActionTool, type ToolBridge } from './tool-bridge.js';
 import { DASHBOARD_PAGE, WEB_ASSETS_DIR } from './web-assets.js';
 
@@ -14,6 +15,9 @@ export interface Dashboard {
   readonly followers: number;
   close(): void;
 }
+
+/** The version of a mirrored resource an answer holds, which the patches of the event stream build on. */
+export const VERSION_HEADER = 'x-harness-version';
 
 // Placeholders of the built page that each answer fills in.
 const CSRF_SLOT = '__HARNESS_CSRF__';
@@ -29,12 +33,14 @@ function escapeAttribute(value: string): string {
 
 /**
  * The web dashboard at `/`: its page and assets, the event stream (`/api/events`), tool calls
- * (`POST /api/tools/:name`) and resource reads (`GET /api/resource?uri=`) through `bridge`.
+ * (`POST /api/tools/:name`) and resource reads (`GET /api/resource?uri=`) through `bridge`, the
+ * scoreboards and batch meta pages follow through one mirror of them all (ResourceMirror).
  * Actions need the CSRF token and a server that runs the root (not a read-only viewer).
  */
 export function createDashboard(harness: Harness, bridge: ToolBridge, auth: DashboardAuth): Dashboard {
   const router = Router();
-  const changes = new ChangeStream(harness);
+  const mirror = new ResourceMirror(harness, (uri) => bridge.readText(uri));
+  const changes = new ChangeStream(harness, mirror);
   let page: Promise<string> | undefined;
   const readPage = () => (page ??= readFile(join(WEB_ASSETS_DIR, DASHBOARD_PAGE), 'utf8'));
 
@@ -51,7 +57,10 @@ export function createDashboard(harness: Harness, bridge: ToolBridge, auth: Dash
   api.get('/resource', async (req, res) => {
     const uri = typeof req.query.uri === 'string' ? req.query.uri : '';
     if (!uri.startsWith('harness://')) return apiError(res, 400, 'invalid_argument', 'uri must be a harness:// resource');
-    res.set('Cache-Control', 'no-store').json(await bridge.read(uri));
+    res.set('Cache-Control', 'no-store').type('json');
+    if (!ResourceMirror.mirrors(uri)) return void res.send(await bridge.readText(uri));
+    const { version, text } = await mirror.current(uri);
+    res.set(VERSION_HEADER, String(version)).send(text);
   });
   api.post('/tools/:name', async (req, res) => {
     const name = dashboardTool(String(req.params.name));
@@ -74,6 +83,9 @@ export function createDashboard(harness: Harness, bridge: ToolBridge, auth: Dash
     get followers() {
       return changes.size;
     },
-    close: () => changes.close(),
+    close: () => {
+      changes.close();
+      mirror.close();
+    },
   };
 }

@@ -1,5 +1,5 @@
 import type { Harness } from '../harness/index.js';
-import type { BackgroundTasks } from '../mcp/tasks/background-tasks.js';
+import type { BackgroundTasks } from '../mcp/index.js';
 import { openAuth } from './dashboard-auth.js';
 import { createDashboard, type Dashboard } from './dashboard-router.js';
 import { ToolBridge } from './tool-bridge.js';

@@ -2,8 +2,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { HarnessError, HARNESS_NAME, HARNESS_VERSION } from '../core/index.js';
 import type { Harness } from '../harness/index.js';
-import { createServer } from '../mcp/server.js';
-import type { BackgroundTasks } from '../mcp/tasks/background-tasks.js';
+import { createServer, type BackgroundTasks } from '../mcp/index.js';
 
 /** The tools a page reads with. */
 export const READ_TOOLS = ['get_scoreboard', 'list_batches', 'fetch_artifact', 'tail_events', 'get_changes', 'compare_variants', 'get_harness_config'] as const;
@@ -60,11 +59,10 @@ export class ToolBridge {
     return { structuredContent: result.structuredContent ?? null, text, isError: result.isError === true };
   }
 
-  /** A harness:// resource's JSON. */
-  async read(uri: string): Promise<unknown> {
-    const result = await this.client.readResource({ uri });
-    const first = result.contents[0];
-    return first && 'text' in first ? JSON.parse(first.text) : null;
+  /** A harness:// resource's JSON, as the text the resource answered (sent on as it is). */
+  async readText(uri: string): Promise<string> {
+    const first = (await this.client.readResource({ uri })).contents[0];
+    return first && 'text' in first ? first.text : 'null';
   }
 
   async close(): Promise<void> {

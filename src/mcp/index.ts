@@ -1,6 +1,8 @@
 // What the other floors may use of mcp/; everything else in it is its own (docs/architecture.md).
 export { createServer, serveConnection } from './server.js';
 export { openBackgroundTasks } from './tasks/open-tasks.js';
+export type { BackgroundTasks } from './tasks/background-tasks.js';
+export { publishChanges } from './notifications.js';
 export { checkHttpOptions, startHttpServer } from './http/http-server.js';
 export { maxMessageBytes } from './message-limit.js';
 export { BoundedStdioTransport } from './stdio-transport.js';

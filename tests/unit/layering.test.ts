@@ -21,7 +21,8 @@ const ALLOWED: Record<string, string[]> = {
   queue: ['core', 'store'],
   harness: ['core', 'store', 'batch', 'agents', 'config', 'scheduler', 'scoreboard', 'queue', 'process', 'workproduct'],
   mcp: ['core', 'store', 'scoreboard', 'harness'],
-  commands: ['core', 'store', 'scoreboard', 'harness', 'mcp', 'queue'],
+  dashboard: ['core', 'scoreboard', 'harness', 'mcp'],
+  commands: ['core', 'store', 'scoreboard', 'harness', 'mcp', 'dashboard', 'queue'],
   'cli.ts': ['core', 'commands'],
 };
 
