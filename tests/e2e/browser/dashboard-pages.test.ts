@@ -18,7 +18,7 @@ describe('the dashboard in headless Chromium', () => {
 
     const page = await (await launchChromium()).newPage();
     await page.goto(new URL('/', http.url).href);
-    await expect.poll(() => page.getByRole('link', { name: batchId }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('link', { name: batchId }).count(), { timeout: 15_000 }).toBe(1);
     await saveScreenshot(page, 'batches');
     await writeFile(join(dir, 'release'), '');
   });
