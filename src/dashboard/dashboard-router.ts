@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import { HarnessError } from '../core/index.js';
 import type { Harness } from '../harness/index.js';
+import { attemptsRoute } from './attempts-route.js';
 import { ChangeStream } from './change-stream.js';
+import { LogFollows } from './log-follow.js';
 import { csrfCheck, type DashboardAuth } from './dashboard-auth.js';
 import { dashboardTool, isActionTool, type ToolBridge } from './tool-bridge.js';
 import { DASHBOARD_PAGE, WEB_ASSETS_DIR } from './web-assets.js';
@@ -35,6 +37,7 @@ function escapeAttribute(value: string): string {
 export function createDashboard(harness: Harness, bridge: ToolBridge, auth: DashboardAuth): Dashboard {
   const router = Router();
   const changes = new ChangeStream(harness);
+  const follows = new LogFollows(harness);
   let page: Promise<string> | undefined;
   const readPage = () => (page ??= readFile(join(WEB_ASSETS_DIR, DASHBOARD_PAGE), 'utf8'));
 
@@ -48,6 +51,8 @@ export function createDashboard(harness: Harness, bridge: ToolBridge, auth: Dash
   const api = Router();
   api.use(auth.api, csrfCheck(auth), express.json({ limit: '64kb' }));
   api.get('/events', (req, res) => changes.follow(req, res));
+  api.get('/attempts', attemptsRoute(harness));
+  api.get('/follow', (req, res) => follows.follow(req, res));
   api.get('/resource', async (req, res) => {
     const uri = typeof req.query.uri === 'string' ? req.query.uri : '';
     if (!uri.startsWith('harness://')) return apiError(res, 400, 'invalid_argument', 'uri must be a harness:// resource');
@@ -74,6 +79,9 @@ export function createDashboard(harness: Harness, bridge: ToolBridge, auth: Dash
     get followers() {
       return changes.size;
     },
-    close: () => changes.close(),
+    close: () => {
+      changes.close();
+      follows.close();
+    },
   };
 }
