@@ -1,4 +1,4 @@
-import { BATCHES_CHANGED, type HarnessSource, type ToolAnswer } from './source.js';
+import { BATCHES_CHANGED, type AttemptSummary, type HarnessSource, type ToolAnswer } from './source.js';
 
 /** The error a page shows when the server refuses a call: its code and message. */
 export class ApiError extends Error {
@@ -52,6 +52,19 @@ export function httpSource(): HarnessSource {
     },
     async readResource<T>(uri: string) {
       return answerOf<T>(await fetch(`/api/resource?uri=${encodeURIComponent(uri)}`));
+    },
+    async stepAttempts(batchId, jobId, stepId) {
+      const query = new URLSearchParams({ batch_id: batchId, job_id: jobId, step_id: stepId });
+      return (await answerOf<{ attempts: AttemptSummary[] }>(await fetch(`/api/attempts?${query}`))).attempts;
+    },
+    followLog(runId, name, listener) {
+      const stream = new EventSource(`/api/follow?${new URLSearchParams({ run_id: runId, name })}`);
+      stream.addEventListener('size', (event) => listener.grew((JSON.parse((event as MessageEvent<string>).data) as { size: number }).size));
+      stream.addEventListener('ended', () => {
+        stream.close();
+        listener.ended();
+      });
+      return () => stream.close();
     },
     onChange(listener) {
       listeners.add(listener);
