@@ -114,6 +114,11 @@ function DiffFileView({ file }: { file: DiffFile }) {
       ))}
       {file.hunks.map((hunk, i) => (
         <table key={i} class="diff-hunk mono">
+          <colgroup>
+            <col class="diff-number-column" />
+            <col class="diff-number-column" />
+            <col />
+          </colgroup>
           <thead>
             <tr>
               <th colSpan={3} class="diff-hunk-header">
