@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { startHttpHarness } from '../servers/http-server.js';
 import { goal, oneJob, stepOf, tempDir, workDirIn } from '../servers/harness-server.js';
@@ -29,6 +29,9 @@ async function stepPage(base: string, batchId: string, jobId: string, stepId: st
   await page.goto(new URL(`/#/batch/${batchId}/step/${jobId}/${stepId}`, base).href);
   return page;
 }
+
+// Runs in the page, where getComputedStyle is; the tests' own type check has no DOM types.
+const backgroundOf = (row: Locator) => row.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor);
 
 /** Clicks an action button and then the confirming button of its dialog. */
 async function confirmAction(page: Page, label: string): Promise<void> {
@@ -113,11 +116,11 @@ describe('the step page in headless Chromium', () => {
     expect(await added.textContent()).toContain('export const b = 2;');
     // Highlighted as TypeScript, shaded as an added line.
     expect(await added.locator('.hljs-keyword').first().textContent()).toBe('export');
-    const shade = await added.evaluate((row) => getComputedStyle(row).backgroundColor);
+    const shade = await backgroundOf(added);
     expect(shade).toBe('rgb(218, 251, 225)'); // --diff-add-bg of the light theme
     await saveScreenshot(page, 'step-diff');
     await page.getByRole('button', { name: 'Switch to the dark theme' }).click();
-    await poll(() => added.evaluate((row) => getComputedStyle(row).backgroundColor)).toBe('rgb(18, 38, 30)'); // and of the dark one
+    await poll(() => backgroundOf(added)).toBe('rgb(18, 38, 30)'); // and of the dark one
     await saveScreenshot(page, 'step-diff-dark');
 
     // The dry run first: what would land, nothing changed yet.

@@ -135,6 +135,8 @@ function DiffFileView({ file }: { file: DiffFile }) {
                   <span class="diff-mark" aria-hidden="true">
                     {line.kind === 'add' ? '+' : line.kind === 'del' ? '−' : ' '}
                   </span>
+                  {line.kind === 'add' && <span class="visually-hidden">added: </span>}
+                  {line.kind === 'del' && <span class="visually-hidden">removed: </span>}
                   {line.kind === 'note' ? line.text : <code class="hljs" dangerouslySetInnerHTML={{ __html: highlightedLine(line.text, language) }} />}
                 </td>
               </tr>
