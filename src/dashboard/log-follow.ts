@@ -74,8 +74,12 @@ export class LogFollows {
     };
     this.open.add(stop);
     req.on('close', stop);
-    // The directory, not the file: the log may not exist yet, and state.json is replaced by rename.
-    watcher = watch(this.harness.paths.attemptDir(location), schedule);
+    try {
+      // The directory, not the file: the log may not exist yet, and state.json is replaced by rename.
+      watcher = watch(this.harness.paths.attemptDir(location), schedule);
+    } catch {
+      return stop(); // the attempt's directory went (gc) since it was found: nothing to follow
+    }
     watcher.on('error', stop);
     checking = checking.then(check).catch(stop);
   }

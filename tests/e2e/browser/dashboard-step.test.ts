@@ -67,6 +67,12 @@ describe('the step page in headless Chromium', () => {
     await poll(() => page.locator('.step-title .status').textContent()).toBe('succeeded');
     await poll(() => page.locator('table.attempts tbody tr').first().locator('td').nth(5).textContent()).toBe('0');
     await poll(() => page.getByText('final.json', { exact: true }).count()).toBe(1);
+
+    // The follow stream of an ended attempt says its whole size, that it ended, and closes.
+    const { run_id } = await stepNow(client, batchId, 'j', 'talk');
+    const stdout = 'first line\nwritten after the page opened\n';
+    const stream = await (await fetch(new URL(`/api/follow?run_id=${run_id}&name=stdout`, http.url))).text();
+    expect(stream).toBe(`event: size\ndata: {"size":${Buffer.byteLength(stdout)}}\n\nevent: ended\ndata: {}\n\n`);
   });
 
   it('cancels a running step from the page, then retries it into a new attempt', async () => {
