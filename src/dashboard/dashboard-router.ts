@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import { HarnessError } from '../core/index.js';
 import type { Harness } from '../harness/index.js';
+import { attemptsRoute } from './attempts-route.js';
 import { ChangeStream } from './change-stream.js';
+import { LogFollows } from './log-follow.js';
 import { csrfCheck, type DashboardAuth } from './dashboard-auth.js';
 import { ResourceMirror } from './resource-mirror.js';
 import { dashboardTool, isActionTool, type ToolBridge } from './tool-bridge.js';
@@ -41,6 +43,7 @@ export function createDashboard(harness: Harness, bridge: ToolBridge, auth: Dash
   const router = Router();
   const mirror = new ResourceMirror(harness, (uri) => bridge.readText(uri));
   const changes = new ChangeStream(harness, mirror);
+  const follows = new LogFollows(harness);
   let page: Promise<string> | undefined;
   const readPage = () => (page ??= readFile(join(WEB_ASSETS_DIR, DASHBOARD_PAGE), 'utf8'));
 
@@ -54,6 +57,8 @@ export function createDashboard(harness: Harness, bridge: ToolBridge, auth: Dash
   const api = Router();
   api.use(auth.api, csrfCheck(auth), express.json({ limit: '64kb' }));
   api.get('/events', (req, res) => changes.follow(req, res));
+  api.get('/attempts', attemptsRoute(harness));
+  api.get('/follow', (req, res) => follows.follow(req, res));
   api.get('/resource', async (req, res) => {
     const uri = typeof req.query.uri === 'string' ? req.query.uri : '';
     if (!uri.startsWith('harness://')) return apiError(res, 400, 'invalid_argument', 'uri must be a harness:// resource');
@@ -86,6 +91,7 @@ export function createDashboard(harness: Harness, bridge: ToolBridge, auth: Dash
     close: () => {
       changes.close();
       mirror.close();
+      follows.close();
     },
   };
 }

@@ -18,7 +18,7 @@ import {
 import { readAllRecords, type BatchRecord, type BatchRecords, type StepView } from '../batch/index.js';
 import { rollUpJobStatus } from './job-status.js';
 import { compareVariants, variantJobs } from './variant-comparison.js';
-import { readBranchChange, type AttemptLocation, type RunsPaths, type StoredAttempt } from '../store/index.js';
+import { readBranchChange, stepKey, type AttemptLocation, type RunsPaths, type StoredAttempt } from '../store/index.js';
 import { batchProgress, type BatchProgress } from './batch-progress.js';
 import { buildBatchScoreboard, countSteps, isSettled } from './batch-scoreboard.js';
 import { buildSystemScoreboard } from './system-scoreboard.js';
@@ -210,6 +210,15 @@ export class BatchReader {
   async latestAttempts(batchId: string): Promise<StoredAttempt[]> {
     const record = await this.record(batchId);
     return [...record.views().values()].flatMap((v) => (v.latest ? [v.latest] : []));
+  }
+
+  /** Every attempt of a step, oldest first (a step not planned is a NotFoundError; one not started yet has none). */
+  async stepAttempts(batchId: string, jobId: string, stepId: string): Promise<StoredAttempt[]> {
+    const record = await this.record(batchId);
+    const job = record.meta.jobs.find((j) => j.job_id === jobId);
+    if (!job) throw new NotFoundError('job', jobId, jobHint(record.meta));
+    if (!job.steps.some((s) => s.step_id === stepId)) throw new NotFoundError('step', stepId, `job ${jobId} has no such step`);
+    return [...(record.attempts.get(stepKey(jobId, stepId)) ?? [])];
   }
 
   /** The latest attempt of a step. */

@@ -1,5 +1,5 @@
 import { PageMirror, type ResourcePatch } from './resource-mirror.js';
-import { BATCHES_CHANGED, SYSTEM_SCOREBOARD, type HarnessSource, type ToolAnswer } from './source.js';
+import { BATCHES_CHANGED, SYSTEM_SCOREBOARD, type AttemptSummary, type HarnessSource, type ToolAnswer } from './source.js';
 
 /** The error a page shows when the server refuses a call: its code and message. */
 export class ApiError extends Error {
@@ -64,6 +64,19 @@ export function httpSource(): HarnessSource {
       const version = Number(response.headers.get('X-Harness-Version'));
       if (version > 0 && value && typeof value === 'object') mirror.store(uri, version, value as Record<string, unknown>);
       return value;
+    },
+    async stepAttempts(batchId, jobId, stepId) {
+      const query = new URLSearchParams({ batch_id: batchId, job_id: jobId, step_id: stepId });
+      return (await answerOf<{ attempts: AttemptSummary[] }>(await fetch(`/api/attempts?${query}`))).attempts;
+    },
+    followLog(runId, name, listener) {
+      const stream = new EventSource(`/api/follow?${new URLSearchParams({ run_id: runId, name })}`);
+      stream.addEventListener('size', (event) => listener.grew((JSON.parse((event as MessageEvent<string>).data) as { size: number }).size));
+      stream.addEventListener('ended', () => {
+        stream.close();
+        listener.ended();
+      });
+      return () => stream.close();
     },
     onChange(listener) {
       listeners.add(listener);
