@@ -25,6 +25,8 @@ export const VERSION_HEADER = 'x-harness-version';
 const CSRF_SLOT = '__HARNESS_CSRF__';
 const MODE_SLOT = '__HARNESS_MODE__';
 
+const STATUS_OF_CODE: Record<string, number> = { unknown_tool: 404, not_found: 404, too_many_follows: 503 };
+
 function apiError(res: Response, status: number, code: string, message: string): void {
   res.status(status).json({ error: { code, message } });
 }
@@ -76,7 +78,9 @@ export function createDashboard(harness: Harness, bridge: ToolBridge, auth: Dash
     res.set('Cache-Control', 'no-store').json(await bridge.call(name, args));
   });
   api.use((error: unknown, _req: Request, res: Response, _next: () => void) => {
-    if (error instanceof HarnessError) return apiError(res, error.code === 'unknown_tool' ? 404 : 400, error.code, error.message);
+    if (error instanceof HarnessError) return apiError(res, STATUS_OF_CODE[error.code] ?? 400, error.code, error.message);
+    // A resource read the MCP server refused (an unknown batch): its JSON-RPC error, as a client gets it.
+    if (typeof (error as { code?: unknown }).code === 'number') return apiError(res, 400, 'invalid_argument', (error as Error).message);
     const status = (error as { status?: number }).status;
     if (status && status < 500) return apiError(res, status, 'bad_request', (error as Error).message);
     apiError(res, 500, 'internal', (error as Error).message);

@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Request, Response } from 'express';
-import { InvalidArgumentError, isTerminal, RunIdSchema } from '../core/index.js';
+import { HarnessError, InvalidArgumentError, isTerminal, RunIdSchema } from '../core/index.js';
 import type { Harness } from '../harness/index.js';
 
 /** The files of an attempt that grow while it runs. */
@@ -10,6 +10,12 @@ type FollowedLog = (typeof FOLLOWED_LOGS)[number];
 
 // A chatty agent writes thousands of lines a second: a page hears of growth at most this often.
 const COALESCE_MS = 50;
+// Each follow holds a directory watch (an inotify watch on Linux, of which a user has a few thousand).
+export const MAX_FOLLOWS = 256;
+
+export class TooManyFollowsError extends HarnessError {
+  readonly code = 'too_many_follows';
+}
 
 function followedLog(value: unknown): FollowedLog {
   if ((FOLLOWED_LOGS as readonly unknown[]).includes(value)) return value as FollowedLog;
@@ -40,6 +46,9 @@ export class LogFollows {
     if (!parsed.success) throw new InvalidArgumentError('run_id', 'give the attempt’s run_id (16 lowercase hex digits)');
     const runId = parsed.data;
     const name = followedLog(req.query.name);
+    if (this.open.size >= MAX_FOLLOWS) {
+      throw new TooManyFollowsError(`${MAX_FOLLOWS} logs are followed already, the most this server watches at once; close a step page (or its tab)`);
+    }
     const location = await this.harness.reader.locateRun(runId);
     const file = this.harness.paths.artifactFile(location, name);
 
