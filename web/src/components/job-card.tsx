@@ -16,6 +16,8 @@ export interface JobCardProps {
   batchId: string;
   jobId: string;
   steps: readonly DagStep[];
+  /** false: the steps' dependencies are not read yet, so the DAG waits (a large job's list does not need them). */
+  edgesKnown: boolean;
   entries: ReadonlyMap<string, StepEntry>;
   /** A variant job's caption, e.g. "variant 2 of fix". */
   caption?: string;
@@ -23,7 +25,7 @@ export interface JobCardProps {
 }
 
 /** One job: its counts, its DAG (or, when large, a summary with a list to open), and its cancel. */
-export function JobCard({ batchId, jobId, steps, entries, caption, onChanged }: JobCardProps) {
+export function JobCard({ batchId, jobId, steps, edgesKnown, entries, caption, onChanged }: JobCardProps) {
   const source = useSource();
   const [open, setOpen] = useState(false);
   const counts = useMemo(() => countsOf(steps.map((s) => entries.get(s.step_id)?.status ?? 'blocked')), [steps, entries]);
@@ -63,6 +65,8 @@ export function JobCard({ batchId, jobId, steps, entries, caption, onChanged }: 
           </p>
           {open && <StepList batchId={batchId} jobId={jobId} stepIds={stepIds} entries={entries} />}
         </div>
+      ) : !edgesKnown ? (
+        <p class="muted">Loading the steps’ dependencies…</p>
       ) : (
         <JobDag batchId={batchId} jobId={jobId} steps={steps} entries={entries} />
       )}

@@ -15,18 +15,20 @@ import { useLive, useSource } from '../data/use-live.js';
 interface Job {
   jobId: string;
   steps: DagStep[];
+  /** false until the batch meta is read: a DAG is drawn only then, so it is laid out once. */
+  edgesKnown: boolean;
 }
 
-/** The jobs as planned (with their edges); before the meta is read, the scoreboard's steps without edges. */
+/** The jobs as planned (with their edges); before the meta is read, the scoreboard's steps, their edges not known yet. */
 function jobsOf(meta: BatchMeta | undefined, board: BatchScoreboard): Job[] {
-  if (meta) return meta.jobs.map((j) => ({ jobId: j.job_id, steps: j.steps }));
+  if (meta) return meta.jobs.map((j) => ({ jobId: j.job_id, steps: j.steps, edgesKnown: true }));
   const byJob = new Map<string, DagStep[]>();
   for (const step of board.steps) {
     let steps = byJob.get(step.job_id);
     if (!steps) byJob.set(step.job_id, (steps = []));
     steps.push({ step_id: step.step_id, depends_on: [] });
   }
-  return [...byJob].map(([jobId, steps]) => ({ jobId, steps }));
+  return [...byJob].map(([jobId, steps]) => ({ jobId, steps, edgesKnown: false }));
 }
 
 /** Each job's scoreboard entries by step id, in one pass over the steps. */
@@ -50,11 +52,18 @@ const NO_ENTRIES: ReadonlyMap<string, StepEntry> = new Map();
 export function BatchView({ batchId }: { batchId: string }) {
   const source = useSource();
   const boardUri = batchScoreboardUri(batchId);
-  // batch_meta.json is written once at submit: read once.
-  const meta = useLive((s) => s.readResource<BatchMeta>(batchMetaUri(batchId)), () => false, [batchId]);
   const board = useLive((s) => s.readResource<BatchScoreboard>(boardUri), (uri) => uri === boardUri, [boardUri]);
-  const system = useLive((s) => s.readResource<SystemScoreboard>(SYSTEM_SCOREBOARD), (uri) => uri === SYSTEM_SCOREBOARD, []);
   const data = board.data;
+  // The scoreboard first, alone: read side by side, the three answers of a 10,000-step batch
+  // share the server's one thread and the first paint waits for all of them. batch_meta.json
+  // (only the edges of small jobs' DAGs need it) is written once at submit, so it is read once.
+  const boardRead = data !== undefined;
+  const meta = useLive((s) => (boardRead ? s.readResource<BatchMeta>(batchMetaUri(batchId)) : Promise.resolve(undefined)), () => false, [batchId, boardRead]);
+  const system = useLive(
+    (s) => (boardRead ? s.readResource<SystemScoreboard>(SYSTEM_SCOREBOARD) : Promise.resolve(undefined)),
+    (uri) => uri === SYSTEM_SCOREBOARD,
+    [boardRead],
+  );
   const jobs = useMemo(() => (data ? jobsOf(meta.data, data) : []), [meta.data, data?.batch_id]);
   const entries = useMemo(() => (data ? entriesByJob(data) : new Map<string, Map<string, StepEntry>>()), [data]);
   if (board.error && !data) return <p class="error">{board.error.message}</p>;
@@ -64,7 +73,7 @@ export function BatchView({ batchId }: { batchId: string }) {
   const jobById = new Map(jobs.map((j) => [j.jobId, j]));
   const unfinished = data.counts.blocked + data.counts.ready + data.counts.running;
   const card = (job: Job, caption?: string) => (
-    <JobCard key={job.jobId} batchId={batchId} jobId={job.jobId} steps={job.steps} entries={entries.get(job.jobId) ?? NO_ENTRIES} caption={caption} onChanged={board.reload} />
+    <JobCard key={job.jobId} batchId={batchId} jobId={job.jobId} steps={job.steps} edgesKnown={job.edgesKnown} entries={entries.get(job.jobId) ?? NO_ENTRIES} caption={caption} onChanged={board.reload} />
   );
   return (
     <div class="batch-view" data-batch={batchId}>
