@@ -1,3 +1,5 @@
+// The functions given to page.evaluate run in the page, so they are typed against the DOM.
+/// <reference lib="dom" />
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
@@ -165,6 +167,8 @@ describe('the batch, batches and system pages in headless Chromium', () => {
       await page.getByLabel('Batch id').fill('no-such-batch');
       await expect.poll(() => page.getByText('No batch matches the filter.').count()).toBe(1);
       await page.getByLabel('Batch id').fill('');
+      await page.getByLabel('Show').selectOption('all');
+      await expect.poll(() => row.count()).toBe(1);
       await saveScreenshot(page, `batches-${colorScheme}`);
     }
 

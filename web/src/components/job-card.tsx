@@ -39,7 +39,7 @@ export function JobCard({ batchId, jobId, steps, edgesKnown, entries, caption, o
           {jobId}
         </h3>
         {caption && <span class="muted">{caption}</span>}
-        <span class="muted">{steps.length} steps</span>
+        <span class="muted">{steps.length === 1 ? '1 step' : `${steps.length} steps`}</span>
         <StatusBar counts={counts} />
         {unfinished > 0 && (
           <ActionButton

@@ -81,8 +81,11 @@ export function BatchView({ batchId }: { batchId: string }) {
         <div>
           <h1 class="mono">{batchId}</h1>
           <p class="muted">
-            {data.batch_goal_summary} · submitted {formatAge(data.submitted_at, Date.parse(data.computed_at))} ago · {data.jobs_total} jobs, {data.steps_total} steps
+            Submitted {formatAge(data.submitted_at, Date.parse(data.computed_at))} ago · {data.jobs_total} jobs, {data.steps_total} steps
             {data.settled ? ' · settled' : ''}
+          </p>
+          <p class="goal" title={data.batch_goal_summary}>
+            {data.batch_goal_summary}
           </p>
         </div>
         {unfinished > 0 && (

@@ -64,7 +64,7 @@ export function BatchesView() {
       <header class="batches-head">
         <h1>Batches</h1>
         <p class="muted">
-          {data.batches_total} batches: {describeCounts(data.counts)}
+          {data.batches_total === 1 ? '1 batch' : `${data.batches_total} batches`}: {describeCounts(data.counts)}
         </p>
       </header>
       <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>

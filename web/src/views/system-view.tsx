@@ -98,7 +98,7 @@ export function SystemView() {
     <div class="system-view">
       <h1>System</h1>
       <p class="muted">
-        {data.runs_root}: {data.batches_total} batches, {describeCounts(data.counts)}
+        {data.runs_root}: {data.batches_total === 1 ? '1 batch' : `${data.batches_total} batches`}, {describeCounts(data.counts)}
       </p>
       <StatusBar counts={data.counts} />
       {error && <p class="error">Showing older data: {error.message}</p>}
