@@ -1,7 +1,9 @@
 // The functions given to page.evaluate run in the page, so they are typed against the DOM.
 /// <reference lib="dom" />
+import { execFile } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Client } from '@modelcontextprotocol/client';
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -13,8 +15,8 @@ import { launchChromium, saveScreenshot } from './chromium.js';
 const UNTIL_RELEASED = ['sh', '-c', 'while [ ! -f release ]; do sleep 0.05; done'];
 const STATUSES = ['blocked', 'ready', 'running', 'succeeded', 'failed', 'needs_attention', 'canceled'];
 
-async function submit(client: Client, jobs: Record<string, unknown>[]): Promise<string> {
-  const answer = await client.callTool({ name: 'submit_batch', arguments: { batch_goal_summary: goal(), defaults: { agent: 'command' }, jobs } });
+async function submit(client: Client, jobs: Record<string, unknown>[], extra: Record<string, unknown> = {}): Promise<string> {
+  const answer = await client.callTool({ name: 'submit_batch', arguments: { batch_goal_summary: goal(), defaults: { agent: 'command' }, jobs, ...extra } });
   expect(answer.isError, JSON.stringify(answer.content)).toBeFalsy();
   return (answer.structuredContent as { batch_id: string }).batch_id;
 }
@@ -75,6 +77,18 @@ async function endedAtMs(runsDir: string, batchId: string, jobId: string, stepId
     if (state.ended_at) return Date.parse(state.ended_at);
   }
   throw new Error(`no ended attempt under ${stepDir}`);
+}
+
+/** A git repository with one commit (variants need isolated workspaces); git sees no config of this machine. */
+async function gitRepo(): Promise<string> {
+  const repo = await tempDir();
+  const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+  const git = (...args: string[]) => promisify(execFile)('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { env });
+  await git('init', '-q', '-b', 'main');
+  await writeFile(join(repo, 'README'), 'original\n');
+  await git('add', 'README');
+  await git('commit', '-qm', 'init');
+  return repo;
 }
 
 describe('the batch, batches and system pages in headless Chromium', () => {
@@ -148,6 +162,22 @@ describe('the batch, batches and system pages in headless Chromium', () => {
     await page.getByRole('button', { name: 'Yes, cancel batch' }).click();
     await expect.poll(async () => (await boardOf(client, batchId)).counts.canceled, { timeout: 20_000 }).toBe(2);
     await expect.poll(() => drawnStatuses(page)).toEqual({ 'j/one': 'canceled', 'j/two': 'canceled' });
+  });
+
+  it('shows the variants of a job side by side, and the batch budget with what was spent', async () => {
+    const http = await startHttpHarness();
+    const client = await http.connect();
+    const repo = await gitRepo();
+    const batchId = await submit(client, [{ job_id: 'try', working_directory: repo, variants: 2, steps: [{ step_id: 'write', command: ['true'] }] }], { budget: { max_wall_seconds: 600 } });
+    const page = await batchPage(await launchChromium(), http, batchId);
+    await expect.poll(() => drawnStatuses(page), { timeout: 20_000 }).toEqual({ 'try.v1/write': 'succeeded', 'try.v2/write': 'succeeded' });
+    const columns = page.locator('[data-variants="try"] [data-job]');
+    expect(await columns.evaluateAll((cards) => cards.map((c) => c.getAttribute('data-job')))).toEqual(['try.v1', 'try.v2']);
+    const [left, right] = [await columns.nth(0).boundingBox(), await columns.nth(1).boundingBox()];
+    expect(right!.x).toBeGreaterThan(left!.x + left!.width - 1);
+    expect(right!.y).toBe(left!.y);
+    await expect.poll(() => page.locator('[data-budget="batch"]').textContent()).toMatch(/of 10 min/);
+    await saveScreenshot(page, 'batch-variants');
   });
 
   it('lists batches with their status bars, and drains and undrains the runner from the system page', async () => {
