@@ -1,4 +1,4 @@
-import { Graph, layout } from '@dagrejs/dagre';
+import { Graph, layout, type Edge } from '@dagrejs/dagre';
 
 export interface DagStep {
   step_id: string;
@@ -52,7 +52,7 @@ export function layoutDag(steps: readonly DagStep[]): DagLayout {
     const n = graph.node(step.step_id) as { x: number; y: number; width: number; height: number };
     return { stepId: step.step_id, x: n.x, y: n.y, width: n.width, height: n.height };
   });
-  const edges = graph.edges().map((e) => ({ from: e.v, to: e.w, points: (graph.edge(e) as { points: { x: number; y: number }[] }).points }));
+  const edges = graph.edges().map((e: Edge) => ({ from: e.v, to: e.w, points: (graph.edge(e) as { points: { x: number; y: number }[] }).points }));
   const size = graph.graph() as { width?: number; height?: number };
   return { nodes, edges, width: Math.ceil(size.width ?? 0), height: Math.ceil(size.height ?? 0) };
 }
