@@ -147,11 +147,11 @@ describe('the step page in headless Chromium', () => {
     const noStep = await api('/api/attempts?batch_id=b&job_id=j');
     expect(noStep).toMatchObject({ status: 400, body: { error: { code: 'invalid_argument' } } });
     expect(noStep.body.error.message).toContain('step_id');
-    expect(await api('/api/attempts?batch_id=nope&job_id=j&step_id=s')).toMatchObject({ status: 400, body: { error: { code: 'not_found' } } });
+    expect(await api('/api/attempts?batch_id=nope&job_id=j&step_id=s')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
     const badName = await api('/api/follow?run_id=0123456789abcdef&name=final');
     expect(badName).toMatchObject({ status: 400, body: { error: { code: 'invalid_argument' } } });
     expect(badName.body.error.message).toContain('stdout, stderr, events');
     expect(await api('/api/follow?run_id=xyz&name=stdout')).toMatchObject({ status: 400, body: { error: { code: 'invalid_argument' } } });
-    expect(await api('/api/follow?run_id=0123456789abcdef&name=stdout')).toMatchObject({ status: 400, body: { error: { code: 'not_found' } } });
+    expect(await api('/api/follow?run_id=0123456789abcdef&name=stdout')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
   });
 });
