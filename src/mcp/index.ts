@@ -2,6 +2,7 @@
 export { createServer, serveConnection } from './server.js';
 export { openBackgroundTasks } from './tasks/open-tasks.js';
 export { checkHttpOptions, startHttpServer } from './http/http-server.js';
+export { createGuardedApp, listenOn, type Listening } from './http/guarded-app.js';
 export { maxMessageBytes } from './message-limit.js';
 export { BoundedStdioTransport } from './stdio-transport.js';
 export { CancelRunOutput } from './tools/cancel-run.js';
