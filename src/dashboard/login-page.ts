@@ -13,6 +13,7 @@ input { width: 100%; padding: .5rem; font: inherit; color: inherit; background: 
 button { margin-top: 1rem; width: 100%; padding: .5rem; font: inherit; font-weight: 600; color: #fff; background: var(--accent); border: 0; border-radius: 4px; cursor: pointer; }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 .error { color: var(--error); font-weight: 600; }
+code { white-space: nowrap; }
 `;
 
 /** What the login page's Content-Security-Policy header says: its own inline style, a form that posts here, nothing more. */
@@ -36,7 +37,7 @@ export function loginPage(error?: string): string {
 <body>
 <main>
 <h1>harness-mcp</h1>
-<p>This dashboard needs the server's token (HARNESS_MCP_TOKEN or --token-file).</p>
+<p>This dashboard needs the server's token (<code>HARNESS_MCP_TOKEN</code> or <code>--token-file</code>).</p>
 ${error ? `<p class="error" id="login-error" role="alert">${escapeHtml(error)}</p>\n` : ''}<form method="post" action="/login">
 <label for="token">Token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus${described}>

@@ -40,6 +40,11 @@ async function csrfOf(base: string, cookie: string): Promise<string> {
   return csrf;
 }
 
+/** The `error` of a refused API request's JSON. */
+async function errorOf(res: Response): Promise<{ code: string; message: string }> {
+  return ((await res.json()) as { error: { code: string; message: string } }).error;
+}
+
 function callTool(base: string, name: string, args: unknown, headers: Record<string, string>): Promise<Response> {
   return fetch(new URL(`/api/tools/${name}`, base), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(args) });
 }
@@ -109,7 +114,7 @@ describe('the dashboard of a server with a token', () => {
     expect(cookies).toHaveLength(1);
     expect(cookies[0]).toMatchObject({ name: 'harness_session', httpOnly: true, sameSite: 'Strict', path: '/', secure: false });
     // HttpOnly: the page's own script cannot read it.
-    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate('document.cookie')).toBe('');
   });
 
   it("refuses actions without the session's own CSRF token, even with the cookie, and the API without the cookie", async () => {
@@ -121,18 +126,18 @@ describe('the dashboard of a server with a token', () => {
 
     const noCookie = await fetch(new URL('/api/resource?uri=harness://scoreboard', base));
     expect(noCookie.status).toBe(401);
-    expect((await noCookie.json()).error.code).toBe('unauthenticated');
+    expect((await errorOf(noCookie)).code).toBe('unauthenticated');
     expect((await callTool(base, 'set_drain', { drain: false }, { 'x-harness-csrf': otherCsrf })).status).toBe(401);
 
     const noCsrf = await callTool(base, 'set_drain', { drain: false }, { cookie: mine.cookie });
     expect(noCsrf.status).toBe(403);
-    expect((await noCsrf.json()).error.code).toBe('csrf');
+    expect((await errorOf(noCsrf)).code).toBe('csrf');
     // Another session's token is no token of this one.
     expect((await callTool(base, 'set_drain', { drain: false }, { cookie: mine.cookie, 'x-harness-csrf': otherCsrf })).status).toBe(403);
 
     const allowed = await callTool(base, 'set_drain', { drain: false }, { cookie: mine.cookie, 'x-harness-csrf': await csrfOf(base, mine.cookie) });
     expect(allowed.status).toBe(200);
-    expect((await allowed.json()).isError).toBe(false);
+    expect(((await allowed.json()) as { isError: boolean }).isError).toBe(false);
     expect((await fetch(new URL('/api/resource?uri=harness://scoreboard', base), { headers: { cookie: mine.cookie } })).status).toBe(200);
   });
 
@@ -141,7 +146,7 @@ describe('the dashboard of a server with a token', () => {
     const base = dashboardOf(http.url);
     const refused = await fetch(new URL('/api/events', base), { headers: { accept: 'text/event-stream' } });
     expect(refused.status).toBe(401);
-    expect((await refused.json()).error.code).toBe('unauthenticated');
+    expect((await errorOf(refused)).code).toBe('unauthenticated');
 
     const { cookie } = await logIn(base);
     const abort = new AbortController();
@@ -236,7 +241,7 @@ describe('harness-mcp dashboard', () => {
 
     const action = await callTool(viewer.url, 'set_drain', { drain: true }, { 'x-harness-csrf': csrf });
     expect(action.status).toBe(403);
-    expect((await action.json()).error).toMatchObject({ code: 'read_only', message: expect.stringContaining(http.runsDir) });
+    expect(await errorOf(action)).toMatchObject({ code: 'read_only', message: expect.stringContaining(http.runsDir) });
     // Reads still work, and nothing serves MCP here.
     expect((await fetch(new URL(`/api/resource?uri=harness://batches/${batchId}/scoreboard`, viewer.url))).status).toBe(200);
     expect((await fetch(new URL('/mcp', viewer.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: INITIALIZE })).status).toBe(404);
