@@ -94,13 +94,13 @@ describe('the dashboard of a server with a token', () => {
     await page.goto(base);
     expect(new URL(page.url()).pathname).toBe('/login');
     const field = page.getByLabel('Token');
-    await expect.poll(() => field.count()).toBe(1);
+    await field.waitFor();
     await saveScreenshot(page, 'login');
 
     await field.fill('not-the-token-0123456789abcdef');
     const [refused] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/login') && r.request().method() === 'POST'), page.getByRole('button', { name: 'Log in' }).click()]);
     expect(refused.status()).toBe(401);
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not the token');
+    expect(await page.getByRole('alert').textContent()).toContain('not the token');
     expect(new URL(page.url()).pathname).toBe('/login');
     expect(await context.cookies()).toEqual([]);
     await saveScreenshot(page, 'login-refused');
@@ -234,7 +234,8 @@ describe('harness-mcp dashboard', () => {
     const viewer = await startViewer(http.runsDir);
     const page = await (await launchChromium()).newPage();
     await page.goto(viewer.url);
-    await expect.poll(() => page.getByRole('link', { name: batchId }).count()).toBe(1);
+    // Playwright's wait (30 s), not expect.poll's 1 s: a first render on a loaded machine takes longer.
+    await page.getByRole('link', { name: batchId }).waitFor();
     expect(await page.locator('meta[name="harness-mode"]').getAttribute('content')).toBe('read_only');
     const csrf = (await page.locator('meta[name="harness-csrf"]').getAttribute('content'))!;
     await saveScreenshot(page, 'dashboard-read-only');
