@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -249,6 +250,28 @@ describe('harness-mcp dashboard', () => {
 
     expect(await viewer.stop()).toBe(0);
     expect(await treeSnapshot(http.runsDir)).toEqual(before);
+  });
+
+  it('tells its pages when the server that runs the root changes a batch', async () => {
+    const work = await workDirIn(await tempDir());
+    const http = await startHttpHarness();
+    const client = await http.connect();
+    // A step that runs until the test writes `release` into its working directory.
+    const step = { step_id: 'wait', command: ['sh', '-c', 'while [ ! -f release ]; do sleep 0.05; done'] };
+    const submitted = await client.callTool({ name: 'submit_batch', arguments: oneJob(work, [step]) });
+    const batchId = (submitted.structuredContent as { batch_id: string }).batch_id;
+
+    const viewer = await startViewer(http.runsDir);
+    const abort = new AbortController();
+    const stream = await fetch(new URL('/api/events', viewer.url), { headers: { accept: 'text/event-stream' }, signal: abort.signal });
+    const reader = stream.body!.getReader();
+    const decoder = new TextDecoder();
+    let heard = decoder.decode((await reader.read()).value);
+    expect(heard).toContain('event: ready');
+    await writeFile(join(work, 'release'), '');
+    const changed = `"uri":"harness://batches/${batchId}/scoreboard"`;
+    while (!heard.includes(changed)) heard += decoder.decode((await reader.read()).value);
+    abort.abort();
   });
 
   it('refuses a runs dir that does not exist, and a host off loopback without a token, creating nothing', async () => {
