@@ -50,7 +50,7 @@ export class LoginSessions {
   /** The live session of `id`, marked used now; undefined when there is none or it went idle too long. */
   use(id: string | undefined): { csrf: string } | undefined {
     const session = id === undefined ? undefined : this.sessions.get(id);
-    if (!session || !id) return undefined;
+    if (id === undefined || !session) return undefined;
     if (this.isIdle(session)) {
       this.end(id);
       return undefined;

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { DashboardAuth } from './dashboard-auth.js';
 import { LOGIN_PAGE_CSP, loginPage } from './login-page.js';
 import { DEFAULT_LOGIN_SESSION_LIMITS, LoginSessions, type LoginSessionLimits } from './login-sessions.js';
@@ -78,7 +78,9 @@ export function cookieAuth(token: string, options: CookieAuthOptions = {}): Cook
     res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/', secure: req.secure });
     res.redirect(303, '/login');
   });
-  routes.use('/login', ((error, _req, res, _next) => sendLoginPage(res, (error as { status?: number }).status ?? 400, 'The login form could not be read; try again.')) as express.ErrorRequestHandler);
+  // A form too big or not a form: the login page again, not the MCP server's JSON-RPC error.
+  const unreadableForm: ErrorRequestHandler = (error: { status?: number }, _req, res, _next) => sendLoginPage(res, error.status ?? 400, 'The login form could not be read; try again.');
+  routes.use('/login', unreadableForm);
 
   const pages: RequestHandler = (req, res, next) => (sessions.use(sessionIdOf(req)) ? next() : res.redirect(303, '/login'));
   const api: RequestHandler = (req, res, next) => {
