@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HARNESS_VERSION } from './core/index.js';
-import { compare, control, diff, EXIT, gc, land, logs, releasePool, run, serve, setDrainFlag, status, submit } from './commands/index.js';
+import { compare, control, dashboard, diff, EXIT, gc, land, logs, releasePool, run, serve, setDrainFlag, status, submit } from './commands/index.js';
 
 // A reader that goes away early (`harness-mcp status | head -1`) ends the command, quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -78,6 +78,14 @@ withOptions(program.command('serve'), SERVER)
       'with --http it serves MCP over HTTP too',
   )
   .action((_options, command: Command) => serve(command.optsWithGlobals(), 'terminal'));
+
+withOptions(program.command('dashboard'), [...STORE, 'host', 'tokenFile'])
+  .description(
+    'serve the web dashboard of a runs root read-only, whoever runs it (a server over stdio, or none): ' +
+      'it writes nothing under the root, and its actions are refused; until SIGINT or SIGTERM',
+  )
+  .addOption(new Option('--port <n>', 'HTTP: port, 0 picks a free one (default: 8766, beside a `serve --http` on 8765)').argParser(wholeNumber(0, 65535)))
+  .action((_options, command: Command) => dashboard(command.optsWithGlobals()));
 
 withOptions(program.command('status').argument('[batch]', 'a batch id; all batches without one'), STORE)
   .description("show every batch and the server's health, or one batch's steps (attempts, time, summary)")

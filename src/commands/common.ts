@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { HarnessError, NoServerError, type BatchScoreboard } from '../core/index.js';
 import { defaultRunsDir, resolveRunsRoot, RunsLock, RunsPaths } from '../store/index.js';
 import { createProgressDisplay } from './progress-display.js';
@@ -30,6 +31,16 @@ export function fail(message: string, exitCode: number = EXIT.refused): never {
 /** Exits with a HarnessError's terminal message; a missing or busy server is exit 3, the rest 2. */
 export function failWith(error: HarnessError): never {
   fail(error.cliMessage, error.code === 'runs_locked' || error.code === 'no_server' ? EXIT.noServer : EXIT.refused);
+}
+
+/** The bearer token of an HTTP server: --token-file's content, else $HARNESS_MCP_TOKEN, else none. */
+export async function readToken(file: string | undefined): Promise<string | undefined> {
+  if (!file) return process.env.HARNESS_MCP_TOKEN || undefined;
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    fail(`--token-file ${file} cannot be read: ${(error as Error).message}`);
+  }
 }
 
 export function harnessOptions(options: StoreOptions): HarnessOptions {

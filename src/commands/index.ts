@@ -1,6 +1,7 @@
 // What cli.ts uses of commands/: one function per command, and the exit codes.
 export { EXIT } from './common.js';
 export { control } from './control.js';
+export { dashboard } from './dashboard.js';
 export { diff } from './diff.js';
 export { setDrainFlag } from './drain.js';
 export { gc } from './gc.js';

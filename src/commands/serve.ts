@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { HarnessError } from '../core/index.js';
 import { BoundedStdioTransport, checkHttpOptions, maxMessageBytes, openBackgroundTasks, serveConnection, startHttpServer } from '../mcp/index.js';
 import { RunsLock } from '../store/index.js';
 import { openDashboard } from '../dashboard/index.js';
-import { EXIT, fail, openHarness, type StoreOptions } from './common.js';
+import { EXIT, fail, openHarness, readToken, type StoreOptions } from './common.js';
 
 export interface ServeOptions extends StoreOptions {
   maxConcurrency?: number;
@@ -18,15 +17,6 @@ export interface ServeOptions extends StoreOptions {
 
 /** Who the server is for: MCP clients that start it (stdio, until stdin closes), or a person at a terminal. */
 export type ServeFor = 'mcp-client' | 'terminal';
-
-async function readToken(file: string | undefined): Promise<string | undefined> {
-  if (!file) return process.env.HARNESS_MCP_TOKEN || undefined;
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch (error) {
-    fail(`--token-file ${file} cannot be read: ${(error as Error).message}`);
-  }
-}
 
 /**
  * The server. For an MCP client (no command): MCP over stdio, ending when stdin closes, or
@@ -70,7 +60,7 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
     const dashboard = await openDashboard(harness, tasks, token);
     try {
       http = await startHttpServer(harness, tasks!, {
-        dashboard: dashboard?.router,
+        dashboard: dashboard.router,
         host,
         port,
         token,
@@ -81,15 +71,15 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
         },
       });
     } catch (error) {
-      await dashboard?.close();
+      await dashboard.close();
       await harness.close();
       if (error instanceof HarnessError || (error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail((error as Error).message);
       throw error;
     }
     process.stderr.write(`harness-mcp: serving MCP at ${http.url}${token ? ' (bearer token required)' : ''}\n`);
-    if (dashboard) process.stderr.write(`harness-mcp: dashboard at ${new URL('/', http.url).href}\n`);
+    process.stderr.write(`harness-mcp: dashboard at ${new URL('/', http.url).href}${token ? ' (log in with the token)' : ''}\n`);
     stop = async () => {
-      await dashboard?.close();
+      await dashboard.close();
       await http.close();
     };
   } else if (stdio) {

@@ -72,7 +72,7 @@ export function createDashboard(harness: Harness, bridge: ToolBridge, auth: Dash
   api.post('/tools/:name', async (req, res) => {
     const name = dashboardTool(String(req.params.name));
     if (isActionTool(name) && harness.mode !== 'active') {
-      return apiError(res, 403, 'read_only', `${harness.paths.root} is run by another server; this dashboard only reads it`);
+      return apiError(res, 403, 'read_only', `this dashboard only reads ${harness.paths.root}; actions are taken by the server that runs it`);
     }
     const args = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
     res.set('Cache-Control', 'no-store').json(await bridge.call(name, args));

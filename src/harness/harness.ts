@@ -85,7 +85,7 @@ export class Harness {
     });
     // A server that waits for the lock lists itself among the runners; a read-only command does not.
     const ownHealth = readOnly ? () => [] : () => [this.healthMonitor.health];
-    this.root = new WatchedRoot(paths, new DiskBatches(paths, this.files, config.retries, priceBookOf(config)), ownHealth);
+    this.root = new WatchedRoot(paths, new DiskBatches(paths, this.files, config.retries, priceBookOf(config)), ownHealth, (batchId) => this.batchChanged(batchId));
     this.reader = new BatchReader(() => this.root.source, this.readerOptions());
   }
 
@@ -272,7 +272,9 @@ export class Harness {
       return false;
     }
     clearInterval(this.lockTimer);
+    const watched = this.root;
     this.root = owned;
+    await watched.close(); // its disk watch: the owned root tells of changes itself
     for (const batchId of owned.scheduler.batchIds()) {
       this.knownBatches.add(batchId); // there before this server: not "added"
       this.batchChanged(batchId);

@@ -4,6 +4,7 @@ import { readOwnerHealth, readOwnerPauseReason, type Requests } from '../schedul
 import type { ReadSource } from '../scoreboard/index.js';
 import { RunsLock, type RunsPaths } from '../store/index.js';
 import type { RootRole } from './root-role.js';
+import { watchScoreboardFiles } from './scoreboard-watch.js';
 
 // A batch another server runs changes only on disk: a wait looks there every second.
 const DISK_POLL_MS = 1000;
@@ -16,13 +17,19 @@ export class WatchedRoot implements RootRole {
   readonly mode = 'read_only';
   readonly scheduler = undefined;
   readonly source: ReadSource;
+  private readonly stopWatch: () => void;
 
-  /** `ownHealth`: this server's own entry in the system scoreboard's runners, if it waits for the lock. */
+  /**
+   * `ownHealth`: this server's own entry in the system scoreboard's runners, if it waits for the
+   * lock; `onBatchChanged`: told of each batch the other server changes (seen on disk).
+   */
   constructor(
     private readonly paths: RunsPaths,
     records: BatchRecords,
     ownHealth: () => RunnerHealth[],
+    onBatchChanged: (batchId: string) => void,
   ) {
+    this.stopWatch = watchScoreboardFiles(paths, onBatchChanged, DISK_POLL_MS);
     this.source = {
       records,
       dispatchPaused: () => readOwnerPauseReason(paths),
@@ -58,7 +65,9 @@ export class WatchedRoot implements RootRole {
     // Only the server that runs the root writes its scoreboard files.
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.stopWatch();
+  }
 
   private async locked(): Promise<StoreLockedError> {
     const owner = await RunsLock.readOwner(this.paths);

@@ -4,6 +4,7 @@ export { openBackgroundTasks } from './tasks/open-tasks.js';
 export type { BackgroundTasks } from './tasks/background-tasks.js';
 export { publishChanges } from './notifications.js';
 export { checkHttpOptions, startHttpServer } from './http/http-server.js';
+export { createGuardedApp, listenOn, type Listening } from './http/guarded-app.js';
 export { maxMessageBytes } from './message-limit.js';
 export { BoundedStdioTransport } from './stdio-transport.js';
 export { CancelRunOutput } from './tools/cancel-run.js';

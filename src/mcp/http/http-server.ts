@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
-import { hostHeaderValidation } from '@modelcontextprotocol/express';
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isInitializeRequest, isLegacyRequest } from '@modelcontextprotocol/server';
 import { HarnessError } from '../../core/index.js';
@@ -13,8 +10,8 @@ import { createServer } from '../server.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
 import { bearerAuth } from './bearer-auth.js';
 import { BoundedEventStore, DEFAULT_EVENT_STORE_LIMITS, type EventStoreLimits } from './event-store.js';
+import { createGuardedApp, isLoopback, listenOn } from './guarded-app.js';
 import { DEFAULT_SESSION_LIMITS, HttpSessions, type SessionLimits } from './http-sessions.js';
-import { originCheck } from './origin-check.js';
 
 export interface HttpOptions {
   host: string;
@@ -37,9 +34,6 @@ export class HttpConfigError extends HarnessError {
   readonly code = 'http_config';
 }
 
-const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1'];
-// Host and Origin hostnames a loopback server answers to ([::1] as URL parsing spells it).
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 const MIN_TOKEN_LENGTH = 16;
 // `openssl rand -hex 8`, the shortest random token allowed, has 5 different characters or more
 // in all but about one draw in a million; a character repeated, or two in turn, has fewer.
@@ -55,15 +49,14 @@ function tokenWeakness(token: string): string | undefined {
   return undefined;
 }
 
-export function isLoopback(host: string): boolean {
-  return LOOPBACK_HOSTS.includes(host);
-}
-
-/** Refuses options that would expose the server: no token off loopback, a guessable token. */
-export function checkHttpOptions(options: Pick<HttpOptions, 'host' | 'token'>): void {
+/**
+ * Refuses options that would expose the server: no token off loopback, a guessable token.
+ * `what` names what would be served, for the message.
+ */
+export function checkHttpOptions(options: Pick<HttpOptions, 'host' | 'token'>, what = 'MCP over HTTP'): void {
   if (!isLoopback(options.host) && !options.token) {
     throw new HttpConfigError(
-      `refusing to serve MCP over HTTP on ${options.host} without a token: set HARNESS_MCP_TOKEN or pass --token-file FILE, or bind to 127.0.0.1`,
+      `refusing to serve ${what} on ${options.host} without a token: set HARNESS_MCP_TOKEN or pass --token-file FILE, or bind to 127.0.0.1`,
     );
   }
   const weakness = options.token === undefined ? undefined : tokenWeakness(options.token);
@@ -83,9 +76,7 @@ export async function startHttpServer(harness: Harness, tasks: BackgroundTasks, 
   const now = options.now ?? Date.now;
   const sessions = new HttpSessions({ ...DEFAULT_SESSION_LIMITS, ...options.sessions }, now);
   const replay = new BoundedEventStore({ ...DEFAULT_EVENT_STORE_LIMITS, ...options.replay }, now);
-  const app = express();
-  app.disable('x-powered-by');
-  if (isLoopback(options.host)) app.use(hostHeaderValidation(LOOPBACK_NAMES), originCheck(LOOPBACK_NAMES));
+  const app = createGuardedApp(options.host);
   if (options.token) app.use('/mcp', bearerAuth(options.token));
   // A launch table may weigh limits.max_launch_table_bytes; the JSON-RPC envelope needs a little more.
   app.use(express.json({ limit: maxMessageBytes(harness.configFile.limits.max_launch_table_bytes) }));
@@ -154,23 +145,18 @@ export async function startHttpServer(harness: Harness, tasks: BackgroundTasks, 
   };
   app.use(onError);
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(options.port, options.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
-  });
+  const listening = await listenOn(app, options.host, options.port);
   // Idle sessions are also closed before each new one is counted against the limit.
   const sweep = setInterval(() => void sessions.closeIdle(), Math.min(60_000, Math.max(1000, sessions.limits.idleMs / 4)));
   sweep.unref();
-  const { port } = server.address() as AddressInfo;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
-    url: `http://${host}:${port}/mcp`,
+    url: `${listening.origin}/mcp`,
     close: async () => {
       clearInterval(sweep);
       unpublish();
       await modern.close();
       await sessions.closeAll();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listening.close();
     },
   };
 }
