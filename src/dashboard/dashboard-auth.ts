@@ -10,6 +10,8 @@ export const CSRF_HEADER = 'x-harness-csrf';
  * JSON and event-stream routes (401 instead); `routes` adds the auth's own routes, if any.
  */
 export interface DashboardAuth {
+  /** none: no sign-in (loopback without a token); session: a login page and a cookie, which the page offers to end. */
+  readonly kind: 'none' | 'session';
   readonly routes: RequestHandler | undefined;
   readonly pages: RequestHandler;
   readonly api: RequestHandler;
@@ -40,5 +42,5 @@ export function csrfCheck(auth: DashboardAuth): RequestHandler {
 export function openAuth(): DashboardAuth {
   const csrf = randomBytes(32).toString('base64url');
   const pass: RequestHandler = (_req, _res, next) => next();
-  return { routes: undefined, pages: pass, api: pass, csrfTokenOf: () => csrf };
+  return { kind: 'none', routes: undefined, pages: pass, api: pass, csrfTokenOf: () => csrf };
 }

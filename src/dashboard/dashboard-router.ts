@@ -24,6 +24,7 @@ export const VERSION_HEADER = 'x-harness-version';
 // Placeholders of the built page that each answer fills in.
 const CSRF_SLOT = '__HARNESS_CSRF__';
 const MODE_SLOT = '__HARNESS_MODE__';
+const AUTH_SLOT = '__HARNESS_AUTH__';
 
 const STATUS_OF_CODE: Record<string, number> = { unknown_tool: 404, not_found: 404, too_many_follows: 503 };
 
@@ -52,7 +53,7 @@ export function createDashboard(harness: Harness, bridge: ToolBridge, auth: Dash
   if (auth.routes) router.use(auth.routes);
   router.use('/assets', express.static(join(WEB_ASSETS_DIR, 'assets'), { index: false, fallthrough: false, immutable: true, maxAge: '1h' }));
   router.get('/', auth.pages, async (req: Request, res: Response) => {
-    const html = (await readPage()).replace(CSRF_SLOT, escapeAttribute(auth.csrfTokenOf(req))).replace(MODE_SLOT, harness.mode);
+    const html = (await readPage()).replace(CSRF_SLOT, escapeAttribute(auth.csrfTokenOf(req))).replace(MODE_SLOT, harness.mode).replace(AUTH_SLOT, auth.kind);
     res.set({ 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'" }).type('html').send(html);
   });
 

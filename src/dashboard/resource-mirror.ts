@@ -22,6 +22,9 @@ interface Entry {
   generation: number;
   text: string;
   value: Record<string, unknown>;
+  /** Each top-level field, and each entry of `steps`, as JSON: what the next patch is worked out against. */
+  fieldTexts: Map<string, string>;
+  stepTexts: string[] | undefined;
 }
 
 // The resources pages read again on every change: a batch's scoreboard and meta, the system scoreboard.
@@ -75,7 +78,7 @@ export class ResourceMirror {
     if (!before) return undefined;
     const after = await this.fresh(uri);
     if (after === before) return { uri, version: after.version };
-    return { uri, version: after.version, base: before.version, ...diff(before.value, after.value) };
+    return { uri, version: after.version, base: before.version, ...diff(before, after) };
   }
 
   close(): void {
@@ -98,7 +101,7 @@ export class ResourceMirror {
     const inFlight = this.reading.get(uri);
     if (inFlight?.generation === generation) return inFlight.entry;
     const reading = this.read(uri).then((text) => {
-      const next: Entry = { version: this.nextVersion++, generation, text, value: JSON.parse(text) as Record<string, unknown> };
+      const next = entryOf(this.nextVersion++, generation, text);
       // A read begun before another finished may end after it: the newer one stays.
       const kept = this.entries.get(uri);
       if (!kept || kept.generation <= generation) {
@@ -117,17 +120,24 @@ export class ResourceMirror {
   }
 }
 
+function entryOf(version: number, generation: number, text: string): Entry {
+  const value = JSON.parse(text) as Record<string, unknown>;
+  const fieldTexts = new Map<string, string>();
+  for (const [key, field] of Object.entries(value)) if (key !== 'steps' || !Array.isArray(field)) fieldTexts.set(key, JSON.stringify(field));
+  const stepTexts = Array.isArray(value.steps) ? (value.steps as unknown[]).map((step) => JSON.stringify(step)) : undefined;
+  return { version, generation, text, value, fieldTexts, stepTexts };
+}
+
 /** The top-level fields of `after` that differ from `before`, and the entries of `steps` that do. */
-function diff(before: Record<string, unknown>, after: Record<string, unknown>): Pick<ResourcePatch, 'fields' | 'steps' | 'steps_length'> {
+function diff(before: Entry, after: Entry): Pick<ResourcePatch, 'fields' | 'steps' | 'steps_length'> {
   const fields: Record<string, unknown> = {};
-  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (key === 'steps' && Array.isArray(before.steps) && Array.isArray(after.steps)) continue;
-    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) fields[key] = after[key] ?? null;
+  for (const key of new Set([...before.fieldTexts.keys(), ...after.fieldTexts.keys()])) {
+    if (before.fieldTexts.get(key) !== after.fieldTexts.get(key)) fields[key] = after.value[key] ?? null;
   }
-  if (!Array.isArray(before.steps) || !Array.isArray(after.steps)) return { fields };
+  if (!before.stepTexts || !after.stepTexts) return { fields };
   const steps: [number, unknown][] = [];
-  after.steps.forEach((step, index) => {
-    if (JSON.stringify(step) !== JSON.stringify((before.steps as unknown[])[index])) steps.push([index, step]);
+  after.stepTexts.forEach((text, index) => {
+    if (text !== before.stepTexts![index]) steps.push([index, (after.value.steps as unknown[])[index]]);
   });
-  return { fields, steps, steps_length: after.steps.length };
+  return { fields, steps, steps_length: after.stepTexts.length };
 }

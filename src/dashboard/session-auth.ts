@@ -94,6 +94,7 @@ export function cookieAuth(token: string, options: CookieAuthOptions = {}): Cook
   };
 
   return {
+    kind: 'session',
     routes,
     pages,
     api,

@@ -24,6 +24,12 @@ export function dashboardTool(name: string): DashboardTool {
   throw new UnknownDashboardToolError(`the dashboard calls no tool \`${name}\`; it calls ${[...READ_TOOLS, ...ACTION_TOOLS].join(', ')}`);
 }
 
+// The client's default of 60 s is too short for some answers a page waits for: canceling a batch
+// of 10,000 steps gives each a canceled attempt, written durably, which takes about a minute on a
+// slow disk. The page shows the action working meanwhile; the bridge is in memory, so nothing else
+// can hold the call up.
+const CALL_TIMEOUT_MS = 15 * 60_000;
+
 /** What a page gets of a tool call: the client's view of the result. */
 export interface BridgedResult {
   structuredContent: unknown;
@@ -54,7 +60,7 @@ export class ToolBridge {
   }
 
   async call(name: DashboardTool, args: Record<string, unknown>): Promise<BridgedResult> {
-    const result = await this.client.callTool({ name, arguments: args });
+    const result = await this.client.callTool({ name, arguments: args }, { timeout: CALL_TIMEOUT_MS });
     const text = (result.content as { type: string; text?: string }[] | undefined)?.flatMap((c) => (c.type === 'text' && c.text ? [c.text] : [])).join('\n') ?? '';
     return { structuredContent: result.structuredContent ?? null, text, isError: result.isError === true };
   }

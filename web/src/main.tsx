@@ -33,6 +33,9 @@ function Page({ route }: { route: Route }) {
   }
 }
 
+// A session's page can end it; without sign-in there is nothing to end.
+const signedIn = document.querySelector<HTMLMetaElement>('meta[name="harness-auth"]')?.content === 'session';
+
 function Dashboard() {
   const route = useRoute();
   return (
@@ -50,6 +53,11 @@ function Dashboard() {
           </a>
         </nav>
         <ThemeToggle />
+        {signedIn && (
+          <form method="post" action="/logout">
+            <button type="submit">Sign out</button>
+          </form>
+        )}
       </header>
       <main id="main">
         <Page route={route} />

@@ -116,6 +116,11 @@ describe('the dashboard of a server with a token', () => {
     expect(cookies[0]).toMatchObject({ name: 'harness_session', httpOnly: true, sameSite: 'Strict', path: '/', secure: false });
     // HttpOnly: the page's own script cannot read it.
     expect(await page.evaluate('document.cookie')).toBe('');
+
+    // The page's own Sign out ends the session: back at the login page, and the dashboard asks again.
+    await Promise.all([page.waitForURL((url) => url.pathname === '/login'), page.getByRole('button', { name: 'Sign out' }).click()]);
+    await page.goto(base);
+    expect(new URL(page.url()).pathname).toBe('/login');
   });
 
   it("refuses actions without the session's own CSRF token, even with the cookie, and the API without the cookie", async () => {

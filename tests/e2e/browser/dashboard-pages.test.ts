@@ -19,6 +19,8 @@ describe('the dashboard in headless Chromium', () => {
     const page = await (await launchChromium()).newPage();
     await page.goto(new URL('/', http.url).href);
     await expect.poll(() => page.getByRole('link', { name: batchId }).count(), { timeout: 15_000 }).toBe(1);
+    // Loopback without a token: no sign-in, so nothing to sign out of.
+    expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     await saveScreenshot(page, 'batches');
     await writeFile(join(dir, 'release'), '');
   });
