@@ -6,6 +6,12 @@ import type { ResourceMirror } from './resource-mirror.js';
 
 // A comment line this often keeps proxies and the browser from closing an idle stream.
 const KEEPALIVE_MS = 15_000;
+// A page that reads nothing of its stream (a stalled tab, a dead peer TCP has not noticed) is
+// dropped once this much waits for it, rather than held in memory; it reads everything again
+// when it reconnects.
+const MAX_UNSENT_BYTES = 8 * 1024 * 1024;
+// A batch's meta changes on retry and land; pages hear of it with its scoreboard's change.
+const metaOf = (uri: string) => /^harness:\/\/batches\/([^/]+)\/scoreboard$/.exec(uri)?.[1];
 
 /**
  * Server-sent events from the harness's own change notifications, one feed for every open page:
@@ -22,11 +28,19 @@ export class ChangeStream {
 
   constructor(harness: Harness, mirror: ResourceMirror) {
     this.unpublish = publishChanges(harness, {
-      resourceUpdated: (uri) =>
+      resourceUpdated: (uri) => {
+        // No page open: no patch is worked out (the next page reads afresh).
+        if (this.pages.size === 0) return;
         void this.serial.run(uri, async () => {
           const patch = await mirror.changed(uri).catch(() => undefined);
           this.send('changed', patch ?? { uri });
-        }),
+          const batchId = metaOf(uri);
+          if (batchId === undefined) return;
+          const metaUri = `harness://batches/${batchId}/meta`;
+          const meta = await mirror.changed(metaUri).catch(() => undefined);
+          if (meta?.base !== undefined) this.send('changed', meta);
+        });
+      },
       resourcesChanged: () => this.send('batches', {}),
     });
     this.keepalive = setInterval(() => this.write(': keepalive\n\n'), KEEPALIVE_MS);
@@ -58,6 +72,11 @@ export class ChangeStream {
   }
 
   private write(chunk: string): void {
-    for (const page of this.pages) page.write(chunk);
+    for (const page of this.pages) {
+      if (page.writableLength > MAX_UNSENT_BYTES) {
+        this.pages.delete(page);
+        page.destroy();
+      } else page.write(chunk);
+    }
   }
 }

@@ -48,13 +48,20 @@ export function createDashboard(harness: Harness, bridge: ToolBridge, auth: Dash
   const changes = new ChangeStream(harness, mirror);
   const follows = new LogFollows(harness);
   let page: Promise<string> | undefined;
-  const readPage = () => (page ??= readFile(join(WEB_ASSETS_DIR, DASHBOARD_PAGE), 'utf8'));
+  // Kept once read; a failed read (dist/web not built yet) is tried again on the next visit.
+  const readPage = () => (page ??= readFile(join(WEB_ASSETS_DIR, DASHBOARD_PAGE), 'utf8').catch((error: unknown) => ((page = undefined), Promise.reject(error))));
 
+  router.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   if (auth.routes) router.use(auth.routes);
-  router.use('/assets', express.static(join(WEB_ASSETS_DIR, 'assets'), { index: false, fallthrough: false, immutable: true, maxAge: '1h' }));
+  // Revalidated on each load (ETag): the names carry no hash, and an upgraded server must not
+  // meet the browser's old script.
+  router.use('/assets', express.static(join(WEB_ASSETS_DIR, 'assets'), { index: false, fallthrough: false, maxAge: 0 }));
   router.get('/', auth.pages, async (req: Request, res: Response) => {
     const html = (await readPage()).replace(CSRF_SLOT, escapeAttribute(auth.csrfTokenOf(req))).replace(MODE_SLOT, harness.mode).replace(AUTH_SLOT, auth.kind);
-    res.set({ 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'" }).type('html').send(html);
+    res.set({ 'Cache-Control': 'no-store', 'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'" }).type('html').send(html);
   });
 
   const api = Router();

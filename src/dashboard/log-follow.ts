@@ -49,7 +49,22 @@ export class LogFollows {
     if (this.open.size >= MAX_FOLLOWS) {
       throw new TooManyFollowsError(`${MAX_FOLLOWS} logs are followed already, the most this server watches at once; close a step page (or its tab)`);
     }
-    const location = await this.harness.reader.locateRun(runId);
+    // The slot is taken, and the page's leaving heard, before anything is awaited: a page that
+    // goes while its attempt is looked up must not leave a watch behind, nor many at once pass the cap.
+    let gone = false;
+    const leave = () => {
+      gone = true;
+      this.open.delete(leave);
+    };
+    this.open.add(leave);
+    req.on('close', leave);
+    let location: Awaited<ReturnType<Harness['reader']['locateRun']>>;
+    try {
+      location = await this.harness.reader.locateRun(runId);
+    } finally {
+      this.open.delete(leave);
+    }
+    if (gone) return;
     const file = this.harness.paths.artifactFile(location, name);
 
     res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });

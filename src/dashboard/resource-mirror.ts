@@ -104,11 +104,10 @@ export class ResourceMirror {
       const next = entryOf(this.nextVersion++, generation, text);
       // A read begun before another finished may end after it: the newer one stays.
       const kept = this.entries.get(uri);
-      if (!kept || kept.generation <= generation) {
-        this.entries.delete(uri);
-        this.entries.set(uri, next);
-        while (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-      }
+      if (kept && kept.generation > generation) return kept;
+      this.entries.delete(uri);
+      this.entries.set(uri, next);
+      while (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
       return next;
     });
     const done = () => {

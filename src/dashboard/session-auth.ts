@@ -12,7 +12,13 @@ export interface CookieAuthOptions {
   now?: () => number;
 }
 
-export const SESSION_COOKIE = 'harness_session';
+/**
+ * The session cookie's name: one per port, since browsers keep cookies per host and not per
+ * port, so a `serve --http` and a `dashboard` on one host would otherwise overwrite each other's.
+ */
+export function sessionCookieName(req: Request): string {
+  return `harness_session_${req.socket.localPort ?? 0}`;
+}
 
 export type CookieAuth = DashboardAuth & { readonly sessions: LoginSessions };
 
@@ -22,7 +28,7 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
 function sessionIdOf(req: Request): string | undefined {
   for (const pair of (req.headers.cookie ?? '').split(';')) {
     const [name, ...value] = pair.trim().split('=');
-    if (name === SESSION_COOKIE) return value.join('=') || undefined;
+    if (name === sessionCookieName(req)) return value.join('=') || undefined;
   }
   return undefined;
 }
@@ -55,19 +61,21 @@ export function cookieAuth(token: string, options: CookieAuthOptions = {}): Cook
     sendLoginPage(res, 200);
   });
   routes.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), (req, res) => {
-    const lockedFor = throttle.lockedForSeconds();
+    // The socket's address: behind a proxy every client shares the proxy's, and is throttled as one.
+    const client = req.socket.remoteAddress ?? '';
+    const lockedFor = throttle.lockedForSeconds(client);
     if (lockedFor > 0) {
       res.set('Retry-After', String(lockedFor));
       return sendLoginPage(res, 429, `Too many wrong tokens: logins are refused for ${lockedFor} s more.`);
     }
     const given = typeof req.body?.token === 'string' ? (req.body.token as string) : '';
     if (!isToken(given)) {
-      throttle.failed();
+      throttle.failed(client);
       return sendLoginPage(res, 401, given ? 'That is not the token of this server.' : 'Enter the token of this server.');
     }
-    throttle.succeeded();
+    throttle.succeeded(client);
     const id = sessions.open(sessionIdOf(req));
-    res.cookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', path: '/', secure: req.secure });
+    res.cookie(sessionCookieName(req), id, { httpOnly: true, sameSite: 'strict', path: '/', secure: req.secure });
     res.redirect(303, '/');
   });
   // No CSRF token needed: SameSite=Strict keeps the cookie off other sites' posts, so only this
@@ -75,7 +83,7 @@ export function cookieAuth(token: string, options: CookieAuthOptions = {}): Cook
   routes.post('/logout', (req, res) => {
     const id = sessionIdOf(req);
     if (id) sessions.end(id);
-    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', path: '/', secure: req.secure });
+    res.clearCookie(sessionCookieName(req), { httpOnly: true, sameSite: 'strict', path: '/', secure: req.secure });
     res.redirect(303, '/login');
   });
   // A form too big or not a form: the login page again, not the MCP server's JSON-RPC error.
@@ -88,8 +96,8 @@ export function cookieAuth(token: string, options: CookieAuthOptions = {}): Cook
     if (!id || !sessions.use(id)) {
       return void res.status(401).json({ error: { code: 'unauthenticated', message: 'no live dashboard session: log in at /login (the session cookie is missing or expired)' } });
     }
-    // A page following the event stream asks for text/event-stream; logging out ends the stream.
-    if (req.get('accept')?.includes('text/event-stream')) sessions.follow(id, res);
+    // Every answer is tied to its session, so logging out ends an event stream whatever it asked for.
+    sessions.follow(id, res);
     next();
   };
 

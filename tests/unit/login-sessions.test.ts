@@ -46,18 +46,26 @@ describe('the dashboard login sessions', () => {
 describe('the login throttle', () => {
   it('locks logins for lockoutMs after maxFailures wrong tokens in a row; a right one resets the count', () => {
     const time = clock();
-    const throttle = new LoginThrottle({ maxFailures: 3, lockoutMs: 5000 }, time.now);
-    throttle.failed();
-    throttle.failed();
-    throttle.succeeded();
-    throttle.failed();
-    throttle.failed();
-    expect(throttle.lockedForSeconds()).toBe(0);
-    throttle.failed();
-    expect(throttle.lockedForSeconds()).toBe(5);
+    const throttle = new LoginThrottle({ maxFailures: 3, lockoutMs: 5000, maxClients: 2 }, time.now);
+    throttle.failed('a');
+    throttle.failed('a');
+    throttle.succeeded('a');
+    throttle.failed('a');
+    throttle.failed('a');
+    expect(throttle.lockedForSeconds('a')).toBe(0);
+    throttle.failed('a');
+    expect(throttle.lockedForSeconds('a')).toBe(5);
+    // Another client is not locked out by a's guesses.
+    expect(throttle.lockedForSeconds('b')).toBe(0);
     time.advance(4001);
-    expect(throttle.lockedForSeconds()).toBe(1);
+    expect(throttle.lockedForSeconds('a')).toBe(1);
     time.advance(1000);
-    expect(throttle.lockedForSeconds()).toBe(0);
+    expect(throttle.lockedForSeconds('a')).toBe(0);
+  });
+
+  it('remembers at most maxClients clients, the one heard from longest ago forgotten first', () => {
+    const throttle = new LoginThrottle({ maxFailures: 1, lockoutMs: 5000, maxClients: 2 }, () => 0);
+    for (const client of ['a', 'b', 'c']) throttle.failed(client);
+    expect(['a', 'b', 'c'].map((c) => throttle.lockedForSeconds(c))).toEqual([0, 5, 5]);
   });
 });

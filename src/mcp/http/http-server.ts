@@ -79,7 +79,8 @@ export async function startHttpServer(harness: Harness, tasks: BackgroundTasks, 
   const app = createGuardedApp(options.host);
   if (options.token) app.use('/mcp', bearerAuth(options.token));
   // A launch table may weigh limits.max_launch_table_bytes; the JSON-RPC envelope needs a little more.
-  app.use(express.json({ limit: maxMessageBytes(harness.configFile.limits.max_launch_table_bytes) }));
+  // Only /mcp's bodies, and after its bearer check: the dashboard's routes take small ones, once signed in.
+  app.use('/mcp', express.json({ limit: maxMessageBytes(harness.configFile.limits.max_launch_table_bytes) }));
 
   const jsonRpcError = (res: Response, status: number, message: string, code = -32000) =>
     res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });

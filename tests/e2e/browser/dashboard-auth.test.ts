@@ -24,11 +24,11 @@ function postLogin(base: string, token: string, cookie?: string): Promise<Respon
   });
 }
 
-/** `harness_session=…` as the login's Set-Cookie gave it, for the Cookie header of the next requests. */
+/** `harness_session_<port>=…` as the login's Set-Cookie gave it, for the Cookie header of the next requests. */
 async function logIn(base: string): Promise<{ cookie: string; setCookie: string }> {
   const answer = await postLogin(base, TOKEN);
   expect(answer.status).toBe(303);
-  const setCookie = answer.headers.getSetCookie().find((c) => c.startsWith('harness_session='));
+  const setCookie = answer.headers.getSetCookie().find((c) => /^harness_session_\d+=/.test(c));
   if (!setCookie) throw new Error(`no session cookie in ${JSON.stringify(answer.headers.getSetCookie())}`);
   return { cookie: setCookie.split(';')[0]!, setCookie };
 }
@@ -113,7 +113,7 @@ describe('the dashboard of a server with a token', () => {
     expect(await page.locator('meta[name="harness-mode"]').getAttribute('content')).toBe('active');
     const cookies = await context.cookies();
     expect(cookies).toHaveLength(1);
-    expect(cookies[0]).toMatchObject({ name: 'harness_session', httpOnly: true, sameSite: 'Strict', path: '/', secure: false });
+    expect(cookies[0]).toMatchObject({ name: `harness_session_${new URL(base).port}`, httpOnly: true, sameSite: 'Strict', path: '/', secure: false });
     // HttpOnly: the page's own script cannot read it.
     expect(await page.evaluate('document.cookie')).toBe('');
 
@@ -185,7 +185,7 @@ describe('the dashboard of a server with a token', () => {
     const out = await fetch(new URL('/logout', base), { method: 'POST', redirect: 'manual', headers: { cookie } });
     expect(out.status).toBe(303);
     expect(out.headers.get('location')).toBe('/login');
-    expect(out.headers.getSetCookie().join()).toMatch(/harness_session=;.*Expires=Thu, 01 Jan 1970/);
+    expect(out.headers.getSetCookie().join()).toMatch(/harness_session_\d+=;.*Expires=Thu, 01 Jan 1970/);
     // The server ends the stream; the read sees its end rather than hanging.
     let read = await reader.read();
     while (!read.done) read = await reader.read();

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { act } from '../data/source.js';
 import { useSource } from '../data/use-live.js';
 import { ActionButton } from './action-button.js';
@@ -25,6 +25,12 @@ export interface LandPanelProps {
 }
 
 type Strategy = 'merge' | 'squash' | 'rebase';
+type LandArgs = {
+  batch_id: string;
+  job_id: string;
+  onto: string;
+  strategy: Strategy;
+};
 
 /**
  * Landing an isolated git job's branch: a dry run first (land_job with dry_run: true says what
@@ -35,19 +41,27 @@ export function LandPanel({ batchId, jobId, branch, baseRef, onDone }: LandPanel
   const source = useSource();
   const [onto, setOnto] = useState(baseRef === 'HEAD' ? 'main' : baseRef);
   const [strategy, setStrategy] = useState<Strategy>('merge');
-  const [dryRun, setDryRun] = useState<{ ok: boolean; text: string; answer?: LandAnswer } | undefined>();
+  // The dry run's answer with the arguments it was for: landing uses those, never fields edited since.
+  const [dryRun, setDryRun] = useState<{ ok: boolean; text: string; answer?: LandAnswer; args: LandArgs } | undefined>();
   const [checking, setChecking] = useState(false);
   const [landed, setLanded] = useState<string | undefined>();
+  // The fields as they are now, for an answer to tell whether it is still for them.
+  const fieldsNow = useRef('');
+  fieldsNow.current = `${strategy}\n${onto}`;
   if (!source.canAct) return null;
-  const args = { batch_id: batchId, job_id: jobId, onto, strategy };
+  const args: LandArgs = { batch_id: batchId, job_id: jobId, onto, strategy };
   const check = async () => {
     setChecking(true);
     setLanded(undefined);
+    const asked = args;
+    const askedFields = fieldsNow.current;
+    const current = () => fieldsNow.current === askedFields;
     try {
-      const answer = await source.callTool<LandAnswer>('land_job', { ...args, dry_run: true });
-      setDryRun(answer.isError ? { ok: false, text: answer.text } : { ok: true, text: answer.text, answer: answer.structuredContent });
+      const answer = await source.callTool<LandAnswer>('land_job', { ...asked, dry_run: true });
+      // An answer for fields edited since it was asked is dropped: its Land button would land elsewhere.
+      if (current()) setDryRun(answer.isError ? { ok: false, text: answer.text, args: asked } : { ok: true, text: answer.text, answer: answer.structuredContent, args: asked });
     } catch (error) {
-      setDryRun({ ok: false, text: (error as Error).message });
+      if (current()) setDryRun({ ok: false, text: (error as Error).message, args: asked });
     } finally {
       setChecking(false);
     }
@@ -106,10 +120,10 @@ export function LandPanel({ batchId, jobId, branch, baseRef, onDone }: LandPanel
           <p>{dryRun.text}</p>
           {dryRun.answer && dryRun.answer.result !== 'up_to_date' && (
             <ActionButton
-              label={`Land onto ${onto}`}
-              question={`Land ${branch} onto ${onto} (${strategy})? ${dryRun.text}`}
+              label={`Land onto ${dryRun.args.onto}`}
+              question={`Land ${branch} onto ${dryRun.args.onto} (${dryRun.args.strategy})? ${dryRun.text}`}
               run={async () => {
-                const text = await act(source, 'land_job', args);
+                const text = await act(source, 'land_job', dryRun.args);
                 setDryRun(undefined);
                 setLanded(text);
                 return text;

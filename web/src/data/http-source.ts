@@ -42,6 +42,18 @@ export function httpSource(): HarnessSource {
     else mirror.apply(patch);
     for (const listener of listeners) listener(patch.uri);
   });
+  // `ready` opens every connection of the stream; after the first, the page was away (sleep, a
+  // restart, a proxy's timeout) and missed what changed: everything it holds is read again.
+  let connected = false;
+  events.addEventListener('ready', () => {
+    if (!connected) return void (connected = true);
+    for (const uri of [...mirror.forgetAll(), BATCHES_CHANGED]) for (const listener of listeners) listener(uri);
+  });
+  // A stream the server refused (a session ended in another tab) is not retried by the browser:
+  // one read says why, and a 401 takes the page to the login.
+  events.addEventListener('error', () => {
+    if (events.readyState === EventSource.CLOSED) void fetch('/api/resource?uri=harness%3A%2F%2Fscoreboard').then(answerOf).catch(() => undefined);
+  });
   events.addEventListener('batches', () => {
     mirror.forget(SYSTEM_SCOREBOARD);
     for (const listener of listeners) listener(BATCHES_CHANGED);

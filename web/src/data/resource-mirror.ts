@@ -52,6 +52,12 @@ export class PageMirror {
     this.copies.set(patch.uri, { version: patch.version, value, stale: false });
   }
 
+  /** Marks every copy to be read again (the stream was away: what it sent meanwhile is lost); answers their URIs. */
+  forgetAll(): string[] {
+    for (const copy of this.copies.values()) copy.stale = true;
+    return [...this.copies.keys()];
+  }
+
   /** Marks a copy to be read again (a change the stream sent no patch for). */
   forget(uri: string): void {
     const copy = this.copies.get(uri);

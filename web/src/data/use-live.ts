@@ -24,7 +24,10 @@ export interface Live<T> {
  */
 export function useLive<T>(load: (source: HarnessSource) => Promise<T>, affects: (uri: string) => boolean, deps: unknown[]): Live<T> {
   const source = useSource();
-  const [state, setState] = useState<{ data: T | undefined; error: Error | undefined }>({ data: undefined, error: undefined });
+  // `key` says which deps the data and error were loaded for: those of others (a batch navigated
+  // away from) are not shown under the new ones.
+  const depsKey = JSON.stringify(deps);
+  const [state, setState] = useState<{ data: T | undefined; error: Error | undefined; key: string }>({ data: undefined, error: undefined, key: depsKey });
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
     let alive = true;
@@ -37,9 +40,9 @@ export function useLive<T>(load: (source: HarnessSource) => Promise<T>, affects:
         again = false;
         try {
           const data = await load(source);
-          if (alive) setState({ data, error: undefined });
+          if (alive) setState({ data, error: undefined, key: depsKey });
         } catch (error) {
-          if (alive) setState((previous) => ({ data: previous.data, error: error as Error }));
+          if (alive) setState((previous) => ({ data: previous.key === depsKey ? previous.data : undefined, error: error as Error, key: depsKey }));
         }
       } while (again && alive);
       loading = false;
@@ -53,5 +56,6 @@ export function useLive<T>(load: (source: HarnessSource) => Promise<T>, affects:
       off();
     };
   }, [source, generation, ...deps]);
-  return { ...state, reload: () => setGeneration((g) => g + 1) };
+  const current = state.key === depsKey;
+  return { data: current ? state.data : undefined, error: current ? state.error : undefined, reload: () => setGeneration((g) => g + 1) };
 }
