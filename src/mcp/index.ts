@@ -4,6 +4,7 @@ export { openBackgroundTasks } from './tasks/open-tasks.js';
 export { checkHttpOptions, startHttpServer } from './http/http-server.js';
 export { maxMessageBytes } from './message-limit.js';
 export { BoundedStdioTransport } from './stdio-transport.js';
+export { DASHBOARD_PAGE, WEB_ASSETS_DIR } from './web-assets.js';
 export { CancelRunOutput } from './tools/cancel-run.js';
 export { describeRelease, ReleasePoolOutput } from './tools/release-pool.js';
 export { RetryStepOutput } from './tools/retry-step.js';
