@@ -1,4 +1,5 @@
-import { BATCHES_CHANGED, type HarnessSource, type ToolAnswer } from './source.js';
+import { PageMirror, type ResourcePatch } from './resource-mirror.js';
+import { BATCHES_CHANGED, SYSTEM_SCOREBOARD, type AttemptSummary, type HarnessSource, type ToolAnswer } from './source.js';
 
 /** The error a page shows when the server refuses a call: its code and message. */
 export class ApiError extends Error {
@@ -27,17 +28,22 @@ async function answerOf<T>(response: Response): Promise<T> {
 
 /**
  * The dashboard's source: its server's /api (tool calls and resource reads through the same MCP
- * tools a client calls) and one event stream for every change, shared by all views of the page.
+ * tools a client calls) and one event stream for every change, shared by all views of the page;
+ * the resources it follows are kept in a mirror the stream's patches keep current.
  */
 export function httpSource(): HarnessSource {
   const csrf = metaContent('harness-csrf');
   const listeners = new Set<(uri: string) => void>();
+  const mirror = new PageMirror();
   const events = new EventSource('/api/events');
   events.addEventListener('changed', (event) => {
-    const { uri } = JSON.parse((event as MessageEvent<string>).data) as { uri: string };
-    for (const listener of listeners) listener(uri);
+    const patch = JSON.parse((event as MessageEvent<string>).data) as ResourcePatch;
+    if (patch.version === undefined) mirror.forget(patch.uri);
+    else mirror.apply(patch);
+    for (const listener of listeners) listener(patch.uri);
   });
   events.addEventListener('batches', () => {
+    mirror.forget(SYSTEM_SCOREBOARD);
     for (const listener of listeners) listener(BATCHES_CHANGED);
   });
   return {
@@ -51,7 +57,26 @@ export function httpSource(): HarnessSource {
       return answerOf<ToolAnswer<T>>(response);
     },
     async readResource<T>(uri: string) {
-      return answerOf<T>(await fetch(`/api/resource?uri=${encodeURIComponent(uri)}`));
+      const copy = mirror.get(uri);
+      if (copy) return copy as T;
+      const response = await fetch(`/api/resource?uri=${encodeURIComponent(uri)}`);
+      const value = await answerOf<T>(response);
+      const version = Number(response.headers.get('X-Harness-Version'));
+      if (version > 0 && value && typeof value === 'object') mirror.store(uri, version, value as Record<string, unknown>);
+      return value;
+    },
+    async stepAttempts(batchId, jobId, stepId) {
+      const query = new URLSearchParams({ batch_id: batchId, job_id: jobId, step_id: stepId });
+      return (await answerOf<{ attempts: AttemptSummary[] }>(await fetch(`/api/attempts?${query}`))).attempts;
+    },
+    followLog(runId, name, listener) {
+      const stream = new EventSource(`/api/follow?${new URLSearchParams({ run_id: runId, name })}`);
+      stream.addEventListener('size', (event) => listener.grew((JSON.parse((event as MessageEvent<string>).data) as { size: number }).size));
+      stream.addEventListener('ended', () => {
+        stream.close();
+        listener.ended();
+      });
+      return () => stream.close();
     },
     onChange(listener) {
       listeners.add(listener);
