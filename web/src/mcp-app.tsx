@@ -2,11 +2,14 @@
 // input and result of the tool whose result it shows (run_batch, wait_for_batch, get_scoreboard);
 // the batch id comes from there, and every read and action goes through the host.
 import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
 import { App, PostMessageTransport, type McpUiHostContext } from '@modelcontextprotocol/ext-apps';
 import './styles.css';
 import { appSource } from './data/app-source.js';
 import { SourceContext } from './data/use-live.js';
+import { parseRoute, type Route } from './routes.js';
 import { BatchView } from './views/batch-view.js';
+import { StepView } from './views/step-view.js';
 
 let batchId: string | undefined;
 /** Why there is no batch to show yet: the host has not said, or the tool answered about something else. */
@@ -25,6 +28,32 @@ function followTheme(context: Partial<McpUiHostContext> | undefined): void {
   if (context?.theme) document.documentElement.dataset.theme = context.theme;
 }
 
+// The batch view's step links are the dashboard's hash routes. In the host's srcdoc iframe a
+// link resolves against the host page's URL, so following one would load that page instead of
+// the app: the app catches them and keeps its route itself. Only the batch's steps are offered.
+function useRoute(): Route {
+  const [route, setRoute] = useState<Route>({ view: 'batches' });
+  useEffect(() => {
+    const onClick = (event: MouseEvent) => {
+      const href = (event.target as Element | null)?.closest?.('a')?.getAttribute('href');
+      if (!href?.startsWith('#')) return;
+      event.preventDefault();
+      setRoute(parseRoute(href));
+      window.scrollTo(0, 0);
+    };
+    document.addEventListener('click', onClick);
+    return () => document.removeEventListener('click', onClick);
+  }, []);
+  return route;
+}
+
+function Page({ batchId }: { batchId: string }) {
+  const route = useRoute();
+  // The step view's heading links back to the batch.
+  if (route.view === 'step' && route.batchId === batchId) return <StepView batchId={batchId} jobId={route.jobId} stepId={route.stepId} />;
+  return <BatchView batchId={batchId} />;
+}
+
 function Shell() {
   return (
     <SourceContext.Provider value={source}>
@@ -34,7 +63,7 @@ function Shell() {
           Refresh
         </button>
       </header>
-      <main id="main">{batchId ? <BatchView batchId={batchId} /> : <p class="muted">{waiting}</p>}</main>
+      <main id="main">{batchId ? <Page batchId={batchId} /> : <p class="muted">{waiting}</p>}</main>
     </SourceContext.Provider>
   );
 }
