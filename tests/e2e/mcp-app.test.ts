@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REVISIONS } from './servers/harness-client.js';
-import { HarnessServer, oneJob, tempDir, workDirIn } from './servers/harness-server.js';
+import { HarnessServer, oneJob, tempDir, treeSnapshot, workDirIn } from './servers/harness-server.js';
+import { InProcessServer } from './servers/in-process-server.js';
 
 const APP_URI = 'ui://harness/batch';
 const APP_MIME = 'text/html;profile=mcp-app';
@@ -54,5 +55,17 @@ describe.each(REVISIONS)('the MCP App over stdio (%s)', (revision) => {
     const uncomputed = (value: unknown) => ({ ...(value as Record<string, unknown>), computed_at: undefined });
     expect(uiBoard.content).toEqual(plainBoard.content);
     expect(uncomputed(uiBoard.structuredContent)).toEqual(uncomputed(plainBoard.structuredContent));
+  });
+});
+
+describe('the MCP App without a built front end', () => {
+  // In this process the server runs from src/, where no front end is built: as a checkout before `npm run build`.
+  it('refuses to read ui://harness/batch, saying how to build it, and still lists it and answers every tool', async () => {
+    const server = await InProcessServer.start();
+    const before = await treeSnapshot(server.runsDir);
+    await expect(server.client.readResource({ uri: 'ui://harness/batch' })).rejects.toThrow(/The MCP App's page \S+mcp-app\.html is missing: build the front end with `npm run build`/);
+    expect((await server.client.listResources()).resources.map((r) => r.uri)).toContain('ui://harness/batch');
+    expect((await server.call('get_scoreboard')).isError).toBeFalsy();
+    expect(await treeSnapshot(server.runsDir)).toEqual(before);
   });
 });
