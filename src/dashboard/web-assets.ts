@@ -1,8 +1,2 @@
-import { fileURLToPath } from 'node:url';
-
-/**
- * Where the dashboard's built front end lives: dist/web/, written by tools/build-web.ts next to
- * the compiled server (dist/dashboard/ holds this module), so a packed package carries both.
- */
-export const WEB_ASSETS_DIR = fileURLToPath(new URL('../web/', import.meta.url));
-export const DASHBOARD_PAGE = 'index.html';
+// The built front end's place is known once, in mcp/ (the MCP App's page is served from there too).
+export { DASHBOARD_PAGE, WEB_ASSETS_DIR } from '../mcp/index.js';

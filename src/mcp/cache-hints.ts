@@ -12,16 +12,18 @@ export const FINISHED: CacheHint = { ttlMs: 24 * 60 * 60 * 1000, cacheScope: 'pr
 /** What a running attempt is writing: read it again each time. */
 export const UNCACHED: CacheHint = { ttlMs: 0, cacheScope: 'private' };
 
+/** What stays the same for the server's life: an hour is what a restart with another version may wait. */
+export const SERVER_LIFE: CacheHint = { ttlMs: 60 * 60 * 1000, cacheScope: 'private' };
+
 /**
- * The server's answers by method: its tools, prompts and templates stay the same for its life
- * (an hour is what a restart with another version may wait); the resource list grows with every
- * batch (notifications/resources/list_changed says when).
+ * The server's answers by method: its tools, prompts and templates stay the same for its life;
+ * the resource list grows with every batch (notifications/resources/list_changed says when).
  */
 export const SERVER_CACHE_HINTS: NonNullable<McpServerOptions['cacheHints']> = {
-  'server/discover': { ttlMs: 60 * 60 * 1000, cacheScope: 'private' },
-  'tools/list': { ttlMs: 60 * 60 * 1000, cacheScope: 'private' },
-  'prompts/list': { ttlMs: 60 * 60 * 1000, cacheScope: 'private' },
-  'resources/templates/list': { ttlMs: 60 * 60 * 1000, cacheScope: 'private' },
+  'server/discover': SERVER_LIFE,
+  'tools/list': SERVER_LIFE,
+  'prompts/list': SERVER_LIFE,
+  'resources/templates/list': SERVER_LIFE,
   'resources/list': LIVE,
   'resources/read': LIVE,
 };

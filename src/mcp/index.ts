@@ -7,6 +7,7 @@ export { checkHttpOptions, startHttpServer } from './http/http-server.js';
 export { createGuardedApp, listenOn, type Listening } from './http/guarded-app.js';
 export { maxMessageBytes } from './message-limit.js';
 export { BoundedStdioTransport } from './stdio-transport.js';
+export { DASHBOARD_PAGE, WEB_ASSETS_DIR } from './web-assets.js';
 export { CancelRunOutput } from './tools/cancel-run.js';
 export { describeRelease, ReleasePoolOutput } from './tools/release-pool.js';
 export { RetryStepOutput } from './tools/retry-step.js';

@@ -3,6 +3,7 @@ import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server
 import { HARNESS_NAME, HARNESS_VERSION } from '../core/index.js';
 import type { Harness } from '../harness/index.js';
 import { wireNotifications } from './notifications.js';
+import { registerBatchApp, UI_EXTENSION } from './batch-app.js';
 import { SERVER_CACHE_HINTS } from './cache-hints.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
@@ -60,7 +61,8 @@ export function createServer(harness: Harness, tasks: BackgroundTasks | undefine
         resources: { subscribe: true, listChanged: true },
         prompts: {},
         logging: {},
-        ...(modern ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
+        // MCP Apps work at both revisions (hosts of 2025-11-25 render them too); tasks are 2026-07-28's.
+        extensions: { ...UI_EXTENSION, ...(modern ? { [TASKS_EXTENSION]: {} } : {}) },
       },
       instructions: INSTRUCTIONS,
       cacheHints: SERVER_CACHE_HINTS,
@@ -86,6 +88,7 @@ export function createServer(harness: Harness, tasks: BackgroundTasks | undefine
   registerLandJob(server, harness);
   registerCompareVariants(server, harness);
   registerResources(server, harness);
+  registerBatchApp(server);
   registerPrompts(server, harness);
   if (modern && tasks) {
     offerTasks(server, starters, () => tasks.runsRoot());

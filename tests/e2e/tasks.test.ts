@@ -42,7 +42,7 @@ describe.each(['stdio', 'http'] as Transport[])('MCP tasks (io.modelcontextproto
     const dir = await tempDir();
     const { client, runsDir } = await start(transport);
     const discovered = await client.ok('server/discover');
-    expect(discovered.capabilities.extensions).toEqual({ 'io.modelcontextprotocol/tasks': {} });
+    expect(discovered.capabilities.extensions).toEqual({ 'io.modelcontextprotocol/tasks': {}, 'io.modelcontextprotocol/ui': {} });
 
     const created = await call(client, 'run_batch', oneJob(dir, [gated('a', dir), { step_id: 'b', command: ['true'] }], { batch_id: 'tasked' }));
     expect(created).toMatchObject({ resultType: 'task', status: 'working', ttlMs: null, pollIntervalMs: 1000 });

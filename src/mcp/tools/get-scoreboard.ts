@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { IdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
+import { BATCH_APP_TOOL_META } from '../batch-app.js';
 import { batchAnswer, batchScoreboardPage, DetailSchema, ScoreboardOutput, systemAnswer } from '../scoreboard-answer.js';
 import { describeBatch, describeCounts, describeDamaged, MCP_LOGS } from '../../scoreboard/index.js';
 import { answer, toolResult } from '../tool-result.js';
@@ -24,6 +25,7 @@ export function registerGetScoreboard(server: McpServer, harness: Harness): void
       inputSchema: portable(GetScoreboardInput),
       outputSchema: portable(ScoreboardOutput),
       annotations: { readOnlyHint: true },
+      _meta: BATCH_APP_TOOL_META,
     },
     (args) =>
       answer(async () => {

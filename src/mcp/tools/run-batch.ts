@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import type { Harness } from '../../harness/index.js';
+import { BATCH_APP_TOOL_META } from '../batch-app.js';
 import { DEFAULT_WAIT_SECONDS, progressNotifications, settledAnswer, waitWithProgress, withRequestedLog } from '../batch-wait.js';
 import { ScoreboardOutput } from '../scoreboard-answer.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
@@ -50,6 +51,7 @@ export function registerRunBatch(server: McpServer, harness: Harness, tasks: Bac
       inputSchema: portable(RunBatchInput),
       outputSchema: portable(RunBatchOutput),
       annotations: { destructiveHint: false, idempotentHint: false, openWorldHint: true },
+      _meta: BATCH_APP_TOOL_META,
     },
     (args, ctx) =>
       answer(() =>

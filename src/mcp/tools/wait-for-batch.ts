@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { IdSchema } from '../../core/index.js';
 import type { Harness } from '../../harness/index.js';
+import { BATCH_APP_TOOL_META } from '../batch-app.js';
 import { DEFAULT_WAIT_SECONDS, progressNotifications, settledAnswer, waitWithProgress, withRequestedLog } from '../batch-wait.js';
 import { DetailSchema, ScoreboardOutput } from '../scoreboard-answer.js';
 import type { BackgroundTasks } from '../tasks/background-tasks.js';
@@ -40,6 +41,7 @@ export function registerWaitForBatch(server: McpServer, harness: Harness, tasks:
       inputSchema: portable(WaitForBatchInput),
       outputSchema: portable(ScoreboardOutput),
       annotations: { readOnlyHint: true },
+      _meta: BATCH_APP_TOOL_META,
     },
     (args, ctx) =>
       answer(() =>
