@@ -2,14 +2,9 @@
 // patches of the event stream (src/dashboard/resource-mirror.ts makes them): after the first read
 // of a batch, a change costs the page a patch, not the whole batch again.
 
-export interface ResourcePatch {
-  uri: string;
-  version: number;
-  base?: number;
-  fields?: Record<string, unknown>;
-  steps?: [number, unknown][];
-  steps_length?: number;
-}
+import type { ResourcePatch } from '../../../src/dashboard/resource-mirror.js';
+
+export type { ResourcePatch };
 
 interface Copy {
   version: number;
