@@ -47,10 +47,6 @@ export class ChangeStream {
     this.keepalive.unref();
   }
 
-  get size(): number {
-    return this.pages.size;
-  }
-
   /** Serves one page's GET of the stream until the page goes. */
   follow(req: Request, res: Response): void {
     res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });

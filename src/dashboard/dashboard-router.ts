@@ -13,8 +13,6 @@ import { DASHBOARD_PAGE, WEB_ASSETS_DIR } from './web-assets.js';
 
 export interface Dashboard {
   router: Router;
-  /** Open event streams (pages following the root). */
-  readonly followers: number;
   close(): void;
 }
 
@@ -97,9 +95,6 @@ export function createDashboard(harness: Harness, bridge: ToolBridge, auth: Dash
 
   return {
     router,
-    get followers() {
-      return changes.size;
-    },
     close: () => {
       changes.close();
       mirror.close();

@@ -19,9 +19,6 @@ export async function openDashboard(harness: Harness, tasks: BackgroundTasks | u
   const dashboard = createDashboard(harness, bridge, token ? cookieAuth(token) : openAuth());
   return {
     router: dashboard.router,
-    get followers() {
-      return dashboard.followers;
-    },
     close: async () => {
       dashboard.close();
       await bridge.close();
