@@ -21,15 +21,15 @@ export class WatchedRoot implements RootRole {
 
   /**
    * `ownHealth`: this server's own entry in the system scoreboard's runners, if it waits for the
-   * lock; `onBatchChanged`: told of each batch the other server changes (seen on disk).
+   * lock; `onBatchChanged`, if given: told of each batch the other server changes (seen on disk).
    */
   constructor(
     private readonly paths: RunsPaths,
     records: BatchRecords,
     ownHealth: () => RunnerHealth[],
-    onBatchChanged: (batchId: string) => void,
+    onBatchChanged: ((batchId: string) => void) | undefined,
   ) {
-    this.stopWatch = watchScoreboardFiles(paths, onBatchChanged, DISK_POLL_MS);
+    this.stopWatch = onBatchChanged ? watchScoreboardFiles(paths, onBatchChanged, DISK_POLL_MS) : () => undefined;
     this.source = {
       records,
       dispatchPaused: () => readOwnerPauseReason(paths),
