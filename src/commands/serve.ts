@@ -1,7 +1,6 @@
 import { HarnessError } from '../core/index.js';
 import { BoundedStdioTransport, checkHttpOptions, maxMessageBytes, openBackgroundTasks, serveConnection, startHttpServer } from '../mcp/index.js';
 import { RunsLock } from '../store/index.js';
-import { openDashboard } from '../dashboard/index.js';
 import { EXIT, fail, openHarness, readToken, type StoreOptions } from './common.js';
 
 export interface ServeOptions extends StoreOptions {
@@ -57,6 +56,8 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
   const tasks = options.http || stdio ? await openBackgroundTasks(harness) : undefined;
   if (options.http) {
     let http: Awaited<ReturnType<typeof startHttpServer>>;
+    // Loaded only here: a stdio server starts without the dashboard's modules (start-up time).
+    const { openDashboard } = await import('../dashboard/index.js');
     const dashboard = await openDashboard(harness, tasks, token);
     try {
       http = await startHttpServer(harness, tasks!, {

@@ -276,9 +276,9 @@ export class Harness {
       return false;
     }
     clearInterval(this.lockTimer);
-    const watched = this.root;
+    // A server waiting for the lock watches no disk (only a read-only command does, which never
+    // takes over), so the root it drops holds nothing to stop.
     this.root = owned;
-    await watched.close(); // its disk watch: the owned root tells of changes itself
     for (const batchId of owned.scheduler.batchIds()) {
       this.knownBatches.add(batchId); // there before this server: not "added"
       this.batchChanged(batchId);
