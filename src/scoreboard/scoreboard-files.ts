@@ -59,15 +59,17 @@ export class ScoreboardFiles {
   /** Writes what is still pending, at once, waits for the writes under way, and stops scheduling writes. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.inFlight);
-    const anyPending = this.pending.size > 0 || this.pendingSystem !== undefined;
-    clearTimeout(this.pendingSystem);
-    for (const [batchId, timer] of this.pending) {
-      clearTimeout(timer);
-      await this.writeBatch(batchId).catch(() => undefined);
-    }
+    // The timers stop first: one due while the writes under way are awaited would start a write
+    // that ends after the server stopped (and after another may have taken the root).
+    const pendingBatches = [...this.pending.keys()];
+    const anyWrite = pendingBatches.length > 0 || this.pendingSystem !== undefined || this.inFlight.size > 0;
+    for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
-    if (anyPending) await this.writeSystem().catch(() => undefined);
+    clearTimeout(this.pendingSystem);
+    this.pendingSystem = undefined;
+    await Promise.all(this.inFlight);
+    for (const batchId of pendingBatches) await this.writeBatch(batchId).catch(() => undefined);
+    if (anyWrite) await this.writeSystem().catch(() => undefined);
   }
 
   private track(write: Promise<void>): void {
