@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HARNESS_VERSION } from './core/index.js';
-import { compare, control, dashboard, diff, EXIT, gc, land, logs, releasePool, run, serve, setDrainFlag, status, submit } from './commands/index.js';
+import { compare, control, dashboard, diff, EXIT, gc, land, logs, releasePool, run, serve, setDrainFlag, status, submit, worker } from './commands/index.js';
 
 // A reader that goes away early (`harness-mcp status | head -1`) ends the command, quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -32,6 +32,8 @@ const OPTIONS = {
   tokenFile: () => new Option('--token-file <file>', 'HTTP: require this bearer token (default: $HARNESS_MCP_TOKEN); required off loopback'),
   jsonResponse: () => new Option('--json-response', 'HTTP: answer requests with JSON instead of an SSE stream'),
   maxSessions: () => new Option('--max-sessions <n>', 'HTTP: MCP sessions open at once; more are refused (default: 1000)').argParser(wholeNumber(1, 1_000_000)),
+  redis: () =>
+    new Option('--redis <url>', 'distributed mode: hand attempts to `harness-mcp worker` processes through this Redis (redis://host:port, rediss:// for TLS; the password in $HARNESS_REDIS_PASSWORD)'),
   sessionIdleSeconds: () =>
     new Option('--session-idle-seconds <n>', 'HTTP: a session with no request open for this long is closed (default: 1800)').argParser(wholeNumber(1, 7 * 24 * 3600)),
 };
@@ -86,6 +88,16 @@ withOptions(program.command('dashboard'), [...STORE, 'host', 'tokenFile'])
   )
   .addOption(new Option('--port <n>', 'HTTP: port, 0 picks a free one (default: 8766, beside a `serve --http` on 8765)').argParser(wholeNumber(0, 65535)))
   .action((_options, command: Command) => dashboard(command.optsWithGlobals()));
+
+withOptions(program.command('worker'), [...STORE, 'redis'])
+  .description(
+    'run the attempts a coordinator (`serve --redis` over the same runs root, mounted at the same path) hands out through Redis, ' +
+      'until SIGINT or SIGTERM; those under way then end runner_lost and are retried by policy',
+  )
+  .addOption(new Option('--slots <n>', 'attempts run at once on this machine (default: runners.max_concurrency)').argParser(wholeNumber(1, 256)))
+  .option('--agents <list>', 'the agents this worker takes attempts of, comma-separated (default: command and every agent whose CLI is found)')
+  .option('--runner-id <id>', 'how this worker is named in health and meta.json (default: runners.runner_id, else hostname-pid)')
+  .action((_options, command: Command) => worker(command.optsWithGlobals()));
 
 withOptions(program.command('status').argument('[batch]', 'a batch id; all batches without one'), STORE)
   .description("show every batch and the server's health, or one batch's steps (attempts, time, summary)")

@@ -13,3 +13,4 @@ export { submit } from './submit.js';
 export { land } from './land.js';
 export { compare } from './compare.js';
 export { releasePool } from './release-pool.js';
+export { worker } from './worker.js';

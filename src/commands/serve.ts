@@ -1,7 +1,8 @@
 import { HarnessError } from '../core/index.js';
 import { BoundedStdioTransport, checkHttpOptions, maxMessageBytes, openBackgroundTasks, serveConnection, startHttpServer } from '../mcp/index.js';
 import { RunsLock } from '../store/index.js';
-import { EXIT, fail, openHarness, readToken, type StoreOptions } from './common.js';
+import { checkRedis, redisConnectionOf } from '../distributed/index.js';
+import { EXIT, fail, openHarness, orFail, readToken, type StoreOptions } from './common.js';
 
 export interface ServeOptions extends StoreOptions {
   maxConcurrency?: number;
@@ -12,6 +13,7 @@ export interface ServeOptions extends StoreOptions {
   jsonResponse?: boolean;
   maxSessions?: number;
   sessionIdleSeconds?: number;
+  redis?: string;
 }
 
 /** Who the server is for: MCP clients that start it (stdio, until stdin closes), or a person at a terminal. */
@@ -35,7 +37,15 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
     }
   }
   const stdio = serveFor === 'mcp-client' && !options.http;
+  const redis = options.redis
+    ? await orFail(async () => {
+        const connection = redisConnectionOf(options.redis!);
+        await checkRedis(connection);
+        return connection;
+      })
+    : undefined;
   const harness = await openHarness(options, {
+    redis,
     maxConcurrency: options.maxConcurrency,
     interfaces: stdio ? undefined : { mcp_stdio: { enabled: false }, mcp_http: { enabled: options.http ?? false, auth_mode: token ? 'token' : 'none' } },
   });

@@ -148,6 +148,11 @@ export class ConfigInvalidError extends HarnessError {
   }
 }
 
+/** The distributed mode's Redis address or server cannot be used as given. */
+export class RedisConfigError extends HarnessError {
+  readonly code = 'redis_invalid';
+}
+
 export class StoreLockedError extends HarnessError {
   readonly code = 'runs_locked';
   constructor(

@@ -95,6 +95,12 @@ export const HarnessConfigSchema = z.strictObject({
         .describe('A pool whose cap halved on a rate limit grows it back by one after this long without one'),
       heartbeat_write_interval_seconds: z.number().min(0).max(60).default(5),
       health_interval_seconds: z.number().min(0.1).max(3600).default(10).describe('How often health.json is refreshed'),
+      worker_lock_seconds: z
+        .number()
+        .min(1)
+        .max(600)
+        .default(30)
+        .describe('Distributed mode: how long a worker may go without renewing its hold on an attempt before the attempt counts as lost (runner_lost)'),
       min_free_disk_bytes: z.int().min(0).default(1024 ** 3).describe('Below this much free disk no new attempt starts'),
     })
     .prefault({}),

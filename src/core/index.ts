@@ -19,6 +19,7 @@ export {
   ResumeUnavailableError,
   FileLockUnavailableError,
   RunsRootInvalidError,
+  RedisConfigError,
   StoreLockedError,
   TerminalStateError,
   type ValidationProblem,
@@ -38,7 +39,9 @@ export {
   LaunchTableSchema,
   type PlannedGit,
   type PlannedJob,
+  PlannedJobSchema,
   type PlannedStep,
+  PlannedStepSchema,
   DEFAULT_FALLBACK_AFTER_SECONDS,
   ResumeFromSchema,
   type Retries,
@@ -46,7 +49,7 @@ export {
   type Step,
   StepSchema,
 } from './launch-table.js';
-export { type AgentOutcome, AgentOutcomeStatusSchema, type Usage } from './run-report.js';
+export { type AgentOutcome, AgentOutcomeStatusSchema, type Usage, UsageSchema } from './run-report.js';
 export { addUsage, sumUsages, usageSince } from './usage.js';
 export {
   type AttemptState,

@@ -17,6 +17,7 @@ import type { LogLevel, LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';
 import { WatchedRoot } from './watched-root.js';
 import { readChanges, type ChangesAnswer, type ChangesRequest } from './change-views.js';
+import type { RedisConnection } from '../distributed/index.js';
 
 export interface HarnessOptions {
   /** --runs-dir, else HARNESS_RUNS_DIR, else defaultRunsDir() (the caller resolves that order). */
@@ -32,6 +33,8 @@ export interface HarnessOptions {
   readOnly?: boolean;
   /** false: recover and serve, but start no attempts (one-off commands such as gc). */
   dispatch?: boolean;
+  /** Distributed mode (--redis): attempts go to workers through BullMQ queues in this Redis. */
+  redis?: RedisConnection | undefined;
 }
 
 /**
@@ -65,6 +68,7 @@ export class Harness {
     private readonly config: HarnessConfig,
     private readonly dispatch: boolean,
     readOnly: boolean,
+    private readonly redis: RedisConnection | undefined,
   ) {
     this.files = new AttemptFiles(paths, this.serial);
     this.damagedFiles = new DamagedFiles(paths, (message) => this.log('warning', message));
@@ -102,7 +106,7 @@ export class Harness {
     }
     const root = await resolveRunsRoot(options.runsDir, { mustExist: options.readOnly });
     const paths = new RunsPaths(root);
-    const harness = new Harness(paths, configFileOf(loaded), loaded.config, options.dispatch ?? true, options.readOnly ?? false);
+    const harness = new Harness(paths, configFileOf(loaded), loaded.config, options.dispatch ?? true, options.readOnly ?? false, options.redis);
     if (options.readOnly) return harness; // reads only: not even _system/ is created
     await mkdir(paths.systemDir, { recursive: true });
     if (!(await harness.takeOver())) {
@@ -266,6 +270,7 @@ export class Harness {
         onBatchChanged: (batchId) => this.batchChanged(batchId),
         onPoolsChanged: () => this.poolsChanged(),
         log: (level, message) => this.log(level, message),
+        ...(this.redis ? { redis: this.redis } : {}),
       });
     } catch (error) {
       await lock.release(); // a root that cannot be run (a corrupt batch, a full disk) is left to the next try

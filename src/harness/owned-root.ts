@@ -6,6 +6,7 @@ import { finishRemovals, GcRefusedError, removeGarbage, Scheduler, secureWorktre
 import { BatchReader, ScoreboardFiles, type ReaderOptions, type ReadSource } from '../scoreboard/index.js';
 import { appendLanding, AttemptTransitions, sweepStaleTempFiles, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type RunsLock, type RunsPaths } from '../store/index.js';
 import type { LandingRecorder, LandJobAnswer, LandJobRequest } from './land-job.js';
+import { RemoteAttempts, redisPrefixOf, type RedisConnection } from '../distributed/index.js';
 import type { LogListener } from './log-listener.js';
 import { processStartedAtMs } from './process-start.js';
 import type { GarbageSteps, RootRole } from './root-role.js';
@@ -26,6 +27,8 @@ export interface OwnedRootOptions {
   /** Told when a provider pool parked, was released or changed its cap. */
   onPoolsChanged: () => void;
   log: LogListener;
+  /** Distributed mode: where the workers take attempts from; absent, attempts run in this process. */
+  redis?: RedisConnection;
 }
 
 /**
@@ -48,6 +51,7 @@ export class OwnedRoot implements RootRole {
     private readonly lock: RunsLock,
     readonly scheduler: Scheduler,
     private readonly options: OwnedRootOptions,
+    private readonly remote: RemoteAttempts | undefined,
   ) {
     const { healthMonitor } = options;
     this.source = {
@@ -93,26 +97,44 @@ export class OwnedRoot implements RootRole {
     const { paths, config, configFile } = options;
     await writeConfigSnapshot(paths, configFile);
     const { paused } = await options.healthMonitor.conditions();
-    const scheduler = await Scheduler.open({
-      paused,
-      paths,
-      files: options.files,
-      currentIndex: options.currentIndex,
-      damagedFiles: options.damagedFiles,
-      transitions: new AttemptTransitions(paths, options.files, options.currentIndex),
-      serial: options.serial,
-      runnerId: options.runnerId,
-      harnessVersion: HARNESS_VERSION,
-      configVersion: configFile.harness_config_version,
-      killGraceMs: config.timeouts.kill_grace_seconds * 1000,
-      heartbeatIntervalMs: config.runners.heartbeat_write_interval_seconds * 1000,
-      config,
-      agents: createAgentRegistry(config),
-      onBatchChanged: options.onBatchChanged,
-      onPoolsChanged: options.onPoolsChanged,
-      log: (message) => options.log('warning', message),
-    });
-    return new OwnedRoot(lock, scheduler, options);
+    const transitions = new AttemptTransitions(paths, options.files, options.currentIndex);
+    const remote = options.redis
+      ? new RemoteAttempts({
+          connection: options.redis,
+          prefix: redisPrefixOf(paths.root),
+          transitions,
+          files: options.files,
+          lockMs: config.runners.worker_lock_seconds * 1000,
+          log: (message) => options.log('warning', message),
+        })
+      : undefined;
+    let scheduler: Scheduler;
+    try {
+      scheduler = await Scheduler.open({
+        paused,
+        paths,
+        files: options.files,
+        currentIndex: options.currentIndex,
+        damagedFiles: options.damagedFiles,
+        transitions,
+        ...(remote ? { executor: (budgets) => remote.executor(budgets) } : {}),
+        serial: options.serial,
+        runnerId: options.runnerId,
+        harnessVersion: HARNESS_VERSION,
+        configVersion: configFile.harness_config_version,
+        killGraceMs: config.timeouts.kill_grace_seconds * 1000,
+        heartbeatIntervalMs: config.runners.heartbeat_write_interval_seconds * 1000,
+        config,
+        agents: createAgentRegistry(config),
+        onBatchChanged: options.onBatchChanged,
+        onPoolsChanged: options.onPoolsChanged,
+        log: (message) => options.log('warning', message),
+      });
+    } catch (error) {
+      await remote?.close();
+      throw error;
+    }
+    return new OwnedRoot(lock, scheduler, options, remote);
   }
 
   /** Takes launch tables from the filesystem queue (through `submit`) and cancels, retries, lands (through `land`) and releases pools (through `releasePool`) from the control inbox. */
@@ -199,6 +221,7 @@ export class OwnedRoot implements RootRole {
     await this.queue?.stop();
     await this.control?.stop();
     await this.scheduler.stop();
+    await this.remote?.close();
     await this.scoreboardFiles.close();
     await this.lock.release();
   }

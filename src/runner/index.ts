@@ -1,6 +1,6 @@
 // What the other floors may use of runner/; everything else in it is its own (docs/architecture.md).
-export { type BudgetGuard, type RunnerContext } from './runner-context.js';
+export { type AttemptExecutor, type AttemptJob, type BudgetGuard, type RunnerContext } from './runner-context.js';
 export { runAttempt } from './run-attempt.js';
 export { ReportChecker } from './report-checker.js';
-export { ShutdownReason, StuckReason } from './abort-reasons.js';
+export { BudgetExceededReason, isShutdown, SHUTDOWN_ENDING, ShutdownReason, StuckReason } from './abort-reasons.js';
 export { WorkspaceOccupancy } from './workspace-occupancy.js';

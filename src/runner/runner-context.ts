@@ -1,6 +1,6 @@
-import type { AttemptMeta, AttemptState, KeyedSerial, PlannedJob, PlannedStep } from '../core/index.js';
+import type { AgentName, AttemptMeta, AttemptState, KeyedSerial, PlannedJob, PlannedStep } from '../core/index.js';
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
-import type { AttemptFiles, AttemptLocation, AttemptTransitions, EventLog, RunsPaths } from '../store/index.js';
+import type { AttemptFiles, AttemptLocation, EventLog, RunsPaths, StateTransitions } from '../store/index.js';
 import type { GitIdentity } from '../workproduct/index.js';
 import type { ReportChecker } from './report-checker.js';
 import type { WorkspaceOccupancy } from './workspace-occupancy.js';
@@ -11,7 +11,7 @@ export interface RunnerContext {
   paths: RunsPaths;
   /** meta.json and final.json; the attempt's state changes go through `transitions` alone. */
   files: Pick<AttemptFiles, 'writeMeta' | 'writeFinal'>;
-  transitions: AttemptTransitions;
+  transitions: StateTransitions;
   serial: KeyedSerial;
   runnerId: string;
   harnessVersion: string;
@@ -46,6 +46,8 @@ export interface AttemptJob {
   job: PlannedJob;
   step: PlannedStep;
   adapter: AgentAdapter;
+  /** The provider pool it runs in (the distributed mode's queue). */
+  pool: { agent: AgentName; profile: string };
   /** The attempt whose session this one continues (resume_from, or its own step's attempt a provider limit cut short), already chosen. */
   resume: ResumeSource | null;
   /** Set when the step's fallback_agent runs this attempt (`adapter` is the fallback's): recorded in meta.json. */
@@ -54,6 +56,9 @@ export interface AttemptJob {
   /** Called after every state.json write, so the caller's view matches the disk. */
   onState: (state: AttemptState) => void;
 }
+
+/** Runs one attempt to its end: here (runAttempt), or on a worker of the distributed mode. */
+export type AttemptExecutor = (job: AttemptJob) => Promise<AttemptState>;
 
 /** One attempt under way, as its phases share it: what it runs, its event log and its state. */
 export interface AttemptUnderWay {

@@ -1,10 +1,10 @@
 import type { AttemptState } from '../core/index.js';
-import type { AttemptLocation, AttemptTransitions } from '../store/index.js';
+import type { AttemptLocation, StateTransitions } from '../store/index.js';
 
 /** One attempt's state as last written, and the runner's one way to change it. */
 export class StateWriter {
   constructor(
-    private readonly transitions: AttemptTransitions,
+    private readonly transitions: StateTransitions,
     private readonly location: AttemptLocation,
     private written: AttemptState,
     /** The session store as current.json names it once the attempt ends (null without one). */

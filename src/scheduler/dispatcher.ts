@@ -1,16 +1,17 @@
 import { join } from 'node:path';
 import { createRunId, type AgentName, type HarnessConfig, type PlannedStep } from '../core/index.js';
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
-import { runAttempt, ShutdownReason, type RunnerContext } from '../runner/index.js';
+import { ShutdownReason, type AttemptExecutor } from '../runner/index.js';
 import { endedOnProviderLimit, selectResumeSource, type BatchRecord, type HeldBatches, type ReadyStepView } from '../batch/index.js';
-import { stepKey, type StoredAttempt } from '../store/index.js';
+import { stepKey, type RunsPaths, type StoredAttempt } from '../store/index.js';
 import type { AttemptLifecycle } from './attempt-lifecycle.js';
 import { choosePool, type PoolChoice } from './pool-choice.js';
 import { poolId, poolKeyOf, type PoolKey } from './pool-key.js';
 import type { ProviderPools } from './provider-pools.js';
 
 export interface DispatcherOptions {
-  runner: RunnerContext;
+  execute: AttemptExecutor;
+  paths: RunsPaths;
   runners: HarnessConfig['runners'];
   agentsConfig: HarnessConfig['agents'];
   agents: ReadonlyMap<AgentName, AgentAdapter>;
@@ -216,12 +217,13 @@ export class Dispatcher {
           return;
         }
         const startedAtMs = Date.now();
-        const ended = await runAttempt(this.options.runner, {
+        const ended = await this.options.execute({
           location: attempt.location,
           state: { ...attempt.state, agent: choice.agent },
           job: record.meta.jobs.find((j) => j.job_id === view.jobId)!,
           step: stepAsRun(view, choice, limitResume),
           adapter,
+          pool: choice.key,
           resume,
           fallback: choice.fallback,
           signal: controller.signal,
@@ -267,7 +269,7 @@ export class Dispatcher {
       runId: source.state.run_id,
       stepId: view.stepId,
       selector: 'run_id',
-      sessionDir: join(this.options.runner.paths.attemptDir(source.location), adapter.sessionDirName!),
+      sessionDir: join(this.options.paths.attemptDir(source.location), adapter.sessionDirName!),
       threadId: source.state.thread_id,
       threadUsage: source.state.thread_usage,
     };
@@ -283,7 +285,7 @@ export class Dispatcher {
       runId: source.state.run_id,
       stepId: from.step_id,
       selector: from.selector,
-      sessionDir: join(this.options.runner.paths.attemptDir(source.location), adapter.sessionDirName),
+      sessionDir: join(this.options.paths.attemptDir(source.location), adapter.sessionDirName),
       threadId: source.state.thread_id,
       threadUsage: source.state.thread_usage,
     };

@@ -1,9 +1,9 @@
 import { priceBookOf, type AgentName, type BatchMeta, type HarnessConfig, type HarnessError, type PoolHealth } from '../core/index.js';
 import type { AgentAdapter } from '../agents/index.js';
 import { AttemptOrphans } from '../process/index.js';
-import { ReportChecker, WorkspaceOccupancy, type RunnerContext } from '../runner/index.js';
+import { ReportChecker, runAttempt, WorkspaceOccupancy, type AttemptExecutor, type BudgetGuard, type RunnerContext } from '../runner/index.js';
 import { BatchRecord, HeldBatches, ServedBatches, type BatchRecords } from '../batch/index.js';
-import { asDamage, listBatchIds, readPoolsFile, readStoredBatch, writePoolsFile, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type DamagedState } from '../store/index.js';
+import { asDamage, listBatchIds, type AttemptTransitions, readPoolsFile, readStoredBatch, writePoolsFile, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type DamagedState } from '../store/index.js';
 import { AttemptLifecycle } from './attempt-lifecycle.js';
 import { HeldBudgets } from './budget-guard.js';
 import { endDamagedAttempts } from './damaged-attempts.js';
@@ -12,7 +12,8 @@ import { recoverBatch } from './recovery.js';
 import { ProviderPools } from './provider-pools.js';
 import { Requests } from './requests.js';
 
-export interface SchedulerOptions extends Omit<RunnerContext, 'reportChecker' | 'identity' | 'occupancy' | 'budgets'> {
+export interface SchedulerOptions extends Omit<RunnerContext, 'reportChecker' | 'identity' | 'occupancy' | 'budgets' | 'transitions'> {
+  transitions: AttemptTransitions;
   /** Read at open only: every write of an attempt's state goes through `transitions`. */
   files: Pick<AttemptFiles, 'readState' | 'writeMeta' | 'writeFinal'>;
   currentIndex: CurrentIndexFiles;
@@ -28,6 +29,11 @@ export interface SchedulerOptions extends Omit<RunnerContext, 'reportChecker' | 
   paused: string | null;
   /** Told when a provider pool parked, was released or changed its cap. */
   onPoolsChanged: () => void;
+  /**
+   * Where attempts run, given what this server knows of their budgets; absent: here, by
+   * runAttempt (the distributed mode hands them to workers).
+   */
+  executor?: (budgets: BudgetGuard) => AttemptExecutor;
 }
 
 /**
@@ -90,7 +96,10 @@ export class Scheduler {
     });
     const reportChecker = new ReportChecker(options.config.limits.report_check_ms);
     const identity = { name: options.config.git.author_name, email: options.config.git.author_email };
-    dispatch = new Dispatcher({ runner: { ...options, reportChecker, identity, occupancy: new WorkspaceOccupancy(), budgets: new HeldBudgets(batches) }, runners: options.config.runners, agentsConfig: options.config.agents, agents: options.agents, pools, batches, lifecycle, onBatchChanged: options.onBatchChanged, paused: options.paused });
+    const budgets = new HeldBudgets(batches);
+    const runner: RunnerContext = { ...options, reportChecker, identity, occupancy: new WorkspaceOccupancy(), budgets };
+    const execute = options.executor?.(budgets) ?? ((job) => runAttempt(runner, job));
+    dispatch = new Dispatcher({ execute, paths: options.paths, runners: options.config.runners, agentsConfig: options.config.agents, agents: options.agents, pools, batches, lifecycle, onBatchChanged: options.onBatchChanged, paused: options.paused });
     const requests = new Requests({ ...options, batches, lifecycle, dispatch, pools, submittedKeys });
     dispatch.schedulePump();
     return new Scheduler(batches, unserved, lifecycle, dispatch, requests, reportChecker, pools);

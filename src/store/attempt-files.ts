@@ -50,6 +50,11 @@ export class AttemptFiles {
     });
   }
 
+  /** Forgets the status last written for an attempt that another process (a worker) goes on writing. */
+  forget(at: AttemptLocation): void {
+    this.inFlight.delete(this.paths.artifactFile(at, 'state'));
+  }
+
   async readState(at: AttemptLocation): Promise<AttemptState | undefined> {
     return readJsonIfExists(this.paths.artifactFile(at, 'state'), AttemptStateSchema);
   }

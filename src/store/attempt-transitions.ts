@@ -3,6 +3,11 @@ import type { AttemptFiles } from './attempt-files.js';
 import type { CurrentIndexFiles } from './current-index-files.js';
 import type { AttemptLocation, RunsPaths } from './paths.js';
 
+/** How a runner writes its attempt's state changes (see AttemptTransitions.write). */
+export interface StateTransitions {
+  write(at: AttemptLocation, from: AttemptState, to: AttemptState, options?: { durable?: boolean; resumeBaseDir?: string | null }): Promise<void>;
+}
+
 /**
  * The one way an attempt is made and changes state (running, a heartbeat, a thread id, its
  * ending, whoever ends it): state.json first, then, when the status or the thread id changed, the
@@ -10,7 +15,7 @@ import type { AttemptLocation, RunsPaths } from './paths.js';
  * caller that updates its own view and tells others afterwards never lets anyone see a state the
  * index does not hold yet.
  */
-export class AttemptTransitions {
+export class AttemptTransitions implements StateTransitions {
   constructor(
     private readonly paths: RunsPaths,
     private readonly files: AttemptFiles,
@@ -30,9 +35,17 @@ export class AttemptTransitions {
    */
   async write(at: AttemptLocation, from: AttemptState, to: AttemptState, options: { durable?: boolean; resumeBaseDir?: string | null } = {}): Promise<void> {
     await this.files.writeState(at, to, { durable: options.durable ?? true });
+    await this.recordWritten(at, from, to, options.resumeBaseDir ?? null);
+  }
+
+  /**
+   * What follows a state.json write in current.json, for a write made elsewhere (a worker of
+   * the distributed mode writes the state, the coordinator the job's index).
+   */
+  async recordWritten(at: AttemptLocation, from: AttemptState, to: AttemptState, resumeBaseDir: string | null): Promise<void> {
     // An ending always updates the pointer, even if `from` was stale; a heartbeat never does.
     if (!isTerminal(to.status) && to.status === from.status && to.thread_id === from.thread_id) return;
-    await this.pointAt(at, to, isTerminal(to.status) ? (options.resumeBaseDir ?? null) : null);
+    await this.pointAt(at, to, isTerminal(to.status) ? resumeBaseDir : null);
   }
 
   /** Points current.json's latest (and, on success, latest_successful) at this attempt. */

@@ -3,7 +3,7 @@ export { ARTIFACT_NAMES, type ArtifactName, attemptDirName, type AttemptLocation
 export { readJsonIfExists, writeJsonAtomic, writeJsonOnce } from './json-file.js';
 export { AttemptFiles } from './attempt-files.js';
 export { CurrentIndexFiles } from './current-index-files.js';
-export { AttemptTransitions } from './attempt-transitions.js';
+export { AttemptTransitions, type StateTransitions } from './attempt-transitions.js';
 export { EventLog } from './event-log.js';
 export { type DamagedState, listBatchIds, readStoredBatch } from './scan.js';
 export { asDamage, damageProblem, DamagedFiles, unservedBatch } from './damaged-files.js';

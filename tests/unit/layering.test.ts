@@ -19,10 +19,11 @@ const ALLOWED: Record<string, string[]> = {
   scoreboard: ['core', 'store', 'batch'],
   scheduler: ['core', 'store', 'batch', 'runner', 'launch-table', 'agents', 'process', 'workproduct'],
   queue: ['core', 'store'],
-  harness: ['core', 'store', 'batch', 'agents', 'config', 'scheduler', 'scoreboard', 'queue', 'process', 'workproduct'],
+  distributed: ['core', 'store', 'agents', 'runner', 'scheduler'],
+  harness: ['core', 'store', 'batch', 'agents', 'config', 'scheduler', 'scoreboard', 'queue', 'process', 'workproduct', 'distributed'],
   mcp: ['core', 'store', 'scoreboard', 'harness'],
   dashboard: ['core', 'scoreboard', 'harness', 'mcp'],
-  commands: ['core', 'store', 'scoreboard', 'harness', 'mcp', 'dashboard', 'queue'],
+  commands: ['core', 'store', 'scoreboard', 'harness', 'mcp', 'dashboard', 'queue', 'distributed', 'agents', 'config'],
   'cli.ts': ['core', 'commands'],
 };
 

@@ -71,6 +71,8 @@ export interface StartOptions {
   revision?: Revision;
   /** What the client says it can do (default nothing), e.g. `{ elicitation: {} }`. */
   clientCapabilities?: ClientCapabilities;
+  /** More command-line options of the server (`--redis URL`). */
+  args?: string[];
 }
 
 /** harness-mcp built and started as a child process, driven by the SDK Client over real stdio. */
@@ -91,6 +93,7 @@ export class HarnessServer extends HarnessClient {
     await writeFile(configPath, JSON.stringify({ ...TEST_CONFIG, ...options.config }));
     const args = [CLI, '--runs-dir', runsDir, '--config', configPath];
     if (options.maxConcurrency) args.push('--max-concurrency', String(options.maxConcurrency));
+    args.push(...(options.args ?? []));
     const [command, ...wrapperArgs] = [...(options.wrapper ?? []), process.execPath];
     const transport = new StdioClientTransport({ command: command!, args: [...wrapperArgs, ...args], stderr: 'pipe', env: { ...process.env, ...options.env } as Record<string, string> });
     const stderrChunks: string[] = [];

@@ -1,0 +1,242 @@
+import { Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import PQueue from 'p-queue';
+import { isTerminal, KeyedSerial, TerminalStateError, type AgentName, type AttemptState, type HarnessConfig } from '../core/index.js';
+import type { AgentAdapter } from '../agents/index.js';
+import { BudgetExceededReason, ReportChecker, runAttempt, ShutdownReason, StuckReason, WorkspaceOccupancy, type RunnerContext } from '../runner/index.js';
+import { AttemptFiles, type AttemptLocation, type RunsPaths, type StateTransitions } from '../store/index.js';
+import { AttemptOrderSchema, ControlMessageSchema, QueueEntrySchema, type AttemptOrder, type ControlMessage, type StateReport } from './attempt-order.js';
+import { controlChannelOf, runIdOfOrder } from './queue-names.js';
+import type { RedisConnection } from './redis-connection.js';
+
+export interface AttemptWorkerOptions {
+  connection: RedisConnection;
+  prefix: string;
+  paths: RunsPaths;
+  config: HarnessConfig;
+  configVersion: string;
+  harnessVersion: string;
+  runnerId: string;
+  slots: number;
+  /** The agents this machine has: a queue of another agent is never taken from. */
+  agents: ReadonlyMap<AgentName, AgentAdapter>;
+  lockMs: number;
+  log: (message: string) => void;
+}
+
+/** One attempt this worker runs. */
+interface Running {
+  controller: AbortController;
+  /** Set when the coordinator found the attempt over budget: the runner's budget watch reads it. */
+  overBudget: string | null;
+}
+
+/**
+ * A worker of the distributed mode: takes attempt orders from the BullMQ queues of the agents
+ * it has, at most `slots` at a time over all of them, runs each with the same runner code as the
+ * embedded mode (writing the attempt's own files in the shared runs root), and reports each
+ * state write to the coordinator, which keeps current.json. Cancels, kills and budget stops come
+ * on the root's control channel.
+ */
+export class AttemptWorker {
+  private readonly workers = new Map<string, Worker>();
+  private readonly running = new Map<string, Running>();
+  private readonly slots: PQueue;
+  private readonly subscriber: Redis;
+  private readonly client: Redis;
+  private readonly files: AttemptFiles;
+  private readonly context: Omit<RunnerContext, 'transitions' | 'budgets'>;
+  private readonly reportChecker: ReportChecker;
+  private paused = false;
+  private closing = false;
+
+  private constructor(private readonly options: AttemptWorkerOptions) {
+    const serial = new KeyedSerial();
+    this.files = new AttemptFiles(options.paths, serial);
+    this.reportChecker = new ReportChecker(options.config.limits.report_check_ms);
+    this.context = {
+      paths: options.paths,
+      files: this.files,
+      serial,
+      runnerId: options.runnerId,
+      harnessVersion: options.harnessVersion,
+      configVersion: options.configVersion,
+      killGraceMs: options.config.timeouts.kill_grace_seconds * 1000,
+      heartbeatIntervalMs: options.config.runners.heartbeat_write_interval_seconds * 1000,
+      reportChecker: this.reportChecker,
+      identity: { name: options.config.git.author_name, email: options.config.git.author_email },
+      occupancy: new WorkspaceOccupancy(),
+    };
+    this.slots = new PQueue({ concurrency: options.slots });
+    this.client = new Redis(options.connection.options);
+    this.subscriber = new Redis(options.connection.options);
+    for (const client of [this.client, this.subscriber]) client.on('error', (error: Error) => options.log(`Redis (${options.connection.display}): ${error.message}`));
+  }
+
+  static async start(options: AttemptWorkerOptions): Promise<AttemptWorker> {
+    const worker = new AttemptWorker(options);
+    await worker.subscriber.subscribe(controlChannelOf(options.prefix));
+    worker.subscriber.on('message', (_channel: string, text: string) => worker.onControl(text));
+    await worker.openQueues();
+    return worker;
+  }
+
+  /** The attempts running here now. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  private onControl(text: string): void {
+    let message: ControlMessage;
+    try {
+      message = ControlMessageSchema.parse(JSON.parse(text));
+    } catch {
+      this.options.log(`ignored a control message that is not one: ${text.slice(0, 200)}`);
+      return;
+    }
+    if (message.kind === 'queues') void this.openQueues();
+    else this.applyAbort(message);
+  }
+
+  private applyAbort(message: Extract<ControlMessage, { kind: 'abort' }>): void {
+    const running = this.running.get(message.run_id);
+    if (!running) return;
+    if (message.reason === 'budget') running.overBudget = message.detail ?? 'over budget';
+    else running.controller.abort(abortReasonOf(message));
+  }
+
+  /** Opens a BullMQ worker on each pool queue of an agent this machine has. */
+  private async openQueues(): Promise<void> {
+    if (this.closing) return;
+    const { connection, prefix, lockMs } = this.options;
+    for (const text of await this.client.smembers(`${prefix}:queues`)) {
+      const entry = QueueEntrySchema.safeParse(JSON.parse(text));
+      if (!entry.success || !this.options.agents.has(entry.data.agent) || this.workers.has(entry.data.queue)) continue;
+      const worker = new Worker(entry.data.queue, (job) => this.process(job), {
+        connection: connection.options,
+        prefix,
+        concurrency: this.options.slots,
+        lockDuration: lockMs,
+        stalledInterval: lockMs,
+        // A stalled attempt is not run again as it is: the coordinator ends it runner_lost and retries it by policy.
+        maxStalledCount: 0,
+        autorun: !this.paused,
+      });
+      worker.on('error', (error: Error) => this.options.log(`queue ${entry.data.queue}: ${error.message}`));
+      // A lock that could not be renewed (this process was stopped, or cut off from Redis past its
+      // lock) is another worker's to retry: what runs here is killed, whether or not it writes again.
+      worker.on('lockRenewalFailed', (jobIds: string[]) => {
+        for (const jobId of jobIds) {
+          const runId = runIdOfOrder(jobId);
+          const running = runId === undefined ? undefined : this.running.get(runId);
+          if (!running) continue;
+          this.options.log(`lost the hold on attempt ${runId}: killing it, the coordinator retries it`);
+          running.controller.abort(new ShutdownReason());
+        }
+      });
+      this.workers.set(entry.data.queue, worker);
+    }
+  }
+
+  /**
+   * Runs one order in a slot. While every slot is taken the queues are paused, so that other
+   * workers take what waits (one queue's worker may still have fetched one more: it waits here).
+   */
+  private async process(job: Job): Promise<{ state: AttemptState }> {
+    const order = AttemptOrderSchema.parse(job.data);
+    this.updatePause(1);
+    try {
+      return await this.slots.add(() => this.runOrder(order, job));
+    } finally {
+      this.updatePause(0);
+    }
+  }
+
+  private updatePause(arriving: number): void {
+    const full = this.slots.pending + this.slots.size + arriving >= this.options.slots;
+    if (full === this.paused || this.closing) return;
+    this.paused = full;
+    for (const worker of this.workers.values()) void (full ? worker.pause(true) : Promise.resolve(worker.resume())).catch(() => undefined);
+  }
+
+  private async runOrder(order: AttemptOrder, job: Job): Promise<{ state: AttemptState }> {
+    const runId = order.state.run_id;
+    const running: Running = { controller: new AbortController(), overBudget: null };
+    this.running.set(runId, running);
+    try {
+      const marked = await this.client.get(`${this.options.prefix}:abort:${runId}`);
+      if (marked) this.applyAbortNow(running, marked);
+      const adapter = this.options.agents.get(order.agent)!;
+      const state = await runAttempt(
+        {
+          ...this.context,
+          // Fenced: the attempt was ended elsewhere (this worker lost it), so its process group is killed.
+          transitions: new ReportedTransitions(this.files, (report) => job.updateProgress(report), () => running.controller.abort(new ShutdownReason())),
+          budgets: {
+            overBudget: () => running.overBudget,
+            remainingStepCostUsd: () => order.remaining_step_cost_usd,
+          },
+        },
+        { ...order, adapter, pool: { agent: order.agent, profile: order.profile }, signal: running.controller.signal, onState: () => undefined },
+      );
+      return { state };
+    } finally {
+      this.running.delete(runId);
+    }
+  }
+
+  private applyAbortNow(running: Running, text: string): void {
+    const message = ControlMessageSchema.safeParse(JSON.parse(text));
+    if (!message.success || message.data.kind !== 'abort') return;
+    if (message.data.reason === 'budget') running.overBudget = message.data.detail ?? 'over budget';
+    else running.controller.abort(abortReasonOf(message.data));
+  }
+
+  /** Stops taking orders, ends what runs as a shutdown (runner_lost, retried by policy), and disconnects. */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const worker of this.workers.values()) await worker.pause(true).catch(() => undefined);
+    for (const running of this.running.values()) running.controller.abort(new ShutdownReason());
+    await this.slots.onIdle();
+    for (const worker of this.workers.values()) await worker.close().catch(() => undefined);
+    await this.reportChecker.close();
+    this.subscriber.disconnect();
+    this.client.disconnect();
+  }
+}
+
+function abortReasonOf(message: Extract<ControlMessage, { kind: 'abort' }>): Error {
+  switch (message.reason) {
+    case 'shutdown':
+      return new ShutdownReason();
+    case 'stuck':
+      return new StuckReason(message.detail ?? 'unknown');
+    case 'budget':
+      return new BudgetExceededReason(message.detail ?? 'over budget');
+    case 'cancel':
+      return new DOMException('canceled', 'AbortError'); // what a bare abort() gives, as the embedded mode's cancel does
+  }
+}
+
+/**
+ * A worker's state writes: state.json only (the coordinator keeps current.json from the report
+ * that follows each write), and never over an end someone else wrote, such as the coordinator's
+ * runner_lost after this worker lost its lock.
+ */
+class ReportedTransitions implements StateTransitions {
+  constructor(
+    private readonly files: AttemptFiles,
+    private readonly report: (report: StateReport) => Promise<void>,
+    private readonly fenced: () => void,
+  ) {}
+
+  async write(at: AttemptLocation, from: AttemptState, to: AttemptState, options: { durable?: boolean; resumeBaseDir?: string | null } = {}): Promise<void> {
+    const onDisk = await this.files.readState(at);
+    if (onDisk && isTerminal(onDisk.status)) {
+      this.fenced();
+      throw new TerminalStateError(to.run_id, onDisk.status);
+    }
+    await this.files.writeState(at, to, { durable: options.durable ?? true });
+    await this.report({ from, to, resume_base_dir: isTerminal(to.status) ? (options.resumeBaseDir ?? null) : null });
+  }
+}

@@ -1,0 +1,251 @@
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { endedState, isTerminal, type AttemptState } from '../core/index.js';
+import { BudgetExceededReason, isShutdown, StuckReason, type AttemptExecutor, type AttemptJob, type BudgetGuard } from '../runner/index.js';
+import type { PoolKey } from '../scheduler/index.js';
+import type { AttemptFiles, AttemptTransitions } from '../store/index.js';
+import { AttemptResultSchema, StateReportSchema, type AttemptOrder, type ControlMessage, type QueueEntry } from './attempt-order.js';
+import { controlChannelOf, orderIdOf, queueNameOf, runIdOfOrder } from './queue-names.js';
+import type { RedisConnection } from './redis-connection.js';
+
+/** How long a worker holds an attempt without renewing its lock before the attempt counts as lost. */
+export const DEFAULT_LOCK_MS = 30_000;
+// Events can be missed (a Redis restart, a trimmed stream): each pending attempt is looked up this often too.
+const RECONCILE_MS = 2000;
+// How long an abort marker is kept for a worker that takes the attempt later.
+const ABORT_MARK_SECONDS = 24 * 3600;
+
+export interface RemoteAttemptsOptions {
+  connection: RedisConnection;
+  prefix: string;
+  /** The coordinator's own: current.json follows each state a worker writes. */
+  transitions: AttemptTransitions;
+  files: Pick<AttemptFiles, 'readState' | 'forget'>;
+  lockMs: number;
+  log: (message: string) => void;
+}
+
+/** An attempt handed to a worker, until its end is known. */
+interface Pending {
+  job: AttemptJob;
+  budgets: BudgetGuard;
+  /** Reports and the end are applied in the order they arrive, one after the other. */
+  chain: Promise<void>;
+  latest: AttemptState;
+  overBudgetSent: boolean;
+  settle: (state: AttemptState) => void;
+  settled: boolean;
+  queue: Queue;
+}
+
+/**
+ * The coordinator's side of the distributed mode: each attempt goes to its pool's BullMQ queue
+ * as an order, a worker runs it and writes its files, and the reports of its state writes keep
+ * current.json and the scheduler's view in step. A worker that dies or stops renewing its lock
+ * is found by BullMQ's stalled check, and the attempt ends runner_lost (retried by policy).
+ */
+export class RemoteAttempts {
+  private readonly pools = new Map<string, { queue: Queue; events: QueueEvents; stalledCheck: Worker }>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly publisher: Redis;
+  private readonly reconcileTimer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly options: RemoteAttemptsOptions) {
+    this.publisher = new Redis(options.connection.options);
+    this.publisher.on('error', (error: Error) => options.log(`Redis (${options.connection.display}): ${error.message}`));
+    this.reconcileTimer = setInterval(() => void this.reconcile(), RECONCILE_MS);
+  }
+
+  /** The executor for the scheduler, which knows the budgets. */
+  executor(budgets: BudgetGuard): AttemptExecutor {
+    return (job) => this.run(job, budgets);
+  }
+
+  private async run(job: AttemptJob, budgets: BudgetGuard): Promise<AttemptState> {
+    const runId = job.state.run_id;
+    const { queue } = await this.poolOf(job.pool);
+    this.options.files.forget(job.location); // the worker writes its state.json from now on
+    const ended = new Promise<AttemptState>((resolve) => {
+      const pending: Pending = { job, budgets, chain: Promise.resolve(), latest: job.state, overBudgetSent: false, settled: false, queue, settle: resolve };
+      pending.settle = (state) => {
+        if (pending.settled) return;
+        pending.settled = true;
+        this.pending.delete(runId);
+        // The scheduler learns every state from onState, the end too (one the worker never reported, say).
+        if (!isTerminal(pending.latest.status)) job.onState(state);
+        resolve(state);
+      };
+      this.pending.set(runId, pending);
+    });
+    const onAbort = () => void this.abort(runId, job.signal);
+    job.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (job.signal.aborted) onAbort();
+      await queue.add('attempt', this.orderOf(job, budgets), { jobId: orderIdOf(runId), attempts: 1, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } }).catch((error: unknown) => {
+        this.pending.delete(runId); // not handed out: the scheduler ends it as the harness's failure
+        throw error;
+      });
+      return await ended;
+    } finally {
+      job.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private orderOf(job: AttemptJob, budgets: BudgetGuard): AttemptOrder {
+    return {
+      location: job.location,
+      state: job.state,
+      job: job.job,
+      step: job.step,
+      agent: job.adapter.name,
+      profile: job.pool.profile,
+      resume: job.resume,
+      fallback: job.fallback,
+      remaining_step_cost_usd: budgets.remainingStepCostUsd(job.location),
+    };
+  }
+
+  /** The pool's queue, its events and a stalled check, made (and announced to the workers) at first use. */
+  private async poolOf(pool: PoolKey): Promise<{ queue: Queue; events: QueueEvents }> {
+    const name = queueNameOf(pool);
+    const known = this.pools.get(name);
+    if (known) return known;
+    const { connection, prefix, lockMs } = this.options;
+    const queue = new Queue(name, { connection: connection.options, prefix });
+    const events = new QueueEvents(name, { connection: connection.options, prefix });
+    // Only checks for stalled attempts, so that one is found even when every worker is gone.
+    const stalledCheck = new Worker(name, null, { connection: connection.options, prefix, autorun: false, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 0 });
+    const entry = { queue, events, stalledCheck };
+    this.pools.set(name, entry);
+    const onError = (error: Error) => this.options.log(`queue ${name}: ${error.message}`);
+    queue.on('error', onError);
+    events.on('error', onError);
+    stalledCheck.on('error', onError);
+    events.on('progress', ({ jobId, data }) => this.onReport(runIdOfOrder(jobId), data));
+    events.on('completed', ({ jobId, returnvalue }) => this.onCompleted(runIdOfOrder(jobId), returnvalue));
+    events.on('failed', ({ jobId, failedReason }) => this.onFailed(runIdOfOrder(jobId), failedReason));
+    await events.waitUntilReady();
+    void stalledCheck.startStalledCheckTimer().catch((error: Error) => this.options.log(`queue ${name}: the stalled check stopped: ${error.message}`));
+    const announced: QueueEntry = { queue: name, agent: pool.agent, profile: pool.profile };
+    await this.publisher.sadd(`${prefix}:queues`, JSON.stringify(announced));
+    await this.publish({ kind: 'queues' });
+    return entry;
+  }
+
+  private later(runId: string | undefined, step: (pending: Pending) => Promise<void>): void {
+    const pending = runId === undefined ? undefined : this.pending.get(runId);
+    if (!pending) return; // ended already: a stale worker's report changes nothing
+    pending.chain = pending.chain.then(() => (pending.settled ? undefined : step(pending))).catch((error: Error) => this.options.log(`attempt ${runId}: ${error.message}`));
+  }
+
+  private onReport(runId: string | undefined, data: unknown): void {
+    this.later(runId, async (pending) => {
+      const report = StateReportSchema.parse(data);
+      await this.options.transitions.recordWritten(pending.job.location, report.from, report.to, report.resume_base_dir);
+      pending.latest = report.to;
+      pending.job.onState(report.to);
+      this.checkBudget(pending, report.to);
+    });
+  }
+
+  private onCompleted(runId: string | undefined, returnvalue: unknown): void {
+    this.later(runId, async (pending) => {
+      const parsed = AttemptResultSchema.safeParse(returnvalue);
+      if (parsed.success && isTerminal(parsed.data.state.status)) pending.settle(parsed.data.state);
+      else pending.settle(await this.endLost(pending, 'the worker answered no final state'));
+    });
+  }
+
+  private onFailed(runId: string | undefined, failedReason: string): void {
+    this.later(runId, async (pending) => pending.settle(await this.endLost(pending, failedReason)));
+  }
+
+  /**
+   * The attempt's end when its worker gave none: what it wrote last if that is an end, else
+   * runner_lost, written here (and its worker, should it come back, finds the attempt ended).
+   */
+  private async endLost(pending: Pending, why: string): Promise<AttemptState> {
+    const { location, signal } = pending.job;
+    const onDisk = await this.options.files.readState(location).catch(() => undefined);
+    if (onDisk && isTerminal(onDisk.status)) {
+      await this.options.transitions.recordWritten(location, pending.latest, onDisk, null);
+      return onDisk;
+    }
+    const from = onDisk ?? pending.latest;
+    const ending = signal.aborted && !isShutdown(signal)
+      ? { status: 'canceled' as const, failureReason: 'canceled' as const, message: 'canceled before a worker took it' }
+      : { status: 'failed' as const, failureReason: 'runner_lost' as const, message: `the worker running it was lost (${why}); it is retried by policy` };
+    const ended = endedState(from, ending);
+    await this.options.transitions.write(location, from, ended);
+    return ended;
+  }
+
+  private checkBudget(pending: Pending, state: AttemptState): void {
+    if (pending.overBudgetSent) return;
+    const over = pending.budgets.overBudget(state);
+    if (!over) return;
+    pending.overBudgetSent = true;
+    void this.publish({ kind: 'abort', run_id: state.run_id, reason: 'budget', detail: over });
+  }
+
+  /**
+   * Carries a cancel, a stuck kill or a shutdown to the attempt: removed from its queue if no
+   * worker took it yet (and ended here), else told to every worker, and marked for one that
+   * takes it later.
+   */
+  private async abort(runId: string, signal: AbortSignal): Promise<void> {
+    const pending = this.pending.get(runId);
+    if (!pending) return;
+    const reason = signal.reason;
+    const message: ControlMessage = {
+      kind: 'abort',
+      run_id: runId,
+      reason: isShutdown(signal) ? 'shutdown' : reason instanceof StuckReason ? 'stuck' : reason instanceof BudgetExceededReason ? 'budget' : 'cancel',
+      detail: reason instanceof StuckReason ? reason.lastActivityAt : reason instanceof BudgetExceededReason ? reason.message : null,
+    };
+    try {
+      await this.publisher.set(`${this.options.prefix}:abort:${runId}`, JSON.stringify(message), 'EX', ABORT_MARK_SECONDS);
+      if ((await pending.queue.remove(orderIdOf(runId))) === 1) {
+        this.later(runId, async (p) => p.settle(await this.endLost(p, 'removed from its queue before a worker took it')));
+        return;
+      }
+      await this.publish(message);
+    } catch (error) {
+      this.options.log(`could not carry the abort of ${runId} to its worker: ${(error as Error).message}`);
+    }
+  }
+
+  private async publish(message: ControlMessage): Promise<void> {
+    await this.publisher.publish(controlChannelOf(this.options.prefix), JSON.stringify(message));
+  }
+
+  /** Looks up every pending attempt in its queue, for ends whose events were missed. */
+  private async reconcile(): Promise<void> {
+    for (const [runId, pending] of this.pending) {
+      if (this.closed) return;
+      const state = await pending.queue.getJobState(orderIdOf(runId)).catch(() => undefined);
+      if (state === 'completed') {
+        const job = await pending.queue.getJob(orderIdOf(runId)).catch(() => undefined);
+        this.onCompleted(runId, job?.returnvalue);
+      } else if (state === 'failed') {
+        const job = await pending.queue.getJob(orderIdOf(runId)).catch(() => undefined);
+        this.onFailed(runId, job?.failedReason ?? 'failed');
+      } else if (state === 'unknown') {
+        // Gone from Redis (a restart without persistence): nobody runs it any more.
+        this.onFailed(runId, 'its order is no longer in Redis');
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.reconcileTimer);
+    for (const { queue, events, stalledCheck } of this.pools.values()) {
+      await stalledCheck.close().catch(() => undefined);
+      await events.close().catch(() => undefined);
+      await queue.close().catch(() => undefined);
+    }
+    this.publisher.disconnect();
+  }
+}

@@ -1,0 +1,187 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { eventually, HarnessServer, isProcessAlive, oneJob, runCli, stepOf, tempDir, workDirIn } from '../servers/harness-server.js';
+import { RedisServer } from '../servers/redis-server.js';
+import { WorkerProcess } from '../servers/worker-process.js';
+
+/** Every attempt's state.json of a batch, read from the shared runs root, with its directory as `dir`. */
+async function attemptStates(runsDir: string, batchId: string): Promise<any[]> {
+  const states: any[] = [];
+  const batchDir = join(runsDir, batchId);
+  for (const job of await readdir(batchDir, { withFileTypes: true })) {
+    if (!job.isDirectory()) continue;
+    for (const step of await readdir(join(batchDir, job.name), { withFileTypes: true })) {
+      if (!step.isDirectory() || step.name === 'workspace') continue;
+      for (const attempt of await readdir(join(batchDir, job.name, step.name))) {
+        const dir = join(batchDir, job.name, step.name, attempt);
+        const text = await readFile(join(dir, 'state.json'), 'utf8').catch(() => undefined);
+        if (text) states.push({ ...JSON.parse(text), dir });
+      }
+    }
+  }
+  return states;
+}
+
+function isProcessAliveSync(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function coordinator(redis: RedisServer, config: Record<string, unknown> = {}): Promise<HarnessServer> {
+  return HarnessServer.start({ args: ['--redis', redis.url], maxConcurrency: 16, config });
+}
+
+describe('distributed mode: a coordinator and worker processes over a real Redis', () => {
+  it('runs a 200-step batch on three workers, each attempt once, every result in the shared root', async () => {
+    const redis = await RedisServer.start();
+    const server = await coordinator(redis);
+    const workers = await Promise.all(['w1', 'w2', 'w3'].map((runnerId) => WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId, slots: 4 })));
+    const work = await workDirIn(await tempDir());
+    const steps = Array.from({ length: 50 }, (_, i) => ({ step_id: `s${i}`, command: ['sh', '-c', 'echo "$HARNESS_STEP_ID"'] }));
+    const table = { ...oneJob(work, []), jobs: ['a', 'b', 'c', 'd'].map((jobId) => ({ job_id: jobId, working_directory: work, steps })) };
+    const batchId = await server.submit(table);
+    const board = await server.settled(batchId, 240);
+
+    const odd = (await attemptStates(server.runsDir, batchId)).filter((s) => s.status !== 'succeeded');
+    expect(odd).toEqual([]);
+    expect(board.counts).toMatchObject({ succeeded: 200 });
+    const states = await attemptStates(server.runsDir, batchId);
+    expect(states).toHaveLength(200); // one attempt per step: none ran twice, none was lost
+    const byWorker = new Map<string, number>();
+    for (const state of states) byWorker.set(state.runner_id, (byWorker.get(state.runner_id) ?? 0) + 1);
+    expect([...byWorker.keys()].sort()).toEqual(['w1', 'w2', 'w3']);
+    console.log(`distributed: 200 steps over 3 workers: ${[...byWorker].map(([w, n]) => `${w} ${n}`).join(', ')}`);
+    // current.json, which the coordinator keeps from the workers' reports, points at every success.
+    const current = JSON.parse(await readFile(join(server.runsDir, batchId, 'a', 'current.json'), 'utf8'));
+    expect(Object.values(current.steps).every((s: any) => s.latest.status === 'succeeded' && s.latest_successful)).toBe(true);
+    const s7 = states.find((s) => s.job_id === 'a' && s.step_id === 's7');
+    const stdout = await readFile(join(s7.dir, 'stdout.log'), 'utf8');
+    expect(stdout.trim()).toBe('s7');
+    for (const worker of workers) expect(worker.exited).toBe(false);
+  });
+
+  it('carries a cancel to the worker that runs the attempt, and kills its process', async () => {
+    const redis = await RedisServer.start();
+    const server = await coordinator(redis);
+    await WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId: 'w1' });
+    const work = await workDirIn(await tempDir());
+    const batchId = await server.submit(oneJob(work, [{ step_id: 'hang', command: ['sleep', '600'] }]));
+    const running = await eventually(async () => (await attemptStates(server.runsDir, batchId)).find((s) => s.status === 'running' && s.pid), 'the step running on the worker');
+    const started = performance.now();
+    const answer = await server.ok('cancel_run', { run_id: running.run_id });
+    const ms = performance.now() - started;
+    console.log(`distributed: cancel reached the worker's attempt and it ended in ${ms.toFixed(0)} ms`);
+    expect(answer.canceled).toEqual([running.run_id]);
+    const state = JSON.parse(await readFile(join(running.dir, 'state.json'), 'utf8'));
+    expect(state).toMatchObject({ status: 'canceled', failure_reason: 'canceled', runner_id: 'w1' });
+    expect(await isProcessAlive(running.pid)).toBe(false);
+  });
+
+  it('ends the attempt of a worker killed mid-attempt runner_lost, and retries it on another worker', async () => {
+    const redis = await RedisServer.start();
+    const server = await coordinator(redis, { runners: { heartbeat_write_interval_seconds: 0.2, worker_lock_seconds: 2 }, retries: { max_attempts: 2, backoff_seconds: 0.1 } });
+    const config = { runners: { heartbeat_write_interval_seconds: 0.2, worker_lock_seconds: 2 } };
+    const workers = await Promise.all(['w1', 'w2'].map((runnerId) => WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId, slots: 1, config })));
+    const work = await workDirIn(await tempDir());
+    // The first attempt hangs; the retry finds the marker it left and succeeds.
+    const batchId = await server.submit(oneJob(work, [{ step_id: 'once', command: ['sh', '-c', 'if [ -e marker ]; then echo retried; exit 0; fi; touch marker; exec sleep 600'] }]));
+    const first = await eventually(async () => (await attemptStates(server.runsDir, batchId)).find((s) => s.status === 'running' && s.pid), 'the first attempt running');
+    const victim = workers.find((w) => w.runnerId === first.runner_id)!;
+    await victim.stop('SIGKILL');
+    // A process of a worker that died is beyond the coordinator's reach (another machine); the test stops it.
+    onTestFinished(() => void (isProcessAliveSync(first.pid) && process.kill(first.pid, 'SIGKILL')));
+    const board = await server.settled(batchId, 60);
+
+    expect(stepOf(board, 'j', 'once')).toMatchObject({ status: 'succeeded', attempts: 2 });
+    const states = (await attemptStates(server.runsDir, batchId)).sort((a, b) => a.attempt - b.attempt);
+    expect(states[0]).toMatchObject({ status: 'failed', failure_reason: 'runner_lost', runner_id: victim.runnerId });
+    expect(states[1]).toMatchObject({ status: 'succeeded', trigger: 'auto_retry' });
+    expect(states[1].runner_id).not.toBe(victim.runnerId);
+    expect(await readFile(join(states[1].dir, 'stdout.log'), 'utf8')).toBe('retried\n');
+  });
+
+  it('refuses the late writes of a worker stopped past its lock, kills its process group, and keeps the retry', async () => {
+    const redis = await RedisServer.start();
+    const server = await coordinator(redis, { runners: { heartbeat_write_interval_seconds: 0.2, worker_lock_seconds: 2 }, retries: { max_attempts: 2, backoff_seconds: 0.1 } });
+    const config = { runners: { heartbeat_write_interval_seconds: 0.2, worker_lock_seconds: 2 } };
+    const workers = await Promise.all(['w1', 'w2'].map((runnerId) => WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId, slots: 1, config })));
+    const work = await workDirIn(await tempDir());
+    const batchId = await server.submit(oneJob(work, [{ step_id: 'once', command: ['sh', '-c', 'if [ -e marker ]; then echo retried; exit 0; fi; touch marker; exec sleep 600'] }]));
+    const first = await eventually(async () => (await attemptStates(server.runsDir, batchId)).find((s) => s.status === 'running' && s.pid), 'the first attempt running');
+    const stale = workers.find((w) => w.runnerId === first.runner_id)!;
+    onTestFinished(() => void (isProcessAliveSync(first.pid) && process.kill(first.pid, 'SIGKILL')));
+    process.kill(stale.pid, 'SIGSTOP');
+    const board = await server.settled(batchId, 60);
+    expect(stepOf(board, 'j', 'once')).toMatchObject({ status: 'succeeded', attempts: 2 });
+    process.kill(stale.pid, 'SIGCONT');
+
+    // Its next heartbeat finds the attempt ended by the coordinator: refused, and its process group killed.
+    await eventually(async () => (isProcessAliveSync(first.pid) ? undefined : true), 'the stale attempt killed', 15_000);
+    const states = (await attemptStates(server.runsDir, batchId)).sort((a, b) => a.attempt - b.attempt);
+    expect(states[0]).toMatchObject({ status: 'failed', failure_reason: 'runner_lost', runner_id: stale.runnerId });
+    expect(states[1]).toMatchObject({ status: 'succeeded' });
+    const current = JSON.parse(await readFile(join(server.runsDir, batchId, 'j', 'current.json'), 'utf8'));
+    expect(current.steps.once.latest).toMatchObject({ run_id: states[1].run_id, status: 'succeeded' });
+  });
+
+  it('loses nothing when Redis restarts mid-batch (AOF on), and the batch finishes', async () => {
+    const redis = await RedisServer.start();
+    const server = await coordinator(redis, { retries: { max_attempts: 2, backoff_seconds: 0.1 } });
+    await Promise.all(['w1', 'w2'].map((runnerId) => WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId, slots: 4 })));
+    const work = await workDirIn(await tempDir());
+    const steps = Array.from({ length: 60 }, (_, i) => ({ step_id: `s${i}`, command: ['sh', '-c', 'sleep 0.2; echo "$HARNESS_STEP_ID"'] }));
+    const batchId = await server.submit(oneJob(work, steps));
+    await eventually(async () => ((await attemptStates(server.runsDir, batchId)).filter((s) => s.status === 'succeeded').length >= 15 ? true : undefined), 'a quarter of the batch done');
+    await redis.restart();
+    const board = await server.settled(batchId, 180);
+
+    expect(board.counts).toMatchObject({ succeeded: 60 });
+    const states = await attemptStates(server.runsDir, batchId);
+    console.log(`distributed: Redis restarted mid-batch: 60 of 60 steps succeeded in ${states.length} attempts (${states.filter((s) => s.failure_reason === 'runner_lost').length} runner_lost)`);
+    for (const state of states.filter((s) => s.status === 'succeeded')) expect((await readFile(join(state.dir, 'stdout.log'), 'utf8')).trim()).toBe(state.step_id);
+  });
+
+  it('never gives a step of an agent a worker does not have to that worker', async () => {
+    const redis = await RedisServer.start();
+    const server = await coordinator(redis, { agents: { claude: { command: 'claude-not-installed-here' } } });
+    await WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId: 'commands-only', agents: ['command'] });
+    const work = await workDirIn(await tempDir());
+    const table = oneJob(work, [
+      { step_id: 'cmd', command: ['true'] },
+      { step_id: 'ask', agent: 'claude', prompt: 'say hello' },
+    ]);
+    const batchId = await server.submit(table);
+    await eventually(async () => {
+      const board = await server.ok('get_scoreboard', { batch_id: batchId, detail: 'full' });
+      return stepOf(board, 'j', 'cmd').status === 'succeeded' ? board : undefined;
+    }, 'the command step done');
+    const board = await server.ok('get_scoreboard', { batch_id: batchId, detail: 'full' });
+    expect(stepOf(board, 'j', 'ask').status).not.toBe('running');
+    const states = await attemptStates(server.runsDir, batchId);
+    const ask = states.filter((s) => s.step_id === 'ask');
+    expect(ask.every((s) => s.status === 'queued' && s.runner_id === null)).toBe(true);
+  });
+
+  it('refuses a worker whose --agents names a CLI it does not have, and a --redis with a password', async () => {
+    const redis = await RedisServer.start();
+    const server = await coordinator(redis);
+    await expect(WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId: 'w', agents: ['gemini'], config: { agents: { gemini: { command: 'gemini-not-here' } } } })).rejects.toThrow(/gemini is named, but its CLI "gemini-not-here" is not found here/);
+    await expect(WorkerProcess.start({ runsDir: server.runsDir, redisUrl: `redis://u:secret@127.0.0.1:${redis.port}`, runnerId: 'w' })).rejects.toThrow(/must not carry the password.*HARNESS_REDIS_PASSWORD/);
+  });
+
+  it('refuses a coordinator whose Redis cannot be reached, and writes nothing', async () => {
+    const dir = await tempDir();
+    const redis = await RedisServer.start();
+    await redis.stop(); // a port nothing listens on now
+    const runsDir = join(dir, 'runs');
+    const result = await runCli(dir, ['serve', '--runs-dir', runsDir, '--redis', redis.url]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`cannot reach Redis at redis://127.0.0.1:${redis.port}`);
+    await expect(readdir(runsDir)).rejects.toThrow(/ENOENT/);
+  });
+});
