@@ -5,7 +5,8 @@
 //   scripted model server;
 // - MCP round trips for each revision and transport, beside the last SDK v1 server (bench-mcp.ts);
 // - provider limits: one-turn codex steps in more slots than a scripted provider serves at once (bench-limits.ts);
-// - the dashboard: bundle size, first paint of 10,000 steps, throughput with 50 dashboards open (bench-dashboard.ts).
+// - the dashboard: bundle size, first paint of 10,000 steps, throughput with 50 dashboards open (bench-dashboard.ts);
+// - the distributed mode: no-op steps through 1, 2 and 3 workers over Redis against the embedded mode, and dispatch latency (bench-distributed.ts).
 // `--only mcp` (or any list of sections) measures just those and replaces only their sections.
 import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -23,10 +24,11 @@ import { snapshotBench } from './bench-snapshot.js';
 import { limitsBench } from './bench-limits.js';
 import { mcpBench } from './bench-mcp.js';
 import { dashboardBench } from './bench-dashboard.js';
+import { distributedBench } from './bench-distributed.js';
 import { median, percentile } from './bench-stats.js';
 import { spliceSections } from './bench-report.js';
 
-const ALL_SECTIONS = ['throughput', 'codex', 'mcp', 'scale', 'memory', 'snapshot', 'limits', 'dashboard'];
+const ALL_SECTIONS = ['throughput', 'codex', 'mcp', 'scale', 'memory', 'snapshot', 'limits', 'dashboard', 'distributed'];
 
 const { values } = parseArgs({
   options: {
@@ -43,6 +45,8 @@ const { values } = parseArgs({
     'snapshot-reps': { type: 'string', default: '15' },
     'limits-reps': { type: 'string', default: '3' },
     'dashboard-reps': { type: 'string', default: '5' },
+    'distributed-reps': { type: 'string', default: '3' },
+    'distributed-steps': { type: 'string', default: '1000' },
     out: { type: 'string', default: 'BENCHMARKS.md' },
   },
 });
@@ -380,11 +384,12 @@ if (ONLY.has('memory')) sections.push(await memory());
 if (ONLY.has('snapshot')) sections.push(await snapshotBench(Number(values['snapshot-reps'])));
 if (ONLY.has('limits')) sections.push(await limitsBench(Number(values['limits-reps'])));
 if (ONLY.has('dashboard')) sections.push(await dashboardBench(Number(values['dashboard-reps'])));
+if (ONLY.has('distributed')) sections.push(await distributedBench(Number(values['distributed-reps']), Number(values['distributed-steps'])));
 
 const header = `# Benchmarks
 
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.
-Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS} --codex-reps ${CODEX_REPS} --rtt-calls ${RTT_CALLS} --rtt-rounds ${values['rtt-rounds']} --mcp-baseline ${values['mcp-baseline']} --recovery-attempts ${values['recovery-attempts']} --snapshot-reps ${values['snapshot-reps']} --limits-reps ${values['limits-reps']} --only ${values.only}\`
+Command: \`npm run bench -- --steps ${STEPS} --slots ${SLOTS} --reps ${REPS} --codex-reps ${CODEX_REPS} --rtt-calls ${RTT_CALLS} --rtt-rounds ${values['rtt-rounds']} --mcp-baseline ${values['mcp-baseline']} --recovery-attempts ${values['recovery-attempts']} --snapshot-reps ${values['snapshot-reps']} --limits-reps ${values['limits-reps']} --dashboard-reps ${values['dashboard-reps']} --distributed-reps ${values['distributed-reps']} --distributed-steps ${values['distributed-steps']} --only ${values.only}\`
 (medians of the repetitions; sides measured alternately in one run).
 `;
 // The hand-written record of profiling and fixes (before/after) is kept across runs. A run of

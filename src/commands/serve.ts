@@ -1,7 +1,7 @@
 import { HarnessError } from '../core/index.js';
 import { BoundedStdioTransport, checkHttpOptions, maxMessageBytes, openBackgroundTasks, serveConnection, startHttpServer } from '../mcp/index.js';
 import { RunsLock } from '../store/index.js';
-import { checkRedis, redisConnectionOf } from '../distributed/index.js';
+import { checkRedis, REDIS_PASSWORD_VARIABLE, redisConnectionOf } from '../distributed/index.js';
 import { EXIT, fail, openHarness, orFail, readToken, type StoreOptions } from './common.js';
 
 export interface ServeOptions extends StoreOptions {
@@ -40,6 +40,8 @@ export async function serve(options: ServeOptions, serveFor: ServeFor): Promise<
   const redis = options.redis
     ? await orFail(async () => {
         const connection = redisConnectionOf(options.redis!);
+        // Read once: the agents this process spawns inherit its environment, and must not reach Redis.
+        delete process.env[REDIS_PASSWORD_VARIABLE];
         await checkRedis(connection);
         return connection;
       })

@@ -4,7 +4,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import { AgentNameSchema, HARNESS_VERSION, type AgentName, type HarnessConfig } from '../core/index.js';
 import { createAgentRegistry, type AgentAdapter } from '../agents/index.js';
 import { loadHarnessConfig } from '../config/index.js';
-import { AttemptWorker, checkRedis, redisConnectionOf, redisPrefixOf } from '../distributed/index.js';
+import { AttemptWorker, checkRedis, REDIS_PASSWORD_VARIABLE, redisConnectionOf, redisPrefixOf } from '../distributed/index.js';
 import { resolveRunsRoot, RunsPaths } from '../store/index.js';
 import { EXIT, fail, harnessOptions, orFail, type StoreOptions } from './common.js';
 
@@ -23,6 +23,8 @@ export async function worker(options: WorkerOptions): Promise<void> {
   if (!options.redis) fail('worker needs --redis URL: the Redis its coordinator (serve --redis) hands attempts out through');
   const connection = await orFail(async () => {
     const parsed = redisConnectionOf(options.redis!);
+    // Read once: the agents this process spawns inherit its environment, and must not reach Redis.
+    delete process.env[REDIS_PASSWORD_VARIABLE];
     await checkRedis(parsed);
     return parsed;
   });

@@ -37,8 +37,9 @@ export const StateReportSchema = z.strictObject({
 });
 export type StateReport = z.infer<typeof StateReportSchema>;
 
-/** What a worker answers when an attempt ended: its terminal state. */
-export const AttemptResultSchema = z.strictObject({ state: AttemptStateSchema });
+/** What a worker answers when an attempt ended: its terminal state, and its resume base (as in the final report). */
+export const AttemptResultSchema = z.strictObject({ state: AttemptStateSchema, resume_base_dir: z.string().nullable() });
+export type AttemptResult = z.infer<typeof AttemptResultSchema>;
 
 /** The coordinator's messages to every worker, on the root's control channel. */
 export const ControlMessageSchema = z.discriminatedUnion('kind', [

@@ -5,7 +5,7 @@ import { isTerminal, KeyedSerial, TerminalStateError, type AgentName, type Attem
 import type { AgentAdapter } from '../agents/index.js';
 import { BudgetExceededReason, ReportChecker, runAttempt, ShutdownReason, StuckReason, WorkspaceOccupancy, type RunnerContext } from '../runner/index.js';
 import { AttemptFiles, type AttemptLocation, type RunsPaths, type StateTransitions } from '../store/index.js';
-import { AttemptOrderSchema, ControlMessageSchema, QueueEntrySchema, type AttemptOrder, type ControlMessage, type StateReport } from './attempt-order.js';
+import { AttemptOrderSchema, ControlMessageSchema, QueueEntrySchema, type AttemptOrder, type AttemptResult, type ControlMessage, type QueueEntry, type StateReport } from './attempt-order.js';
 import { controlChannelOf, runIdOfOrder } from './queue-names.js';
 import type { RedisConnection } from './redis-connection.js';
 
@@ -29,6 +29,19 @@ interface Running {
   controller: AbortController;
   /** Set when the coordinator found the attempt over budget: the runner's budget watch reads it. */
   overBudget: string | null;
+  /** When its BullMQ lock was last renewed (or taken). */
+  renewedAt: number;
+}
+
+// A hold not renewed for this share of the lock's time is given up (BullMQ renews at half of it).
+const LEASE_MARGIN = 0.8;
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -49,6 +62,7 @@ export class AttemptWorker {
   private readonly reportChecker: ReportChecker;
   private paused = false;
   private closing = false;
+  private leaseTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly options: AttemptWorkerOptions) {
     const serial = new KeyedSerial();
@@ -78,6 +92,7 @@ export class AttemptWorker {
     await worker.subscriber.subscribe(controlChannelOf(options.prefix));
     worker.subscriber.on('message', (_channel: string, text: string) => worker.onControl(text));
     await worker.openQueues();
+    worker.leaseTimer = setInterval(() => worker.checkLeases(), Math.max(100, options.lockMs / 4));
     return worker;
   }
 
@@ -94,7 +109,7 @@ export class AttemptWorker {
       this.options.log(`ignored a control message that is not one: ${text.slice(0, 200)}`);
       return;
     }
-    if (message.kind === 'queues') void this.openQueues();
+    if (message.kind === 'queues') this.openQueues().catch((error: Error) => this.options.log(`could not read the queues in use: ${error.message}`));
     else this.applyAbort(message);
   }
 
@@ -110,9 +125,10 @@ export class AttemptWorker {
     if (this.closing) return;
     const { connection, prefix, lockMs } = this.options;
     for (const text of await this.client.smembers(`${prefix}:queues`)) {
-      const entry = QueueEntrySchema.safeParse(JSON.parse(text));
+      const entry = QueueEntrySchema.safeParse(parseJson(text));
       if (!entry.success || !this.options.agents.has(entry.data.agent) || this.workers.has(entry.data.queue)) continue;
-      const worker = new Worker(entry.data.queue, (job) => this.process(job), {
+      const served = entry.data;
+      const worker = new Worker(served.queue, (job) => this.process(job, served), {
         connection: connection.options,
         prefix,
         concurrency: this.options.slots,
@@ -126,12 +142,13 @@ export class AttemptWorker {
       // A lock that could not be renewed (this process was stopped, or cut off from Redis past its
       // lock) is another worker's to retry: what runs here is killed, whether or not it writes again.
       worker.on('lockRenewalFailed', (jobIds: string[]) => {
+        for (const jobId of jobIds) this.lost(runIdOfOrder(jobId), 'its hold could not be renewed');
+      });
+      worker.on('locksRenewed', ({ jobIds }: { jobIds: string[] }) => {
+        const now = Date.now();
         for (const jobId of jobIds) {
-          const runId = runIdOfOrder(jobId);
-          const running = runId === undefined ? undefined : this.running.get(runId);
-          if (!running) continue;
-          this.options.log(`lost the hold on attempt ${runId}: killing it, the coordinator retries it`);
-          running.controller.abort(new ShutdownReason());
+          const running = this.running.get(runIdOfOrder(jobId) ?? '');
+          if (running) running.renewedAt = now;
         }
       });
       this.workers.set(entry.data.queue, worker);
@@ -142,8 +159,10 @@ export class AttemptWorker {
    * Runs one order in a slot. While every slot is taken the queues are paused, so that other
    * workers take what waits (one queue's worker may still have fetched one more: it waits here).
    */
-  private async process(job: Job): Promise<{ state: AttemptState }> {
+  private async process(job: Job, served: QueueEntry): Promise<AttemptResult> {
     const order = AttemptOrderSchema.parse(job.data);
+    // An order of another agent than its queue's is refused: this worker may not have that agent.
+    if (order.agent !== served.agent || order.profile !== served.profile) throw new Error(`order ${job.id} is for ${order.agent}/${order.profile}, not for queue ${served.queue}`);
     this.updatePause(1);
     try {
       return await this.slots.add(() => this.runOrder(order, job));
@@ -159,19 +178,21 @@ export class AttemptWorker {
     for (const worker of this.workers.values()) void (full ? worker.pause(true) : Promise.resolve(worker.resume())).catch(() => undefined);
   }
 
-  private async runOrder(order: AttemptOrder, job: Job): Promise<{ state: AttemptState }> {
+  private async runOrder(order: AttemptOrder, job: Job): Promise<AttemptResult> {
     const runId = order.state.run_id;
-    const running: Running = { controller: new AbortController(), overBudget: null };
+    const running: Running = { controller: new AbortController(), overBudget: null, renewedAt: Date.now() };
     this.running.set(runId, running);
     try {
+      // Taken as this worker was stopping: ended at once as a shutdown, retried by policy.
+      if (this.closing) running.controller.abort(new ShutdownReason());
       const marked = await this.client.get(`${this.options.prefix}:abort:${runId}`);
       if (marked) this.applyAbortNow(running, marked);
       const adapter = this.options.agents.get(order.agent)!;
+      const transitions = new ReportedTransitions(this.files, (report) => job.updateProgress(report), () => running.controller.abort(new ShutdownReason()));
       const state = await runAttempt(
         {
           ...this.context,
-          // Fenced: the attempt was ended elsewhere (this worker lost it), so its process group is killed.
-          transitions: new ReportedTransitions(this.files, (report) => job.updateProgress(report), () => running.controller.abort(new ShutdownReason())),
+          transitions,
           budgets: {
             overBudget: () => running.overBudget,
             remainingStepCostUsd: () => order.remaining_step_cost_usd,
@@ -179,14 +200,34 @@ export class AttemptWorker {
         },
         { ...order, adapter, pool: { agent: order.agent, profile: order.profile }, signal: running.controller.signal, onState: () => undefined },
       );
-      return { state };
+      return { state, resume_base_dir: transitions.resumeBaseDir };
     } finally {
       this.running.delete(runId);
     }
   }
 
+  /**
+   * Kills what runs for an attempt this worker no longer holds: another worker will retry it,
+   * so it must not go on beside the retry, whether or not it writes again.
+   */
+  private lost(runId: string | undefined, why: string): void {
+    const running = runId === undefined ? undefined : this.running.get(runId);
+    if (!running || running.controller.signal.aborted) return;
+    this.options.log(`lost the hold on attempt ${runId} (${why}): killing it, the coordinator retries it`);
+    running.controller.abort(new ShutdownReason());
+  }
+
+  /**
+   * A hold not renewed for nearly a lock's time is lost, even if renewing never failed outright
+   * (cut off from Redis, its commands wait): the attempt is killed before another worker can take it.
+   */
+  private checkLeases(): void {
+    const limit = Date.now() - this.options.lockMs * LEASE_MARGIN;
+    for (const [runId, running] of this.running) if (running.renewedAt < limit) this.lost(runId, `not renewed for ${Math.round((Date.now() - running.renewedAt) / 1000)} s`);
+  }
+
   private applyAbortNow(running: Running, text: string): void {
-    const message = ControlMessageSchema.safeParse(JSON.parse(text));
+    const message = ControlMessageSchema.safeParse(parseJson(text));
     if (!message.success || message.data.kind !== 'abort') return;
     if (message.data.reason === 'budget') running.overBudget = message.data.detail ?? 'over budget';
     else running.controller.abort(abortReasonOf(message.data));
@@ -195,6 +236,7 @@ export class AttemptWorker {
   /** Stops taking orders, ends what runs as a shutdown (runner_lost, retried by policy), and disconnects. */
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.leaseTimer);
     for (const worker of this.workers.values()) await worker.pause(true).catch(() => undefined);
     for (const running of this.running.values()) running.controller.abort(new ShutdownReason());
     await this.slots.onIdle();
@@ -224,6 +266,10 @@ function abortReasonOf(message: Extract<ControlMessage, { kind: 'abort' }>): Err
  * runner_lost after this worker lost its lock.
  */
 class ReportedTransitions implements StateTransitions {
+  /** The resume base recorded with the ending, once written. */
+  resumeBaseDir: string | null = null;
+
+  /** `fenced`: the attempt was ended elsewhere (this worker lost it); what runs is to be killed. */
   constructor(
     private readonly files: AttemptFiles,
     private readonly report: (report: StateReport) => Promise<void>,
@@ -237,6 +283,7 @@ class ReportedTransitions implements StateTransitions {
       throw new TerminalStateError(to.run_id, onDisk.status);
     }
     await this.files.writeState(at, to, { durable: options.durable ?? true });
-    await this.report({ from, to, resume_base_dir: isTerminal(to.status) ? (options.resumeBaseDir ?? null) : null });
+    if (isTerminal(to.status)) this.resumeBaseDir = options.resumeBaseDir ?? null;
+    await this.report({ from, to, resume_base_dir: isTerminal(to.status) ? this.resumeBaseDir : null });
   }
 }

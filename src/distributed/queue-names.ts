@@ -9,9 +9,15 @@ export function redisPrefixOf(runsRoot: string): string {
   return `{harness-${createHash('sha256').update(runsRoot).digest('hex').slice(0, 12)}}`;
 }
 
-/** The BullMQ queue of a provider pool (BullMQ names may not hold ':'). */
+/**
+ * The BullMQ queue of a provider pool. A profile is a provider's host, maybe with a port, and
+ * BullMQ names may not hold ':': other characters are replaced, and a hash of the profile keeps
+ * two profiles that read alike apart.
+ */
 export function queueNameOf(pool: PoolKey): string {
-  return `attempts.${pool.agent}.${pool.profile}`;
+  const safe = pool.profile.replace(/[^A-Za-z0-9.-]/g, '_');
+  const tag = safe === pool.profile ? '' : `-${createHash('sha256').update(pool.profile).digest('hex').slice(0, 8)}`;
+  return `attempts.${pool.agent}.${safe}${tag}`;
 }
 
 /** The pub/sub channel that carries cancels and kills to the workers. */

@@ -1,6 +1,6 @@
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { endedState, isTerminal, type AttemptState } from '../core/index.js';
+import { endedState, isTerminal, type AttemptState, type Ending } from '../core/index.js';
 import { BudgetExceededReason, isShutdown, StuckReason, type AttemptExecutor, type AttemptJob, type BudgetGuard } from '../runner/index.js';
 import type { PoolKey } from '../scheduler/index.js';
 import type { AttemptFiles, AttemptTransitions } from '../store/index.js';
@@ -12,6 +12,10 @@ import type { RedisConnection } from './redis-connection.js';
 export const DEFAULT_LOCK_MS = 30_000;
 // Events can be missed (a Redis restart, a trimmed stream): each pending attempt is looked up this often too.
 const RECONCILE_MS = 2000;
+// How long past a lock's time a shutting-down coordinator waits for its workers' answers.
+const SHUTDOWN_MARGIN_MS = 5000;
+// How long closing the queues may take before their connections are dropped.
+const CLOSE_LIMIT_MS = 3000;
 // How long an abort marker is kept for a worker that takes the attempt later.
 const ABORT_MARK_SECONDS = 24 * 3600;
 
@@ -35,6 +39,8 @@ interface Pending {
   overBudgetSent: boolean;
   settle: (state: AttemptState) => void;
   settled: boolean;
+  /** In its queue: from then on `reconcile` looks it up. */
+  handedOut: boolean;
   queue: Queue;
 }
 
@@ -45,11 +51,12 @@ interface Pending {
  * is found by BullMQ's stalled check, and the attempt ends runner_lost (retried by policy).
  */
 export class RemoteAttempts {
-  private readonly pools = new Map<string, { queue: Queue; events: QueueEvents; stalledCheck: Worker }>();
+  private readonly pools = new Map<string, { queue: Queue; events: QueueEvents; stalledCheck: Worker; ready: Promise<void> }>();
   private readonly pending = new Map<string, Pending>();
   private readonly publisher: Redis;
   private readonly reconcileTimer: NodeJS.Timeout;
   private closed = false;
+  private reconciling = false;
 
   constructor(private readonly options: RemoteAttemptsOptions) {
     this.publisher = new Redis(options.connection.options);
@@ -67,7 +74,7 @@ export class RemoteAttempts {
     const { queue } = await this.poolOf(job.pool);
     this.options.files.forget(job.location); // the worker writes its state.json from now on
     const ended = new Promise<AttemptState>((resolve) => {
-      const pending: Pending = { job, budgets, chain: Promise.resolve(), latest: job.state, overBudgetSent: false, settled: false, queue, settle: resolve };
+      const pending: Pending = { job, budgets, chain: Promise.resolve(), latest: job.state, overBudgetSent: false, settled: false, handedOut: false, queue, settle: resolve };
       pending.settle = (state) => {
         if (pending.settled) return;
         pending.settled = true;
@@ -86,9 +93,36 @@ export class RemoteAttempts {
         this.pending.delete(runId); // not handed out: the scheduler ends it as the harness's failure
         throw error;
       });
-      return await ended;
+      const pending = this.pending.get(runId);
+      if (pending) pending.handedOut = true;
+      return await this.untilEnded(ended, job.signal, runId);
     } finally {
       job.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * The attempt's end; once this server shuts down, no later than a lock's time plus a margin
+   * (Redis may be gone, or the worker with it): then it ends runner_lost from here, as a single
+   * server's attempts do, and its worker, should it go on, finds it ended and stops.
+   */
+  private async untilEnded(ended: Promise<AttemptState>, signal: AbortSignal, runId: string): Promise<AttemptState> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      const arm = () => (timer = setTimeout(resolve, this.options.lockMs + SHUTDOWN_MARGIN_MS));
+      if (signal.aborted && isShutdown(signal)) arm();
+      else signal.addEventListener('abort', () => isShutdown(signal) && arm(), { once: true });
+    });
+    try {
+      return await Promise.race([
+        ended,
+        deadline.then(() => {
+          this.later(runId, async (p) => p.settle(await this.endLost(p, 'the server shut down and its worker did not answer in time')));
+          return ended;
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -106,18 +140,22 @@ export class RemoteAttempts {
     };
   }
 
-  /** The pool's queue, its events and a stalled check, made (and announced to the workers) at first use. */
-  private async poolOf(pool: PoolKey): Promise<{ queue: Queue; events: QueueEvents }> {
+  /**
+   * The pool's queue, its events and a stalled check, made (and announced to the workers) at
+   * first use; every caller waits until its events are heard, so no order goes out unheard.
+   */
+  private async poolOf(pool: PoolKey): Promise<{ queue: Queue }> {
     const name = queueNameOf(pool);
     const known = this.pools.get(name);
-    if (known) return known;
+    if (known) {
+      await known.ready;
+      return known;
+    }
     const { connection, prefix, lockMs } = this.options;
     const queue = new Queue(name, { connection: connection.options, prefix });
     const events = new QueueEvents(name, { connection: connection.options, prefix });
     // Only checks for stalled attempts, so that one is found even when every worker is gone.
     const stalledCheck = new Worker(name, null, { connection: connection.options, prefix, autorun: false, lockDuration: lockMs, stalledInterval: lockMs, maxStalledCount: 0 });
-    const entry = { queue, events, stalledCheck };
-    this.pools.set(name, entry);
     const onError = (error: Error) => this.options.log(`queue ${name}: ${error.message}`);
     queue.on('error', onError);
     events.on('error', onError);
@@ -125,11 +163,22 @@ export class RemoteAttempts {
     events.on('progress', ({ jobId, data }) => this.onReport(runIdOfOrder(jobId), data));
     events.on('completed', ({ jobId, returnvalue }) => this.onCompleted(runIdOfOrder(jobId), returnvalue));
     events.on('failed', ({ jobId, failedReason }) => this.onFailed(runIdOfOrder(jobId), failedReason));
-    await events.waitUntilReady();
-    void stalledCheck.startStalledCheckTimer().catch((error: Error) => this.options.log(`queue ${name}: the stalled check stopped: ${error.message}`));
-    const announced: QueueEntry = { queue: name, agent: pool.agent, profile: pool.profile };
-    await this.publisher.sadd(`${prefix}:queues`, JSON.stringify(announced));
-    await this.publish({ kind: 'queues' });
+    const ready = (async () => {
+      await events.waitUntilReady();
+      void stalledCheck.startStalledCheckTimer().catch((error: Error) => this.options.log(`queue ${name}: the stalled check stopped: ${error.message}`));
+      const announced: QueueEntry = { queue: name, agent: pool.agent, profile: pool.profile };
+      await this.publisher.sadd(`${prefix}:queues`, JSON.stringify(announced));
+      await this.publish({ kind: 'queues' });
+    })();
+    const entry = { queue, events, stalledCheck, ready };
+    this.pools.set(name, entry);
+    try {
+      await ready;
+    } catch (error) {
+      this.pools.delete(name); // made again at the next attempt of the pool
+      await Promise.all([stalledCheck.close(), events.close(), queue.close()].map((p) => p.catch(() => undefined)));
+      throw error;
+    }
     return entry;
   }
 
@@ -152,8 +201,13 @@ export class RemoteAttempts {
   private onCompleted(runId: string | undefined, returnvalue: unknown): void {
     this.later(runId, async (pending) => {
       const parsed = AttemptResultSchema.safeParse(returnvalue);
-      if (parsed.success && isTerminal(parsed.data.state.status)) pending.settle(parsed.data.state);
-      else pending.settle(await this.endLost(pending, 'the worker answered no final state'));
+      if (!parsed.success || !isTerminal(parsed.data.state.status)) {
+        pending.settle(await this.endLost(pending, 'the worker answered no final state'));
+        return;
+      }
+      // The report of the final write may have been missed (its event lost): current.json follows the end anyway.
+      if (!isTerminal(pending.latest.status)) await this.options.transitions.recordWritten(pending.job.location, pending.latest, parsed.data.state, parsed.data.resume_base_dir);
+      pending.settle(parsed.data.state);
     });
   }
 
@@ -173,10 +227,7 @@ export class RemoteAttempts {
       return onDisk;
     }
     const from = onDisk ?? pending.latest;
-    const ending = signal.aborted && !isShutdown(signal)
-      ? { status: 'canceled' as const, failureReason: 'canceled' as const, message: 'canceled before a worker took it' }
-      : { status: 'failed' as const, failureReason: 'runner_lost' as const, message: `the worker running it was lost (${why}); it is retried by policy` };
-    const ended = endedState(from, ending);
+    const ended = endedState(from, lostEnding(signal, why));
     await this.options.transitions.write(location, from, ended);
     return ended;
   }
@@ -186,7 +237,7 @@ export class RemoteAttempts {
     const over = pending.budgets.overBudget(state);
     if (!over) return;
     pending.overBudgetSent = true;
-    void this.publish({ kind: 'abort', run_id: state.run_id, reason: 'budget', detail: over });
+    this.publish({ kind: 'abort', run_id: state.run_id, reason: 'budget', detail: over }).catch((error: Error) => this.options.log(`could not tell the worker of ${state.run_id} its budget is spent: ${error.message}`));
   }
 
   /**
@@ -220,32 +271,60 @@ export class RemoteAttempts {
     await this.publisher.publish(controlChannelOf(this.options.prefix), JSON.stringify(message));
   }
 
-  /** Looks up every pending attempt in its queue, for ends whose events were missed. */
+  /**
+   * Looks up every pending attempt in its queue, for ends whose events were missed and for
+   * orders a lost worker left: BullMQ moves a stalled order back to waiting, marked to fail when
+   * a worker next fetches it, which no worker may ever do (none left, or all busy). Aborts not
+   * yet carried out are sent again. One round at a time.
+   */
   private async reconcile(): Promise<void> {
-    for (const [runId, pending] of this.pending) {
-      if (this.closed) return;
-      const state = await pending.queue.getJobState(orderIdOf(runId)).catch(() => undefined);
-      if (state === 'completed') {
-        const job = await pending.queue.getJob(orderIdOf(runId)).catch(() => undefined);
-        this.onCompleted(runId, job?.returnvalue);
-      } else if (state === 'failed') {
-        const job = await pending.queue.getJob(orderIdOf(runId)).catch(() => undefined);
-        this.onFailed(runId, job?.failedReason ?? 'failed');
-      } else if (state === 'unknown') {
-        // Gone from Redis (a restart without persistence): nobody runs it any more.
-        this.onFailed(runId, 'its order is no longer in Redis');
+    if (this.reconciling) return;
+    this.reconciling = true;
+    try {
+      for (const [runId, pending] of this.pending) {
+        if (this.closed) return;
+        if (pending.handedOut) await this.lookUp(runId, pending).catch(() => undefined); // Redis away: next round
       }
+    } finally {
+      this.reconciling = false;
     }
   }
 
+  private async lookUp(runId: string, pending: Pending): Promise<void> {
+    const id = orderIdOf(runId);
+    const state = await pending.queue.getJobState(id);
+    if (state === 'completed') {
+      this.onCompleted(runId, (await pending.queue.getJob(id))?.returnvalue);
+    } else if (state === 'failed') {
+      this.onFailed(runId, (await pending.queue.getJob(id))?.failedReason ?? 'failed');
+    } else if (state === 'unknown') {
+      // Gone from Redis (a restart that lost it): nobody runs it any more.
+      this.onFailed(runId, 'its order is no longer in Redis');
+    } else if (state === 'waiting' && (await pending.queue.getJob(id))?.deferredFailure) {
+      if ((await pending.queue.remove(id)) === 1) this.onFailed(runId, 'its worker stopped renewing its hold, and no other worker took the order to fail it');
+    } else if (pending.job.signal.aborted) {
+      await this.abort(runId, pending.job.signal);
+    }
+  }
+
+  /** Stops reconciling and closes every queue; bounded, so a Redis that is away does not hold the shutdown. */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.reconcileTimer);
-    for (const { queue, events, stalledCheck } of this.pools.values()) {
-      await stalledCheck.close().catch(() => undefined);
-      await events.close().catch(() => undefined);
-      await queue.close().catch(() => undefined);
-    }
+    const closing = [...this.pools.values()].flatMap(({ queue, events, stalledCheck }) => [stalledCheck.close(true), events.close(), queue.close()].map((p) => p.catch(() => undefined)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(closing), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_LIMIT_MS)))]);
+    clearTimeout(timer);
+    for (const { queue, events, stalledCheck } of this.pools.values()) for (const part of [queue, events, stalledCheck]) void part.disconnect().catch(() => undefined);
     this.publisher.disconnect();
   }
+}
+
+/** How an attempt no worker answered for ends: as its abort asked, else runner_lost (retried by policy). */
+function lostEnding(signal: AbortSignal, why: string): Ending {
+  const reason: unknown = signal.aborted ? signal.reason : undefined;
+  if (!signal.aborted || isShutdown(signal)) return { status: 'failed', failureReason: 'runner_lost', message: `the worker running it was lost (${why}); it is retried by policy` };
+  if (reason instanceof StuckReason) return { status: 'failed', failureReason: 'stuck', message: `no activity since ${reason.lastActivityAt}; killed as stuck` };
+  if (reason instanceof BudgetExceededReason) return { status: 'failed', failureReason: 'budget_exceeded', message: reason.message };
+  return { status: 'canceled', failureReason: 'canceled', message: 'canceled before a worker took it' };
 }

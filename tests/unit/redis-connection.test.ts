@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redisConnectionOf } from '../../src/distributed/index.js';
+import { queueNameOf } from '../../src/distributed/queue-names.js';
 
 describe('the --redis address', () => {
   it('reads host, port, user, database and TLS, with the password from the environment only', () => {
@@ -24,5 +25,14 @@ describe('the --redis address', () => {
     } catch (error) {
       expect((error as { code: string }).code).toBe('redis_invalid');
     }
+  });
+});
+
+describe('the queue of a provider pool', () => {
+  it('is a name BullMQ takes for any profile, and two profiles never share one', () => {
+    expect(queueNameOf({ agent: 'command', profile: 'default' })).toBe('attempts.command.default');
+    const withPort = queueNameOf({ agent: 'claude', profile: 'localhost:8080' });
+    expect(withPort).not.toContain(':');
+    expect(withPort).not.toBe(queueNameOf({ agent: 'claude', profile: 'localhost_8080' }));
   });
 });

@@ -1,8 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { cp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { codexEnv, report } from '../agents/codex-env.js';
 import { eventually, HarnessServer, isProcessAlive, oneJob, runCli, stepOf, tempDir, workDirIn } from '../servers/harness-server.js';
-import { RedisServer } from '../servers/redis-server.js';
+import { startRedis, type RedisServer } from '../servers/redis-server.js';
 import { WorkerProcess } from '../servers/worker-process.js';
 
 /** Every attempt's state.json of a batch, read from the shared runs root, with its directory as `dir`. */
@@ -37,36 +38,67 @@ async function coordinator(redis: RedisServer, config: Record<string, unknown> =
 }
 
 describe('distributed mode: a coordinator and worker processes over a real Redis', () => {
-  it('runs a 200-step batch on three workers, each attempt once, every result in the shared root', async () => {
-    const redis = await RedisServer.start();
-    const server = await coordinator(redis);
-    const workers = await Promise.all(['w1', 'w2', 'w3'].map((runnerId) => WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId, slots: 4 })));
-    const work = await workDirIn(await tempDir());
-    const steps = Array.from({ length: 50 }, (_, i) => ({ step_id: `s${i}`, command: ['sh', '-c', 'echo "$HARNESS_STEP_ID"'] }));
-    const table = { ...oneJob(work, []), jobs: ['a', 'b', 'c', 'd'].map((jobId) => ({ job_id: jobId, working_directory: work, steps })) };
+  it('runs a 200-step batch of command and codex steps on three workers, each attempt once, every result in the shared root', async () => {
+    const redis = await startRedis();
+    const codexSteps = ['one', 'two', 'three'];
+    // The real codex CLI on each worker, against one scripted model; each worker has its own HOME with codex credentials.
+    const codex = await codexEnv(codexSteps.map((name) => ({ when: `Write ${name}`, turns: [{ kind: 'shell', cmd: `echo ${name} > ${name}.txt` }, report(`wrote ${name}`)] })));
+    const server = await coordinator(redis, codex.config);
+    const workers = await Promise.all(
+      ['w1', 'w2', 'w3'].map((runnerId) =>
+        WorkerProcess.start({
+          runsDir: server.runsDir,
+          redisUrl: redis.url,
+          runnerId,
+          slots: 4,
+          config: codex.config,
+          env: { OPENAI_API_KEY: '', CODEX_API_KEY: '' },
+          prepareHome: (home) => cp(join(codex.home, '.codex'), join(home, '.codex'), { recursive: true }),
+        }),
+      ),
+    );
+    const work = codex.workdir;
+    const commands = (n: number) => Array.from({ length: n }, (_, i) => ({ step_id: `s${i}`, command: ['sh', '-c', 'echo "$HARNESS_STEP_ID"'] }));
+    const table = {
+      ...oneJob(work, []),
+      jobs: [
+        ...['a', 'b', 'c'].map((jobId) => ({ job_id: jobId, working_directory: work, steps: commands(50) })),
+        { job_id: 'd', working_directory: work, steps: commands(47) },
+        { job_id: 'x', working_directory: work, steps: codexSteps.map((name) => ({ step_id: name, agent: 'codex', prompt: `Write ${name}.txt` })) },
+      ],
+    };
     const batchId = await server.submit(table);
-    const board = await server.settled(batchId, 240);
+    const board = await server.settled(batchId, 300);
 
-    const odd = (await attemptStates(server.runsDir, batchId)).filter((s) => s.status !== 'succeeded');
-    expect(odd).toEqual([]);
-    expect(board.counts).toMatchObject({ succeeded: 200 });
     const states = await attemptStates(server.runsDir, batchId);
+    expect(states.filter((s) => s.status !== 'succeeded')).toEqual([]);
+    expect(board.counts).toMatchObject({ succeeded: 200 });
     expect(states).toHaveLength(200); // one attempt per step: none ran twice, none was lost
     const byWorker = new Map<string, number>();
     for (const state of states) byWorker.set(state.runner_id, (byWorker.get(state.runner_id) ?? 0) + 1);
     expect([...byWorker.keys()].sort()).toEqual(['w1', 'w2', 'w3']);
-    console.log(`distributed: 200 steps over 3 workers: ${[...byWorker].map(([w, n]) => `${w} ${n}`).join(', ')}`);
+    console.log(`distributed: 200 steps (3 codex) over 3 workers: ${[...byWorker].map(([w, n]) => `${w} ${n}`).join(', ')}`);
     // current.json, which the coordinator keeps from the workers' reports, points at every success.
-    const current = JSON.parse(await readFile(join(server.runsDir, batchId, 'a', 'current.json'), 'utf8'));
-    expect(Object.values(current.steps).every((s: any) => s.latest.status === 'succeeded' && s.latest_successful)).toBe(true);
+    for (const jobId of ['a', 'd', 'x']) {
+      const current = JSON.parse(await readFile(join(server.runsDir, batchId, jobId, 'current.json'), 'utf8'));
+      expect(Object.values(current.steps).every((s: any) => s.latest.status === 'succeeded' && s.latest_successful)).toBe(true);
+    }
     const s7 = states.find((s) => s.job_id === 'a' && s.step_id === 's7');
-    const stdout = await readFile(join(s7.dir, 'stdout.log'), 'utf8');
-    expect(stdout.trim()).toBe('s7');
+    expect((await readFile(join(s7.dir, 'stdout.log'), 'utf8')).trim()).toBe('s7');
+    // The codex steps: each ran the model's shell call in the job's directory, and reported; their sessions are resume bases.
+    for (const name of codexSteps) {
+      expect((await readFile(join(work, `${name}.txt`), 'utf8')).trim()).toBe(name);
+      const step = states.find((s) => s.job_id === 'x' && s.step_id === name);
+      expect(JSON.parse(await readFile(join(step.dir, 'final.json'), 'utf8')).report).toMatchObject({ status: 'success', summary: `wrote ${name}` });
+      expect(step.thread_id).toEqual(expect.any(String));
+    }
+    const codexCurrent = JSON.parse(await readFile(join(server.runsDir, batchId, 'x', 'current.json'), 'utf8'));
+    expect(codexCurrent.steps.one.latest.resume_base_dir).toEqual(expect.any(String));
     for (const worker of workers) expect(worker.exited).toBe(false);
   });
 
   it('carries a cancel to the worker that runs the attempt, and kills its process', async () => {
-    const redis = await RedisServer.start();
+    const redis = await startRedis();
     const server = await coordinator(redis);
     await WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId: 'w1' });
     const work = await workDirIn(await tempDir());
@@ -82,55 +114,68 @@ describe('distributed mode: a coordinator and worker processes over a real Redis
     expect(await isProcessAlive(running.pid)).toBe(false);
   });
 
-  it('ends the attempt of a worker killed mid-attempt runner_lost, and retries it on another worker', async () => {
-    const redis = await RedisServer.start();
-    const server = await coordinator(redis, { runners: { heartbeat_write_interval_seconds: 0.2, worker_lock_seconds: 2 }, retries: { max_attempts: 2, backoff_seconds: 0.1 } });
-    const config = { runners: { heartbeat_write_interval_seconds: 0.2, worker_lock_seconds: 2 } };
-    const workers = await Promise.all(['w1', 'w2'].map((runnerId) => WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId, slots: 1, config })));
+  /**
+   * Two workers of one slot and a short lock, and a step whose first attempt hangs (the retry
+   * finds the marker it left and succeeds); answers once the first attempt runs.
+   */
+  async function hangingFirstAttempt(workerIds = ['w1', 'w2']) {
+    const redis = await startRedis();
+    const lock = { runners: { heartbeat_write_interval_seconds: 0.2, worker_lock_seconds: 2 } };
+    const server = await coordinator(redis, { ...lock, retries: { max_attempts: 2, backoff_seconds: 0.1 } });
+    const workers = await Promise.all(workerIds.map((runnerId) => WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId, slots: 1, config: lock })));
     const work = await workDirIn(await tempDir());
-    // The first attempt hangs; the retry finds the marker it left and succeeds.
     const batchId = await server.submit(oneJob(work, [{ step_id: 'once', command: ['sh', '-c', 'if [ -e marker ]; then echo retried; exit 0; fi; touch marker; exec sleep 600'] }]));
     const first = await eventually(async () => (await attemptStates(server.runsDir, batchId)).find((s) => s.status === 'running' && s.pid), 'the first attempt running');
-    const victim = workers.find((w) => w.runnerId === first.runner_id)!;
-    await victim.stop('SIGKILL');
-    // A process of a worker that died is beyond the coordinator's reach (another machine); the test stops it.
+    // A process a lost worker left is beyond the coordinator's reach (another machine); the test stops it.
     onTestFinished(() => void (isProcessAliveSync(first.pid) && process.kill(first.pid, 'SIGKILL')));
-    const board = await server.settled(batchId, 60);
+    return { server, redis, lock, batchId, first, worker: workers.find((w) => w.runnerId === first.runner_id)! };
+  }
 
-    expect(stepOf(board, 'j', 'once')).toMatchObject({ status: 'succeeded', attempts: 2 });
+  /** The step's two attempts: the first ended runner_lost on `lost`, the retry's success kept. */
+  async function expectLostThenRetried(server: HarnessServer, batchId: string, lost: WorkerProcess): Promise<void> {
     const states = (await attemptStates(server.runsDir, batchId)).sort((a, b) => a.attempt - b.attempt);
-    expect(states[0]).toMatchObject({ status: 'failed', failure_reason: 'runner_lost', runner_id: victim.runnerId });
+    expect(states).toHaveLength(2);
+    expect(states[0]).toMatchObject({ status: 'failed', failure_reason: 'runner_lost', runner_id: lost.runnerId });
     expect(states[1]).toMatchObject({ status: 'succeeded', trigger: 'auto_retry' });
-    expect(states[1].runner_id).not.toBe(victim.runnerId);
+    expect(states[1].runner_id).not.toBe(lost.runnerId);
     expect(await readFile(join(states[1].dir, 'stdout.log'), 'utf8')).toBe('retried\n');
+    const current = JSON.parse(await readFile(join(server.runsDir, batchId, 'j', 'current.json'), 'utf8'));
+    expect(current.steps.once.latest).toMatchObject({ run_id: states[1].run_id, status: 'succeeded' });
+  }
+
+  it('ends the attempt of a worker killed mid-attempt runner_lost, and retries it on another worker', async () => {
+    const { server, batchId, worker } = await hangingFirstAttempt();
+    await worker.stop('SIGKILL');
+    const board = await server.settled(batchId, 60);
+    expect(stepOf(board, 'j', 'once')).toMatchObject({ status: 'succeeded', attempts: 2 });
+    await expectLostThenRetried(server, batchId, worker);
+  });
+
+  it('ends the attempt of the only worker, killed, runner_lost with no worker left, and a worker started later runs the retry', async () => {
+    const { server, redis, lock, batchId, worker } = await hangingFirstAttempt(['w1']);
+    await worker.stop('SIGKILL');
+    // The coordinator's own stalled check and its look at the queue find the order no worker will fail.
+    await eventually(async () => ((await attemptStates(server.runsDir, batchId)).some((s) => s.failure_reason === 'runner_lost') ? true : undefined), 'the attempt ended runner_lost');
+    await WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId: 'w2', slots: 1, config: lock });
+    const board = await server.settled(batchId, 60);
+    expect(stepOf(board, 'j', 'once')).toMatchObject({ status: 'succeeded', attempts: 2 });
+    await expectLostThenRetried(server, batchId, worker);
   });
 
   it('refuses the late writes of a worker stopped past its lock, kills its process group, and keeps the retry', async () => {
-    const redis = await RedisServer.start();
-    const server = await coordinator(redis, { runners: { heartbeat_write_interval_seconds: 0.2, worker_lock_seconds: 2 }, retries: { max_attempts: 2, backoff_seconds: 0.1 } });
-    const config = { runners: { heartbeat_write_interval_seconds: 0.2, worker_lock_seconds: 2 } };
-    const workers = await Promise.all(['w1', 'w2'].map((runnerId) => WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId, slots: 1, config })));
-    const work = await workDirIn(await tempDir());
-    const batchId = await server.submit(oneJob(work, [{ step_id: 'once', command: ['sh', '-c', 'if [ -e marker ]; then echo retried; exit 0; fi; touch marker; exec sleep 600'] }]));
-    const first = await eventually(async () => (await attemptStates(server.runsDir, batchId)).find((s) => s.status === 'running' && s.pid), 'the first attempt running');
-    const stale = workers.find((w) => w.runnerId === first.runner_id)!;
-    onTestFinished(() => void (isProcessAliveSync(first.pid) && process.kill(first.pid, 'SIGKILL')));
-    process.kill(stale.pid, 'SIGSTOP');
+    const { server, batchId, first, worker } = await hangingFirstAttempt();
+    process.kill(worker.pid, 'SIGSTOP');
     const board = await server.settled(batchId, 60);
     expect(stepOf(board, 'j', 'once')).toMatchObject({ status: 'succeeded', attempts: 2 });
-    process.kill(stale.pid, 'SIGCONT');
+    process.kill(worker.pid, 'SIGCONT');
 
-    // Its next heartbeat finds the attempt ended by the coordinator: refused, and its process group killed.
+    // Its hold fails to renew: it kills the attempt's process group, and its writes are refused.
     await eventually(async () => (isProcessAliveSync(first.pid) ? undefined : true), 'the stale attempt killed', 15_000);
-    const states = (await attemptStates(server.runsDir, batchId)).sort((a, b) => a.attempt - b.attempt);
-    expect(states[0]).toMatchObject({ status: 'failed', failure_reason: 'runner_lost', runner_id: stale.runnerId });
-    expect(states[1]).toMatchObject({ status: 'succeeded' });
-    const current = JSON.parse(await readFile(join(server.runsDir, batchId, 'j', 'current.json'), 'utf8'));
-    expect(current.steps.once.latest).toMatchObject({ run_id: states[1].run_id, status: 'succeeded' });
+    await expectLostThenRetried(server, batchId, worker);
   });
 
   it('loses nothing when Redis restarts mid-batch (AOF on), and the batch finishes', async () => {
-    const redis = await RedisServer.start();
+    const redis = await startRedis();
     const server = await coordinator(redis, { retries: { max_attempts: 2, backoff_seconds: 0.1 } });
     await Promise.all(['w1', 'w2'].map((runnerId) => WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId, slots: 4 })));
     const work = await workDirIn(await tempDir());
@@ -147,7 +192,7 @@ describe('distributed mode: a coordinator and worker processes over a real Redis
   });
 
   it('never gives a step of an agent a worker does not have to that worker', async () => {
-    const redis = await RedisServer.start();
+    const redis = await startRedis();
     const server = await coordinator(redis, { agents: { claude: { command: 'claude-not-installed-here' } } });
     await WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId: 'commands-only', agents: ['command'] });
     const work = await workDirIn(await tempDir());
@@ -164,11 +209,12 @@ describe('distributed mode: a coordinator and worker processes over a real Redis
     expect(stepOf(board, 'j', 'ask').status).not.toBe('running');
     const states = await attemptStates(server.runsDir, batchId);
     const ask = states.filter((s) => s.step_id === 'ask');
-    expect(ask.every((s) => s.status === 'queued' && s.runner_id === null)).toBe(true);
+    expect(ask).toHaveLength(1); // handed out, and taken by nobody
+    expect(ask[0]).toMatchObject({ status: 'queued', runner_id: null });
   });
 
   it('refuses a worker whose --agents names a CLI it does not have, and a --redis with a password', async () => {
-    const redis = await RedisServer.start();
+    const redis = await startRedis();
     const server = await coordinator(redis);
     await expect(WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId: 'w', agents: ['gemini'], config: { agents: { gemini: { command: 'gemini-not-here' } } } })).rejects.toThrow(/gemini is named, but its CLI "gemini-not-here" is not found here/);
     await expect(WorkerProcess.start({ runsDir: server.runsDir, redisUrl: `redis://u:secret@127.0.0.1:${redis.port}`, runnerId: 'w' })).rejects.toThrow(/must not carry the password.*HARNESS_REDIS_PASSWORD/);
@@ -176,7 +222,7 @@ describe('distributed mode: a coordinator and worker processes over a real Redis
 
   it('refuses a coordinator whose Redis cannot be reached, and writes nothing', async () => {
     const dir = await tempDir();
-    const redis = await RedisServer.start();
+    const redis = await startRedis();
     await redis.stop(); // a port nothing listens on now
     const runsDir = join(dir, 'runs');
     const result = await runCli(dir, ['serve', '--runs-dir', runsDir, '--redis', redis.url]);

@@ -1,74 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { RedisServer } from '../../../tools/redis-server.js';
 import { tempDir, whenDone } from './harness-server.js';
 
-/** A port free now on 127.0.0.1 (redis-server cannot be asked to pick one and say which). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export type { RedisServer };
 
-/** A real redis-server (Debian's) on a loopback port of its own, AOF on, in a temp directory; stopped by pid. */
-export class RedisServer {
-  private process: ChildProcess | undefined;
-
-  private constructor(
-    readonly dir: string,
-    readonly port: number,
-  ) {}
-
-  static async start(shared?: (() => Promise<unknown>)[]): Promise<RedisServer> {
-    const dir = await tempDir(shared);
-    for (let tries = 0; ; tries++) {
-      const server = new RedisServer(dir, await freePort());
-      try {
-        await server.launch();
-        whenDone(() => server.stop(), shared);
-        return server;
-      } catch (error) {
-        if (tries >= 3) throw error; // the port was taken between the check and the start
-      }
-    }
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  get pid(): number | undefined {
-    return this.process?.pid;
-  }
-
-  private async launch(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.process = child;
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`redis-server exited ${code} before it was ready:\n${output}`)));
-      child.once('error', reject);
-    });
-  }
-
-  /** Stops it (SIGTERM: it writes its AOF and exits) and waits for the exit. */
-  async stop(): Promise<void> {
-    const child = this.process;
-    this.process = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    await exited;
-  }
-
-  /** Stops and starts it again on the same port and directory: what was in its AOF is back. */
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.launch();
-  }
+/** A real redis-server in a temp directory of the test, stopped when the test ends. */
+export async function startRedis(shared?: (() => Promise<unknown>)[]): Promise<RedisServer> {
+  const redis = await RedisServer.start(await tempDir(shared));
+  whenDone(() => redis.stop(), shared);
+  return redis;
 }

@@ -10,6 +10,10 @@ export interface WorkerStart {
   slots?: number;
   agents?: string[];
   config?: Record<string, unknown>;
+  /** More environment (on top of this process's, with HOME its own). */
+  env?: Record<string, string>;
+  /** Fills the worker's own HOME before it starts (an agent's credentials). */
+  prepareHome?: (home: string) => Promise<void>;
 }
 
 /** `harness-mcp worker` as a process of its own, with its own HOME; stopped by pid. */
@@ -25,12 +29,13 @@ export class WorkerProcess {
     const dir = await tempDir();
     const home = join(dir, 'home');
     await mkdir(home);
+    await options.prepareHome?.(home);
     const configPath = join(dir, 'config.json');
     await writeFile(configPath, JSON.stringify({ ...TEST_CONFIG, ...options.config }));
     const args = [CLI, 'worker', '--runs-dir', options.runsDir, '--config', configPath, '--redis', options.redisUrl, '--runner-id', options.runnerId];
     if (options.slots) args.push('--slots', String(options.slots));
     if (options.agents) args.push('--agents', options.agents.join(','));
-    const child = spawn(process.execPath, args, { env: { ...cliEnv(), HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: { ...cliEnv(), ...options.env, HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] });
     const worker = new WorkerProcess(child, options.runnerId);
     whenDone(() => worker.stop());
     await new Promise<void>((resolve, reject) => {
@@ -60,6 +65,7 @@ export class WorkerProcess {
     if (this.exited) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.kill(signal);
+    if (signal !== 'SIGKILL') this.child.kill('SIGCONT'); // one a test stopped (SIGSTOP) must run to act on the signal
     await exited;
   }
 }
