@@ -184,10 +184,12 @@ withOptions(program.command('budget').argument('<batch>'), STORE)
   });
 
 withOptions(program.command('drain'), STORE)
-  .description('stop new attempts from starting in the runs root; running ones finish')
+  .description('stop new attempts from starting in the runs root (or on one worker); running ones finish')
+  .option('--runner-id <id>', 'distributed mode: drain this worker only')
   .action((_options, command: Command) => setDrainFlag(true, command.optsWithGlobals()));
 withOptions(program.command('undrain'), STORE)
-  .description('let new attempts start again')
+  .description('let new attempts start again (in the runs root, or on one worker)')
+  .option('--runner-id <id>', 'distributed mode: undrain this worker only')
   .action((_options, command: Command) => setDrainFlag(false, command.optsWithGlobals()));
 
 withOptions(program.command('gc'), STORE)

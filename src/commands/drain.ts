@@ -1,15 +1,22 @@
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { nowIso } from '../core/index.js';
-import { RunsLock } from '../store/index.js';
-import { runsPathsOf, type StoreOptions } from './common.js';
+import { nowIso, RunnerHealthSchema } from '../core/index.js';
+import { readJsonIfExists, RunsLock, type RunsPaths } from '../store/index.js';
+import { fail, runsPathsOf, type StoreOptions } from './common.js';
+
+export interface DrainOptions extends StoreOptions {
+  /** One worker of the distributed mode instead of the whole root. */
+  runnerId?: string;
+}
 
 /**
- * `harness-mcp drain` / `undrain`: sets or clears the runs root's drain flag, and says what
- * changed. The server that runs the root (if any) follows at its next health refresh.
+ * `harness-mcp drain` / `undrain`: sets or clears the runs root's drain flag (or, with
+ * --runner-id, one worker's), and says what changed. The server that runs the root, or the
+ * worker, follows at its next health refresh.
  */
-export async function setDrainFlag(drain: boolean, options: StoreOptions): Promise<void> {
+export async function setDrainFlag(drain: boolean, options: DrainOptions): Promise<void> {
   const paths = await runsPathsOf(options);
+  if (options.runnerId !== undefined) return setWorkerDrain(drain, paths, options.runnerId);
   const wasDraining = await stat(paths.drainFile).then(
     () => true,
     () => false,
@@ -27,5 +34,19 @@ export async function setDrainFlag(drain: boolean, options: StoreOptions): Promi
   const follows = (await RunsLock.isHeld(paths)) ? 'its server follows within runners.health_interval_seconds' : 'no server runs it now';
   process.stdout.write(
     drain ? `draining ${paths.root}: no new attempts start; running ones finish (${follows})\n` : `drain ended for ${paths.root}: new attempts start again (${follows})\n`,
+  );
+}
+
+async function setWorkerDrain(drain: boolean, paths: RunsPaths, runnerId: string): Promise<void> {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(runnerId)) fail(`--runner-id ${JSON.stringify(runnerId)}: use 1 to 64 letters, digits, dots, dashes or underscores`);
+  const health = await readJsonIfExists(paths.runnerHealthFile(runnerId), RunnerHealthSchema).catch(() => undefined);
+  if (health?.mode !== 'worker') fail(`no worker ${runnerId} has run ${paths.root} (its _system/runners/${runnerId}/health.json names none)`);
+  const file = paths.runnerDrainFile(runnerId);
+  if (drain) await writeFile(file, `${nowIso()} by harness-mcp drain\n`);
+  else await rm(file, { force: true });
+  process.stdout.write(
+    drain
+      ? `draining worker ${runnerId}: it takes no new attempts; running ones finish (it follows within runners.health_interval_seconds)\n`
+      : `drain ended for worker ${runnerId}: it takes attempts again (within runners.health_interval_seconds)\n`,
   );
 }

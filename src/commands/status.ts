@@ -6,6 +6,9 @@ import { describeSteps } from './describe-steps.js';
 /** `pid 4242 on host (runner r1): 2 of 4 running`, and why new attempts are held back, if so. */
 function describeRunner(runner: RunnerHealth): string {
   const held = runner.paused_reason ? `; new attempts are held back: ${runner.paused_reason}` : '';
+  if (runner.mode === 'worker') {
+    return `worker ${runner.runner_id} (pid ${runner.pid} on ${runner.hostname}): ${runner.running} of ${runner.capacity} running, takes ${(runner.agents ?? []).join(', ')}, last seen ${runner.updated_at}${held}`;
+  }
   return `served by pid ${runner.pid} on ${runner.hostname} (runner ${runner.runner_id}): ${runner.running} of ${runner.capacity} running${held}`;
 }
 

@@ -150,7 +150,7 @@ export const RunnerHealthSchema = z.strictObject({
   runner_id: z.string(),
   pid: z.int(),
   hostname: z.string(),
-  mode: z.enum(['active', 'read_only']).describe('read_only: another server owns the runs root'),
+  mode: z.enum(['active', 'read_only', 'worker']).describe('read_only: another server owns the runs root; worker: a worker of the distributed mode'),
   capacity: z.int(),
   running: z.int(),
   drain: z.boolean().describe('Draining: no new attempts start, running ones finish'),
@@ -162,7 +162,8 @@ export const RunnerHealthSchema = z.strictObject({
   }),
   // Absent from a health.json written before pools existed.
   pools: z.array(PoolHealthSchema).default([]).describe('The provider pools: what runs in each, its adaptive cap, and its park when a provider limit holds it'),
-  updated_at: z.string(),
+  agents: z.array(AgentNameSchema).optional().describe('A worker: the agents it takes attempts of'),
+  updated_at: z.string().describe('When it was written: a worker no longer running is last seen then'),
 });
 export type RunnerHealth = z.infer<typeof RunnerHealthSchema>;
 export const RunnerEntrySchema = RunnerHealthSchema;

@@ -7,6 +7,7 @@ import { BudgetExceededReason, ReportChecker, runAttempt, ShutdownReason, StuckR
 import { AttemptFiles, type AttemptLocation, type RunsPaths, type StateTransitions } from '../store/index.js';
 import { AttemptOrderSchema, ControlMessageSchema, QueueEntrySchema, type AttemptOrder, type AttemptResult, type ControlMessage, type QueueEntry, type StateReport } from './attempt-order.js';
 import { controlChannelOf, runIdOfOrder } from './queue-names.js';
+import { writeWorkerHealth } from './worker-health.js';
 import type { RedisConnection } from './redis-connection.js';
 
 export interface AttemptWorkerOptions {
@@ -61,8 +62,12 @@ export class AttemptWorker {
   private readonly context: Omit<RunnerContext, 'transitions' | 'budgets'>;
   private readonly reportChecker: ReportChecker;
   private paused = false;
+  /** Why this worker takes no new attempts (its drain flag, low disk), if so. */
+  private held: string | null = null;
   private closing = false;
   private leaseTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
+  private healthWrite: Promise<void> | undefined;
 
   private constructor(private readonly options: AttemptWorkerOptions) {
     const serial = new KeyedSerial();
@@ -91,8 +96,15 @@ export class AttemptWorker {
     const worker = new AttemptWorker(options);
     await worker.subscriber.subscribe(controlChannelOf(options.prefix));
     worker.subscriber.on('message', (_channel: string, text: string) => worker.onControl(text));
+    await worker.refreshHealth();
     await worker.openQueues();
     worker.leaseTimer = setInterval(() => worker.checkLeases(), Math.max(100, options.lockMs / 4));
+    worker.healthTimer = setInterval(() => {
+      worker.healthWrite ??= worker
+        .refreshHealth()
+        .catch((error: Error) => options.log(`could not write health.json: ${error.message}`))
+        .finally(() => (worker.healthWrite = undefined));
+    }, options.config.runners.health_interval_seconds * 1000);
     return worker;
   }
 
@@ -171,11 +183,26 @@ export class AttemptWorker {
     }
   }
 
+  /** Pauses the queues while every slot is taken or the worker is held (drain, low disk), and resumes them after. */
   private updatePause(arriving: number): void {
-    const full = this.slots.pending + this.slots.size + arriving >= this.options.slots;
-    if (full === this.paused || this.closing) return;
-    this.paused = full;
-    for (const worker of this.workers.values()) void (full ? worker.pause(true) : Promise.resolve(worker.resume())).catch(() => undefined);
+    const pause = this.held !== null || this.slots.pending + this.slots.size + arriving >= this.options.slots;
+    if (pause === this.paused || this.closing) return;
+    this.paused = pause;
+    for (const worker of this.workers.values()) void (pause ? worker.pause(true) : Promise.resolve(worker.resume())).catch(() => undefined);
+  }
+
+  /** Writes health.json and follows its drain flag and the disk: attempts under way finish either way. */
+  private async refreshHealth(): Promise<void> {
+    const health = await writeWorkerHealth(this.options.paths, {
+      runnerId: this.options.runnerId,
+      slots: this.options.slots,
+      running: this.running.size,
+      agents: [...this.options.agents.keys()],
+      minFreeDiskBytes: this.options.config.runners.min_free_disk_bytes,
+    });
+    if (health.paused_reason !== this.held) this.options.log(health.paused_reason ? `taking no new attempts: ${health.paused_reason}` : 'taking attempts again');
+    this.held = health.paused_reason;
+    this.updatePause(0);
   }
 
   private async runOrder(order: AttemptOrder, job: Job): Promise<AttemptResult> {
@@ -237,11 +264,14 @@ export class AttemptWorker {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.leaseTimer);
+    clearInterval(this.healthTimer);
+    await this.healthWrite;
     for (const worker of this.workers.values()) await worker.pause(true).catch(() => undefined);
     for (const running of this.running.values()) running.controller.abort(new ShutdownReason());
     await this.slots.onIdle();
     for (const worker of this.workers.values()) await worker.close().catch(() => undefined);
     await this.reportChecker.close();
+    await this.refreshHealth().catch(() => undefined); // last seen now, running nothing
     this.subscriber.disconnect();
     this.client.disconnect();
   }

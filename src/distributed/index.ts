@@ -3,3 +3,4 @@ export { AttemptWorker, type AttemptWorkerOptions } from './attempt-worker.js';
 export { DEFAULT_LOCK_MS, RemoteAttempts } from './remote-attempts.js';
 export { redisPrefixOf } from './queue-names.js';
 export { checkRedis, REDIS_PASSWORD_VARIABLE, redisConnectionOf, type RedisConnection } from './redis-connection.js';
+export { readWorkersHealth } from './worker-health.js';

@@ -41,7 +41,8 @@ interface Pending {
   settled: boolean;
   /** In its queue: from then on `reconcile` looks it up. */
   handedOut: boolean;
-  queue: Queue;
+  /** Its pool's queue, once known. */
+  queue: Queue | undefined;
 }
 
 /**
@@ -71,10 +72,10 @@ export class RemoteAttempts {
 
   private async run(job: AttemptJob, budgets: BudgetGuard): Promise<AttemptState> {
     const runId = job.state.run_id;
-    const { queue } = await this.poolOf(job.pool);
-    this.options.files.forget(job.location); // the worker writes its state.json from now on
-    const ended = new Promise<AttemptState>((resolve) => {
-      const pending: Pending = { job, budgets, chain: Promise.resolve(), latest: job.state, overBudgetSent: false, settled: false, handedOut: false, queue, settle: resolve };
+    let fail!: (error: unknown) => void;
+    const ended = new Promise<AttemptState>((resolve, reject) => {
+      fail = reject;
+      const pending: Pending = { job, budgets, chain: Promise.resolve(), latest: job.state, overBudgetSent: false, settled: false, handedOut: false, queue: undefined, settle: resolve };
       pending.settle = (state) => {
         if (pending.settled) return;
         pending.settled = true;
@@ -89,16 +90,28 @@ export class RemoteAttempts {
     job.signal.addEventListener('abort', onAbort, { once: true });
     try {
       if (job.signal.aborted) onAbort();
-      await queue.add('attempt', this.orderOf(job, budgets), { jobId: orderIdOf(runId), attempts: 1, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } }).catch((error: unknown) => {
+      this.handOut(job, budgets).catch((error: unknown) => {
+        const pending = this.pending.get(runId);
+        if (!pending || pending.settled) return;
         this.pending.delete(runId); // not handed out: the scheduler ends it as the harness's failure
-        throw error;
+        fail(error);
       });
-      const pending = this.pending.get(runId);
-      if (pending) pending.handedOut = true;
       return await this.untilEnded(ended, job.signal, runId);
     } finally {
       job.signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Puts the attempt's order in its pool's queue. */
+  private async handOut(job: AttemptJob, budgets: BudgetGuard): Promise<void> {
+    const runId = job.state.run_id;
+    const { queue } = await this.poolOf(job.pool);
+    const pending = this.pending.get(runId);
+    if (!pending || pending.settled) return; // ended meanwhile (a shutdown that could not wait)
+    pending.queue = queue;
+    this.options.files.forget(job.location); // the worker writes its state.json from now on
+    await queue.add('attempt', this.orderOf(job, budgets), { jobId: orderIdOf(runId), attempts: 1, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } });
+    pending.handedOut = true;
   }
 
   /**
@@ -257,7 +270,7 @@ export class RemoteAttempts {
     };
     try {
       await this.publisher.set(`${this.options.prefix}:abort:${runId}`, JSON.stringify(message), 'EX', ABORT_MARK_SECONDS);
-      if ((await pending.queue.remove(orderIdOf(runId))) === 1) {
+      if (pending.queue && (await pending.queue.remove(orderIdOf(runId))) === 1) {
         this.later(runId, async (p) => p.settle(await this.endLost(p, 'removed from its queue before a worker took it')));
         return;
       }
@@ -283,25 +296,25 @@ export class RemoteAttempts {
     try {
       for (const [runId, pending] of this.pending) {
         if (this.closed) return;
-        if (pending.handedOut) await this.lookUp(runId, pending).catch(() => undefined); // Redis away: next round
+        if (pending.handedOut && pending.queue) await this.lookUp(runId, pending, pending.queue).catch(() => undefined); // Redis away: next round
       }
     } finally {
       this.reconciling = false;
     }
   }
 
-  private async lookUp(runId: string, pending: Pending): Promise<void> {
+  private async lookUp(runId: string, pending: Pending, queue: Queue): Promise<void> {
     const id = orderIdOf(runId);
-    const state = await pending.queue.getJobState(id);
+    const state = await queue.getJobState(id);
     if (state === 'completed') {
-      this.onCompleted(runId, (await pending.queue.getJob(id))?.returnvalue);
+      this.onCompleted(runId, (await queue.getJob(id))?.returnvalue);
     } else if (state === 'failed') {
-      this.onFailed(runId, (await pending.queue.getJob(id))?.failedReason ?? 'failed');
+      this.onFailed(runId, (await queue.getJob(id))?.failedReason ?? 'failed');
     } else if (state === 'unknown') {
       // Gone from Redis (a restart that lost it): nobody runs it any more.
       this.onFailed(runId, 'its order is no longer in Redis');
-    } else if (state === 'waiting' && (await pending.queue.getJob(id))?.deferredFailure) {
-      if ((await pending.queue.remove(id)) === 1) this.onFailed(runId, 'its worker stopped renewing its hold, and no other worker took the order to fail it');
+    } else if (state === 'waiting' && (await queue.getJob(id))?.deferredFailure) {
+      if ((await queue.remove(id)) === 1) this.onFailed(runId, 'its worker stopped renewing its hold, and no other worker took the order to fail it');
     } else if (pending.job.signal.aborted) {
       await this.abort(runId, pending.job.signal);
     }

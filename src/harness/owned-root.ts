@@ -6,7 +6,7 @@ import { finishRemovals, GcRefusedError, removeGarbage, Scheduler, secureWorktre
 import { BatchReader, ScoreboardFiles, type ReaderOptions, type ReadSource } from '../scoreboard/index.js';
 import { appendLanding, AttemptTransitions, sweepStaleTempFiles, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type RunsLock, type RunsPaths } from '../store/index.js';
 import type { LandingRecorder, LandJobAnswer, LandJobRequest } from './land-job.js';
-import { RemoteAttempts, redisPrefixOf, type RedisConnection } from '../distributed/index.js';
+import { readWorkersHealth, RemoteAttempts, redisPrefixOf, type RedisConnection } from '../distributed/index.js';
 import type { LogListener } from './log-listener.js';
 import { processStartedAtMs } from './process-start.js';
 import type { GarbageSteps, RootRole } from './root-role.js';
@@ -57,7 +57,8 @@ export class OwnedRoot implements RootRole {
     this.source = {
       records: scheduler.records,
       dispatchPaused: async () => dispatchPausedText(healthMonitor.pausedReason, scheduler.poolHealth(), Date.now()),
-      runners: async () => [healthMonitor.health],
+      // In the distributed mode the workers are runners too: each writes its own health.json.
+      runners: async () => [healthMonitor.health, ...(remote ? await readWorkersHealth(options.paths) : [])],
       setAside: () => options.damagedFiles.list(),
       poll: () => () => undefined, // every change comes from this server's scheduler, which announces it
     };

@@ -5,6 +5,7 @@ import type { ReadSource } from '../scoreboard/index.js';
 import { RunsLock, type RunsPaths } from '../store/index.js';
 import type { RootRole } from './root-role.js';
 import { watchScoreboardFiles } from './scoreboard-watch.js';
+import { readWorkersHealth } from '../distributed/index.js';
 
 // A batch another server runs changes only on disk: a wait looks there every second.
 const DISK_POLL_MS = 1000;
@@ -35,7 +36,7 @@ export class WatchedRoot implements RootRole {
       dispatchPaused: () => readOwnerPauseReason(paths),
       runners: async () => {
         const owner = await readOwnerHealth(paths);
-        return [...ownHealth(), ...(owner ? [owner] : [])];
+        return [...ownHealth(), ...(owner ? [owner] : []), ...(await readWorkersHealth(paths))];
       },
       setAside: () => [], // only the server that runs the root moves files aside
       poll: (check) => {

@@ -1,4 +1,4 @@
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { compactUtc, idProblem, JOB_DIR_NAMES, PathEscapeError, RUN_ID_PATTERN, TASK_ID_PATTERN } from '../core/index.js';
 
 /** Artifact names a client may fetch, and the file each stands for in an attempt directory. */
@@ -105,9 +105,17 @@ export class RunsPaths {
   get controlDir(): string {
     return join(this.systemDir, 'queue', 'control');
   }
+  /** One directory per runner (a server, or a worker of the distributed mode) that ran the root. */
+  get runnersDir(): string {
+    return join(this.systemDir, 'runners');
+  }
+  /** A worker's own drain flag (the distributed mode): it takes no new attempts while the file exists. */
+  runnerDrainFile(runnerId: string): string {
+    return join(dirname(this.runnerHealthFile(runnerId)), 'drain');
+  }
   runnerHealthFile(runnerId: string): string {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(runnerId)) throw new PathEscapeError(runnerId, this.root);
-    return join(this.systemDir, 'runners', runnerId, 'health.json');
+    return join(this.runnersDir, runnerId, 'health.json');
   }
 
   batchDir(batchId: string): string {

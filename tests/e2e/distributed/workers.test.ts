@@ -191,6 +191,37 @@ describe('distributed mode: a coordinator and worker processes over a real Redis
     for (const state of states.filter((s) => s.status === 'succeeded')) expect((await readFile(join(state.dir, 'stdout.log'), 'utf8')).trim()).toBe(state.step_id);
   });
 
+  it('lists every worker in the system scoreboard, and a drained worker takes no new attempts while another does', async () => {
+    const redis = await startRedis();
+    const server = await coordinator(redis, { runners: { heartbeat_write_interval_seconds: 0.2, health_interval_seconds: 0.2 } });
+    const config = { runners: { heartbeat_write_interval_seconds: 0.2, health_interval_seconds: 0.2 } };
+    await Promise.all(['w1', 'w2'].map((runnerId) => WorkerProcess.start({ runsDir: server.runsDir, redisUrl: redis.url, runnerId, slots: 3, agents: ['command'], config })));
+    const system = await server.ok('get_scoreboard', { detail: 'full' });
+    const workers = system.runners.filter((r: any) => r.mode === 'worker');
+    expect(workers.map((r: any) => r.runner_id)).toEqual(['w1', 'w2']);
+    expect(workers[0]).toMatchObject({ capacity: 3, running: 0, agents: ['command'], drain: false, updated_at: expect.any(String) });
+
+    const work0 = await tempDir();
+    const drained = await runCli(work0, ['drain', '--runs-dir', server.runsDir, '--runner-id', 'w1']);
+    expect(drained).toMatchObject({ code: 0, stdout: expect.stringContaining('draining worker w1') });
+    await eventually(async () => {
+      const board = await server.ok('get_scoreboard', { detail: 'full' });
+      return board.runners.find((r: any) => r.runner_id === 'w1' && r.drain && /^draining/.test(r.paused_reason ?? '')) ? true : undefined;
+    }, 'w1 draining');
+    const status = await runCli(work0, ['status', '--runs-dir', server.runsDir]);
+    expect(status.stdout).toMatch(/worker w1 \(pid \d+ on .+\): 0 of 3 running, takes command, last seen \S+; new attempts are held back: draining/);
+    expect(status.stdout).toMatch(/worker w2 \(pid \d+ on .+\): 0 of 3 running, takes command, last seen \S+\n/);
+    const work = await workDirIn(await tempDir());
+    const batchId = await server.submit(oneJob(work, Array.from({ length: 12 }, (_, i) => ({ step_id: `s${i}`, command: ['true'] }))));
+    await server.settled(batchId, 60);
+    const states = await attemptStates(server.runsDir, batchId);
+    expect(states.map((s) => s.runner_id)).toEqual(Array(12).fill('w2'));
+
+    const unknown = await runCli(work0, ['drain', '--runs-dir', server.runsDir, '--runner-id', 'w9']);
+    expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('no worker w9 has run') });
+    expect(await readdir(join(server.runsDir, '_system', 'runners'))).not.toContain('w9');
+  });
+
   it('never gives a step of an agent a worker does not have to that worker', async () => {
     const redis = await startRedis();
     const server = await coordinator(redis, { agents: { claude: { command: 'claude-not-installed-here' } } });
