@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import PQueue from 'p-queue';
 import { isTerminal, KeyedSerial, TerminalStateError, type AgentName, type AttemptState, type HarnessConfig } from '../core/index.js';
 import type { AgentAdapter } from '../agents/index.js';
-import { BudgetExceededReason, ReportChecker, runAttempt, ShutdownReason, StuckReason, WorkspaceOccupancy, type RunnerContext } from '../runner/index.js';
+import { ReportChecker, runAttempt, ShutdownReason, StuckReason, WorkspaceOccupancy, type RunnerContext } from '../runner/index.js';
 import { AttemptFiles, type AttemptLocation, type RunsPaths, type StateTransitions } from '../store/index.js';
 import { AttemptOrderSchema, ControlMessageSchema, QueueEntrySchema, type AttemptOrder, type AttemptResult, type ControlMessage, type QueueEntry, type StateReport } from './attempt-order.js';
 import { controlChannelOf, runIdOfOrder } from './queue-names.js';
@@ -108,11 +108,6 @@ export class AttemptWorker {
     return worker;
   }
 
-  /** The attempts running here now. */
-  get runningCount(): number {
-    return this.running.size;
-  }
-
   private onControl(text: string): void {
     let message: ControlMessage;
     try {
@@ -127,9 +122,7 @@ export class AttemptWorker {
 
   private applyAbort(message: Extract<ControlMessage, { kind: 'abort' }>): void {
     const running = this.running.get(message.run_id);
-    if (!running) return;
-    if (message.reason === 'budget') running.overBudget = message.detail ?? 'over budget';
-    else running.controller.abort(abortReasonOf(message));
+    if (running) abortWith(running, message);
   }
 
   /** Opens a BullMQ worker on each pool queue of an agent this machine has. */
@@ -253,11 +246,10 @@ export class AttemptWorker {
     for (const [runId, running] of this.running) if (running.renewedAt < limit) this.lost(runId, `not renewed for ${Math.round((Date.now() - running.renewedAt) / 1000)} s`);
   }
 
+  /** Carries out the abort marker the coordinator left for an attempt before this worker took it. */
   private applyAbortNow(running: Running, text: string): void {
     const message = ControlMessageSchema.safeParse(parseJson(text));
-    if (!message.success || message.data.kind !== 'abort') return;
-    if (message.data.reason === 'budget') running.overBudget = message.data.detail ?? 'over budget';
-    else running.controller.abort(abortReasonOf(message.data));
+    if (message.success && message.data.kind === 'abort') abortWith(running, message.data);
   }
 
   /** Stops taking orders, ends what runs as a shutdown (runner_lost, retried by policy), and disconnects. */
@@ -277,17 +269,11 @@ export class AttemptWorker {
   }
 }
 
-function abortReasonOf(message: Extract<ControlMessage, { kind: 'abort' }>): Error {
-  switch (message.reason) {
-    case 'shutdown':
-      return new ShutdownReason();
-    case 'stuck':
-      return new StuckReason(message.detail ?? 'unknown');
-    case 'budget':
-      return new BudgetExceededReason(message.detail ?? 'over budget');
-    case 'cancel':
-      return new DOMException('canceled', 'AbortError'); // what a bare abort() gives, as the embedded mode's cancel does
-  }
+/** A budget stop is left to the runner's budget watch (it ends the attempt budget_exceeded); the others abort it. */
+function abortWith(running: Running, message: Extract<ControlMessage, { kind: 'abort' }>): void {
+  const { reason, detail } = message;
+  if (reason === 'budget') running.overBudget = detail ?? 'over budget';
+  else running.controller.abort(reason === 'shutdown' ? new ShutdownReason() : reason === 'stuck' ? new StuckReason(detail ?? 'unknown') : new DOMException('canceled', 'AbortError')); // a cancel: what a bare abort() gives, as the embedded mode's does
 }
 
 /**

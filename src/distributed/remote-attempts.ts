@@ -241,7 +241,18 @@ export class RemoteAttempts {
     }
     const from = onDisk ?? pending.latest;
     const ended = endedState(from, lostEnding(signal, why));
-    await this.options.transitions.write(location, from, ended);
+    try {
+      await this.options.transitions.write(location, from, ended);
+    } catch (error) {
+      // The worker wrote its end meanwhile: that one stands.
+      const now = await this.options.files.readState(location).catch(() => undefined);
+      if (now && isTerminal(now.status)) {
+        await this.options.transitions.recordWritten(location, from, now, null);
+        return now;
+      }
+      // The disk refused: the scheduler holds the end all the same, as after any refused write, and never waits forever.
+      this.options.log(`could not record the end of ${ended.run_id}: ${(error as Error).message}`);
+    }
     return ended;
   }
 
