@@ -2,5 +2,5 @@
 export { type AttemptExecutor, type AttemptJob, type BudgetGuard, type RunnerContext } from './runner-context.js';
 export { runAttempt } from './run-attempt.js';
 export { ReportChecker } from './report-checker.js';
-export { BudgetExceededReason, isShutdown, SHUTDOWN_ENDING, ShutdownReason, StuckReason } from './abort-reasons.js';
+export { BudgetExceededReason, isShutdown, ShutdownReason, StuckReason } from './abort-reasons.js';
 export { WorkspaceOccupancy } from './workspace-occupancy.js';

@@ -1,8 +1,8 @@
 // What the other floors may use of scheduler/; everything else in it is its own (docs/architecture.md).
-export { Scheduler, type SchedulerOptions } from './scheduler.js';
+export { Scheduler } from './scheduler.js';
 export { type CancelTarget, checkLaunchTable, Requests } from './requests.js';
-export { isDraining, pauseReason, readOwnerHealth, readOwnerPauseReason, readPressure } from './runner-health.js';
+export { pauseReason, readOwnerHealth, readOwnerPauseReason, readPressure } from './runner-health.js';
 export { findGarbage, finishRemovals, type GcCandidate, GcRefusedError, removeGarbage, secureWorktrees } from './collect-garbage.js';
 export { HealthMonitor } from './health-monitor.js';
 export { type SetBudgetAnswer, type SetBudgetRequest } from './budget-requests.js';
-export { poolId, type PoolKey } from './pool-key.js';
+export { type PoolKey } from './pool-key.js';

@@ -24,15 +24,6 @@ async function attemptStates(runsDir: string, batchId: string): Promise<any[]> {
   return states;
 }
 
-function isProcessAliveSync(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function coordinator(redis: RedisServer, config: Record<string, unknown> = {}): Promise<HarnessServer> {
   return HarnessServer.start({ args: ['--redis', redis.url], maxConcurrency: 16, config });
 }
@@ -127,7 +118,7 @@ describe('distributed mode: a coordinator and worker processes over a real Redis
     const batchId = await server.submit(oneJob(work, [{ step_id: 'once', command: ['sh', '-c', 'if [ -e marker ]; then echo retried; exit 0; fi; touch marker; exec sleep 600'] }]));
     const first = await eventually(async () => (await attemptStates(server.runsDir, batchId)).find((s) => s.status === 'running' && s.pid), 'the first attempt running');
     // A process a lost worker left is beyond the coordinator's reach (another machine); the test stops it.
-    onTestFinished(() => void (isProcessAliveSync(first.pid) && process.kill(first.pid, 'SIGKILL')));
+    onTestFinished(async () => void ((await isProcessAlive(first.pid)) && process.kill(first.pid, 'SIGKILL')));
     return { server, redis, lock, batchId, first, worker: workers.find((w) => w.runnerId === first.runner_id)! };
   }
 
@@ -170,7 +161,7 @@ describe('distributed mode: a coordinator and worker processes over a real Redis
     process.kill(worker.pid, 'SIGCONT');
 
     // Its hold fails to renew: it kills the attempt's process group, and its writes are refused.
-    await eventually(async () => (isProcessAliveSync(first.pid) ? undefined : true), 'the stale attempt killed', 15_000);
+    await eventually(async () => ((await isProcessAlive(first.pid)) ? undefined : true), 'the stale attempt killed', 15_000);
     await expectLostThenRetried(server, batchId, worker);
   });
 
