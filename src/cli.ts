@@ -97,6 +97,7 @@ withOptions(program.command('worker'), [...STORE, 'redis'])
   .addOption(new Option('--slots <n>', 'attempts run at once on this machine (default: runners.max_concurrency)').argParser(wholeNumber(1, 256)))
   .option('--agents <list>', 'the agents this worker takes attempts of, comma-separated (default: command and every agent whose CLI is found)')
   .option('--runner-id <id>', 'how this worker is named in health and meta.json (default: runners.runner_id, else hostname-pid)')
+  .option('--drain', 'start drained: take no attempts until `harness-mcp undrain --runner-id <id>`')
   .action((_options, command: Command) => worker(command.optsWithGlobals()));
 
 withOptions(program.command('status').argument('[batch]', 'a batch id; all batches without one'), STORE)

@@ -17,6 +17,9 @@ const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const SLOTS = 8;
 const SIDES = ['embedded', '1 worker', '2 workers', '3 workers'] as const;
 type Side = (typeof SIDES)[number];
+// Dispatch latency without a CPU queue: a chain of steps, one ready at a time.
+const LATENCY_SIDES = ['embedded', '1 worker'] as const satisfies readonly Side[];
+const CHAIN = 50;
 
 interface Run {
   stepsPerSecond: number;
@@ -60,8 +63,11 @@ async function dispatchTimes(runsDir: string, batchId: string): Promise<number[]
   return times;
 }
 
-/** One batch of `steps` no-op steps through a fresh root, embedded or with `workers` workers sharing SLOTS slots. */
-async function runOnce(side: Side, steps: number, redis: RedisServer): Promise<Run> {
+/**
+ * One batch of `steps` no-op steps through a fresh root, embedded or with `workers` workers
+ * sharing SLOTS slots; `chained`, each step depends on the one before, so one runs at a time.
+ */
+async function runOnce(side: Side, steps: number, redis: RedisServer, chained = false): Promise<Run> {
   const workers = side === 'embedded' ? 0 : Number(side[0]);
   const dir = await mkdtemp(join(tmpdir(), 'harness-bench-distributed-'));
   const client = new Client({ name: 'bench-distributed', version: '1' });
@@ -83,7 +89,7 @@ async function runOnce(side: Side, steps: number, redis: RedisServer): Promise<R
       jobs: Array.from({ length: jobs }, (_, j) => ({
         job_id: `j${j}`,
         working_directory: work,
-        steps: Array.from({ length: Math.min(200, steps - j * 200) }, (_, s) => ({ step_id: `s${s}`, command: ['true'] })),
+        steps: Array.from({ length: Math.min(200, steps - j * 200) }, (_, s) => ({ step_id: `s${s}`, command: ['true'], ...(chained && s > 0 ? { depends_on: [`s${s - 1}`] } : {}) })),
       })),
     };
     const t0 = performance.now();
@@ -106,9 +112,11 @@ export async function distributedBench(reps: number, steps: number): Promise<str
   const redisDir = await mkdtemp(join(tmpdir(), 'harness-bench-redis-'));
   const redis = await RedisServer.start(redisDir);
   const runs = new Map<Side, Run[]>(SIDES.map((side) => [side, []]));
+  const oneAtATime = new Map<Side, Run[]>(LATENCY_SIDES.map((side) => [side, []]));
   try {
     for (let rep = 0; rep < reps; rep++) {
       for (const side of SIDES) runs.get(side)!.push(await runOnce(side, steps, redis));
+      for (const side of LATENCY_SIDES) oneAtATime.get(side)!.push(await runOnce(side, CHAIN, redis, true));
     }
   } finally {
     await redis.stop();
@@ -120,6 +128,11 @@ export async function distributedBench(reps: number, steps: number): Promise<str
     const throughput = sideRuns.map((r) => r.stepsPerSecond);
     const dispatch = sideRuns.flatMap((r) => r.dispatchMs);
     return `| ${side} | ${median(throughput).toFixed(1)} | ${throughput.map((x) => x.toFixed(1)).join(', ')} | ${(median(throughput) / embedded).toFixed(2)} | ${median(dispatch).toFixed(0)} | ${percentile(dispatch, 99).toFixed(0)} |`;
+  });
+  const embeddedAlone = median(oneAtATime.get('embedded')!.flatMap((r) => r.dispatchMs));
+  const latencyRows = LATENCY_SIDES.map((side) => {
+    const dispatch = oneAtATime.get(side)!.flatMap((r) => r.dispatchMs);
+    return `| ${side} | ${median(dispatch).toFixed(1)} | ${percentile(dispatch, 99).toFixed(1)} | ${(median(dispatch) - embeddedAlone).toFixed(1)} |`;
   });
   return `## Distributed mode: ${steps} no-op steps, ${SLOTS} slots in all, ${reps} reps
 
@@ -134,5 +147,12 @@ same span without Redis. Goal: dispatch p50 ≤ 20 ms through Redis.
 | side | steps/s (median) | each rep | × embedded | dispatch p50 (ms) | dispatch p99 (ms) |
 |---|---|---|---|---|---|
 ${rows.join('\n')}
+
+One attempt at a time: a chain of ${CHAIN} no-op steps, each depending on the one before, so no
+attempt waits for a CPU behind another; the same span, over every attempt of every rep.
+
+| side | dispatch p50 (ms) | dispatch p99 (ms) | p50 − embedded (ms) |
+|---|---|---|---|
+${latencyRows.join('\n')}
 `;
 }

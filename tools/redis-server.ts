@@ -33,6 +33,11 @@ export class RedisServer {
     }
   }
 
+  /** The server's pid while it runs (a test may SIGSTOP it to cut its clients off). */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }

@@ -1,8 +1,9 @@
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { nowIso, RunnerHealthSchema } from '../core/index.js';
-import { readJsonIfExists, RunsLock, type RunsPaths } from '../store/index.js';
-import { fail, runsPathsOf, type StoreOptions } from './common.js';
+import { nowIso } from '../core/index.js';
+import { RUNNER_ID, setWorkerDrain } from '../distributed/index.js';
+import { RunsLock, type RunsPaths } from '../store/index.js';
+import { fail, orFail, runsPathsOf, type StoreOptions } from './common.js';
 
 export interface DrainOptions extends StoreOptions {
   /** One worker of the distributed mode instead of the whole root. */
@@ -16,7 +17,7 @@ export interface DrainOptions extends StoreOptions {
  */
 export async function setDrainFlag(drain: boolean, options: DrainOptions): Promise<void> {
   const paths = await runsPathsOf(options);
-  if (options.runnerId !== undefined) return setWorkerDrain(drain, paths, options.runnerId);
+  if (options.runnerId !== undefined) return drainWorker(drain, paths, options.runnerId);
   const wasDraining = await stat(paths.drainFile).then(
     () => true,
     () => false,
@@ -37,13 +38,9 @@ export async function setDrainFlag(drain: boolean, options: DrainOptions): Promi
   );
 }
 
-async function setWorkerDrain(drain: boolean, paths: RunsPaths, runnerId: string): Promise<void> {
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(runnerId)) fail(`--runner-id ${JSON.stringify(runnerId)}: use 1 to 64 letters, digits, dots, dashes or underscores`);
-  const health = await readJsonIfExists(paths.runnerHealthFile(runnerId), RunnerHealthSchema).catch(() => undefined);
-  if (health?.mode !== 'worker') fail(`no worker ${runnerId} has run ${paths.root} (its _system/runners/${runnerId}/health.json names none)`);
-  const file = paths.runnerDrainFile(runnerId);
-  if (drain) await writeFile(file, `${nowIso()} by harness-mcp drain\n`);
-  else await rm(file, { force: true });
+async function drainWorker(drain: boolean, paths: RunsPaths, runnerId: string): Promise<void> {
+  if (!RUNNER_ID.test(runnerId)) fail(`--runner-id ${JSON.stringify(runnerId)}: use 1 to 64 letters, digits, dots, dashes or underscores`);
+  await orFail(() => setWorkerDrain(paths, runnerId, drain));
   process.stdout.write(
     drain
       ? `draining worker ${runnerId}: it takes no new attempts; running ones finish (it follows within runners.health_interval_seconds)\n`

@@ -1,10 +1,10 @@
-import { access, constants } from 'node:fs/promises';
+import { access, constants, mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { delimiter, isAbsolute, join } from 'node:path';
-import { AgentNameSchema, HARNESS_VERSION, type AgentName, type HarnessConfig } from '../core/index.js';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { AgentNameSchema, HARNESS_VERSION, nowIso, type AgentName, type HarnessConfig } from '../core/index.js';
 import { createAgentRegistry, type AgentAdapter } from '../agents/index.js';
 import { loadHarnessConfig } from '../config/index.js';
-import { AttemptWorker, checkRedis, REDIS_PASSWORD_VARIABLE, redisConnectionOf, redisPrefixOf } from '../distributed/index.js';
+import { AttemptWorker, checkRedis, REDIS_PASSWORD_VARIABLE, redisConnectionOf, redisPrefixOf, RUNNER_ID } from '../distributed/index.js';
 import { resolveRunsRoot, RunsPaths } from '../store/index.js';
 import { EXIT, fail, harnessOptions, orFail, type StoreOptions } from './common.js';
 
@@ -13,6 +13,8 @@ export interface WorkerOptions extends StoreOptions {
   slots?: number;
   agents?: string;
   runnerId?: string;
+  /** Start drained: take no attempts until `undrain --runner-id`. */
+  drain?: boolean;
 }
 
 /**
@@ -33,8 +35,10 @@ export async function worker(options: WorkerOptions): Promise<void> {
   const loaded = await orFail(() => loadHarnessConfig(configFile));
   const config = loaded.config;
   const agents = await servedAgents(config, options.agents);
-  if (options.runnerId !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(options.runnerId)) fail(`--runner-id ${JSON.stringify(options.runnerId)}: use 1 to 64 letters, digits, dots, dashes or underscores`);
+  if (options.runnerId !== undefined && !RUNNER_ID.test(options.runnerId)) fail(`--runner-id ${JSON.stringify(options.runnerId)}: use 1 to 64 letters, digits, dots, dashes or underscores`);
   const runnerId = options.runnerId ?? config.runners.runner_id ?? `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${process.pid}`;
+  // Its drain flag, set before it takes anything, is what `undrain --runner-id` clears.
+  if (options.drain) await mkdir(dirname(paths.runnerDrainFile(runnerId)), { recursive: true }).then(() => writeFile(paths.runnerDrainFile(runnerId), `${nowIso()} by harness-mcp worker --drain\n`));
   const running = await orFail(() =>
     AttemptWorker.start({
       connection,

@@ -56,7 +56,7 @@ export class InvalidArgumentError extends HarnessError {
 export class NotFoundError extends HarnessError {
   readonly code = 'not_found';
   constructor(
-    readonly kind: 'batch' | 'job' | 'step' | 'run' | 'artifact' | 'task',
+    readonly kind: 'batch' | 'job' | 'step' | 'run' | 'artifact' | 'task' | 'worker',
     readonly id: string,
     private readonly hint: string | SurfaceHint = '',
   ) {
@@ -151,6 +151,14 @@ export class ConfigInvalidError extends HarnessError {
 /** The distributed mode's Redis address or server cannot be used as given. */
 export class RedisConfigError extends HarnessError {
   readonly code = 'redis_invalid';
+}
+
+/**
+ * The distributed mode's coordinator lost its lease (another one holds it, or Redis was away
+ * past it): what it had under way is left to the workers and to the next coordinator.
+ */
+export class CoordinatorSteppedDownError extends HarnessError {
+  readonly code = 'coordinator_stepped_down';
 }
 
 export class StoreLockedError extends HarnessError {

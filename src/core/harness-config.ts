@@ -101,6 +101,12 @@ export const HarnessConfigSchema = z.strictObject({
         .max(600)
         .default(30)
         .describe('Distributed mode: how long a worker may go without renewing its hold on an attempt before the attempt counts as lost (runner_lost)'),
+      coordinator_lease_seconds: z
+        .number()
+        .min(1)
+        .max(600)
+        .default(15)
+        .describe('Distributed mode: how long the coordinator lease in Redis lasts unrenewed; a waiting coordinator takes over within this long of the holder dying'),
       min_free_disk_bytes: z.int().min(0).default(1024 ** 3).describe('Below this much free disk no new attempt starts'),
     })
     .prefault({}),

@@ -19,6 +19,7 @@ export {
   ResumeUnavailableError,
   FileLockUnavailableError,
   RunsRootInvalidError,
+  CoordinatorSteppedDownError,
   RedisConfigError,
   StoreLockedError,
   TerminalStateError,

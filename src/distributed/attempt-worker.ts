@@ -7,6 +7,7 @@ import { ReportChecker, runAttempt, ShutdownReason, StuckReason, WorkspaceOccupa
 import { AttemptFiles, type AttemptLocation, type RunsPaths, type StateTransitions } from '../store/index.js';
 import { AttemptOrderSchema, ControlMessageSchema, QueueEntrySchema, type AttemptOrder, type AttemptResult, type ControlMessage, type QueueEntry, type StateReport } from './attempt-order.js';
 import { controlChannelOf, runIdOfOrder } from './queue-names.js';
+import { OrphanGuard } from './orphan-guard.js';
 import { writeWorkerHealth } from './worker-health.js';
 import type { RedisConnection } from './redis-connection.js';
 
@@ -68,8 +69,10 @@ export class AttemptWorker {
   private leaseTimer: NodeJS.Timeout | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
   private healthWrite: Promise<void> | undefined;
+  private readonly guard: OrphanGuard;
 
   private constructor(private readonly options: AttemptWorkerOptions) {
+    this.guard = OrphanGuard.start(options.log);
     const serial = new KeyedSerial();
     this.files = new AttemptFiles(options.paths, serial);
     this.reportChecker = new ReportChecker(options.config.limits.report_check_ms);
@@ -202,13 +205,27 @@ export class AttemptWorker {
     const runId = order.state.run_id;
     const running: Running = { controller: new AbortController(), overBudget: null, renewedAt: Date.now() };
     this.running.set(runId, running);
+    this.guard.running(runId, null);
     try {
       // Taken as this worker was stopping: ended at once as a shutdown, retried by policy.
       if (this.closing) running.controller.abort(new ShutdownReason());
+      // Ended already (a coordinator that took over ended it while its order waited): nothing to run.
+      const onDisk = await this.files.readState(order.location);
+      if (onDisk && isTerminal(onDisk.status)) {
+        this.options.log(`attempt ${runId} is ${onDisk.status} already: not run`);
+        return { state: onDisk, resume_base_dir: null };
+      }
       const marked = await this.client.get(`${this.options.prefix}:abort:${runId}`);
       if (marked) this.applyAbortNow(running, marked);
       const adapter = this.options.agents.get(order.agent)!;
-      const transitions = new ReportedTransitions(this.files, (report) => job.updateProgress(report), () => running.controller.abort(new ShutdownReason()));
+      const transitions = new ReportedTransitions(
+        this.files,
+        (report) => {
+          if (report.to.pid !== null && !isTerminal(report.to.status)) this.guard.running(runId, report.to.pid);
+          return job.updateProgress(report);
+        },
+        () => running.controller.abort(new ShutdownReason()),
+      );
       const state = await runAttempt(
         {
           ...this.context,
@@ -223,6 +240,7 @@ export class AttemptWorker {
       return { state, resume_base_dir: transitions.resumeBaseDir };
     } finally {
       this.running.delete(runId);
+      this.guard.ended(runId);
     }
   }
 
@@ -261,6 +279,7 @@ export class AttemptWorker {
     for (const worker of this.workers.values()) await worker.pause(true).catch(() => undefined);
     for (const running of this.running.values()) running.controller.abort(new ShutdownReason());
     await this.slots.onIdle();
+    this.guard.close();
     for (const worker of this.workers.values()) await worker.close().catch(() => undefined);
     await this.reportChecker.close();
     await this.refreshHealth().catch(() => undefined); // last seen now, running nothing

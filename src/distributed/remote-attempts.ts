@@ -1,8 +1,8 @@
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { endedState, isTerminal, type AttemptState, type Ending } from '../core/index.js';
+import { CoordinatorSteppedDownError, endedState, isTerminal, type AttemptState, type Ending } from '../core/index.js';
 import { BudgetExceededReason, isShutdown, StuckReason, type AttemptExecutor, type AttemptJob, type BudgetGuard } from '../runner/index.js';
-import type { PoolKey } from '../scheduler/index.js';
+import type { HandedOutAttempts, PoolKey } from '../scheduler/index.js';
 import type { AttemptFiles, AttemptTransitions } from '../store/index.js';
 import { AttemptResultSchema, StateReportSchema, type AttemptOrder, type ControlMessage, type QueueEntry } from './attempt-order.js';
 import { controlChannelOf, orderIdOf, queueNameOf, runIdOfOrder } from './queue-names.js';
@@ -26,6 +26,8 @@ export interface RemoteAttemptsOptions {
   transitions: AttemptTransitions;
   files: Pick<AttemptFiles, 'readState' | 'forget'>;
   lockMs: number;
+  /** Whether this server is still the coordinator (its lease): no order goes out once it may not be. */
+  stillCoordinator: () => boolean;
   log: (message: string) => void;
 }
 
@@ -38,6 +40,8 @@ interface Pending {
   latest: AttemptState;
   overBudgetSent: boolean;
   settle: (state: AttemptState) => void;
+  /** Ends the wait with an error: the order could not go out, or this server stepped down. */
+  fail: (error: unknown) => void;
   settled: boolean;
   /** In its queue: from then on `reconcile` looks it up. */
   handedOut: boolean;
@@ -67,15 +71,36 @@ export class RemoteAttempts {
 
   /** The executor for the scheduler, which knows the budgets. */
   executor(budgets: BudgetGuard): AttemptExecutor {
-    return (job) => this.run(job, budgets);
+    return (job) => this.run(job, budgets, (pending) => this.handOut(pending));
   }
 
-  private async run(job: AttemptJob, budgets: BudgetGuard): Promise<AttemptState> {
+  /** What a coordinator taking over adopts: the attempts whose orders an earlier one put in Redis. */
+  readonly handedOut: HandedOutAttempts = {
+    find: async (attempts) => {
+      const found = new Set<string>();
+      for (const { runId, pool } of attempts) {
+        const { queue } = await this.poolOf(pool);
+        if ((await queue.getJobState(orderIdOf(runId))) !== 'unknown') found.add(runId);
+      }
+      return found;
+    },
+    resumeBaseOf: async (runId, pool) => {
+      const { queue } = await this.poolOf(pool);
+      const result = AttemptResultSchema.safeParse((await queue.getJob(orderIdOf(runId)))?.returnvalue);
+      return result.success ? result.data.resume_base_dir : null;
+    },
+    // Already in its queue: looked up at once, for an end that came while no coordinator heard it.
+    follow: (budgets) => (job) => this.run(job, budgets, (pending) => this.attach(pending)),
+  };
+
+  private async run(job: AttemptJob, budgets: BudgetGuard, send: (pending: Pending) => Promise<void>): Promise<AttemptState> {
     const runId = job.state.run_id;
-    let fail!: (error: unknown) => void;
     const ended = new Promise<AttemptState>((resolve, reject) => {
-      fail = reject;
-      const pending: Pending = { job, budgets, chain: Promise.resolve(), latest: job.state, overBudgetSent: false, settled: false, handedOut: false, queue: undefined, settle: resolve };
+      const pending: Pending = { job, budgets, chain: Promise.resolve(), latest: job.state, overBudgetSent: false, settled: false, handedOut: false, queue: undefined, settle: resolve, fail: reject };
+      if (this.closed) {
+        reject(new CoordinatorSteppedDownError(`attempt ${runId} was not handed out: this server no longer coordinates`));
+        return;
+      }
       pending.settle = (state) => {
         if (pending.settled) return;
         pending.settled = true;
@@ -90,28 +115,40 @@ export class RemoteAttempts {
     job.signal.addEventListener('abort', onAbort, { once: true });
     try {
       if (job.signal.aborted) onAbort();
-      this.handOut(job, budgets).catch((error: unknown) => {
-        const pending = this.pending.get(runId);
-        if (!pending || pending.settled) return;
-        this.pending.delete(runId); // not handed out: the scheduler ends it as the harness's failure
-        fail(error);
-      });
+      const pending = this.pending.get(runId);
+      if (pending) {
+        send(pending).catch((error: unknown) => {
+          if (pending.settled) return;
+          pending.settled = true;
+          this.pending.delete(runId); // not handed out: the scheduler ends it as the harness's failure
+          pending.fail(error);
+        });
+      }
       return await this.untilEnded(ended, job.signal, runId);
     } finally {
       job.signal.removeEventListener('abort', onAbort);
     }
   }
 
-  /** Puts the attempt's order in its pool's queue. */
-  private async handOut(job: AttemptJob, budgets: BudgetGuard): Promise<void> {
-    const runId = job.state.run_id;
+  /** Puts the attempt's order in its pool's queue, unless this server may no longer coordinate. */
+  private async handOut(pending: Pending): Promise<void> {
+    const { job, budgets } = pending;
     const { queue } = await this.poolOf(job.pool);
-    const pending = this.pending.get(runId);
-    if (!pending || pending.settled) return; // ended meanwhile (a shutdown that could not wait)
+    if (pending.settled) return; // ended meanwhile (a shutdown that could not wait)
+    if (!this.options.stillCoordinator()) throw new CoordinatorSteppedDownError(`attempt ${job.state.run_id} was not handed out: this server's coordinator lease lapsed`);
     pending.queue = queue;
     this.options.files.forget(job.location); // the worker writes its state.json from now on
-    await queue.add('attempt', this.orderOf(job, budgets), { jobId: orderIdOf(runId), attempts: 1, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } });
+    await queue.add('attempt', this.orderOf(job, budgets), { jobId: orderIdOf(job.state.run_id), attempts: 1, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } });
     pending.handedOut = true;
+  }
+
+  /** Follows an order already in its queue, handed out by an earlier coordinator. */
+  private async attach(pending: Pending): Promise<void> {
+    const { queue } = await this.poolOf(pending.job.pool);
+    pending.queue = queue;
+    pending.handedOut = true;
+    this.options.files.forget(pending.job.location);
+    await this.lookUp(pending.job.state.run_id, pending, queue);
   }
 
   /**
@@ -329,6 +366,20 @@ export class RemoteAttempts {
     } else if (pending.job.signal.aborted) {
       await this.abort(runId, pending.job.signal);
     }
+  }
+
+  /**
+   * Lets go of every attempt without a word to its worker, which goes on with it under the next
+   * coordinator: each waiting scheduler slot ends with CoordinatorSteppedDownError.
+   */
+  async detach(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.pending.values()) {
+      pending.settled = true;
+      pending.fail(new CoordinatorSteppedDownError(`attempt ${pending.job.state.run_id} is left to its worker: this server no longer coordinates`));
+    }
+    this.pending.clear();
+    await this.close();
   }
 
   /** Stops reconciling and closes every queue; bounded, so a Redis that is away does not hold the shutdown. */

@@ -1,7 +1,7 @@
-import { access, mkdir, readdir } from 'node:fs/promises';
+import { access, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
-import { nowIso, RunnerHealthSchema, type AgentName, type RunnerHealth } from '../core/index.js';
+import { NotFoundError, nowIso, RunnerHealthSchema, type AgentName, type RunnerHealth } from '../core/index.js';
 import { pauseReason, readPressure } from '../scheduler/index.js';
 import { readJsonIfExists, writeJsonAtomic, type RunsPaths } from '../store/index.js';
 
@@ -54,3 +54,21 @@ export async function readWorkersHealth(paths: RunsPaths, nowMs = Date.now()): P
     .filter((health): health is RunnerHealth => health?.mode === 'worker' && nowMs - Date.parse(health.updated_at) < LISTED_FOR_MS)
     .sort((a, b) => a.runner_id.localeCompare(b.runner_id));
 }
+
+/**
+ * Sets or clears one worker's drain flag (`drain --runner-id`, set_drain with runner_id): it
+ * takes no new attempts, and what it runs finishes. The worker follows at its next health
+ * refresh; answers its health as it last wrote it. A runner id no worker has written health
+ * under is refused, and nothing is written.
+ */
+export async function setWorkerDrain(paths: RunsPaths, runnerId: string, drain: boolean): Promise<RunnerHealth> {
+  const health = RUNNER_ID.test(runnerId) ? await readJsonIfExists(paths.runnerHealthFile(runnerId), RunnerHealthSchema).catch(() => undefined) : undefined;
+  if (health?.mode !== 'worker') throw new NotFoundError('worker', runnerId, { mcp: 'get_scoreboard without a batch lists the workers', cli: '`harness-mcp status` lists the workers' });
+  const file = paths.runnerDrainFile(runnerId);
+  if (drain) await writeFile(file, `${nowIso()} by harness-mcp drain\n`);
+  else await rm(file, { force: true });
+  return health;
+}
+
+/** What a worker's --runner-id may be: it names a directory under _system/runners/. */
+export const RUNNER_ID = /^[A-Za-z0-9._-]{1,64}$/;

@@ -17,7 +17,7 @@ import type { LogLevel, LogListener } from './log-listener.js';
 import type { RootRole } from './root-role.js';
 import { WatchedRoot } from './watched-root.js';
 import { readChanges, type ChangesAnswer, type ChangesRequest } from './change-views.js';
-import type { RedisConnection } from '../distributed/index.js';
+import { CoordinatorLease, redisPrefixOf, setWorkerDrain, type RedisConnection } from '../distributed/index.js';
 
 export interface HarnessOptions {
   /** --runs-dir, else HARNESS_RUNS_DIR, else defaultRunsDir() (the caller resolves that order). */
@@ -48,6 +48,10 @@ export class Harness {
   /** Batch meta, scoreboards, progress, waits and run lookups, as this server sees the root at each read. */
   readonly reader: BatchReader;
   private lockTimer: NodeJS.Timeout | undefined;
+  private lockRetryMs = 2000;
+  /** Who holds the coordinator lease, when the last try to take it found it held (the distributed mode). */
+  private leaseHolder: string | undefined;
+  private steppingDown: Promise<void> | undefined;
   private readonly listeners = new Set<(batchId: string) => void>();
   private readonly addedListeners = new Set<(batchId: string) => void>();
   private readonly logListeners = new Set<LogListener>();
@@ -67,7 +71,7 @@ export class Harness {
     readonly configFile: HarnessConfigFile,
     private readonly config: HarnessConfig,
     private readonly dispatch: boolean,
-    readOnly: boolean,
+    private readonly readOnly: boolean,
     private readonly redis: RedisConnection | undefined,
   ) {
     this.files = new AttemptFiles(paths, this.serial);
@@ -87,14 +91,19 @@ export class Harness {
         for (const batchId of this.root.heldBatchIds()) this.batchChanged(batchId);
       },
     });
+    this.root = this.watchedRoot();
+    this.reader = new BatchReader(() => this.root.source, this.readerOptions());
+  }
+
+  /** The root as read from its files, while another server runs it (or none, for a read-only command). */
+  private watchedRoot(): WatchedRoot {
     // A server that waits for the lock lists itself among the runners; a read-only command does not.
-    const ownHealth = readOnly ? () => [] : () => [this.healthMonitor.health];
+    const ownHealth = this.readOnly ? () => [] : () => [this.healthMonitor.health];
     // Only a read-only command (the dashboard viewer) watches the disk for the owner's changes: a
     // server waiting for the lock did without, and with the watch its takeover under repeated
     // SIGKILLs lost its client (tests/e2e/spawn-chaos.test.ts), which is not understood yet.
-    const watch = readOnly ? (batchId: string) => this.batchChanged(batchId) : undefined;
-    this.root = new WatchedRoot(paths, new DiskBatches(paths, this.files, config.retries, priceBookOf(config)), ownHealth, watch);
-    this.reader = new BatchReader(() => this.root.source, this.readerOptions());
+    const watch = this.readOnly ? (batchId: string) => this.batchChanged(batchId) : undefined;
+    return new WatchedRoot(this.paths, new DiskBatches(this.paths, this.files, this.config.retries, priceBookOf(this.config)), ownHealth, watch);
   }
 
   static async open(options: HarnessOptions): Promise<Harness> {
@@ -109,14 +118,20 @@ export class Harness {
     const harness = new Harness(paths, configFileOf(loaded), loaded.config, options.dispatch ?? true, options.readOnly ?? false, options.redis);
     if (options.readOnly) return harness; // reads only: not even _system/ is created
     await mkdir(paths.systemDir, { recursive: true });
+    harness.lockRetryMs = options.lockRetryMs ?? (options.redis ? Math.min(2000, (loaded.config.runners.coordinator_lease_seconds * 1000) / 5) : 2000);
     if (!(await harness.takeOver())) {
-      const owner = await RunsLock.readOwner(paths);
-      harness.log('warning', `${root} is run by another server${owner ? ` (pid ${owner.pid})` : ''}; serving it read-only until that server stops`);
-      const retry = () => harness.takeOver().catch((error: Error) => harness.log('error', `could not take ${root} over: ${error.message}`));
-      harness.lockTimer = setInterval(() => void retry(), options.lockRetryMs ?? 2000);
-      harness.lockTimer.unref();
+      const owner = harness.leaseHolder ?? (await RunsLock.readOwner(paths).then((o) => (o ? `pid ${o.pid}` : undefined)));
+      harness.log('warning', `${root} is run by another server${owner ? ` (${owner})` : ''}; serving it read-only until that server stops`);
+      harness.retryTakingOver();
     }
     return harness;
+  }
+
+  /** Tries to take the root over every lockRetryMs until it does. */
+  private retryTakingOver(): void {
+    const retry = () => this.takeOver().catch((error: Error) => this.log('error', `could not take ${this.paths.root} over: ${error.message}`));
+    this.lockTimer = setInterval(() => void retry(), this.lockRetryMs);
+    this.lockTimer.unref();
   }
 
   /**
@@ -228,6 +243,11 @@ export class Harness {
     return this.healthMonitor.setDrain(drain);
   }
 
+  /** Drains one worker of the distributed mode, or ends that; answers its health as it last wrote it (see setWorkerDrain). */
+  setWorkerDrain(runnerId: string, drain: boolean): Promise<RunnerHealth> {
+    return setWorkerDrain(this.paths, runnerId, drain);
+  }
+
   /** Reads the runner's health now (and acts on it); see HealthMonitor. */
   refreshHealth(): Promise<RunnerHealth> {
     return this.healthMonitor.refresh();
@@ -238,6 +258,7 @@ export class Harness {
     this.closed = true;
     clearInterval(this.lockTimer);
     await this.takingOver?.catch(() => undefined); // a takeover under way sees `closed` and undoes itself
+    await this.steppingDown;
     await this.healthMonitor.stop();
     await this.root.close();
   }
@@ -251,9 +272,18 @@ export class Harness {
 
   /** Takes the runs root when no live server holds its lock, and starts running it; false when another one does. */
   private async tryTakeLock(): Promise<boolean> {
-    if (this.closed) return false;
-    const lock = await RunsLock.acquire(this.paths, this.runnerId, lockFileExclusively);
-    if (!lock) return false;
+    if (this.closed || this.steppingDown) return false;
+    // The distributed mode's lease first: it is what keeps coordinators on other machines off.
+    const lease = this.redis ? await this.takeLease() : undefined;
+    if (lease === null) return false;
+    const lock = await RunsLock.acquire(this.paths, this.runnerId, lockFileExclusively).catch(async (error: unknown) => {
+      await lease?.release();
+      throw error;
+    });
+    if (!lock) {
+      await lease?.release();
+      return false;
+    }
     let owned: OwnedRoot;
     try {
       owned = await OwnedRoot.open(lock, {
@@ -270,16 +300,18 @@ export class Harness {
         onBatchChanged: (batchId) => this.batchChanged(batchId),
         onPoolsChanged: () => this.poolsChanged(),
         log: (level, message) => this.log(level, message),
-        ...(this.redis ? { redis: this.redis } : {}),
+        ...(this.redis && lease ? { redis: { connection: this.redis, lease } } : {}),
       });
     } catch (error) {
       await lock.release(); // a root that cannot be run (a corrupt batch, a full disk) is left to the next try
+      await lease?.release();
       throw error;
     }
     if (this.closed) {
       await owned.close();
       return false;
     }
+    if (lease) this.log('info', `holds the coordinator lease of ${this.paths.root} (fencing token ${lease.fence})`);
     clearInterval(this.lockTimer);
     // A server waiting for the lock watches no disk (only a read-only command does, which never
     // takes over), so the root it drops holds nothing to stop.
@@ -292,6 +324,38 @@ export class Harness {
     if (this.config.interfaces.filesystem_queue.enabled && this.dispatch) await owned.startQueues((table) => this.submit(table), (request) => this.land(request), (agent, profile) => this.releasePool(agent, profile));
     this.healthMonitor.start();
     return true;
+  }
+
+  /** The coordinator lease, or null (remembering who holds it) when another coordinator does. */
+  private async takeLease(): Promise<CoordinatorLease | null> {
+    const holder = { runner_id: this.runnerId, hostname: hostname(), pid: process.pid };
+    const leaseMs = this.config.runners.coordinator_lease_seconds * 1000;
+    const taken = await CoordinatorLease.acquire(this.redis!, redisPrefixOf(this.paths.root), holder, leaseMs, (why) => this.leaseLost(why));
+    if ('heldBy' in taken) {
+      this.leaseHolder = taken.heldBy;
+      return null;
+    }
+    this.leaseHolder = undefined;
+    return taken.lease;
+  }
+
+  /**
+   * The coordinator lease is lost (another coordinator holds it, or Redis was away past it):
+   * this server lets the root go at once, serves it read-only, and tries to take it again.
+   */
+  private leaseLost(why: string): void {
+    const owned = this.root;
+    if (this.closed || !(owned instanceof OwnedRoot)) return;
+    this.log('error', `lost the coordinator lease of ${this.paths.root} (${why}): dispatching stops here, and this server serves the root read-only until it can take it again`);
+    this.root = this.watchedRoot();
+    this.healthMonitor.stop().catch(() => undefined);
+    this.steppingDown = owned
+      .stepDown()
+      .catch((error: Error) => this.log('error', `could not let ${this.paths.root} go cleanly: ${error.message}`))
+      .finally(() => {
+        this.steppingDown = undefined;
+        if (!this.closed) this.retryTakingOver();
+      });
   }
 
   /** A pool parked, was released or changed its cap: health.json and every scoreboard say so now, not at the next tick. */

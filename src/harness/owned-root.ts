@@ -6,7 +6,7 @@ import { finishRemovals, GcRefusedError, removeGarbage, Scheduler, secureWorktre
 import { BatchReader, ScoreboardFiles, type ReaderOptions, type ReadSource } from '../scoreboard/index.js';
 import { appendLanding, AttemptTransitions, sweepStaleTempFiles, type AttemptFiles, type CurrentIndexFiles, type DamagedFiles, type RunsLock, type RunsPaths } from '../store/index.js';
 import type { LandingRecorder, LandJobAnswer, LandJobRequest } from './land-job.js';
-import { readWorkersHealth, RemoteAttempts, redisPrefixOf, type RedisConnection } from '../distributed/index.js';
+import { readWorkersHealth, RemoteAttempts, redisPrefixOf, type CoordinatorLease, type RedisConnection } from '../distributed/index.js';
 import type { LogListener } from './log-listener.js';
 import { processStartedAtMs } from './process-start.js';
 import type { GarbageSteps, RootRole } from './root-role.js';
@@ -27,8 +27,8 @@ export interface OwnedRootOptions {
   /** Told when a provider pool parked, was released or changed its cap. */
   onPoolsChanged: () => void;
   log: LogListener;
-  /** Distributed mode: where the workers take attempts from; absent, attempts run in this process. */
-  redis?: RedisConnection;
+  /** Distributed mode: where the workers take attempts from, and the coordinator lease this server holds; absent, attempts run in this process. */
+  redis?: { connection: RedisConnection; lease: CoordinatorLease };
 }
 
 /**
@@ -99,13 +99,16 @@ export class OwnedRoot implements RootRole {
     await writeConfigSnapshot(paths, configFile);
     const { paused } = await options.healthMonitor.conditions();
     const transitions = new AttemptTransitions(paths, options.files, options.currentIndex);
+    const lease = options.redis?.lease;
+    const stillCoordinator = () => lease?.valid() ?? true;
     const remote = options.redis
       ? new RemoteAttempts({
-          connection: options.redis,
+          connection: options.redis.connection,
           prefix: redisPrefixOf(paths.root),
           transitions,
           files: options.files,
           lockMs: config.runners.worker_lock_seconds * 1000,
+          stillCoordinator,
           log: (message) => options.log('warning', message),
         })
       : undefined;
@@ -118,7 +121,7 @@ export class OwnedRoot implements RootRole {
         currentIndex: options.currentIndex,
         damagedFiles: options.damagedFiles,
         transitions,
-        ...(remote ? { executor: (budgets) => remote.executor(budgets) } : {}),
+        ...(remote ? { executor: (budgets) => remote.executor(budgets), handedOut: remote.handedOut, mayStart: stillCoordinator } : {}),
         serial: options.serial,
         runnerId: options.runnerId,
         harnessVersion: HARNESS_VERSION,
@@ -224,6 +227,23 @@ export class OwnedRoot implements RootRole {
     await this.scheduler.stop();
     await this.remote?.close();
     await this.scoreboardFiles.close();
+    await this.lock.release();
+    await this.options.redis?.lease.release();
+  }
+
+  /**
+   * Lets the root go at once, having lost the coordinator lease: another coordinator runs it
+   * now. Nothing more is written here, neither ends nor scoreboards; what the workers run goes
+   * on under the new coordinator, which adopts it.
+   */
+  async stepDown(): Promise<void> {
+    this.stopClearing.abort();
+    await this.scheduler.detach();
+    await this.remote?.detach();
+    this.scoreboardFiles.abandon();
+    await this.queue?.stop();
+    await this.control?.stop();
+    await this.leftovers;
     await this.lock.release();
   }
 }

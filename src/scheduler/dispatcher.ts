@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createRunId, type AgentName, type HarnessConfig, type PlannedStep } from '../core/index.js';
+import { createRunId, type AgentName, type AttemptState, type HarnessConfig, type PlannedStep } from '../core/index.js';
 import type { AgentAdapter, ResumeSource } from '../agents/index.js';
 import { ShutdownReason, type AttemptExecutor } from '../runner/index.js';
 import { endedOnProviderLimit, selectResumeSource, type BatchRecord, type HeldBatches, type ReadyStepView } from '../batch/index.js';
@@ -22,6 +22,10 @@ export interface DispatcherOptions {
   onBatchChanged: (batchId: string) => void;
   /** Why no attempt may start from the outset (drain, low disk), if so; see setPaused. */
   paused: string | null;
+  /** Whether this server may still start attempts (the distributed mode's coordinator lease); absent: always. */
+  mayStart?: () => boolean;
+  /** Follows an attempt handed to a worker before this server took the root (the distributed mode), to its end. */
+  follow?: AttemptExecutor;
 }
 
 /** An attempt this server is starting or running: it holds one slot until it has ended. */
@@ -49,6 +53,8 @@ export class Dispatcher {
   private roundRobin = 0;
   private readonly poolKeys = new WeakMap<PlannedStep, Map<AgentName, PoolKey>>();
   private stopped = false;
+  /** Stepped down (see detach): nothing more is written, not even the ends of what was under way. */
+  private detached = false;
   private paused: string | null;
 
   constructor(private readonly options: DispatcherOptions) {
@@ -107,6 +113,16 @@ export class Dispatcher {
     await Promise.all(running.map((a) => a.done));
   }
 
+  /**
+   * Starts nothing more and writes nothing more, not even the ends of the attempts under way:
+   * another coordinator runs the root now, and those attempts go on under it (the distributed mode).
+   */
+  detach(): void {
+    this.stopped = true;
+    this.detached = true;
+    clearTimeout(this.retryTimer);
+  }
+
   schedulePump(): void {
     if (this.pumpScheduled || this.stopped) return;
     this.pumpScheduled = true;
@@ -118,7 +134,7 @@ export class Dispatcher {
 
   /** Starts ready steps while slots are free, taking one batch after another in turn. */
   private pump(): void {
-    if (this.stopped || this.paused) return;
+    if (this.stopped || this.paused || this.options.mayStart?.() === false) return;
     const nowMs = Date.now();
     const now = new Date(nowMs).toISOString();
     let earliestRetry: string | undefined;
@@ -197,49 +213,88 @@ export class Dispatcher {
   /** Takes a slot for a ready step and runs its attempt in it, making the attempt first unless one is queued. */
   private launch(record: BatchRecord, view: ReadyStepView, choice: Extract<PoolChoice, { kind: 'start' }>): void {
     const { lifecycle } = this.options;
-    const key = activeKey(record.batchId, view.jobId, view.stepId);
-    const controller = new AbortController();
     // The run id is fixed now, so a cancel arriving while the attempt is being made can name it.
     const queued = view.latest?.state.status === 'queued' ? view.latest : undefined;
     const runId = queued?.state.run_id ?? createRunId();
-    const entry: ActiveAttempt = { runId, batchId: record.batchId, pool: poolId(choice.key), controller, done: Promise.resolve() };
+    this.occupy(record, view.jobId, view.stepId, runId, choice.key, async (signal, made) => {
+      const attempt = made(queued ?? (await lifecycle.create(record, view, view.next ?? { trigger: 'initial', cascade: false }, runId)));
+      this.changed(record.batchId);
+      const adapter = this.options.agents.get(choice.agent)!;
+      const limitResume = choice.fallback ? null : this.resumesAfterLimit(view);
+      const resume = limitResume ? this.limitResumeSource(limitResume, view, adapter) : this.resumeSource(record, view, adapter);
+      if (resume && 'missing' in resume) {
+        await lifecycle.endUnstarted(record, attempt, { status: 'failed', failureReason: 'spawn_error', message: `missing resume base: ${resume.missing}` });
+        return undefined;
+      }
+      return this.options.execute({
+        location: attempt.location,
+        state: { ...attempt.state, agent: choice.agent },
+        job: record.meta.jobs.find((j) => j.job_id === view.jobId)!,
+        step: stepAsRun(view, choice, limitResume),
+        adapter,
+        pool: choice.key,
+        resume,
+        fallback: choice.fallback,
+        signal,
+        onState: this.onStateOf(record),
+      });
+    });
+  }
+
+  /**
+   * Takes a slot for an attempt a worker runs that was handed out before this server took the
+   * root (the distributed mode), and follows it to its end as if this server had started it.
+   */
+  adopt(record: BatchRecord, attempt: StoredAttempt): void {
+    const follow = this.options.follow;
+    if (!follow) throw new Error('only the distributed mode adopts attempts');
+    const { jobId, stepId } = attempt.location;
+    const job = record.meta.jobs.find((j) => j.job_id === jobId)!;
+    const step = job.steps.find((s) => s.step_id === stepId)!;
+    const agent = attempt.state.agent ?? step.agent;
+    const pool = this.poolOf(agent, step);
+    this.occupy(record, jobId, stepId, attempt.state.run_id, pool, async (signal, made) =>
+      follow({ location: made(attempt).location, state: attempt.state, job, step, adapter: this.options.agents.get(agent)!, pool, resume: null, fallback: null, signal, onState: this.onStateOf(record) }),
+    );
+  }
+
+  /**
+   * Holds a slot for one attempt while `run` runs it (answering its end, or undefined when it
+   * recorded one itself), then frees it: the pool hears how it ended, and an attempt the
+   * harness failed to run ends as the harness's failure.
+   */
+  private occupy(
+    record: BatchRecord,
+    jobId: string,
+    stepId: string,
+    runId: string,
+    pool: PoolKey,
+    run: (signal: AbortSignal, made: (attempt: StoredAttempt) => StoredAttempt) => Promise<AttemptState | undefined>,
+  ): void {
+    const key = activeKey(record.batchId, jobId, stepId);
+    const controller = new AbortController();
+    const entry: ActiveAttempt = { runId, batchId: record.batchId, pool: poolId(pool), controller, done: Promise.resolve() };
     this.active.set(key, entry);
     entry.done = (async () => {
       let attempt: StoredAttempt | undefined;
       try {
-        attempt = queued ?? (await lifecycle.create(record, view, view.next ?? { trigger: 'initial', cascade: false }, runId));
-        this.changed(record.batchId);
-        const adapter = this.options.agents.get(choice.agent)!;
-        const limitResume = choice.fallback ? null : this.resumesAfterLimit(view);
-        const resume = limitResume ? this.limitResumeSource(limitResume, view, adapter) : this.resumeSource(record, view, adapter);
-        if (resume && 'missing' in resume) {
-          await lifecycle.endUnstarted(record, attempt, { status: 'failed', failureReason: 'spawn_error', message: `missing resume base: ${resume.missing}` });
-          return;
-        }
         const startedAtMs = Date.now();
-        const ended = await this.options.execute({
-          location: attempt.location,
-          state: { ...attempt.state, agent: choice.agent },
-          job: record.meta.jobs.find((j) => j.job_id === view.jobId)!,
-          step: stepAsRun(view, choice, limitResume),
-          adapter,
-          pool: choice.key,
-          resume,
-          fallback: choice.fallback,
-          signal: controller.signal,
-          onState: (state) => {
-            record.updateState(state);
-            this.changed(record.batchId);
-          },
-        });
-        this.options.pools.recordEnding(choice.key, ended, startedAtMs, Date.now());
+        const ended = await run(controller.signal, (made) => (attempt = made));
+        if (ended && !this.detached) this.options.pools.recordEnding(pool, ended, startedAtMs, Date.now());
       } catch (error) {
-        await lifecycle.endAfterHarnessFailure(record, attempt, error);
+        if (!this.detached) await this.options.lifecycle.endAfterHarnessFailure(record, attempt, error);
       } finally {
         this.active.delete(key);
-        this.changed(record.batchId);
+        if (!this.detached) this.changed(record.batchId);
       }
     })();
+  }
+
+  private onStateOf(record: BatchRecord): (state: AttemptState) => void {
+    return (state) => {
+      record.updateState(state);
+      this.changed(record.batchId);
+    };
   }
 
   /** The pool a step runs in with an agent (its own or its fallback), worked out once per planned step and agent. */

@@ -1,5 +1,5 @@
 // What the other floors may use of scheduler/; everything else in it is its own (docs/architecture.md).
-export { Scheduler } from './scheduler.js';
+export { type HandedOutAttempts, Scheduler } from './scheduler.js';
 export { type CancelTarget, checkLaunchTable, Requests } from './requests.js';
 export { pauseReason, readOwnerHealth, readOwnerPauseReason, readPressure } from './runner-health.js';
 export { findGarbage, finishRemovals, type GcCandidate, GcRefusedError, removeGarbage, secureWorktrees } from './collect-garbage.js';

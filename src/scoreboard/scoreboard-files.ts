@@ -56,17 +56,22 @@ export class ScoreboardFiles {
     await writeJsonAtomic(this.paths.systemScoreboardFile, await this.source.systemScoreboard(), { durable: false });
   }
 
-  /** Writes what is still pending, at once, waits for the writes under way, and stops scheduling writes. */
-  async close(): Promise<void> {
+  /** Stops at once, writing nothing more: another server writes these files now. */
+  abandon(): void {
     this.closed = true;
-    // The timers stop first: one due while the writes under way are awaited would start a write
-    // that ends after the server stopped (and after another may have taken the root).
-    const pendingBatches = [...this.pending.keys()];
-    const anyWrite = pendingBatches.length > 0 || this.pendingSystem !== undefined || this.inFlight.size > 0;
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
     clearTimeout(this.pendingSystem);
     this.pendingSystem = undefined;
+  }
+
+  /** Writes what is still pending, at once, waits for the writes under way, and stops scheduling writes. */
+  async close(): Promise<void> {
+    const pendingBatches = [...this.pending.keys()];
+    const anyWrite = pendingBatches.length > 0 || this.pendingSystem !== undefined || this.inFlight.size > 0;
+    // The timers stop first: one due while the writes under way are awaited would start a write
+    // that ends after the server stopped (and after another may have taken the root).
+    this.abandon();
     await Promise.all(this.inFlight);
     for (const batchId of pendingBatches) await this.writeBatch(batchId).catch(() => undefined);
     if (anyWrite) await this.writeSystem().catch(() => undefined);

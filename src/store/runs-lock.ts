@@ -36,7 +36,8 @@ export type LockFile = (path: string) => Promise<{ release(): Promise<void> } | 
  *   elsewhere the socket is a file in the temp dir, and one left by a dead server refuses
  *   connections, which marks it stale.
  *
- * A runs root on a network filesystem shared by two machines is not protected. owner.json
+ * A runs root on a network filesystem shared by two machines is not protected by it: there the
+ * distributed mode's coordinator lease in Redis is (distributed/coordinator-lease.ts). owner.json
  * beside the store says who holds it, for people and error messages.
  */
 export class RunsLock {

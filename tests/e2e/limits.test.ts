@@ -153,6 +153,9 @@ describe.each(['codex', 'claude', 'gemini'] as const)('a provider limit met by %
     // When that end is a second or two off, the park may be over before the release comes.
     if (agent === 'codex') {
       const parkedForMs = Date.parse(state.limit!.retry_at!) - Date.now();
+      // As a person would, once the pool shows parked: the park is made just after the attempt's end is written.
+      const parked = async () => (await server.ok('get_scoreboard', { detail: 'full' })).runners[0].pools.some((p: any) => p.agent === agent && p.parked);
+      if (parkedForMs > 2000) await eventually(async () => ((await parked()) ? true : undefined), 'the codex pool parked');
       const { released } = await server.ok('release_pool', { agent });
       if (parkedForMs > 2000) expect(released).toHaveLength(1);
     }

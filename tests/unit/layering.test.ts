@@ -19,7 +19,7 @@ const ALLOWED: Record<string, string[]> = {
   scoreboard: ['core', 'store', 'batch'],
   scheduler: ['core', 'store', 'batch', 'runner', 'launch-table', 'agents', 'process', 'workproduct'],
   queue: ['core', 'store'],
-  distributed: ['core', 'store', 'agents', 'runner', 'scheduler'],
+  distributed: ['core', 'store', 'agents', 'process', 'runner', 'scheduler'],
   harness: ['core', 'store', 'batch', 'agents', 'config', 'scheduler', 'scoreboard', 'queue', 'process', 'workproduct', 'distributed'],
   mcp: ['core', 'store', 'scoreboard', 'harness'],
   dashboard: ['core', 'scoreboard', 'harness', 'mcp'],

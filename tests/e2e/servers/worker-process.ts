@@ -12,6 +12,8 @@ export interface WorkerStart {
   config?: Record<string, unknown>;
   /** More environment (on top of this process's, with HOME its own). */
   env?: Record<string, string>;
+  /** Start drained (`--drain`). */
+  drain?: boolean;
   /** Fills the worker's own HOME before it starts (an agent's credentials). */
   prepareHome?: (home: string) => Promise<void>;
 }
@@ -35,6 +37,7 @@ export class WorkerProcess {
     const args = [CLI, 'worker', '--runs-dir', options.runsDir, '--config', configPath, '--redis', options.redisUrl, '--runner-id', options.runnerId];
     if (options.slots) args.push('--slots', String(options.slots));
     if (options.agents) args.push('--agents', options.agents.join(','));
+    if (options.drain) args.push('--drain');
     const child = spawn(process.execPath, args, { env: { ...cliEnv(), ...options.env, HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] });
     const worker = new WorkerProcess(child, options.runnerId);
     whenDone(() => worker.stop());
