@@ -148,7 +148,8 @@ export class RemoteAttempts {
     pending.queue = queue;
     pending.handedOut = true;
     this.options.files.forget(pending.job.location);
-    await this.lookUp(pending.job.state.run_id, pending, queue);
+    // Redis may be failing over right now: the next reconcile round looks again, the attempt untouched.
+    await this.lookUp(pending.job.state.run_id, pending, queue).catch(() => undefined);
   }
 
   /**

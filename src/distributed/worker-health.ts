@@ -71,4 +71,4 @@ export async function setWorkerDrain(paths: RunsPaths, runnerId: string, drain: 
 }
 
 /** What a worker's --runner-id may be: it names a directory under _system/runners/. */
-export const RUNNER_ID = /^[A-Za-z0-9._-]{1,64}$/;
+export const RUNNER_ID = /^(?!\.+$)[A-Za-z0-9._-]{1,64}$/; // never `.` or `..`

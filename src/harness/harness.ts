@@ -311,6 +311,11 @@ export class Harness {
       await owned.close();
       return false;
     }
+    // Lost while the root was being opened (its loss found no root to step down from yet).
+    if (lease && !lease.valid()) {
+      await owned.stepDown();
+      return false;
+    }
     if (lease) this.log('info', `holds the coordinator lease of ${this.paths.root} (fencing token ${lease.fence})`);
     clearInterval(this.lockTimer);
     // A server waiting for the lock watches no disk (only a read-only command does, which never
@@ -329,7 +334,7 @@ export class Harness {
   /** The coordinator lease, or null (remembering who holds it) when another coordinator does. */
   private async takeLease(): Promise<CoordinatorLease | null> {
     const holder = { runner_id: this.runnerId, hostname: hostname(), pid: process.pid };
-    const leaseMs = this.config.runners.coordinator_lease_seconds * 1000;
+    const leaseMs = Math.round(this.config.runners.coordinator_lease_seconds * 1000); // PX takes whole ms
     const taken = await CoordinatorLease.acquire(this.redis!, redisPrefixOf(this.paths.root), holder, leaseMs, (why) => this.leaseLost(why));
     if ('heldBy' in taken) {
       this.leaseHolder = taken.heldBy;

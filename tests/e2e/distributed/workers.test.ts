@@ -207,7 +207,8 @@ describe('distributed mode: a coordinator and worker processes over a real Redis
     const [locks, ledger] = [join(dir, 'locks'), join(dir, 'ledger')];
     await mkdir(locks);
     const work = await workDirIn(dir);
-    const steps = Array.from({ length: 24 }, (_, i) => ({ step_id: `s${i}`, command: [agent('chaos-step.sh'), locks, ledger, `s${i}`, '1', '0'] }));
+    // 3 s each: attempts handed out before the kill still run when the second coordinator takes over.
+    const steps = Array.from({ length: 24 }, (_, i) => ({ step_id: `s${i}`, command: [agent('chaos-step.sh'), locks, ledger, `s${i}`, '3', '0'] }));
     const batchId = await first.submit(oneJob(work, steps));
     await eventually(async () => ((await attemptStates(first.runsDir, batchId)).filter((s) => s.status === 'running').length >= 4 ? true : undefined), 'attempts running on the workers');
 
